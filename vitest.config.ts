@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    // One ephemeral Temporal dev server per run, shared by every end-to-end file.
+    globalSetup: ['test/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Two cores: end-to-end files each run a worker and an HTTP app; keep them from starving each other.
+    maxWorkers: 2,
+  },
+});
