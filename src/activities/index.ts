@@ -1,0 +1,27 @@
+// Every activity the worker offers, built from configuration and the clients they use.
+import type { WebClient } from '@slack/web-api';
+import type OpenAI from 'openai';
+import type { Config } from '../config.js';
+import { TOOLS } from '../tools/index.js';
+import type { Tool } from '../tools/tool.js';
+import { createLlmActivities } from './llm.js';
+import { createRunActivities } from './run.js';
+import { createSlackActivities } from './slack.js';
+import { createToolActivities } from './tools.js';
+
+export function createActivities(deps: {
+  config: Config;
+  slack: WebClient;
+  openai: OpenAI;
+  tools?: readonly Tool[];
+}) {
+  const { config, slack, openai } = deps;
+  const tools = deps.tools ?? TOOLS;
+  const webhookAllowlist = config.tools.webhookAllowlist;
+  return {
+    ...createRunActivities(config),
+    ...createLlmActivities({ openai, model: config.openai.model, tools, webhookAllowlist }),
+    ...createSlackActivities({ slack, approvers: config.approval.approvers }),
+    ...createToolActivities({ slack, webhookAllowlist, tools }),
+  };
+}

@@ -1,0 +1,171 @@
+// The LLM step: the OpenAI Responses API with one function tool per agent tool. Validates what the model
+// proposes against each tool's schema, so the workflow only ever sees well-formed proposals or clear errors.
+import { ApplicationFailure } from '@temporalio/activity';
+import OpenAI from 'openai';
+import type { ResponseInputItem } from 'openai/resources/responses/responses.js';
+import { z } from 'zod';
+import { finalRisk } from '../approval/policy.js';
+import { type Proposal, type Risk, riskSchema } from '../approval/schemas.js';
+import { riskOf, type Tool, type ToolContext } from '../tools/tool.js';
+
+/** One turn of the conversation the workflow keeps, replayed to the model on every step. */
+export type ConversationItem =
+  | { type: 'user'; text: string }
+  | { type: 'call'; callId: string; name: string; arguments: string }
+  | { type: 'output'; callId: string; output: string };
+
+export type ProposalCheck =
+  | { ok: true; proposal: Proposal }
+  | { ok: false; callId: string; name: string; rawArguments: string; error: string };
+
+export type NextStep =
+  | { kind: 'final'; text: string }
+  | { kind: 'calls'; checks: ProposalCheck[]; modelItems: ConversationItem[] };
+
+export const MODEL_REQUEST_REJECTED = 'ModelRequestRejected';
+
+/** Statuses that will fail the same way however often they are retried. */
+const NON_RETRYABLE_STATUSES = new Set([400, 401, 403, 404, 422]);
+
+export const AGENT_INSTRUCTIONS = [
+  'You are Countersign, an agent that acts in a Slack workspace on behalf of the person who asks.',
+  'Use the tools to do what is asked. Every tool call states your reasoning and your own honest risk',
+  'assessment: low (read-only or trivially reversible), medium (visible to others, reversible),',
+  'high (destructive, hard to undo, or reaching outside Slack). Risky calls wait for a human approver;',
+  'if a call is rejected, read the reviewer notes and either adapt or stop and explain.',
+  'Slack channels and users appear in requests as <#C123|name> and <@U123|name>; pass the IDs.',
+  'When you are done, answer with a short plain summary of what was done.',
+].join(' ');
+
+/** The envelope every function call uses: the tool's own arguments plus the model's reasoning and risk. */
+function callEnvelope(tool: Tool) {
+  return z.object({
+    arguments: tool.parameters,
+    reasoning: z.string().describe('Why this call serves the request, in one or two sentences'),
+    risk: riskSchema.describe('Your own assessment of the risk of this call'),
+  });
+}
+
+export function functionTools(tools: readonly Tool[]): OpenAI.Responses.FunctionTool[] {
+  return tools.map((tool) => ({
+    type: 'function',
+    name: tool.name,
+    description: tool.description,
+    parameters: z.toJSONSchema(callEnvelope(tool), { io: 'input' }) as Record<string, unknown>,
+    strict: false,
+  }));
+}
+
+function toInput(items: ConversationItem[]): ResponseInputItem[] {
+  return items.map((item): ResponseInputItem => {
+    if (item.type === 'user') return { role: 'user', content: item.text };
+    if (item.type === 'call') {
+      return { type: 'function_call', call_id: item.callId, name: item.name, arguments: item.arguments };
+    }
+    return { type: 'function_call_output', call_id: item.callId, output: item.output };
+  });
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+}
+
+/** Checks one function call: known tool, JSON arguments, the tool's schema, and the tool's own refusal. */
+export function checkProposal(
+  call: { callId: string; name: string; arguments: string },
+  tools: readonly Tool[],
+  context: Pick<ToolContext, 'webhookAllowlist'>,
+): ProposalCheck {
+  const refuse = (error: string): ProposalCheck => ({
+    ok: false,
+    callId: call.callId,
+    name: call.name,
+    rawArguments: call.arguments,
+    error,
+  });
+  const tool = tools.find((t) => t.name === call.name);
+  if (!tool) return refuse(`unknown tool "${call.name}"; available: ${tools.map((t) => t.name).join(', ')}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(call.arguments);
+  } catch {
+    return refuse('arguments are not valid JSON');
+  }
+  const envelope = callEnvelope(tool).safeParse(parsed);
+  if (!envelope.success) return refuse(`invalid arguments: ${describeIssues(envelope.error)}`);
+  const args = envelope.data.arguments as Record<string, unknown>;
+  const refusal = tool.refuse?.(args, context as ToolContext);
+  if (refusal) return refuse(refusal);
+  const toolRisk: Risk = riskOf(tool, args);
+  return {
+    ok: true,
+    proposal: {
+      callId: call.callId,
+      tool: tool.name,
+      arguments: args,
+      reasoning: envelope.data.reasoning,
+      modelRisk: envelope.data.risk,
+      toolRisk,
+      risk: finalRisk(toolRisk, envelope.data.risk),
+    },
+  };
+}
+
+/** Turns SDK errors into what Temporal should do: retry transient ones, stop on ones that cannot succeed. */
+function classify(error: unknown): never {
+  if (
+    error instanceof OpenAI.APIError &&
+    error.status !== undefined &&
+    NON_RETRYABLE_STATUSES.has(error.status)
+  ) {
+    throw ApplicationFailure.nonRetryable(
+      `the model service refused the request (HTTP ${error.status}): ${error.message}`,
+      MODEL_REQUEST_REJECTED,
+    );
+  }
+  throw error;
+}
+
+export function createLlmActivities(deps: {
+  openai: OpenAI;
+  model: string;
+  tools: readonly Tool[];
+  webhookAllowlist: string[];
+}) {
+  const tools = functionTools(deps.tools);
+  return {
+    async planNextStep(conversation: ConversationItem[]): Promise<NextStep> {
+      let response: OpenAI.Responses.Response;
+      try {
+        response = await deps.openai.responses.create({
+          model: deps.model,
+          instructions: AGENT_INSTRUCTIONS,
+          input: toInput(conversation),
+          tools,
+          tool_choice: 'auto',
+          store: false,
+        });
+      } catch (error) {
+        classify(error);
+      }
+      const output = Array.isArray(response?.output) ? response.output : undefined;
+      if (!output) throw new Error('the model service answered without any output');
+      const calls = output.flatMap((item) =>
+        item.type === 'function_call'
+          ? [{ callId: item.call_id, name: item.name, arguments: item.arguments }]
+          : [],
+      );
+      if (calls.length === 0) {
+        const text = response.output_text?.trim();
+        return { kind: 'final', text: text || '(the model gave no answer)' };
+      }
+      return {
+        kind: 'calls',
+        checks: calls.map((call) =>
+          checkProposal(call, deps.tools, { webhookAllowlist: deps.webhookAllowlist }),
+        ),
+        modelItems: calls.map((call) => ({ type: 'call', ...call })),
+      };
+    },
+  };
+}

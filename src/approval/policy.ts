@@ -1,0 +1,77 @@
+// What needs approval and who may decide: pure functions, used by the workflows and by the Slack app.
+import type { ApprovalDecision, Eligibility, Person, Risk } from './schemas.js';
+
+const RISK_RANK: Record<Risk, number> = { low: 0, medium: 1, high: 2 };
+
+/** The final risk of a tool call: the higher of the tool's own and the model's assessment. */
+export function finalRisk(toolRisk: Risk, modelRisk: Risk): Risk {
+  return RISK_RANK[modelRisk] > RISK_RANK[toolRisk] ? modelRisk : toolRisk;
+}
+
+/** Calls at or above the threshold wait for a person; below it they run at once. */
+export function needsApproval(risk: Risk, threshold: Risk): boolean {
+  return RISK_RANK[risk] >= RISK_RANK[threshold];
+}
+
+export type DecisionRefusal =
+  | 'malformed'
+  | 'wrong_request'
+  | 'already_decided'
+  | 'too_late'
+  | 'not_eligible'
+  | 'self_approval';
+
+export const REFUSAL_TEXT: Record<DecisionRefusal, string> = {
+  malformed: 'the decision payload is not a valid approval_decision',
+  wrong_request: 'the decision is for another request',
+  already_decided: 'the request was already decided',
+  too_late: 'the request had already expired',
+  not_eligible: 'the reviewer is not an approver for this request',
+  self_approval: 'the requester may not decide their own request',
+};
+
+/** May this person decide? Operators (no reviewer, a decision signalled through Temporal) always may. */
+export function mayDecide(
+  reviewer: Person | undefined,
+  rules: { requester: Person; eligibility: Eligibility; allowSelfApproval: boolean },
+): { ok: true } | { ok: false; reason: 'not_eligible' | 'self_approval' } {
+  if (reviewer === undefined) return { ok: true };
+  if (reviewer.id === rules.requester.id && !rules.allowSelfApproval)
+    return { ok: false, reason: 'self_approval' };
+  if (rules.eligibility.kind === 'listed' && !rules.eligibility.users.includes(reviewer.id)) {
+    return { ok: false, reason: 'not_eligible' };
+  }
+  return { ok: true };
+}
+
+/** Checks one decision against the approval's state; only an `ok` decision changes anything. */
+export function checkDecision(
+  decision: ApprovalDecision,
+  state: {
+    requestId: string;
+    pending: boolean;
+    nowMs: number;
+    expiresAtMs: number;
+    requester: Person;
+    eligibility: Eligibility;
+    allowSelfApproval: boolean;
+  },
+): { ok: true } | { ok: false; reason: DecisionRefusal } {
+  if (decision.request_id !== state.requestId) return { ok: false, reason: 'wrong_request' };
+  if (!state.pending) return { ok: false, reason: 'already_decided' };
+  if (state.nowMs >= state.expiresAtMs) return { ok: false, reason: 'too_late' };
+  return mayDecide(decision.reviewer, state);
+}
+
+/** Resolves APPROVERS (users and user groups) into who may decide, given each group's members. */
+export function resolveEligibility(
+  approvers: { users: string[]; userGroups: string[] } | undefined,
+  groupMembers: Record<string, string[]>,
+): Eligibility {
+  if (!approvers) return { kind: 'anyone' };
+  const users = new Set(approvers.users);
+  for (const group of approvers.userGroups) {
+    for (const member of groupMembers[group] ?? []) users.add(member);
+  }
+  return { kind: 'listed', users: [...users].sort(), userGroups: [...approvers.userGroups] };
+}

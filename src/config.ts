@@ -1,0 +1,266 @@
+// The only reader of process.env. Everything else receives a typed, validated Config.
+import dotenv from 'dotenv';
+import { z } from 'zod';
+import { RISKS, type Risk } from './approval/schemas.js';
+import { parseDuration } from './duration.js';
+
+const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
+const SLACK_USERGROUP_ID = /^S[A-Z0-9]{2,}$/;
+const SLACK_CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
+const DEFAULT_OPENAI_MODEL = 'gpt-5-mini';
+
+const emptyAsUnset = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+const optionalString = z.preprocess(emptyAsUnset, z.string().optional());
+
+const booleanFlag = z.preprocess(
+  emptyAsUnset,
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
+    .default('false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+);
+
+const duration = (fallback: string) =>
+  z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .default(fallback)
+      .transform((text, ctx) => {
+        const ms = parseDuration(text);
+        if (ms === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `expected a duration like 90s, 15m, 24h or 7d, got "${text}"`,
+          });
+          return z.NEVER;
+        }
+        return ms;
+      }),
+  );
+
+const approvers = z.preprocess(
+  emptyAsUnset,
+  z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      const ids = (text ?? '')
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean);
+      const bad = ids.filter((id) => !SLACK_USER_ID.test(id) && !SLACK_USERGROUP_ID.test(id));
+      if (bad.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected Slack user IDs (U…/W…) or user-group IDs (S…), comma-separated; not an ID: ${bad.join(', ')}`,
+        });
+        return z.NEVER;
+      }
+      return {
+        users: ids.filter((id) => SLACK_USER_ID.test(id)),
+        userGroups: ids.filter((id) => SLACK_USERGROUP_ID.test(id)),
+      };
+    }),
+);
+
+const url = (fallback: string) =>
+  z.preprocess(emptyAsUnset, z.url({ error: 'expected an http(s) URL' }).default(fallback));
+
+const hostPort = z.preprocess(
+  emptyAsUnset,
+  z
+    .string()
+    .regex(/^[^\s:/]+:\d{1,5}$/, { error: 'expected host:port, e.g. localhost:7233' })
+    .optional(),
+);
+
+export const envSchema = z.object({
+  SLACK_BOT_TOKEN: z.preprocess(
+    emptyAsUnset,
+    z.string().startsWith('xoxb-', { error: 'expected a bot token starting with xoxb-' }).optional(),
+  ),
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: z.preprocess(
+    emptyAsUnset,
+    z.string().startsWith('xapp-', { error: 'expected an app-level token starting with xapp-' }).optional(),
+  ),
+  SLACK_API_URL: url('https://slack.com/api/').transform((u) => (u.endsWith('/') ? u : `${u}/`)),
+  PORT: z.preprocess(
+    emptyAsUnset,
+    z.coerce
+      .number({ error: 'expected a port number' })
+      .int({ error: 'expected a port number' })
+      .min(0, { error: 'expected a port number between 0 and 65535' })
+      .max(65535, { error: 'expected a port number between 0 and 65535' })
+      .default(3000),
+  ),
+  APPROVALS_CHANNEL: z.preprocess(
+    emptyAsUnset,
+    z.string().regex(SLACK_CHANNEL_ID, { error: 'expected a Slack channel ID like C0123ABCD' }).optional(),
+  ),
+  APPROVERS: approvers,
+  ALLOW_SELF_APPROVAL: booleanFlag,
+  APPROVAL_TIMEOUT: duration('24h'),
+  APPROVAL_RISK_THRESHOLD: z.preprocess(
+    emptyAsUnset,
+    z.enum(RISKS, { error: 'expected low, medium or high' }).default('medium'),
+  ),
+  WEBHOOK_ALLOWLIST: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .optional()
+      .transform((text, ctx) => {
+        const entries = (text ?? '')
+          .split(',')
+          .map((e) => e.trim())
+          .filter(Boolean);
+        const bad = entries.filter((e) => !/^https?:\/\/[^\s]+$/.test(e) || !URL.canParse(e));
+        if (bad.length > 0) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `expected comma-separated http(s) URL prefixes; not a URL: ${bad.join(', ')}`,
+          });
+          return z.NEVER;
+        }
+        return entries;
+      }),
+  ),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: z.preprocess(emptyAsUnset, z.url({ error: 'expected an http(s) URL' }).optional()),
+  OPENAI_MODEL: z.preprocess(emptyAsUnset, z.string().default(DEFAULT_OPENAI_MODEL)),
+  TEMPORAL_ADDRESS: hostPort,
+  TEMPORAL_NAMESPACE: z.preprocess(emptyAsUnset, z.string().default('default')),
+  TEMPORAL_TASK_QUEUE: z.preprocess(emptyAsUnset, z.string().default('countersign')),
+  TEMPORAL_API_KEY: optionalString,
+  TEMPORAL_TLS_CERT: optionalString,
+  TEMPORAL_TLS_KEY: optionalString,
+  TEMPORAL_CLI_PATH: optionalString,
+  PATH: optionalString,
+  LOG_LEVEL: z.preprocess(
+    emptyAsUnset,
+    z
+      .enum(['debug', 'info', 'warn', 'error'], { error: 'expected one of debug, info, warn, error' })
+      .default('info'),
+  ),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  slack: {
+    botToken: string | undefined;
+    signingSecret: string | undefined;
+    appToken: string | undefined;
+    apiUrl: string;
+    port: number;
+    socketMode: boolean;
+  };
+  approval: {
+    channel: string | undefined;
+    approvers: { users: string[]; userGroups: string[] } | undefined;
+    allowSelfApproval: boolean;
+    timeoutMs: number;
+    /** Calls at or above this risk wait for a person. */
+    threshold: Risk;
+  };
+  tools: {
+    webhookAllowlist: string[];
+  };
+  openai: {
+    apiKey: string | undefined;
+    baseUrl: string | undefined;
+    model: string;
+  };
+  temporal: {
+    address: string | undefined;
+    namespace: string;
+    taskQueue: string;
+    apiKey: string | undefined;
+    tlsCertPath: string | undefined;
+    tlsKeyPath: string | undefined;
+    cliPath: string | undefined;
+    /** The process's PATH, searched for a `temporal` CLI when no address is configured. */
+    searchPath: string | undefined;
+  };
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** A configuration problem a person can fix: names the variable and what it expects. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration — ${lines.join('; ')}`);
+  }
+  const e = result.data;
+  if (Boolean(e.TEMPORAL_TLS_CERT) !== Boolean(e.TEMPORAL_TLS_KEY)) {
+    throw new ConfigError(
+      'Invalid configuration — TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY: set both (paths to the client certificate and its key) or neither',
+    );
+  }
+  return {
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL,
+      port: e.PORT,
+      socketMode: e.SLACK_APP_TOKEN !== undefined,
+    },
+    approval: {
+      channel: e.APPROVALS_CHANNEL,
+      approvers:
+        e.APPROVERS && e.APPROVERS.users.length + e.APPROVERS.userGroups.length > 0 ? e.APPROVERS : undefined,
+      allowSelfApproval: e.ALLOW_SELF_APPROVAL,
+      timeoutMs: e.APPROVAL_TIMEOUT,
+      threshold: e.APPROVAL_RISK_THRESHOLD,
+    },
+    tools: { webhookAllowlist: e.WEBHOOK_ALLOWLIST },
+    openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      apiKey: e.TEMPORAL_API_KEY,
+      tlsCertPath: e.TEMPORAL_TLS_CERT,
+      tlsKeyPath: e.TEMPORAL_TLS_KEY,
+      cliPath: e.TEMPORAL_CLI_PATH,
+      searchPath: e.PATH,
+    },
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/**
+ * Requirements that depend on how the app runs: the Slack app needs a bot token, and in HTTP
+ * mode a signing secret. Checked at start-up of the Slack side, not by the worker.
+ */
+export function requireSlackCredentials(config: Config): asserts config is Config & {
+  slack: { botToken: string };
+} {
+  const missing: string[] = [];
+  if (!config.slack.botToken) missing.push('SLACK_BOT_TOKEN (xoxb-…, "OAuth & Permissions" page)');
+  if (!config.slack.socketMode && !config.slack.signingSecret) {
+    missing.push(
+      'SLACK_SIGNING_SECRET ("Basic Information" page), or SLACK_APP_TOKEN (xapp-…) for Socket Mode',
+    );
+  }
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `Missing Slack credentials — set ${missing.join(' and ')} in .env; see "Quick start" in README.md`,
+    );
+  }
+}
+
+/** Reads .env (if present) into process.env, then validates. */
+export function loadConfig(): Config {
+  dotenv.config({ quiet: true });
+  return parseConfig(process.env);
+}

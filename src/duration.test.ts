@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { formatDuration, parseDuration } from './duration.js';
+
+describe('parseDuration', () => {
+  it.each([
+    ['90s', 90_000],
+    ['15m', 900_000],
+    ['24h', 86_400_000],
+    ['7d', 604_800_000],
+    ['1h30m', 5_400_000],
+    ['500ms', 500],
+    [' 2H ', 7_200_000],
+  ])('reads %s', (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+
+  it.each(['', '10', 'm', '1.5h', '-5m', '5 minutes', '0s', '1w'])('refuses %j', (text) => {
+    expect(parseDuration(text)).toBeUndefined();
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [90_000, '1m30s'],
+    [86_400_000, '1d'],
+    [5_400_000, '1h30m'],
+    [250, '250ms'],
+  ])('writes %d as %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+});

@@ -1,0 +1,60 @@
+// Builds the Bolt app: HTTP mode (POST /slack/events, GET /healthz) or Socket Mode when an app token is set.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { App, LogLevel } from '@slack/bolt';
+import type { Config } from '../config.js';
+
+export const SLACK_EVENTS_PATH = '/slack/events';
+export const HEALTH_PATH = '/healthz';
+
+export interface Health {
+  ok: boolean;
+  [detail: string]: unknown;
+}
+
+export interface SlackAppOptions {
+  slack: Config['slack'] & { botToken: string };
+  /** Answers GET /healthz in HTTP mode. */
+  health?: () => Promise<Health> | Health;
+  logLevel?: Config['logLevel'];
+}
+
+const BOLT_LOG_LEVEL = {
+  debug: LogLevel.DEBUG,
+  info: LogLevel.INFO,
+  warn: LogLevel.WARN,
+  error: LogLevel.ERROR,
+} as const;
+
+async function answerHealth(health: SlackAppOptions['health'], res: ServerResponse): Promise<void> {
+  let body: Health;
+  try {
+    body = health ? await health() : { ok: true };
+  } catch (error) {
+    body = { ok: false, error: (error as Error).message };
+  }
+  res.writeHead(body.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+export function createSlackApp(options: SlackAppOptions): App {
+  const { slack } = options;
+  const common = {
+    token: slack.botToken,
+    clientOptions: { slackApiUrl: slack.apiUrl },
+    logLevel: BOLT_LOG_LEVEL[options.logLevel ?? 'info'],
+  };
+  if (slack.socketMode) {
+    return new App({ ...common, socketMode: true, appToken: slack.appToken });
+  }
+  return new App({
+    ...common,
+    signingSecret: slack.signingSecret ?? '',
+    endpoints: SLACK_EVENTS_PATH,
+    customRoutes: [
+      {
+        path: HEALTH_PATH,
+        method: ['GET'],
+        handler: (_req: IncomingMessage, res: ServerResponse) => void answerHealth(options.health, res),
+      },
+    ],
+  });
+}

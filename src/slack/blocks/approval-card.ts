@@ -1,0 +1,146 @@
+// The approval card: what an approver sees, and what it becomes once decided, expired or cancelled.
+import type { KnownBlock } from '@slack/types';
+import type {
+  ApprovalDecisionRecord,
+  ApprovalStatusName,
+  Eligibility,
+  Person,
+  Proposal,
+} from '../../approval/schemas.js';
+import { formatDuration } from '../../duration.js';
+import {
+  BUTTON_VALUE_MAX,
+  CONTEXT_TEXT_MAX,
+  codeBlock,
+  FALLBACK_TEXT_MAX,
+  mention,
+  quote,
+  SECTION_TEXT_MAX,
+  safeText,
+  slackDate,
+  truncate,
+} from './text.js';
+
+export const APPROVE_ACTION_ID = 'approval_approve';
+export const REJECT_ACTION_ID = 'approval_reject';
+
+/** What a button click needs to find the approval: the approval workflow and the request it waits for. */
+export interface ApprovalButtonValue {
+  workflowId: string;
+  requestId: string;
+}
+
+export interface ApprovalCardView {
+  workflowId: string;
+  requestId: string;
+  runId: string;
+  request: string;
+  requester: Person;
+  proposal: Proposal;
+  eligibility: Eligibility;
+  expiresAt: string;
+  timeoutMs: number;
+  status: ApprovalStatusName;
+  decision?: ApprovalDecisionRecord | undefined;
+}
+
+const RISK_BADGE = {
+  low: ':large_green_circle: low',
+  medium: ':large_orange_circle: medium',
+  high: ':red_circle: high',
+};
+
+function section(text: string): KnownBlock {
+  return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, SECTION_TEXT_MAX) } };
+}
+
+function context(text: string): KnownBlock {
+  return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, CONTEXT_TEXT_MAX) }] };
+}
+
+function whoMayDecide(eligibility: Eligibility): string {
+  if (eligibility.kind === 'anyone') return 'anyone but the requester';
+  const groups = eligibility.userGroups.map((g) => `<!subteam^${g}>`);
+  const users = eligibility.users.slice(0, 10).map(mention);
+  const more = eligibility.users.length > 10 ? ` and ${eligibility.users.length - 10} more` : '';
+  return [...groups, ...users].join(', ') + more || 'nobody (no approver could be resolved)';
+}
+
+export function buttonValue(value: ApprovalButtonValue): string {
+  return truncate(JSON.stringify(value), BUTTON_VALUE_MAX);
+}
+
+function outcomeLine(view: ApprovalCardView): string {
+  const d = view.decision;
+  const by = d?.reviewer ? mention(d.reviewer.id) : 'an operator (through Temporal)';
+  const notes = d?.notes ? `\n${quote(d.notes, 1500)}` : '';
+  switch (view.status) {
+    case 'approved':
+      return `:white_check_mark: *Approved* by ${by} ${d ? slackDate(d.decidedAt) : ''}${notes}`;
+    case 'rejected':
+      return `:x: *Rejected* by ${by} ${d ? slackDate(d.decidedAt) : ''} — nothing was run.${notes}`;
+    case 'timed_out':
+      return `:hourglass: *Expired* — nobody decided within ${formatDuration(view.timeoutMs)}; nothing was run.`;
+    case 'cancelled':
+      return ':no_entry_sign: *Cancelled* — the request was withdrawn or its run stopped; nothing was run.';
+    case 'pending':
+      return '';
+  }
+}
+
+/** Fallback text for notifications and screen readers; no foreign text, so no mention can be smuggled in. */
+export function approvalCardText(view: ApprovalCardView): string {
+  const state = view.status === 'pending' ? 'Approval needed' : `Approval ${view.status.replace('_', ' ')}`;
+  return truncate(
+    `${state}: ${view.proposal.tool} (${view.proposal.risk} risk), requested by ${mention(view.requester.id)}`,
+    FALLBACK_TEXT_MAX,
+  );
+}
+
+export function approvalCard(view: ApprovalCardView): KnownBlock[] {
+  const { proposal } = view;
+  const blocks: KnownBlock[] = [
+    section(
+      `*${view.status === 'pending' ? 'Approval needed' : 'Approval request'}* — ${mention(view.requester.id)} asked the agent:\n${quote(view.request, 1200)}`,
+    ),
+    section(
+      `*Proposed action:* \`${safeText(proposal.tool, 100)}\`   *Risk:* ${RISK_BADGE[proposal.risk]}` +
+        ` (tool: ${proposal.toolRisk}, model: ${proposal.modelRisk})\n` +
+        codeBlock(JSON.stringify(proposal.arguments, null, 2), 1500),
+    ),
+    section(`*Model's reasoning:*\n${quote(proposal.reasoning || '(none given)', 1200)}`),
+  ];
+  if (view.status === 'pending') {
+    blocks.push(
+      context(
+        `Expires ${slackDate(view.expiresAt)} · May decide: ${whoMayDecide(view.eligibility)} · Request \`${safeText(view.requestId, 200)}\``,
+      ),
+      {
+        type: 'actions',
+        block_id: 'approval_decision',
+        elements: [
+          {
+            type: 'button',
+            action_id: APPROVE_ACTION_ID,
+            style: 'primary',
+            text: { type: 'plain_text', text: 'Approve' },
+            value: buttonValue({ workflowId: view.workflowId, requestId: view.requestId }),
+          },
+          {
+            type: 'button',
+            action_id: REJECT_ACTION_ID,
+            style: 'danger',
+            text: { type: 'plain_text', text: 'Reject' },
+            value: buttonValue({ workflowId: view.workflowId, requestId: view.requestId }),
+          },
+        ],
+      },
+    );
+  } else {
+    blocks.push(
+      section(outcomeLine(view)),
+      context(`Request \`${safeText(view.requestId, 200)}\` · Run \`${safeText(view.runId, 200)}\``),
+    );
+  }
+  return blocks;
+}

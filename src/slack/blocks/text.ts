@@ -1,0 +1,65 @@
+// Making user and model text safe and within Block Kit's limits. Never fail on size: truncate.
+
+/** Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks). */
+export const SECTION_TEXT_MAX = 3000;
+export const CONTEXT_TEXT_MAX = 2000;
+export const HEADER_TEXT_MAX = 150;
+export const BUTTON_VALUE_MAX = 2000;
+export const MESSAGE_BLOCKS_MAX = 50;
+/** chat.postMessage truncates `text` past 40,000 characters; the fallback text needs far less. */
+export const FALLBACK_TEXT_MAX = 3000;
+
+const ELLIPSIS = '…';
+
+/**
+ * Escapes text for mrkdwn so that it shows as typed: `<!channel>`, `<@U123>` and `<https://…|label>` become
+ * literal text instead of a broadcast, a mention or a disguised link.
+ */
+export function escapeMrkdwn(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+/** Cuts to at most `max` characters (code points, so no emoji is split), marking the cut. */
+export function truncate(text: string, max: number): string {
+  const chars = Array.from(text);
+  if (chars.length <= max) return text;
+  return chars.slice(0, Math.max(0, max - ELLIPSIS.length)).join('') + ELLIPSIS;
+}
+
+/** Escaped and truncated so that the escaped form fits: what every piece of foreign text goes through. */
+export function safeText(text: string, max: number): string {
+  return truncate(escapeMrkdwn(text), max).replace(/&[a-z]*…$/, ELLIPSIS);
+}
+
+/** A block quote of foreign text, each line quoted. */
+export function quote(text: string, max: number): string {
+  return safeText(text, max - 2 * text.split('\n').length).replace(/^/gm, '>');
+}
+
+/** A code block of foreign text; escaped too, since Slack parses `<…>` even inside code. */
+export function codeBlock(text: string, max: number): string {
+  const fence = '```';
+  return `${fence}${safeText(text.replaceAll(fence, "'''"), max - 2 * fence.length)}${fence}`;
+}
+
+const SLACK_ID = /^[A-Z0-9]+$/;
+
+/** A mention of a user ID we got from Slack; anything that is not an ID shows as text. */
+export function mention(userId: string): string {
+  return SLACK_ID.test(userId) ? `<@${userId}>` : escapeMrkdwn(userId);
+}
+
+/** Slack's date formatting: shows in each reader's time zone, with an ISO fallback. */
+export function slackDate(iso: string): string {
+  const seconds = Math.floor(Date.parse(iso) / 1000);
+  if (!Number.isFinite(seconds)) return escapeMrkdwn(iso);
+  return `<!date^${seconds}^{date_short_pretty} at {time}|${escapeMrkdwn(iso)}>`;
+}
+
+/**
+ * Turns escaped channel references back into links. Channel links notify nobody, unlike user mentions
+ * and `<!channel>`, which stay escaped.
+ */
+export function withChannelLinks(escaped: string): string {
+  return escaped.replace(/&lt;#([CG][A-Z0-9]+)&gt;/g, '<#$1>');
+}

@@ -1,0 +1,58 @@
+// `/agent <request>`: acknowledge within Slack's 3 seconds, start the agent run.
+import { randomBytes } from 'node:crypto';
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { Client } from '@temporalio/client';
+import { agentWorkflow } from '../../../workflows/agent.js';
+import { escapeMrkdwn, truncate } from '../../blocks/text.js';
+
+export interface AgentCommandDeps {
+  temporal: Client;
+  taskQueue: string;
+}
+
+const USAGE = [
+  '*Countersign* — ask the agent to do something in this workspace. Risky actions wait for an approver.',
+  '• `/agent <request>` — e.g. `/agent archive #old-project`',
+  '• `/agent help` — this message',
+].join('\n');
+
+/** A run id short enough to type, unique enough never to collide. */
+export function newRunId(): string {
+  return `run-${randomBytes(6).toString('base64url')}`;
+}
+
+export function agentCommand(deps: AgentCommandDeps) {
+  return async ({ command, ack, logger }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    const text = command.text.trim();
+    if (text === '' || text.toLowerCase() === 'help') {
+      await ack({ response_type: 'ephemeral', text: USAGE });
+      return;
+    }
+    const runId = newRunId();
+    try {
+      await deps.temporal.workflow.start(agentWorkflow, {
+        taskQueue: deps.taskQueue,
+        workflowId: runId,
+        args: [
+          {
+            request: text,
+            requester: { id: command.user_id, name: command.user_name },
+            channel: command.channel_id,
+            teamId: command.team_id,
+          },
+        ],
+      });
+    } catch (error) {
+      logger.error('could not start an agent run', { runId, error: (error as Error).message });
+      await ack({
+        response_type: 'ephemeral',
+        text: ':warning: Countersign could not start your request: its workflow service (Temporal) is unreachable. Nothing was done; please try again in a minute.',
+      });
+      return;
+    }
+    await ack({
+      response_type: 'ephemeral',
+      text: `:hourglass_flowing_sand: On it: “${escapeMrkdwn(truncate(text, 300))}”. Low-risk steps run at once; anything risky waits for an approver. Run \`${runId}\`.`,
+    });
+  };
+}

@@ -1,0 +1,56 @@
+// Where Temporal is: a configured cluster (self-hosted or Temporal Cloud), or an embedded dev server.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TLSConfig } from '@temporalio/client';
+import type { Config } from '../config.js';
+import { chooseTemporalCli, type DevServer, startDevServer } from './dev-server.js';
+
+export interface TemporalTarget {
+  address: string;
+  namespace: string;
+  tls: TLSConfig | boolean | undefined;
+  apiKey: string | undefined;
+  /** The embedded dev server when we started one; stop it on shutdown. */
+  embedded: DevServer | undefined;
+}
+
+/** The embedded server keeps its state here, so pending approvals survive a restart of the app. */
+export const EMBEDDED_STATE_FILE = join('.data', 'temporal.sqlite');
+
+function tlsFrom(temporal: Config['temporal']): TLSConfig | boolean | undefined {
+  if (temporal.tlsCertPath && temporal.tlsKeyPath) {
+    return {
+      clientCertPair: { crt: readFileSync(temporal.tlsCertPath), key: readFileSync(temporal.tlsKeyPath) },
+    };
+  }
+  // Temporal Cloud API keys travel over TLS.
+  return temporal.apiKey ? true : undefined;
+}
+
+export async function resolveTemporal(
+  temporal: Config['temporal'],
+  embedded: { stateFile?: string; ui?: boolean } = {},
+): Promise<TemporalTarget> {
+  if (temporal.address) {
+    return {
+      address: temporal.address,
+      namespace: temporal.namespace,
+      tls: tlsFrom(temporal),
+      apiKey: temporal.apiKey,
+      embedded: undefined,
+    };
+  }
+  const server = await startDevServer({
+    cli: chooseTemporalCli({ cliPath: temporal.cliPath, searchPath: temporal.searchPath }),
+    namespace: temporal.namespace,
+    ...(embedded.stateFile ? { dbFilename: embedded.stateFile } : {}),
+    ui: embedded.ui ?? true,
+  });
+  return {
+    address: server.address,
+    namespace: server.namespace,
+    tls: undefined,
+    apiKey: undefined,
+    embedded: server,
+  };
+}

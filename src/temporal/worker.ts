@@ -1,0 +1,48 @@
+// The Temporal worker: Countersign's workflows and activities on the configured task queue.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { WebClient } from '@slack/web-api';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import OpenAI from 'openai';
+import { createActivities } from '../activities/index.js';
+import type { Config } from '../config.js';
+
+/** The workflows entry point: TypeScript source under a loader, compiled JavaScript after `npm run build`. */
+export function workflowsPath(): string {
+  for (const name of ['index.ts', 'index.js']) {
+    const path = fileURLToPath(new URL(`../workflows/${name}`, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  throw new Error('Countersign workflows not found next to the worker (src/workflows or dist/workflows)');
+}
+
+/** Slack and OpenAI clients with their own retries off: Temporal retries activities, visibly and durably. */
+export function createClients(config: Config) {
+  const slack = new WebClient(config.slack.botToken, {
+    slackApiUrl: config.slack.apiUrl,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+  });
+  const openai = new OpenAI({
+    apiKey: config.openai.apiKey ?? 'missing-OPENAI_API_KEY',
+    ...(config.openai.baseUrl ? { baseURL: config.openai.baseUrl } : {}),
+    maxRetries: 0,
+  });
+  return { slack, openai };
+}
+
+export async function createWorker(
+  config: Config,
+  connection: NativeConnection,
+  overrides: Partial<WorkerOptions> = {},
+): Promise<Worker> {
+  const { slack, openai } = createClients(config);
+  return Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    workflowsPath: workflowsPath(),
+    activities: createActivities({ config, slack, openai }),
+    ...overrides,
+  });
+}

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { channelId } from './slack-ids.js';
+import { defineTool } from './tool.js';
+
+/** Slack's limit for a channel topic. */
+const TOPIC_MAX = 250;
+
+export const setChannelTopic = defineTool({
+  name: 'set_channel_topic',
+  description: "Set a Slack channel's topic.",
+  parameters: z.object({ channel: channelId, topic: z.string().max(TOPIC_MAX) }),
+  risk: 'medium',
+  async execute({ channel, topic }, { slack }) {
+    await slack.conversations.setTopic({ channel, topic });
+    return { summary: `Set the topic of <#${channel}>.`, data: { channel, topic } };
+  },
+});

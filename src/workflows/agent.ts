@@ -1,0 +1,279 @@
+// The agent loop: request → model → tool calls → policy → (approval) → run → results back to the model,
+// until a final answer, a stop, or the step limit. The outcome goes to Slack as a threaded reply.
+import {
+  ActivityFailure,
+  ChildWorkflowFailure,
+  executeChild,
+  log,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ConversationItem, createLlmActivities, ProposalCheck } from '../activities/llm.js';
+import type { createRunActivities } from '../activities/run.js';
+import type { createSlackActivities } from '../activities/slack.js';
+import type { createToolActivities } from '../activities/tools.js';
+import { needsApproval } from '../approval/policy.js';
+import type { ApprovalOutcome, AuditEvent, Proposal, SlackMessageRef } from '../approval/schemas.js';
+import { formatDuration } from '../duration.js';
+import type {
+  ActionRecord,
+  AgentInput,
+  AgentStatus,
+  RunOutcome,
+  RunPolicy,
+  RunStatusName,
+} from './agent-types.js';
+import { approvalWorkflow } from './approval.js';
+import { agentStatusQuery } from './messages.js';
+
+/** Model turns per run: enough for look-up → act → report, small enough that a confused model stops. */
+export const MAX_MODEL_STEPS = 8;
+/** Consecutive turns with nothing valid proposed before the run gives up on the model. */
+export const MAX_INVALID_TURNS = 2;
+
+const llm = proxyActivities<ReturnType<typeof createLlmActivities>>({
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 6,
+    nonRetryableErrorTypes: ['ModelRequestRejected'],
+  },
+});
+
+const tools = proxyActivities<ReturnType<typeof createToolActivities>>({
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+  },
+});
+
+const slack = proxyActivities<ReturnType<typeof createSlackActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+const run = proxyActivities<ReturnType<typeof createRunActivities>>({
+  startToCloseTimeout: '10 seconds',
+});
+
+function failureMessage(error: unknown): string {
+  let cause: unknown = error;
+  while (cause instanceof ActivityFailure || cause instanceof ChildWorkflowFailure) cause = cause.cause;
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
+  const runId = workflowInfo().workflowId;
+  const startedAt = new Date().toISOString();
+  const audit: AuditEvent[] = [];
+  const actions: ActionRecord[] = [];
+  let status: RunStatusName = 'running';
+  let steps = 0;
+  let approvals = 0;
+  let pendingApproval: AgentStatus['pending_approval'] = null;
+  let thread: SlackMessageRef | null = null;
+  let outcome: RunOutcome | null = null;
+
+  const record = (
+    type: AuditEvent['type'],
+    actor: AuditEvent['actor'],
+    details: Record<string, unknown>,
+    requestId?: string,
+  ) => {
+    const event: AuditEvent = { at: new Date().toISOString(), type, actor, runId, details };
+    if (requestId) event.requestId = requestId;
+    audit.push(event);
+    log.info('audit', { audit: event });
+  };
+
+  setHandler(
+    agentStatusQuery,
+    (): AgentStatus => ({
+      run_id: runId,
+      status,
+      request: input.request,
+      requester: input.requester,
+      started_at: startedAt,
+      steps,
+      pending_approval: pendingApproval,
+      thread,
+      outcome,
+      audit,
+    }),
+  );
+
+  const finish = async (result: Omit<RunOutcome, 'requester' | 'actions'>): Promise<RunOutcome> => {
+    outcome = { ...result, requester: input.requester, actions };
+    status = outcome.status;
+    record('final', 'system', { status: outcome.status, answer: outcome.answer, reason: outcome.reason });
+    await slack.postRunReply(
+      thread
+        ? { channel: thread.channel, threadTs: thread.ts, outcome }
+        : { channel: input.channel, threadTs: undefined, outcome },
+    );
+    return outcome;
+  };
+
+  /** Asks a person; returns what the model should be told, or a reason to stop the run. */
+  const askApproval = async (
+    proposal: Proposal,
+    policy: RunPolicy,
+  ): Promise<{ go: true } | { go: false; tellModel: string } | { stop: string }> => {
+    approvals += 1;
+    const requestId = uuid4();
+    const childId = `${runId}/approval-${approvals}`;
+    const eligibility = await slack.resolveApprovers();
+    record(
+      'verdict',
+      'policy',
+      { call_id: proposal.callId, verdict: 'needs_approval', risk: proposal.risk },
+      requestId,
+    );
+    status = 'waiting_for_approval';
+    pendingApproval = { request_id: requestId, workflow_id: childId, tool: proposal.tool };
+    let approval: ApprovalOutcome;
+    try {
+      approval = await executeChild(approvalWorkflow, {
+        workflowId: childId,
+        // Cancelling a run cancels its approvals, so their cards are updated rather than left live.
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        args: [
+          {
+            requestId,
+            runId,
+            request: input.request,
+            requester: input.requester,
+            proposal,
+            channel: policy.approvalsChannel ?? input.channel,
+            eligibility,
+            allowSelfApproval: policy.allowSelfApproval,
+            timeoutMs: policy.timeoutMs,
+          },
+        ],
+      });
+    } finally {
+      pendingApproval = null;
+      status = 'running';
+    }
+    thread ??= approval.card;
+    const reviewer = approval.decision?.reviewer ?? 'operator';
+    record(
+      'approval_outcome',
+      approval.decision ? reviewer : 'system',
+      {
+        status: approval.status,
+        notes: approval.decision?.notes ?? null,
+      },
+      requestId,
+    );
+    switch (approval.status) {
+      case 'approved':
+        return { go: true };
+      case 'rejected':
+        return {
+          go: false,
+          tellModel: JSON.stringify({
+            status: 'rejected_by_reviewer',
+            reviewer: approval.decision?.reviewer?.name ?? approval.decision?.reviewer?.id ?? 'an operator',
+            reviewer_notes: approval.decision?.notes ?? null,
+            instruction: 'Do not retry this exact call. Adapt to the notes, or stop and explain.',
+          }),
+        };
+      case 'timed_out':
+        return { stop: `cancelled: approval timed out after ${formatDuration(policy.timeoutMs)}` };
+      case 'cancelled':
+        return { stop: 'cancelled: the approval was cancelled' };
+    }
+  };
+
+  const runProposal = async (proposal: Proposal): Promise<string> => {
+    record('execution', 'system', {
+      call_id: proposal.callId,
+      tool: proposal.tool,
+      arguments: proposal.arguments,
+    });
+    const result = await tools.runTool({
+      tool: proposal.tool,
+      arguments: proposal.arguments,
+      requesterId: input.requester.id,
+    });
+    const summary = result.ok ? result.result.summary : result.error;
+    actions.push({ tool: proposal.tool, ok: result.ok, summary });
+    record('result', 'system', { call_id: proposal.callId, tool: proposal.tool, ...result });
+    return JSON.stringify(
+      result.ok ? { status: 'done', ...result.result } : { status: 'failed', error: result.error },
+    );
+  };
+
+  record('request', input.requester, { request: input.request, channel: input.channel, team: input.teamId });
+  const policy = await run.runPolicy();
+  const conversation: ConversationItem[] = [{ type: 'user', text: input.request }];
+  let invalidTurns = 0;
+
+  try {
+    while (steps < MAX_MODEL_STEPS) {
+      steps += 1;
+      const next = await llm.planNextStep(conversation);
+      if (next.kind === 'final') {
+        return await finish({ status: 'completed', answer: next.text });
+      }
+      conversation.push(...next.modelItems);
+      const valid = next.checks.filter((c): c is Extract<ProposalCheck, { ok: true }> => c.ok);
+      invalidTurns = valid.length === 0 ? invalidTurns + 1 : 0;
+
+      for (const check of next.checks) {
+        if (!check.ok) {
+          record('invalid_proposal', 'model', {
+            call_id: check.callId,
+            tool: check.name,
+            error: check.error,
+            raw: check.rawArguments,
+          });
+          conversation.push({
+            type: 'output',
+            callId: check.callId,
+            output: JSON.stringify({ status: 'not_run', error: check.error }),
+          });
+          continue;
+        }
+        const { proposal } = check;
+        record('proposal', 'model', { ...proposal });
+        if (!needsApproval(proposal.risk, policy.threshold)) {
+          record('verdict', 'policy', { call_id: proposal.callId, verdict: 'run_now', risk: proposal.risk });
+          conversation.push({ type: 'output', callId: proposal.callId, output: await runProposal(proposal) });
+          continue;
+        }
+        const verdict = await askApproval(proposal, policy);
+        if ('stop' in verdict) return await finish({ status: 'cancelled', reason: verdict.stop });
+        const output = verdict.go ? await runProposal(proposal) : verdict.tellModel;
+        conversation.push({ type: 'output', callId: proposal.callId, output });
+      }
+
+      if (invalidTurns >= MAX_INVALID_TURNS) {
+        return await finish({
+          status: 'failed',
+          reason: `the model proposed nothing valid ${MAX_INVALID_TURNS} times in a row; nothing was run for those proposals`,
+        });
+      }
+    }
+    return await finish({
+      status: 'failed',
+      reason: `stopped after ${MAX_MODEL_STEPS} model steps without a final answer`,
+    });
+  } catch (error) {
+    if (error instanceof ActivityFailure || error instanceof ChildWorkflowFailure) {
+      record('failed', 'system', { error: failureMessage(error) });
+      if (outcome) throw error; // the final reply itself could not be posted: let Temporal show the failure
+      return await finish({ status: 'failed', reason: failureMessage(error) });
+    }
+    throw error;
+  }
+}

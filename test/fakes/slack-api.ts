@@ -1,0 +1,1128 @@
+// A fake of the Slack Web API: a real HTTP server that speaks Slack's wire format (form or JSON POSTs to
+// /api/<method>, HTTP 200 + `{ok, ...}` answers), keeps a tiny in-memory workspace, records every call,
+// and can be told to fail the way Slack fails (429 + Retry-After, HTTP 5xx, `ok:false`).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+// ---------------------------------------------------------------------------------------------------------
+// Public surface
+// ---------------------------------------------------------------------------------------------------------
+
+export const FAKE_SLACK_TEAM = {
+  id: 'T0FAKETEAM',
+  name: 'Countersign Test',
+  domain: 'countersign-test',
+} as const;
+
+/** The identity every token authenticates as; messages the fake stores are authored by this bot. */
+export const FAKE_SLACK_BOT = {
+  userId: 'U0FAKEBOT',
+  botId: 'B0FAKEBOT',
+  appId: 'A0FAKEAPP',
+  name: 'countersign',
+} as const;
+
+export type SlackFault =
+  /** HTTP 429 with `Retry-After`, as Slack answers when a method's rate tier is exceeded. */
+  | { kind: 'rate_limited'; retryAfterSeconds: number }
+  /** A bare HTTP error (Slack's edge answers 5xx with a non-JSON body). */
+  | { kind: 'http'; status: number }
+  /** HTTP 200 with `{ok:false, error}`: how Slack reports every method-level failure. */
+  | { kind: 'error'; error: string };
+
+export interface SlackCall {
+  method: string;
+  /** Form fields or JSON body, minus `token`; JSON-encoded objects/arrays (blocks, view, metadata) decoded. */
+  args: Record<string, unknown>;
+  token: string | undefined;
+  /** Date.now() when the request arrived. */
+  at: number;
+  /** Set when an injected fault was answered instead of the method. */
+  fault?: SlackFault;
+  /** The `error` code when the answer was `ok:false` (injected or genuine). */
+  error?: string;
+  /** The JSON body answered; absent for `http` faults. */
+  response?: Readonly<Record<string, unknown>>;
+}
+
+export interface FakeSlackUser {
+  id: string;
+  name: string;
+  realName?: string;
+  tz?: string;
+}
+
+export interface FakeSlackChannel {
+  id: string;
+  name: string;
+  topic?: string;
+  members?: string[];
+  isPrivate?: boolean;
+}
+
+export interface FakeSlackApiOptions {
+  users?: FakeSlackUser[];
+  /** Usergroup id (e.g. `S0APPROVERS`) → member user ids. */
+  userGroups?: Record<string, string[]>;
+  /** Channels that exist up front; any other well-formed channel id springs into existence on first use. */
+  channels?: FakeSlackChannel[];
+}
+
+export interface FakeSlackApi {
+  /** Pass as WebClient's `slackApiUrl`; ends with `/api/`. */
+  readonly url: string;
+  /** Every call in arrival order, faulted and failed ones included. */
+  readonly calls: readonly SlackCall[];
+  callsTo(method: string): SlackCall[];
+  /** The next `times` calls to `method` get `fault` (queued faults are answered first-in, first-out). */
+  fail(method: string, fault: SlackFault, times?: number): void;
+  /** Every call to `method` gets `fault` until clearFaults()/reset(). */
+  failAlways(method: string, fault: SlackFault): void;
+  clearFaults(): void;
+  /** Resolves with the first successful (`ok:true`, unfaulted) call to `method` matching `predicate`, past or future. */
+  waitForCall(
+    method: string,
+    predicate?: (call: SlackCall) => boolean,
+    timeoutMs?: number,
+  ): Promise<SlackCall>;
+  /** Forgets calls and faults and restores the workspace to what the options described. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function startFakeSlackApi(options: FakeSlackApiOptions = {}): Promise<FakeSlackApi> {
+  const fake = new FakeSlackServer(options);
+  await fake.listen();
+  return fake;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Limits and formats Slack documents
+// ---------------------------------------------------------------------------------------------------------
+
+const DEFAULT_WAIT_MS = 10_000;
+const MAX_REQUEST_BYTES = 5 * 1024 * 1024;
+const MAX_MESSAGE_TEXT_CHARS = 40_000;
+const MAX_MESSAGE_BLOCKS = 50;
+const MAX_TOPIC_CHARS = 250;
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1000;
+const CHANNEL_NAME = /^[a-z0-9_-]{1,80}$/;
+const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
+const USER_ID = /^[UW][A-Z0-9]{2,}$/;
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Fields that are strings on Slack's side even when they look like JSON (a message may quote JSON, and
+ * private_metadata usually *is* JSON) — never decode these, or the fake would hand callers objects Slack wouldn't.
+ */
+const FREE_TEXT_FIELDS = new Set(['text', 'topic', 'purpose', 'name', 'private_metadata']);
+
+// ---------------------------------------------------------------------------------------------------------
+// Method-level failures
+// ---------------------------------------------------------------------------------------------------------
+
+type Args = Record<string, unknown>;
+type SlackAnswer = { ok: boolean; error?: string } & Record<string, unknown>;
+
+/** Thrown by method handlers; becomes an HTTP 200 `{ok:false, error}` answer. */
+class SlackMethodError extends Error {
+  constructor(
+    readonly code: string,
+    readonly details: string[] = [],
+  ) {
+    super(code);
+  }
+
+  toAnswer(): SlackAnswer {
+    if (this.details.length === 0) return { ok: false, error: this.code };
+    // Slack explains argument errors in response_metadata.messages, prefixed with a severity tag.
+    return {
+      ok: false,
+      error: this.code,
+      response_metadata: { messages: this.details.map((detail) => `[ERROR] ${detail}`) },
+    };
+  }
+}
+
+function missing(field: string): SlackMethodError {
+  return new SlackMethodError('invalid_arguments', [`missing required field: ${field}`]);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reading arguments. Form bodies carry every scalar as a string, JSON bodies carry real types: accept both.
+// ---------------------------------------------------------------------------------------------------------
+
+function optionalString(args: Args, field: string): string | undefined {
+  const value = args[field];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  throw new SlackMethodError('invalid_arguments', [`${field} must be a string`]);
+}
+
+function requiredString(args: Args, field: string): string {
+  const value = optionalString(args, field);
+  if (value === undefined) throw missing(field);
+  return value;
+}
+
+function flag(args: Args, field: string): boolean {
+  const value = args[field];
+  return value === true || value === 1 || value === 'true' || value === '1';
+}
+
+function optionalInteger(args: Args, field: string): number | undefined {
+  const text = optionalString(args, field);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value))
+    throw new SlackMethodError('invalid_arguments', [`${field} must be an integer`]);
+  return value;
+}
+
+/** Objects arrive decoded from form fields already; a JSON body may still carry them as strings. */
+function optionalObject(args: Args, field: string): Record<string, unknown> | undefined {
+  let value = args[field];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') value = tryParseJson(value);
+  if (!isRecord(value)) throw new SlackMethodError('invalid_arguments', [`${field} must be a JSON object`]);
+  return value;
+}
+
+function optionalArray(args: Args, field: string, invalidCode: string): unknown[] | undefined {
+  let value = args[field];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') value = tryParseJson(value);
+  if (!Array.isArray(value)) throw new SlackMethodError(invalidCode, [`${field} must be a JSON array`]);
+  return value;
+}
+
+/** Slack takes user lists as comma-separated strings. */
+function stringList(args: Args, field: string): string[] {
+  const value = args[field];
+  if (Array.isArray(value)) return value.map(String);
+  const text = requiredString(args, field);
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function tryParseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Cursor pagination, the way Slack's list methods page (`limit`, `cursor`, response_metadata.next_cursor)
+// ---------------------------------------------------------------------------------------------------------
+
+interface Page<T> {
+  items: T[];
+  hasMore: boolean;
+  nextCursor: string;
+}
+
+function paginate<T>(items: T[], args: Args, defaultLimit = DEFAULT_PAGE_SIZE): Page<T> {
+  const requested = optionalInteger(args, 'limit');
+  const limit = requested !== undefined && requested > 0 ? Math.min(requested, MAX_PAGE_SIZE) : defaultLimit;
+  const offset = decodeCursor(optionalString(args, 'cursor'));
+  const end = offset + limit;
+  const hasMore = end < items.length;
+  return { items: items.slice(offset, end), hasMore, nextCursor: hasMore ? encodeCursor(end) : '' };
+}
+
+function encodeCursor(offset: number): string {
+  return Buffer.from(`next:${offset}`).toString('base64');
+}
+
+function decodeCursor(cursor: string | undefined): number {
+  if (cursor === undefined) return 0;
+  const match = /^next:(\d+)$/.exec(Buffer.from(cursor, 'base64').toString());
+  if (!match?.[1]) throw new SlackMethodError('invalid_cursor');
+  return Number(match[1]);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The workspace: users, groups, channels, messages and views that Slack would hold
+// ---------------------------------------------------------------------------------------------------------
+
+interface Channel {
+  id: string;
+  name: string;
+  topic: { value: string; creator: string; last_set: number };
+  isPrivate: boolean;
+  /** The other party of a direct-message channel. */
+  imUser?: string;
+  isArchived: boolean;
+  members: string[];
+}
+
+interface StoredMessage {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks?: unknown[];
+  attachments?: unknown[];
+  threadTs?: string;
+  metadata?: Record<string, unknown>;
+  editedTs?: string;
+}
+
+interface StoredView {
+  id: string;
+  hash: string;
+  rendered: Record<string, unknown>;
+}
+
+/**
+ * Slack timestamps are "<unix seconds>.<microseconds>" and double as message ids. A fixed epoch keeps them
+ * deterministic and fixed-width, so they sort the same as strings and as numbers.
+ */
+const TS_EPOCH_SECONDS = 1_700_000_000;
+const TS_STEP_MICROS = 100;
+
+class Sequence {
+  private issued = 0;
+
+  next(): number {
+    this.issued += 1;
+    return this.issued;
+  }
+}
+
+function slackTs(sequenceNumber: number): string {
+  const micros = sequenceNumber * TS_STEP_MICROS;
+  const seconds = TS_EPOCH_SECONDS + Math.floor(micros / 1_000_000);
+  return `${seconds}.${String(micros % 1_000_000).padStart(6, '0')}`;
+}
+
+function slackId(prefix: string, sequenceNumber: number): string {
+  return `${prefix}${String(sequenceNumber).padStart(10, '0')}`;
+}
+
+class Workspace {
+  private users = new Map<string, FakeSlackUser>();
+  private userGroups = new Map<string, string[]>();
+  private channels = new Map<string, Channel>();
+  private messages: StoredMessage[] = [];
+  private views = new Map<string, StoredView>();
+  private ids = new Sequence();
+  private timestamps = new Sequence();
+
+  constructor(private readonly options: FakeSlackApiOptions) {
+    this.seed();
+  }
+
+  reset(): void {
+    this.users.clear();
+    this.userGroups.clear();
+    this.channels.clear();
+    this.messages = [];
+    this.views.clear();
+    this.ids = new Sequence();
+    this.timestamps = new Sequence();
+    this.seed();
+  }
+
+  private seed(): void {
+    this.users.set(FAKE_SLACK_BOT.userId, { id: FAKE_SLACK_BOT.userId, name: FAKE_SLACK_BOT.name });
+    for (const user of this.options.users ?? []) this.users.set(user.id, user);
+    for (const [group, members] of Object.entries(this.options.userGroups ?? {})) {
+      this.userGroups.set(group, [...members]);
+    }
+    for (const seed of this.options.channels ?? []) {
+      this.channels.set(seed.id, {
+        ...this.blankChannel(seed.id, seed.name),
+        topic: { value: seed.topic ?? '', creator: '', last_set: 0 },
+        isPrivate: seed.isPrivate ?? false,
+        members: [...(seed.members ?? [])],
+      });
+    }
+  }
+
+  // -- auth ---------------------------------------------------------------------------------------------
+
+  authTest(): Args {
+    return {
+      url: `https://${FAKE_SLACK_TEAM.domain}.slack.com/`,
+      team: FAKE_SLACK_TEAM.name,
+      user: FAKE_SLACK_BOT.name,
+      team_id: FAKE_SLACK_TEAM.id,
+      user_id: FAKE_SLACK_BOT.userId,
+      bot_id: FAKE_SLACK_BOT.botId,
+      is_enterprise_install: false,
+    };
+  }
+
+  // -- chat ---------------------------------------------------------------------------------------------
+
+  postMessage(args: Args): Args {
+    const channel = this.writableChannel(requiredString(args, 'channel'));
+    const content = messageContent(args);
+    // thread_ts is not checked against stored messages: a parent may predate the fake.
+    const threadTs = optionalString(args, 'thread_ts');
+    const message: StoredMessage = {
+      channel: channel.id,
+      ts: slackTs(this.timestamps.next()),
+      text: content.text ?? '',
+      ...(content.blocks && { blocks: this.withBlockIds(content.blocks) }),
+      ...(content.attachments && { attachments: content.attachments }),
+      ...(threadTs && { threadTs }),
+      ...(content.metadata && { metadata: content.metadata }),
+    };
+    this.messages.push(message);
+    return { channel: channel.id, ts: message.ts, message: this.renderMessage(message, true) };
+  }
+
+  updateMessage(args: Args): Args {
+    const channel = this.writableChannel(requiredString(args, 'channel'));
+    const ts = requiredString(args, 'ts');
+    const message = this.messages.find((stored) => stored.channel === channel.id && stored.ts === ts);
+    if (!message) throw new SlackMethodError('message_not_found');
+    const content = messageContent(args);
+    if (content.text !== undefined) message.text = content.text;
+    if (content.blocks) message.blocks = this.withBlockIds(content.blocks);
+    if (content.attachments) message.attachments = content.attachments;
+    if (content.metadata) message.metadata = content.metadata;
+    message.editedTs = slackTs(this.timestamps.next());
+    return { channel: channel.id, ts, text: message.text, message: this.renderMessage(message, true) };
+  }
+
+  postEphemeral(args: Args): Args {
+    this.writableChannel(requiredString(args, 'channel'));
+    this.user(requiredString(args, 'user'));
+    messageContent(args);
+    // Ephemeral messages are seen once by one user and never stored in history.
+    return { message_ts: slackTs(this.timestamps.next()) };
+  }
+
+  // -- views --------------------------------------------------------------------------------------------
+
+  /** views.open and views.push: both need a fresh trigger and create a new view. */
+  openView(args: Args): Args {
+    requiredString(args, 'trigger_id');
+    return { view: this.storeView(slackId('V', this.ids.next()), requiredView(args)).rendered };
+  }
+
+  updateView(args: Args): Args {
+    const view = requiredView(args);
+    const existing = this.findView(optionalString(args, 'view_id'), optionalString(args, 'external_id'));
+    const hash = optionalString(args, 'hash');
+    if (hash !== undefined && hash !== existing.hash) throw new SlackMethodError('hash_conflict');
+    return { view: this.storeView(existing.id, view).rendered };
+  }
+
+  private findView(
+    viewId: string | undefined,
+    externalId: string | undefined,
+  ): Pick<StoredView, 'id' | 'hash'> {
+    if (viewId !== undefined) {
+      // Lenient on purpose: tests hand the app view ids from synthesized interaction payloads the fake never
+      // opened, and the app must still be able to update "that" view.
+      return this.views.get(viewId) ?? { id: viewId, hash: '' };
+    }
+    if (externalId === undefined) throw missing('view_id');
+    const found = [...this.views.values()].find((stored) => stored.rendered.external_id === externalId);
+    if (!found) throw new SlackMethodError('not_found');
+    return found;
+  }
+
+  private storeView(id: string, view: Record<string, unknown>): StoredView {
+    const hash = `${TS_EPOCH_SECONDS}.${String(this.ids.next()).padStart(8, '0')}`;
+    const blocks = Array.isArray(view.blocks) ? this.withBlockIds(view.blocks) : [];
+    const rendered = {
+      id,
+      team_id: FAKE_SLACK_TEAM.id,
+      type: view.type,
+      title: view.title ?? null,
+      submit: view.submit ?? null,
+      close: view.close ?? null,
+      blocks,
+      private_metadata: view.private_metadata ?? '',
+      callback_id: view.callback_id ?? '',
+      external_id: view.external_id ?? '',
+      state: { values: {} },
+      hash,
+      clear_on_close: view.clear_on_close ?? false,
+      notify_on_close: view.notify_on_close ?? false,
+      root_view_id: id,
+      previous_view_id: null,
+      app_id: FAKE_SLACK_BOT.appId,
+      bot_id: FAKE_SLACK_BOT.botId,
+      app_installed_team_id: FAKE_SLACK_TEAM.id,
+    };
+    const stored = { id, hash, rendered };
+    this.views.set(id, stored);
+    return stored;
+  }
+
+  // -- users --------------------------------------------------------------------------------------------
+
+  userInfo(args: Args): Args {
+    const user = this.user(requiredString(args, 'user'));
+    const realName = user.realName ?? user.name;
+    return {
+      user: {
+        id: user.id,
+        team_id: FAKE_SLACK_TEAM.id,
+        name: user.name,
+        real_name: realName,
+        deleted: false,
+        is_bot: user.id === FAKE_SLACK_BOT.userId,
+        tz: user.tz ?? 'UTC',
+        profile: {
+          display_name: user.name,
+          display_name_normalized: user.name,
+          real_name: realName,
+          real_name_normalized: realName,
+        },
+      },
+    };
+  }
+
+  userGroupMembers(args: Args): Args {
+    const members = this.userGroups.get(requiredString(args, 'usergroup'));
+    if (!members) throw new SlackMethodError('no_such_subteam');
+    return { users: [...members] };
+  }
+
+  private user(id: string): FakeSlackUser {
+    const user = this.users.get(id);
+    if (!user) throw new SlackMethodError('user_not_found');
+    return user;
+  }
+
+  // -- conversations ------------------------------------------------------------------------------------
+
+  conversationInfo(args: Args): Args {
+    return { channel: renderChannel(this.channel(requiredString(args, 'channel'))) };
+  }
+
+  createConversation(args: Args): Args {
+    const name = requiredString(args, 'name');
+    if (!CHANNEL_NAME.test(name)) throw new SlackMethodError('invalid_name_specials');
+    if (this.channelNamed(name)) throw new SlackMethodError('name_taken');
+    const channel = {
+      ...this.blankChannel(this.freshChannelId(), name),
+      isPrivate: flag(args, 'is_private'),
+    };
+    channel.members.push(FAKE_SLACK_BOT.userId);
+    this.channels.set(channel.id, channel);
+    return { channel: renderChannel(channel) };
+  }
+
+  history(args: Args): Args {
+    const channel = this.channel(requiredString(args, 'channel'));
+    // History is the channel's top level, newest first; thread replies live in conversations.replies.
+    const topLevel = this.messages.filter(
+      (message) =>
+        message.channel === channel.id && (message.threadTs === undefined || message.threadTs === message.ts),
+    );
+    const page = paginate(topLevel.toReversed(), args);
+    const includeMetadata = flag(args, 'include_all_metadata');
+    return {
+      messages: page.items.map((message) => this.renderMessage(message, includeMetadata)),
+      has_more: page.hasMore,
+      pin_count: 0,
+      response_metadata: { next_cursor: page.nextCursor },
+    };
+  }
+
+  replies(args: Args): Args {
+    const channel = this.channel(requiredString(args, 'channel'));
+    const ts = requiredString(args, 'ts');
+    const parent = this.messages.find((message) => message.channel === channel.id && message.ts === ts);
+    if (!parent) throw new SlackMethodError('thread_not_found');
+    const thread = [parent, ...this.repliesTo(parent)];
+    const page = paginate(thread, args, MAX_PAGE_SIZE);
+    const includeMetadata = flag(args, 'include_all_metadata');
+    return {
+      messages: page.items.map((message) => this.renderMessage(message, includeMetadata)),
+      has_more: page.hasMore,
+      response_metadata: { next_cursor: page.nextCursor },
+    };
+  }
+
+  setTopic(args: Args): Args {
+    const channel = this.writableChannel(requiredString(args, 'channel'));
+    const topic = optionalString(args, 'topic') ?? '';
+    if (topic.length > MAX_TOPIC_CHARS) throw new SlackMethodError('too_long');
+    channel.topic = { value: topic, creator: FAKE_SLACK_BOT.userId, last_set: Math.floor(Date.now() / 1000) };
+    return { channel: renderChannel(channel) };
+  }
+
+  invite(args: Args): Args {
+    const channel = this.writableChannel(requiredString(args, 'channel'));
+    if (channel.imUser) throw new SlackMethodError('method_not_supported_for_channel_type');
+    const invitees = stringList(args, 'users');
+    // Validate everyone before changing anything: Slack's invite is all-or-nothing.
+    for (const id of invitees) {
+      this.user(id);
+      if (channel.members.includes(id)) throw new SlackMethodError('already_in_channel');
+    }
+    channel.members.push(...invitees);
+    return { channel: renderChannel(channel) };
+  }
+
+  archive(args: Args): Args {
+    const channel = this.channel(requiredString(args, 'channel'));
+    if (channel.imUser) throw new SlackMethodError('method_not_supported_for_channel_type');
+    if (channel.isArchived) throw new SlackMethodError('already_archived');
+    channel.isArchived = true;
+    return {};
+  }
+
+  members(args: Args): Args {
+    const channel = this.channel(requiredString(args, 'channel'));
+    const page = paginate(channel.members, args);
+    return { members: page.items, response_metadata: { next_cursor: page.nextCursor } };
+  }
+
+  list(args: Args): Args {
+    const types = new Set((optionalString(args, 'types') ?? 'public_channel').split(','));
+    const excludeArchived = flag(args, 'exclude_archived');
+    const matching = [...this.channels.values()].filter(
+      (channel) => types.has(channelType(channel)) && !(excludeArchived && channel.isArchived),
+    );
+    const page = paginate(matching, args);
+    return { channels: page.items.map(renderChannel), response_metadata: { next_cursor: page.nextCursor } };
+  }
+
+  join(args: Args): Args {
+    const channel = this.writableChannel(requiredString(args, 'channel'));
+    if (channel.members.includes(FAKE_SLACK_BOT.userId)) {
+      return { channel: renderChannel(channel), warning: 'already_in_channel' };
+    }
+    channel.members.push(FAKE_SLACK_BOT.userId);
+    return { channel: renderChannel(channel) };
+  }
+
+  // -- channel lookup -----------------------------------------------------------------------------------
+
+  /** Accepts what Slack accepts in `channel`: a conversation id, a user id (their DM), or a #name. */
+  private channel(reference: string): Channel {
+    if (CHANNEL_ID.test(reference)) return this.channels.get(reference) ?? this.createLazily(reference);
+    if (USER_ID.test(reference)) return this.directMessageWith(this.user(reference).id);
+    const named = this.channelNamed(reference.replace(/^#/, ''));
+    if (!named) throw new SlackMethodError('channel_not_found');
+    return named;
+  }
+
+  private writableChannel(reference: string): Channel {
+    const channel = this.channel(reference);
+    if (channel.isArchived) throw new SlackMethodError('is_archived');
+    return channel;
+  }
+
+  private createLazily(id: string): Channel {
+    const channel = this.blankChannel(id, id.toLowerCase());
+    this.channels.set(id, channel);
+    return channel;
+  }
+
+  private directMessageWith(userId: string): Channel {
+    const id = `D${userId.slice(1)}`;
+    const existing = this.channels.get(id);
+    if (existing) return existing;
+    const channel = {
+      ...this.blankChannel(id, userId),
+      imUser: userId,
+      members: [userId, FAKE_SLACK_BOT.userId],
+    };
+    this.channels.set(id, channel);
+    return channel;
+  }
+
+  private channelNamed(name: string): Channel | undefined {
+    return [...this.channels.values()].find((channel) => channel.name === name);
+  }
+
+  private freshChannelId(): string {
+    let id = slackId('C', this.ids.next());
+    while (this.channels.has(id)) id = slackId('C', this.ids.next());
+    return id;
+  }
+
+  private blankChannel(id: string, name: string): Channel {
+    return {
+      id,
+      name,
+      topic: { value: '', creator: '', last_set: 0 },
+      isPrivate: false,
+      isArchived: false,
+      members: [],
+    };
+  }
+
+  // -- messages -----------------------------------------------------------------------------------------
+
+  private repliesTo(parent: StoredMessage): StoredMessage[] {
+    return this.messages.filter(
+      (message) => message.channel === parent.channel && message.threadTs === parent.ts && message !== parent,
+    );
+  }
+
+  private renderMessage(message: StoredMessage, includeMetadata: boolean): Args {
+    const replies = this.repliesTo(message);
+    const latestReply = replies.at(-1);
+    return {
+      type: 'message',
+      text: message.text,
+      user: FAKE_SLACK_BOT.userId,
+      bot_id: FAKE_SLACK_BOT.botId,
+      app_id: FAKE_SLACK_BOT.appId,
+      team: FAKE_SLACK_TEAM.id,
+      ts: message.ts,
+      ...(message.blocks && { blocks: message.blocks }),
+      ...(message.attachments && { attachments: message.attachments }),
+      ...(message.threadTs && { thread_ts: message.threadTs }),
+      ...(latestReply && {
+        thread_ts: message.ts,
+        reply_count: replies.length,
+        latest_reply: latestReply.ts,
+      }),
+      ...(message.editedTs && { edited: { user: FAKE_SLACK_BOT.userId, ts: message.editedTs } }),
+      ...(includeMetadata && message.metadata && { metadata: message.metadata }),
+    };
+  }
+
+  /** Slack gives every block without one a block_id, and interaction payloads refer to blocks by it. */
+  private withBlockIds(blocks: unknown[]): unknown[] {
+    return blocks.map((block) =>
+      isRecord(block) && block.block_id === undefined
+        ? { ...block, block_id: `blk${this.ids.next()}` }
+        : block,
+    );
+  }
+}
+
+interface MessageContent {
+  text?: string;
+  blocks?: unknown[];
+  attachments?: unknown[];
+  metadata?: Record<string, unknown>;
+}
+
+function messageContent(args: Args): MessageContent {
+  const text = optionalString(args, 'text');
+  const blocks = optionalArray(args, 'blocks', 'invalid_blocks_format');
+  const attachments = optionalArray(args, 'attachments', 'invalid_attachments');
+  const metadata = optionalObject(args, 'metadata');
+  if (text === undefined && !blocks?.length && !attachments?.length) throw new SlackMethodError('no_text');
+  if (text !== undefined && text.length > MAX_MESSAGE_TEXT_CHARS) throw new SlackMethodError('msg_too_long');
+  if (blocks) checkBlocks(blocks);
+  if (metadata && typeof metadata.event_type !== 'string') {
+    throw new SlackMethodError('invalid_metadata_format', ['metadata.event_type is required']);
+  }
+  return { text, blocks, attachments, metadata };
+}
+
+function checkBlocks(blocks: unknown[]): void {
+  if (blocks.length > MAX_MESSAGE_BLOCKS) {
+    throw new SlackMethodError('invalid_blocks', [
+      `no more than ${MAX_MESSAGE_BLOCKS} items allowed [json-pointer:/blocks]`,
+    ]);
+  }
+  blocks.forEach((block, index) => {
+    if (!isRecord(block) || typeof block.type !== 'string') {
+      throw new SlackMethodError('invalid_blocks', [
+        `missing required field: type [json-pointer:/blocks/${index}]`,
+      ]);
+    }
+  });
+}
+
+function requiredView(args: Args): Record<string, unknown> {
+  const view = optionalObject(args, 'view');
+  if (!view) throw missing('view');
+  if (typeof view.type !== 'string')
+    throw new SlackMethodError('invalid_arguments', ['missing required field: type']);
+  return view;
+}
+
+function channelType(channel: Channel): string {
+  if (channel.imUser) return 'im';
+  return channel.isPrivate ? 'private_channel' : 'public_channel';
+}
+
+function renderChannel(channel: Channel): Args {
+  const isIm = channel.imUser !== undefined;
+  return {
+    id: channel.id,
+    name: channel.name,
+    is_channel: !isIm && !channel.isPrivate,
+    is_group: false,
+    is_im: isIm,
+    is_private: channel.isPrivate || isIm,
+    is_archived: channel.isArchived,
+    is_member: channel.members.includes(FAKE_SLACK_BOT.userId),
+    created: TS_EPOCH_SECONDS,
+    topic: { ...channel.topic },
+    purpose: { value: '', creator: '', last_set: 0 },
+    num_members: channel.members.length,
+    ...(isIm && { user: channel.imUser }),
+  };
+}
+
+type MethodHandler = (workspace: Workspace, args: Args) => Args;
+
+const METHODS: Record<string, MethodHandler> = {
+  'auth.test': (workspace) => workspace.authTest(),
+  'chat.postMessage': (workspace, args) => workspace.postMessage(args),
+  'chat.update': (workspace, args) => workspace.updateMessage(args),
+  'chat.postEphemeral': (workspace, args) => workspace.postEphemeral(args),
+  'views.open': (workspace, args) => workspace.openView(args),
+  'views.push': (workspace, args) => workspace.openView(args),
+  'views.update': (workspace, args) => workspace.updateView(args),
+  'users.info': (workspace, args) => workspace.userInfo(args),
+  'usergroups.users.list': (workspace, args) => workspace.userGroupMembers(args),
+  'conversations.info': (workspace, args) => workspace.conversationInfo(args),
+  'conversations.create': (workspace, args) => workspace.createConversation(args),
+  'conversations.history': (workspace, args) => workspace.history(args),
+  'conversations.replies': (workspace, args) => workspace.replies(args),
+  'conversations.setTopic': (workspace, args) => workspace.setTopic(args),
+  'conversations.invite': (workspace, args) => workspace.invite(args),
+  'conversations.archive': (workspace, args) => workspace.archive(args),
+  'conversations.members': (workspace, args) => workspace.members(args),
+  'conversations.list': (workspace, args) => workspace.list(args),
+  'conversations.join': (workspace, args) => workspace.join(args),
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Authentication, as Slack checks it before running a method
+// ---------------------------------------------------------------------------------------------------------
+
+const ACCEPTED_TOKEN_PREFIXES = ['xoxb-', 'xoxp-'];
+
+function authError(token: string | undefined): string | undefined {
+  if (token === undefined || token === '') return 'not_authed';
+  if (!ACCEPTED_TOKEN_PREFIXES.some((prefix) => token.startsWith(prefix))) return 'invalid_auth';
+  return undefined;
+}
+
+function answerMethod(
+  workspace: Workspace,
+  method: string,
+  args: Args,
+  token: string | undefined,
+): SlackAnswer {
+  const handler = METHODS[method];
+  if (!handler) return { ok: false, error: 'unknown_method', req_method: method };
+  const rejection = authError(token);
+  if (rejection) return { ok: false, error: rejection };
+  try {
+    return { ok: true, ...handler(workspace, args) };
+  } catch (error) {
+    if (error instanceof SlackMethodError) return error.toAnswer();
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Faults and the call log
+// ---------------------------------------------------------------------------------------------------------
+
+class FaultSchedule {
+  private queued = new Map<string, SlackFault[]>();
+  private always = new Map<string, SlackFault>();
+
+  add(method: string, fault: SlackFault, times: number): void {
+    checkFault(fault);
+    if (!Number.isInteger(times) || times < 1)
+      throw new RangeError(`fail(): times must be a positive integer, got ${times}`);
+    const queue = this.queued.get(method) ?? [];
+    for (let i = 0; i < times; i += 1) queue.push(fault);
+    this.queued.set(method, queue);
+  }
+
+  addAlways(method: string, fault: SlackFault): void {
+    checkFault(fault);
+    this.always.set(method, fault);
+  }
+
+  take(method: string): SlackFault | undefined {
+    return this.queued.get(method)?.shift() ?? this.always.get(method);
+  }
+
+  clear(): void {
+    this.queued.clear();
+    this.always.clear();
+  }
+}
+
+function checkFault(fault: SlackFault): void {
+  if (fault.kind === 'http' && (fault.status < 400 || fault.status > 599)) {
+    throw new RangeError(`an http fault needs an error status (400-599), got ${fault.status}`);
+  }
+  if (fault.kind === 'rate_limited' && !(fault.retryAfterSeconds >= 0)) {
+    throw new RangeError(`retryAfterSeconds must be >= 0, got ${fault.retryAfterSeconds}`);
+  }
+}
+
+interface Waiter {
+  matches(call: SlackCall): boolean;
+  resolve(call: SlackCall): void;
+  reject(error: Error): void;
+}
+
+function succeeded(call: SlackCall): boolean {
+  return call.fault === undefined && call.error === undefined;
+}
+
+function describeCall(call: SlackCall): string {
+  if (call.fault?.kind === 'http') return `${call.method} [fault: HTTP ${call.fault.status}]`;
+  if (call.fault) return `${call.method} [fault: ${call.error}]`;
+  if (call.error) return `${call.method} [error: ${call.error}]`;
+  return call.method;
+}
+
+class CallLog {
+  readonly calls: SlackCall[] = [];
+  private waiters = new Set<Waiter>();
+
+  record(call: SlackCall): void {
+    this.calls.push(call);
+    for (const waiter of this.waiters) {
+      if (waiter.matches(call)) waiter.resolve(call);
+    }
+  }
+
+  waitFor(method: string, predicate: (call: SlackCall) => boolean, timeoutMs: number): Promise<SlackCall> {
+    const matches = (call: SlackCall) => call.method === method && succeeded(call) && predicate(call);
+    const already = this.calls.find(matches);
+    if (already) return Promise.resolve(already);
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        matches,
+        resolve: (call) => {
+          this.settle(waiter, timer);
+          resolve(call);
+        },
+        reject: (error) => {
+          this.settle(waiter, timer);
+          reject(error);
+        },
+      };
+      const timer = setTimeout(
+        () => waiter.reject(new Error(this.timeoutMessage(method, timeoutMs))),
+        timeoutMs,
+      );
+      this.waiters.add(waiter);
+    });
+  }
+
+  clear(): void {
+    this.calls.length = 0;
+  }
+
+  rejectAll(reason: string): void {
+    for (const waiter of this.waiters) waiter.reject(new Error(reason));
+  }
+
+  private settle(waiter: Waiter, timer: NodeJS.Timeout): void {
+    clearTimeout(timer);
+    this.waiters.delete(waiter);
+  }
+
+  private timeoutMessage(method: string, timeoutMs: number): string {
+    const seen = this.calls.length === 0 ? 'none' : this.calls.map(describeCall).join(', ');
+    return `fake Slack: no successful ${method} call (matching the predicate) within ${timeoutMs}ms. Calls so far: ${seen}`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// HTTP
+// ---------------------------------------------------------------------------------------------------------
+
+class RequestTooLarge extends Error {}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > MAX_REQUEST_BYTES) throw new RequestTooLarge();
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function bearerToken(request: IncomingMessage): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+  return match?.[1];
+}
+
+interface ParsedRequest {
+  args: Args;
+  token: string | undefined;
+  malformedJson: boolean;
+}
+
+/** WebClient sends form bodies (objects JSON-encoded per field, token in the header); apps may also POST JSON. */
+function parseRequest(request: IncomingMessage, query: URLSearchParams, body: string): ParsedRequest {
+  const args: Args = {};
+  for (const [key, value] of query) args[key] = decodeFormValue(key, value);
+  const isJson = (request.headers['content-type'] ?? '').startsWith('application/json');
+  let malformedJson = false;
+  if (isJson && body !== '') {
+    const parsed = tryParseJson(body);
+    if (isRecord(parsed)) Object.assign(args, parsed);
+    else malformedJson = true;
+  } else {
+    for (const [key, value] of new URLSearchParams(body)) args[key] = decodeFormValue(key, value);
+  }
+  // Slack reads a token from the form as well as the header; in a JSON body it only honours the header.
+  const formToken = !isJson && typeof args.token === 'string' ? args.token : undefined;
+  delete args.token;
+  return { args, token: bearerToken(request) ?? formToken, malformedJson };
+}
+
+function decodeFormValue(key: string, value: string): unknown {
+  if (FREE_TEXT_FIELDS.has(key) || !/^\s*[[{]/.test(value)) return value;
+  return tryParseJson(value);
+}
+
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  response.writeHead(status, { 'content-type': JSON_CONTENT_TYPE, ...headers }).end(JSON.stringify(body));
+}
+
+function sendText(response: ServerResponse, status: number, text: string): void {
+  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(text);
+}
+
+const API_PATH = /^\/api\/([A-Za-z0-9_.]+)$/;
+
+class FakeSlackServer implements FakeSlackApi {
+  private readonly server: Server;
+  private readonly workspace: Workspace;
+  private readonly faults = new FaultSchedule();
+  private readonly log = new CallLog();
+  private baseUrl = '';
+
+  constructor(options: FakeSlackApiOptions) {
+    this.workspace = new Workspace(options);
+    this.server = createServer((request, response) => {
+      this.handle(request, response).catch((error: unknown) => {
+        // A bug in the fake must not look like a Slack answer: fail loudly with the stack.
+        if (!response.headersSent)
+          sendText(response, 500, `fake Slack internal error: ${(error as Error).stack}`);
+      });
+    });
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(0, '127.0.0.1', resolve);
+    });
+    const { port } = this.server.address() as AddressInfo;
+    this.baseUrl = `http://127.0.0.1:${port}/api/`;
+  }
+
+  get url(): string {
+    return this.baseUrl;
+  }
+
+  get calls(): readonly SlackCall[] {
+    return this.log.calls;
+  }
+
+  callsTo(method: string): SlackCall[] {
+    return this.log.calls.filter((call) => call.method === method);
+  }
+
+  fail(method: string, fault: SlackFault, times = 1): void {
+    this.faults.add(method, fault, times);
+  }
+
+  failAlways(method: string, fault: SlackFault): void {
+    this.faults.addAlways(method, fault);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  waitForCall(
+    method: string,
+    predicate: (call: SlackCall) => boolean = () => true,
+    timeoutMs = DEFAULT_WAIT_MS,
+  ): Promise<SlackCall> {
+    return this.log.waitFor(method, predicate, timeoutMs);
+  }
+
+  reset(): void {
+    this.log.clear();
+    this.faults.clear();
+    this.workspace.reset();
+  }
+
+  async close(): Promise<void> {
+    this.log.rejectAll('fake Slack closed while waiting for a call');
+    await new Promise<void>((resolve, reject) => {
+      this.server.close((error) => (error ? reject(error) : resolve()));
+      // fetch keeps connections alive; without this close() would wait for them to idle out.
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://fake-slack');
+    const method = API_PATH.exec(url.pathname)?.[1];
+    if (!method) return sendText(response, 404, `fake Slack: ${url.pathname} is not a Web API path`);
+    let body: string;
+    try {
+      body = await readBody(request);
+    } catch (error) {
+      if (error instanceof RequestTooLarge) return sendText(response, 413, 'fake Slack: request too large');
+      throw error;
+    }
+
+    const { args, token, malformedJson } = parseRequest(request, url.searchParams, body);
+    const call: SlackCall = { method, args, token, at: Date.now() };
+
+    const fault = this.faults.take(method);
+    if (fault) return this.answerFault(response, call, fault);
+
+    const answer: SlackAnswer = malformedJson
+      ? { ok: false, error: 'invalid_json' }
+      : answerMethod(this.workspace, method, args, token);
+    // Record before answering, so a caller that has its answer can already see its call.
+    this.log.record({
+      ...call,
+      response: answer,
+      ...(answer.error !== undefined && { error: answer.error }),
+    });
+    sendJson(response, 200, answer);
+  }
+
+  private answerFault(response: ServerResponse, call: SlackCall, fault: SlackFault): void {
+    if (fault.kind === 'http') {
+      this.log.record({ ...call, fault });
+      sendText(response, fault.status, `fake Slack: injected HTTP ${fault.status}`);
+      return;
+    }
+    const answer = { ok: false, error: fault.kind === 'rate_limited' ? 'ratelimited' : fault.error };
+    this.log.record({ ...call, fault, error: answer.error, response: answer });
+    if (fault.kind === 'rate_limited') {
+      sendJson(response, 429, answer, { 'retry-after': String(fault.retryAfterSeconds) });
+    } else {
+      sendJson(response, 200, answer);
+    }
+  }
+}

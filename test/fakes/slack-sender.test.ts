@@ -1,0 +1,125 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isValidSlackRequest, verifySlackRequest } from '@slack/bolt';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SlackSender, slackSignature } from './slack-sender.js';
+
+const SECRET = 'test-signing-secret';
+
+interface Captured {
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+let server: Server;
+let captured: Captured[] = [];
+let sender: SlackSender;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      captured.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  sender = new SlackSender(`http://127.0.0.1:${port}/slack/events`, SECRET);
+});
+
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+beforeEach(() => {
+  captured = [];
+});
+
+/** Checks a captured request with Bolt's own exported verifier. */
+function boltAccepts({ headers, body }: Captured): boolean {
+  return isValidSlackRequest({
+    signingSecret: SECRET,
+    body,
+    headers: {
+      'x-slack-signature': String(headers['x-slack-signature']),
+      'x-slack-request-timestamp': Number(headers['x-slack-request-timestamp']),
+    },
+  });
+}
+
+function only(): Captured {
+  expect(captured).toHaveLength(1);
+  return captured[0] as Captured;
+}
+
+describe('SlackSender', () => {
+  it('signs a slash command so that Bolt verifies it', async () => {
+    await sender.slashCommand({ text: 'archive #old', userId: 'U1', channelId: 'C1' });
+    const request = only();
+    expect(request.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    const form = new URLSearchParams(request.body);
+    expect(form.get('command')).toBe('/agent');
+    expect(form.get('text')).toBe('archive #old');
+    expect(form.get('user_id')).toBe('U1');
+    expect(form.get('trigger_id')).toBeTruthy();
+    expect(boltAccepts(request)).toBe(true);
+  });
+
+  it('sends interactivity as payload=<json> and signs it so that Bolt verifies it', async () => {
+    await sender.blockAction({
+      actionId: 'approve',
+      value: '{"run":"r1"}',
+      userId: 'U2',
+      channelId: 'C1',
+      messageTs: '1.2',
+    });
+    const request = only();
+    const payload = JSON.parse(new URLSearchParams(request.body).get('payload') ?? 'null');
+    expect(payload.type).toBe('block_actions');
+    expect(payload.actions[0]).toMatchObject({ action_id: 'approve', value: '{"run":"r1"}' });
+    expect(boltAccepts(request)).toBe(true);
+  });
+
+  it('signs a view submission with the state values Slack sends', async () => {
+    await sender.viewSubmission({
+      callbackId: 'decision_modal',
+      privateMetadata: '{"x":1}',
+      values: { notes: { notes_input: { type: 'plain_text_input', value: 'ok' } } },
+      userId: 'U3',
+    });
+    const request = only();
+    const payload = JSON.parse(new URLSearchParams(request.body).get('payload') ?? 'null');
+    expect(payload.view.state.values.notes.notes_input.value).toBe('ok');
+    expect(boltAccepts(request)).toBe(true);
+  });
+
+  it('produces a forged signature that Bolt rejects', async () => {
+    await sender.slashCommand({ text: 'hi', userId: 'U1', channelId: 'C1' }, 'forged');
+    const request = only();
+    expect(boltAccepts(request)).toBe(false);
+    expect(() =>
+      verifySlackRequest({
+        signingSecret: SECRET,
+        body: request.body,
+        headers: {
+          'x-slack-signature': String(request.headers['x-slack-signature']),
+          'x-slack-request-timestamp': Number(request.headers['x-slack-request-timestamp']),
+        },
+      }),
+    ).toThrow(/signature mismatch/i);
+  });
+
+  it('produces a stale timestamp that Bolt rejects even though the signature matches', async () => {
+    await sender.slashCommand({ text: 'hi', userId: 'U1', channelId: 'C1' }, 'stale');
+    const request = only();
+    const timestamp = Number(request.headers['x-slack-request-timestamp']);
+    expect(request.headers['x-slack-signature']).toBe(slackSignature(SECRET, timestamp, request.body));
+    expect(boltAccepts(request)).toBe(false);
+  });
+
+  it('can send without signature headers at all', async () => {
+    await sender.slashCommand({ text: 'hi', userId: 'U1', channelId: 'C1' }, 'unsigned');
+    const request = only();
+    expect(request.headers['x-slack-signature']).toBeUndefined();
+    expect(request.headers['x-slack-request-timestamp']).toBeUndefined();
+  });
+});

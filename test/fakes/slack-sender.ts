@@ -1,0 +1,197 @@
+// Slack's side of the app: sends what Slack sends to an app's Request URL — slash commands
+// (form-encoded) and interactivity payloads (`payload=<json>`) — signed exactly as Slack signs.
+import { createHmac } from 'node:crypto';
+
+/** How Slack signs: `v0=` + hex HMAC-SHA256 of `v0:<timestamp>:<raw body>` with the signing secret. */
+export function slackSignature(signingSecret: string, timestampSeconds: number, body: string): string {
+  const digest = createHmac('sha256', signingSecret).update(`v0:${timestampSeconds}:${body}`).digest('hex');
+  return `v0=${digest}`;
+}
+
+/** Bolt refuses requests older than five minutes; ten is unambiguously stale. */
+const STALE_BY_SECONDS = 10 * 60;
+
+export type Signing =
+  | 'valid'
+  /** Signed with a different secret, as a forger would. */
+  | 'forged'
+  /** Correctly signed, but with a timestamp Slack would never send (replay window passed). */
+  | 'stale'
+  /** No signature headers at all. */
+  | 'unsigned';
+
+export interface SlackResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The body parsed as JSON when it is JSON. */
+  json: unknown;
+}
+
+export interface SlashCommand {
+  command?: string;
+  text: string;
+  userId: string;
+  userName?: string;
+  channelId: string;
+  channelName?: string;
+  teamId?: string;
+  triggerId?: string;
+  responseUrl?: string;
+}
+
+export class SlackSender {
+  private triggerCounter = 0;
+
+  constructor(
+    private readonly requestUrl: string,
+    private readonly signingSecret: string,
+  ) {}
+
+  /** Posts a raw body with the given content type, signed as asked. */
+  async send(
+    body: string,
+    contentType: string,
+    signing: Signing = 'valid',
+    extraHeaders: Record<string, string> = {},
+  ): Promise<SlackResponse> {
+    const headers: Record<string, string> = { 'content-type': contentType, ...extraHeaders };
+    if (signing !== 'unsigned') {
+      const now = Math.floor(Date.now() / 1000);
+      const timestamp = signing === 'stale' ? now - STALE_BY_SECONDS : now;
+      const secret = signing === 'forged' ? `${this.signingSecret}-forged` : this.signingSecret;
+      headers['x-slack-request-timestamp'] = String(timestamp);
+      headers['x-slack-signature'] = slackSignature(secret, timestamp, body);
+    }
+    const response = await fetch(this.requestUrl, { method: 'POST', headers, body });
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, headers: response.headers, text, json };
+  }
+
+  nextTriggerId(): string {
+    this.triggerCounter += 1;
+    return `${Date.now()}.${this.triggerCounter}.trigger`;
+  }
+
+  /** A slash command as Slack posts it: application/x-www-form-urlencoded fields. */
+  slashCommand(command: SlashCommand, signing: Signing = 'valid'): Promise<SlackResponse> {
+    const form = new URLSearchParams({
+      token: 'deprecated-verification-token',
+      team_id: command.teamId ?? 'T0TEST',
+      team_domain: 'countersign-test',
+      channel_id: command.channelId,
+      channel_name: command.channelName ?? 'general',
+      user_id: command.userId,
+      user_name: command.userName ?? command.userId.toLowerCase(),
+      command: command.command ?? '/agent',
+      text: command.text,
+      api_app_id: 'A0TEST',
+      is_enterprise_install: 'false',
+      response_url: command.responseUrl ?? 'https://hooks.slack.invalid/commands/T0TEST/1/abc',
+      trigger_id: command.triggerId ?? this.nextTriggerId(),
+    });
+    return this.send(form.toString(), 'application/x-www-form-urlencoded', signing);
+  }
+
+  /** An interactivity payload (block_actions, view_submission, …) as Slack posts it: `payload=<json>`. */
+  interaction(payload: object, signing: Signing = 'valid'): Promise<SlackResponse> {
+    const form = new URLSearchParams({ payload: JSON.stringify(payload) });
+    return this.send(form.toString(), 'application/x-www-form-urlencoded', signing);
+  }
+
+  /** A button click on a message. */
+  blockAction(
+    click: {
+      actionId: string;
+      value: string;
+      blockId?: string;
+      userId: string;
+      userName?: string;
+      channelId: string;
+      messageTs: string;
+      teamId?: string;
+      triggerId?: string;
+    },
+    signing: Signing = 'valid',
+  ): Promise<SlackResponse> {
+    const teamId = click.teamId ?? 'T0TEST';
+    return this.interaction(
+      {
+        type: 'block_actions',
+        user: { id: click.userId, username: click.userName ?? click.userId.toLowerCase(), team_id: teamId },
+        api_app_id: 'A0TEST',
+        token: 'deprecated-verification-token',
+        container: {
+          type: 'message',
+          message_ts: click.messageTs,
+          channel_id: click.channelId,
+          is_ephemeral: false,
+        },
+        trigger_id: click.triggerId ?? this.nextTriggerId(),
+        team: { id: teamId, domain: 'countersign-test' },
+        channel: { id: click.channelId, name: 'approvals' },
+        message: { type: 'message', ts: click.messageTs, text: '' },
+        response_url: 'https://hooks.slack.invalid/actions/T0TEST/1/abc',
+        actions: [
+          {
+            type: 'button',
+            action_id: click.actionId,
+            block_id: click.blockId ?? 'decision',
+            value: click.value,
+            action_ts: `${Date.now() / 1000}`,
+          },
+        ],
+      },
+      signing,
+    );
+  }
+
+  /** A modal submitted: `values` is block_id → action_id → element state, as Slack sends it. */
+  viewSubmission(
+    submission: {
+      callbackId: string;
+      privateMetadata: string;
+      values: Record<string, Record<string, { type: string; value?: string | null }>>;
+      userId: string;
+      userName?: string;
+      viewId?: string;
+      teamId?: string;
+    },
+    signing: Signing = 'valid',
+  ): Promise<SlackResponse> {
+    const teamId = submission.teamId ?? 'T0TEST';
+    return this.interaction(
+      {
+        type: 'view_submission',
+        team: { id: teamId, domain: 'countersign-test' },
+        user: {
+          id: submission.userId,
+          username: submission.userName ?? submission.userId.toLowerCase(),
+          team_id: teamId,
+        },
+        api_app_id: 'A0TEST',
+        token: 'deprecated-verification-token',
+        trigger_id: this.nextTriggerId(),
+        view: {
+          id: submission.viewId ?? 'V0TEST',
+          team_id: teamId,
+          type: 'modal',
+          callback_id: submission.callbackId,
+          private_metadata: submission.privateMetadata,
+          state: { values: submission.values },
+          hash: '1700000000.abcdef',
+          app_id: 'A0TEST',
+          bot_id: 'B0TEST',
+        },
+        response_urls: [],
+      },
+      signing,
+    );
+  }
+}

@@ -1,0 +1,160 @@
+// The engine on real parts: the run's dev server, a real worker with Countersign's workflows and
+// activities, and the Slack and OpenAI fakes over HTTP. Nothing of ours is mocked.
+import type { Client } from '@temporalio/client';
+import type { Worker, WorkerOptions } from '@temporalio/worker';
+import { type Config, parseConfig } from '../../src/config.js';
+import { createWorker } from '../../src/temporal/worker.js';
+import { agentWorkflow } from '../../src/workflows/agent.js';
+import type { AgentInput } from '../../src/workflows/agent-types.js';
+import {
+  type FakeOpenAI,
+  type FakeOpenAIReply,
+  type RecordedOpenAIRequest,
+  startFakeOpenAI,
+} from '../fakes/openai.js';
+import { type FakeSlackApi, type SlackCall, startFakeSlackApi } from '../fakes/slack-api.js';
+import { connectToTestServer, type TemporalTestContext, uniqueTaskQueue } from './temporal.js';
+
+export const PEOPLE = {
+  requester: { id: 'U0REQUESTER', name: 'rita' },
+  ana: { id: 'U0ANA', name: 'ana' },
+  bob: { id: 'U0BOB', name: 'bob' },
+  security: { id: 'U0SECURITY', name: 'sam' },
+  mallory: { id: 'U0MALLORY', name: 'mallory' },
+} as const;
+
+export const SECURITY_GROUP = 'S0SECURITY';
+
+export interface Engine {
+  config: Config;
+  temporal: TemporalTestContext;
+  client: Client;
+  slackApi: FakeSlackApi;
+  openai: FakeOpenAI;
+  taskQueue: string;
+  worker: Worker;
+  /** Stops the current worker (waiting for it to drain) and starts a fresh one on the same task queue. */
+  restartWorker(): Promise<void>;
+  startRun(request: string, overrides?: Partial<AgentInput>): Promise<RunHandle>;
+  close(): Promise<void>;
+}
+
+export type RunHandle = Awaited<ReturnType<Client['workflow']['start']>>;
+
+export async function startEngine(options: {
+  env?: Record<string, string>;
+  worker?: Partial<WorkerOptions>;
+  prefix: string;
+}): Promise<Engine> {
+  const temporal = await connectToTestServer();
+  const slackApi = await startFakeSlackApi({
+    users: Object.values(PEOPLE).map((p) => ({ id: p.id, name: p.name })),
+    userGroups: { [SECURITY_GROUP]: [PEOPLE.security.id] },
+  });
+  const openai = await startFakeOpenAI();
+  const taskQueue = uniqueTaskQueue(options.prefix);
+  const config = parseConfig({
+    SLACK_BOT_TOKEN: 'xoxb-engine-test',
+    SLACK_API_URL: slackApi.url,
+    OPENAI_API_KEY: 'sk-engine-test',
+    OPENAI_BASE_URL: openai.url,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    TEMPORAL_NAMESPACE: temporal.namespace,
+    ...options.env,
+  });
+  const newWorker = () => createWorker(config, temporal.nativeConnection, options.worker ?? {});
+  let worker = await newWorker();
+  let running = worker.run();
+  let runs = 0;
+  const engine: Engine = {
+    config,
+    temporal,
+    client: temporal.client,
+    slackApi,
+    openai,
+    taskQueue,
+    get worker() {
+      return worker;
+    },
+    async restartWorker() {
+      worker.shutdown();
+      await running;
+      worker = await newWorker();
+      running = worker.run();
+    },
+    startRun(request, overrides = {}) {
+      runs += 1;
+      return temporal.client.workflow.start(agentWorkflow, {
+        taskQueue,
+        workflowId: `${options.prefix}-${Date.now().toString(36)}-${runs}`,
+        args: [
+          { request, requester: PEOPLE.requester, channel: 'C0GENERAL', teamId: 'T0TEST', ...overrides },
+        ],
+      });
+    },
+    async close() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await slackApi.close();
+      await openai.close();
+      await temporal.close();
+    },
+  };
+  return engine;
+}
+
+/** A tool call as the model sends it: the tool's arguments in the envelope with reasoning and risk. */
+export function proposal(
+  args: Record<string, unknown>,
+  risk: 'low' | 'medium' | 'high' = 'low',
+  reasoning = 'Because the request asks for it.',
+) {
+  return { arguments: args, reasoning, risk };
+}
+
+/** The request text the model was given (the first user message). */
+export function userText(request: RecordedOpenAIRequest): string {
+  const input = (request.body?.input ?? []) as Array<Record<string, unknown>>;
+  const first = input.find((item) => item.role === 'user');
+  return typeof first?.content === 'string' ? first.content : '';
+}
+
+/** The tool outputs the model has been given so far, parsed. */
+export function toolOutputs(request: RecordedOpenAIRequest): Array<Record<string, unknown>> {
+  const input = (request.body?.input ?? []) as Array<Record<string, unknown>>;
+  return input
+    .filter((item) => item.type === 'function_call_output')
+    .map((item) => JSON.parse(String(item.output)) as Record<string, unknown>);
+}
+
+/**
+ * A model that answers by script, keyed by the request text and by how many tool outputs it has seen, so
+ * that concurrent runs and retries each get the right next answer.
+ */
+export function scriptModel(openai: FakeOpenAI, scripts: Record<string, FakeOpenAIReply[]>): void {
+  openai.otherwise((request) => {
+    const script = scripts[userText(request)];
+    const step = toolOutputs(request).length;
+    const reply = script?.[Math.min(step, script.length - 1)];
+    if (!reply) throw new Error(`no script for request "${userText(request)}"`);
+    return typeof reply === 'function' ? reply(request) : reply;
+  });
+}
+
+export function isApprovalCard(call: SlackCall): boolean {
+  const metadata = call.args.metadata as { event_type?: string } | undefined;
+  return call.method === 'chat.postMessage' && metadata?.event_type === 'countersign_approval';
+}
+
+/** Waits for the run's approval card and returns it with the ids a click would carry. */
+export async function waitForCard(slackApi: FakeSlackApi, runId: string) {
+  const call = await slackApi.waitForCall('chat.postMessage', (c) => {
+    const payload = (c.args.metadata as { event_payload?: { workflow_id?: string } } | undefined)
+      ?.event_payload;
+    return isApprovalCard(c) && String(payload?.workflow_id ?? '').startsWith(`${runId}/`);
+  });
+  const payload = (call.args.metadata as { event_payload: { request_id: string; workflow_id: string } })
+    .event_payload;
+  const ts = String((call.response as { ts?: string } | undefined)?.ts);
+  return { call, requestId: payload.request_id, workflowId: payload.workflow_id, ts };
+}
