@@ -2,40 +2,24 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, loadConfig, requireSlackCredentials } from './config.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger } from './logger.js';
 import { createSlackApp } from './slack/app.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { EMBEDDED_STATE_FILE, resolveTemporal } from './temporal/connection.js';
 import { TemporalCliMissingError } from './temporal/dev-server.js';
+import { installTemporalRuntime } from './temporal/runtime.js';
 import { createWorker } from './temporal/worker.js';
 
 /** How long shutdown may take before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 20_000;
 
-/** Temporal's own logs (and the workflows' audit events) as our JSON lines. */
-function installTemporalLogger(logger: Logger, level: string): void {
-  const temporalLevel =
-    level === 'debug' ? 'DEBUG' : level === 'warn' ? 'WARN' : level === 'error' ? 'ERROR' : 'INFO';
-  Runtime.install({
-    // We own SIGINT/SIGTERM: the Slack app stops first, then the worker drains, then the embedded server.
-    shutdownSignals: [],
-    logger: new DefaultLogger(temporalLevel, ({ level: at, message, meta }) => {
-      const fields = { ...meta, source: 'temporal' };
-      if (at === 'ERROR') logger.error(message, fields);
-      else if (at === 'WARN') logger.warn(message, fields);
-      else if (at === 'INFO') logger.info(message, fields);
-      else logger.debug(message, fields);
-    }),
-  });
-}
-
 async function main(): Promise<void> {
   const config = loadConfig();
   requireSlackCredentials(config);
   const logger = createLogger(config.logLevel, { service: 'countersign' });
-  installTemporalLogger(logger, config.logLevel);
+  installTemporalRuntime(logger, config.logLevel);
 
   if (!config.temporal.address) mkdirSync(dirname(EMBEDDED_STATE_FILE), { recursive: true });
   const target = await resolveTemporal(config.temporal, { stateFile: EMBEDDED_STATE_FILE, ui: true });

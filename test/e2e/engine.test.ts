@@ -9,7 +9,7 @@ import {
   approvalDecisionSignal,
   approvalStatusQuery,
 } from '../../src/workflows/messages.js';
-import { functionCall, httpError, malformed, message } from '../fakes/openai.js';
+import { functionCall, garbageBody, httpError, malformed, message } from '../fakes/openai.js';
 import {
   type Engine,
   isApprovalCard,
@@ -345,6 +345,16 @@ describe.each(modes)('approval engine $name', ({ prefix, worker }) => {
     const outcome = await finish(await engine.startRun(request));
     expect(outcome.status).toBe('completed');
     expect(engine.openai.requests.length - before).toBe(3);
+  });
+
+  it('retries when the model service answers with a body that is not JSON', async () => {
+    const request = 'members of <#C0GENERAL|general> after garbage';
+    engine.openai.reply(garbageBody());
+    scriptModel(engine.openai, {
+      [request]: [functionCall('channel_info', proposal({ channel: 'C0GENERAL' })), message('Checked again.')],
+    });
+    const outcome = await finish(await engine.startRun(request));
+    expect(outcome).toMatchObject({ status: 'completed', answer: 'Checked again.' });
   });
 
   it('keeps a pending approval across a worker restart, without posting the card twice', async () => {

@@ -14,14 +14,14 @@ export interface TemporalTestContext {
 
 let runtimeInstalled = false;
 
-/** Worker state changes at INFO drown test output; warnings and errors still show. */
+/** Worker state changes (INFO) and the expected activity failures (WARN) drown test output; errors still show. */
 function installQuietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
   } catch {
-    // Already installed in this process by an earlier test file: that one is just as quiet.
+    // Already installed in this process (by an earlier file, or by this file to capture logs): keep that one.
   }
 }
 
