@@ -48,7 +48,11 @@ async function main(): Promise<void> {
     logLevel: config.logLevel,
     health: () => ({ ok: worker.getState() === 'RUNNING', worker: worker.getState() }),
   });
-  registerListeners(app, { temporal: client, taskQueue: config.temporal.taskQueue });
+  registerListeners(app, {
+    temporal: client,
+    taskQueue: config.temporal.taskQueue,
+    sealingSecret: config.slack.signingSecret ?? config.slack.botToken,
+  });
   await app.start(config.slack.port);
   logger.info('Countersign is running', {
     mode: config.slack.socketMode ? 'socket' : 'http',

@@ -95,11 +95,14 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
+/** The SDK gives a starting server five seconds; on a busy machine a first start can take longer. */
+const START_ATTEMPTS = 3;
+const SLOW_START = /did not start within/;
+
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const namespace = options.namespace ?? 'default';
-  let env: TestWorkflowEnvironment;
-  try {
-    env = await TestWorkflowEnvironment.createLocal({
+  const start = () =>
+    TestWorkflowEnvironment.createLocal({
       server: {
         executable: options.cli.executable,
         namespace,
@@ -109,6 +112,15 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         ...(options.uiPort ? { uiPort: options.uiPort } : {}),
       },
     });
+  let env: TestWorkflowEnvironment | undefined;
+  try {
+    for (let attempt = 1; env === undefined; attempt += 1) {
+      try {
+        env = await start();
+      } catch (error) {
+        if (attempt >= START_ATTEMPTS || !SLOW_START.test((error as Error).message)) throw error;
+      }
+    }
   } catch (error) {
     const reason =
       options.cli.source === 'SDK download'

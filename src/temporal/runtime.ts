@@ -1,5 +1,5 @@
 // Temporal's own logs — and the workflows' audit events — as our JSON lines.
-import { DefaultLogger, type LogLevel as TemporalLogLevel, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogLevel as TemporalLogLevel } from '@temporalio/worker';
 import type { Logger, LogLevel } from '../logger.js';
 
 const TEMPORAL_LEVEL: Record<LogLevel, TemporalLogLevel> = {

@@ -6,7 +6,10 @@ const WEBHOOK_TIMEOUT_MS = 10_000;
 /** What of the endpoint's answer goes back to the model. */
 const RESPONSE_EXCERPT_MAX = 2000;
 
-/** A URL is allowed when it has an allowlisted prefix's origin and starts with its path. */
+/**
+ * A URL is allowed when it has an allowlisted entry's origin and its path is the entry's path or lies under
+ * it — whole segments only, so `/countersign` does not let `/countersign-admin` through.
+ */
 export function isAllowedUrl(url: string, allowlist: string[]): boolean {
   let target: URL;
   try {
@@ -16,7 +19,9 @@ export function isAllowedUrl(url: string, allowlist: string[]): boolean {
   }
   return allowlist.some((entry) => {
     const allowed = new URL(entry);
-    return target.origin === allowed.origin && target.pathname.startsWith(allowed.pathname);
+    if (target.origin !== allowed.origin) return false;
+    const base = allowed.pathname.endsWith('/') ? allowed.pathname : `${allowed.pathname}/`;
+    return target.pathname === allowed.pathname || target.pathname.startsWith(base);
   });
 }
 

@@ -24,6 +24,14 @@ export interface ActionRecord {
   summary: string;
 }
 
+/** A person's (or an operator's) decision on one of the run's proposals. */
+export interface ApprovalRecord {
+  tool: string;
+  status: 'approved' | 'rejected' | 'timed_out' | 'cancelled';
+  reviewer?: Person;
+  notes: string | null;
+}
+
 export interface RunOutcome {
   status: Exclude<RunStatusName, 'running' | 'waiting_for_approval'>;
   requester: Person;
@@ -32,6 +40,7 @@ export interface RunOutcome {
   /** Why the run stopped, when it did not complete. */
   reason?: string;
   actions: ActionRecord[];
+  approvals: ApprovalRecord[];
 }
 
 export interface AgentStatus {

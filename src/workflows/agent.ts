@@ -22,6 +22,7 @@ import type {
   ActionRecord,
   AgentInput,
   AgentStatus,
+  ApprovalRecord,
   RunOutcome,
   RunPolicy,
   RunStatusName,
@@ -75,6 +76,7 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
   const startedAt = new Date().toISOString();
   const audit: AuditEvent[] = [];
   const actions: ActionRecord[] = [];
+  const approvalRecords: ApprovalRecord[] = [];
   let status: RunStatusName = 'running';
   let steps = 0;
   let approvals = 0;
@@ -110,8 +112,10 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
     }),
   );
 
-  const finish = async (result: Omit<RunOutcome, 'requester' | 'actions'>): Promise<RunOutcome> => {
-    outcome = { ...result, requester: input.requester, actions };
+  const finish = async (
+    result: Omit<RunOutcome, 'requester' | 'actions' | 'approvals'>,
+  ): Promise<RunOutcome> => {
+    outcome = { ...result, requester: input.requester, actions, approvals: approvalRecords };
     status = outcome.status;
     record('final', 'system', { status: outcome.status, answer: outcome.answer, reason: outcome.reason });
     await slack.postRunReply(
@@ -164,6 +168,12 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       status = 'running';
     }
     thread ??= approval.card;
+    approvalRecords.push({
+      tool: proposal.tool,
+      status: approval.status,
+      ...(approval.decision?.reviewer ? { reviewer: approval.decision.reviewer } : {}),
+      notes: approval.decision?.notes ?? null,
+    });
     const reviewer = approval.decision?.reviewer ?? 'operator';
     record(
       'approval_outcome',

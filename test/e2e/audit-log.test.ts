@@ -12,7 +12,10 @@ let engine: Engine;
 
 beforeAll(async () => {
   // Before any connection: this file's process logs through the same adapter as `npm start`.
-  installTemporalRuntime(createLogger('info', { service: 'countersign' }, (line) => lines.push(line)), 'info');
+  installTemporalRuntime(
+    createLogger('info', { service: 'countersign' }, (line) => lines.push(line)),
+    'info',
+  );
   engine = await startEngine({ prefix: 'audit-log' });
 });
 afterAll(() => engine?.close());
@@ -27,7 +30,10 @@ it('logs each audit event of a run as one JSON line with time, actor and details
   const trail = (await run.query(agentStatusQuery)).audit;
 
   const logged = lines
-    .map((line) => JSON.parse(line) as { msg: string; level: string; time: string; audit?: (typeof trail)[number] })
+    .map(
+      (line) =>
+        JSON.parse(line) as { msg: string; level: string; time: string; audit?: (typeof trail)[number] },
+    )
     .filter((entry) => entry.msg === 'audit' && entry.audit?.runId === run.workflowId);
   expect(logged.map((entry) => entry.audit)).toEqual(trail);
   expect(logged.every((entry) => entry.level === 'info' && !Number.isNaN(Date.parse(entry.time)))).toBe(true);

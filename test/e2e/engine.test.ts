@@ -351,7 +351,10 @@ describe.each(modes)('approval engine $name', ({ prefix, worker }) => {
     const request = 'members of <#C0GENERAL|general> after garbage';
     engine.openai.reply(garbageBody());
     scriptModel(engine.openai, {
-      [request]: [functionCall('channel_info', proposal({ channel: 'C0GENERAL' })), message('Checked again.')],
+      [request]: [
+        functionCall('channel_info', proposal({ channel: 'C0GENERAL' })),
+        message('Checked again.'),
+      ],
     });
     const outcome = await finish(await engine.startRun(request));
     expect(outcome).toMatchObject({ status: 'completed', answer: 'Checked again.' });

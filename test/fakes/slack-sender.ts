@@ -124,7 +124,12 @@ export class SlackSender {
     return this.interaction(
       {
         type: 'block_actions',
-        user: { id: click.userId, username: click.userName ?? click.userId.toLowerCase(), team_id: teamId },
+        user: {
+          id: click.userId,
+          username: click.userName ?? click.userId.toLowerCase(),
+          name: click.userName ?? click.userId.toLowerCase(),
+          team_id: teamId,
+        },
         api_app_id: 'A0TEST',
         token: 'deprecated-verification-token',
         container: {
@@ -173,6 +178,7 @@ export class SlackSender {
         user: {
           id: submission.userId,
           username: submission.userName ?? submission.userId.toLowerCase(),
+          name: submission.userName ?? submission.userId.toLowerCase(),
           team_id: teamId,
         },
         api_app_id: 'A0TEST',

@@ -58,12 +58,18 @@ function context(text: string): KnownBlock {
   return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, CONTEXT_TEXT_MAX) }] };
 }
 
-function whoMayDecide(eligibility: Eligibility): string {
+/** Approvers named on a card before "and N more". */
+const APPROVERS_LISTED_MAX = 10;
+
+export function whoMayDecide(eligibility: Eligibility): string {
   if (eligibility.kind === 'anyone') return 'anyone but the requester';
-  const groups = eligibility.userGroups.map((g) => `<!subteam^${g}>`);
-  const users = eligibility.users.slice(0, 10).map(mention);
-  const more = eligibility.users.length > 10 ? ` and ${eligibility.users.length - 10} more` : '';
-  return [...groups, ...users].join(', ') + more || 'nobody (no approver could be resolved)';
+  const names = [
+    ...eligibility.userGroups.map((g) => `<!subteam^${safeText(g, 20)}>`),
+    ...eligibility.users.map(mention),
+  ];
+  if (names.length === 0) return 'nobody (no approver could be resolved)';
+  const more = names.length - APPROVERS_LISTED_MAX;
+  return names.slice(0, APPROVERS_LISTED_MAX).join(', ') + (more > 0 ? ` and ${more} more` : '');
 }
 
 export function buttonValue(value: ApprovalButtonValue): string {
@@ -97,9 +103,12 @@ export function approvalCardText(view: ApprovalCardView): string {
   );
 }
 
-export function approvalCard(view: ApprovalCardView): KnownBlock[] {
+/** The proposal itself — who asked, what, how risky, why — as the card and the decision modal show it. */
+export function proposalBlocks(
+  view: Pick<ApprovalCardView, 'request' | 'requester' | 'proposal' | 'status'>,
+): KnownBlock[] {
   const { proposal } = view;
-  const blocks: KnownBlock[] = [
+  return [
     section(
       `*${view.status === 'pending' ? 'Approval needed' : 'Approval request'}* — ${mention(view.requester.id)} asked the agent:\n${quote(view.request, 1200)}`,
     ),
@@ -110,6 +119,10 @@ export function approvalCard(view: ApprovalCardView): KnownBlock[] {
     ),
     section(`*Model's reasoning:*\n${quote(proposal.reasoning || '(none given)', 1200)}`),
   ];
+}
+
+export function approvalCard(view: ApprovalCardView): KnownBlock[] {
+  const blocks = proposalBlocks(view);
   if (view.status === 'pending') {
     blocks.push(
       context(

@@ -1,37 +1,67 @@
 // The run's outcome as the requester reads it in the thread.
 import type { RunOutcome } from '../../workflows/agent-types.js';
-import { FALLBACK_TEXT_MAX, mention, quote, safeText, truncate, withChannelLinks } from './text.js';
+import { FALLBACK_TEXT_MAX, mention, quote, safeText, withChannelLinks } from './text.js';
 
-/** Actions listed in a result before "and N more". */
-const ACTIONS_LISTED_MAX = 10;
+/** Approvals and actions each listed before "…and N more". */
+const LISTED_MAX = 10;
+/** Per-line budgets that let ten of each fit in one message. */
+const SUMMARY_MAX = 200;
+const NOTES_IN_LIST_MAX = 300;
+/** Room kept for the "…and N more" line when the list has to be cut. */
+const MORE_LINE_RESERVE = 40;
+
+/** Up to LISTED_MAX items that fit in `room` characters, then "…and N more" for the rest. */
+function listWithin(items: string[], room: number): string[] {
+  const lines: string[] = [];
+  let used = MORE_LINE_RESERVE;
+  for (const item of items.slice(0, LISTED_MAX)) {
+    if (used + item.length + 1 > room) break;
+    lines.push(item);
+    used += item.length + 1;
+  }
+  if (lines.length < items.length) lines.push(`…and ${items.length - lines.length} more`);
+  return lines;
+}
+
+function approvalLine(approval: RunOutcome['approvals'][number]): string {
+  const by = approval.reviewer ? mention(approval.reviewer.id) : 'an operator';
+  const verdict = {
+    approved: `:white_check_mark: approved by ${by}`,
+    rejected: `:x: rejected by ${by}`,
+    timed_out: ':hourglass: not decided in time',
+    cancelled: ':no_entry_sign: cancelled',
+  }[approval.status];
+  const notes = approval.notes ? ` — “${safeText(approval.notes, NOTES_IN_LIST_MAX)}”` : '';
+  return `\`${safeText(approval.tool, 80)}\` ${verdict}${notes}`;
+}
+
+function actionLine(action: RunOutcome['actions'][number]): string {
+  const summary = withChannelLinks(safeText(action.summary, SUMMARY_MAX));
+  return `• ${action.ok ? ':heavy_check_mark:' : ':x:'} \`${safeText(action.tool, 80)}\` — ${summary}`;
+}
 
 export function runResultText(outcome: RunOutcome): string {
   const who = mention(outcome.requester.id);
-  const lines: string[] = [];
+  const head: string[] = [];
   switch (outcome.status) {
     case 'completed':
-      lines.push(`${who} :white_check_mark: Done.`);
-      if (outcome.answer) lines.push(quote(outcome.answer, 1500));
+      head.push(`${who} :white_check_mark: Done.`);
+      if (outcome.answer) head.push(quote(outcome.answer, 1200));
       break;
     case 'cancelled':
-      lines.push(`${who} :no_entry_sign: ${safeText(outcome.reason ?? 'cancelled', 500)}`);
+      head.push(`${who} :no_entry_sign: ${safeText(outcome.reason ?? 'cancelled', 500)}`);
       break;
     case 'failed':
-      lines.push(`${who} :warning: The run failed: ${safeText(outcome.reason ?? 'unknown error', 800)}`);
+      head.push(`${who} :warning: The run failed: ${safeText(outcome.reason ?? 'unknown error', 800)}`);
       break;
   }
+  const tail = outcome.actions.length === 0 && outcome.status !== 'completed' ? ['Nothing was run.'] : [];
+  const lines = [...head];
+  const room = () => FALLBACK_TEXT_MAX - [...lines, ...tail].join('\n').length;
+  lines.push(...listWithin(outcome.approvals.map(approvalLine), room() / 2));
   if (outcome.actions.length > 0) {
     lines.push('*What was done:*');
-    for (const action of outcome.actions.slice(0, ACTIONS_LISTED_MAX)) {
-      const summary = withChannelLinks(safeText(action.summary, 300));
-      lines.push(
-        `• ${action.ok ? ':heavy_check_mark:' : ':x:'} \`${safeText(action.tool, 80)}\` — ${summary}`,
-      );
-    }
-    const more = outcome.actions.length - ACTIONS_LISTED_MAX;
-    if (more > 0) lines.push(`…and ${more} more`);
-  } else if (outcome.status !== 'completed') {
-    lines.push('Nothing was run.');
+    lines.push(...listWithin(outcome.actions.map(actionLine), room()));
   }
-  return truncate(lines.join('\n'), FALLBACK_TEXT_MAX);
+  return [...lines, ...tail].join('\n');
 }

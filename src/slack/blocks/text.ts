@@ -23,17 +23,31 @@ export function escapeMrkdwn(text: string): string {
 export function truncate(text: string, max: number): string {
   const chars = Array.from(text);
   if (chars.length <= max) return text;
-  return chars.slice(0, Math.max(0, max - ELLIPSIS.length)).join('') + ELLIPSIS;
+  if (max < ELLIPSIS.length) return '';
+  return chars.slice(0, max - ELLIPSIS.length).join('') + ELLIPSIS;
+}
+
+/** Cuts already-escaped text, never leaving half an entity (`&am…`) behind. */
+export function cutEscaped(escaped: string, max: number): string {
+  return truncate(escaped, max).replace(/&[a-z]*…$/, ELLIPSIS);
 }
 
 /** Escaped and truncated so that the escaped form fits: what every piece of foreign text goes through. */
 export function safeText(text: string, max: number): string {
-  return truncate(escapeMrkdwn(text), max).replace(/&[a-z]*…$/, ELLIPSIS);
+  return cutEscaped(escapeMrkdwn(text), max);
 }
 
-/** A block quote of foreign text, each line quoted. */
+/** Every kind of line break Slack shows as one, so that each quoted line really starts with `>`. */
+const LINE_BREAK = /\r\n?|[\u2028\u2029]/g;
+
+/** A block quote of foreign text, each line quoted; the first lines are kept when it is too long. */
 export function quote(text: string, max: number): string {
-  return safeText(text, max - 2 * text.split('\n').length).replace(/^/gm, '>');
+  const quoted = text
+    .replace(LINE_BREAK, '\n')
+    .split('\n')
+    .map((line) => `>${escapeMrkdwn(line)}`)
+    .join('\n');
+  return cutEscaped(quoted, max);
 }
 
 /** A code block of foreign text; escaped too, since Slack parses `<…>` even inside code. */

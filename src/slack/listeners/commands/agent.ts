@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto';
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { Client } from '@temporalio/client';
 import { agentWorkflow } from '../../../workflows/agent.js';
+import { agentStatusQuery } from '../../../workflows/messages.js';
+import { TEMPORAL_UNREACHABLE_TEXT } from '../../approvals.js';
+import { runStatusText } from '../../blocks/run-status.js';
 import { escapeMrkdwn, truncate } from '../../blocks/text.js';
 
 export interface AgentCommandDeps {
@@ -13,12 +16,26 @@ export interface AgentCommandDeps {
 const USAGE = [
   '*Countersign* — ask the agent to do something in this workspace. Risky actions wait for an approver.',
   '• `/agent <request>` — e.g. `/agent archive #old-project`',
+  '• `/agent status <run id>` — where a run stands',
   '• `/agent help` — this message',
 ].join('\n');
+
+const STATUS_COMMAND = /^status\s+(\S+)$/i;
 
 /** A run id short enough to type, unique enough never to collide. */
 export function newRunId(): string {
   return `run-${randomBytes(6).toString('base64url')}`;
+}
+
+async function describeRun(temporal: Client, runId: string): Promise<string> {
+  try {
+    return runStatusText(await temporal.workflow.getHandle(runId).query(agentStatusQuery));
+  } catch (error) {
+    if (error instanceof Error && /not ?found/i.test(`${error.name} ${error.message}`)) {
+      return `:grey_question: No run with id \`${escapeMrkdwn(truncate(runId, 100))}\`.`;
+    }
+    return TEMPORAL_UNREACHABLE_TEXT;
+  }
 }
 
 export function agentCommand(deps: AgentCommandDeps) {
@@ -26,6 +43,11 @@ export function agentCommand(deps: AgentCommandDeps) {
     const text = command.text.trim();
     if (text === '' || text.toLowerCase() === 'help') {
       await ack({ response_type: 'ephemeral', text: USAGE });
+      return;
+    }
+    const statusOf = STATUS_COMMAND.exec(text)?.[1];
+    if (statusOf) {
+      await ack({ response_type: 'ephemeral', text: await describeRun(deps.temporal, statusOf) });
       return;
     }
     const runId = newRunId();
@@ -44,10 +66,7 @@ export function agentCommand(deps: AgentCommandDeps) {
       });
     } catch (error) {
       logger.error('could not start an agent run', { runId, error: (error as Error).message });
-      await ack({
-        response_type: 'ephemeral',
-        text: ':warning: Countersign could not start your request: its workflow service (Temporal) is unreachable. Nothing was done; please try again in a minute.',
-      });
+      await ack({ response_type: 'ephemeral', text: TEMPORAL_UNREACHABLE_TEXT });
       return;
     }
     await ack({

@@ -1,0 +1,213 @@
+import { describe, expect, it } from 'vitest';
+import { checkDecision, finalRisk, mayDecide, needsApproval, resolveEligibility } from './policy.js';
+import type { ApprovalDecision, Eligibility, Person, Risk } from './schemas.js';
+
+const requester: Person = { id: 'UREQUESTER', name: 'Requester' };
+const reviewer: Person = { id: 'UREVIEWER', name: 'Reviewer' };
+const anyone: Eligibility = { kind: 'anyone' };
+const listed: Eligibility = { kind: 'listed', users: ['UREVIEWER', 'UOTHER'], userGroups: [] };
+
+describe('finalRisk', () => {
+  it.each<[Risk, Risk, Risk]>([
+    ['low', 'low', 'low'],
+    ['low', 'medium', 'medium'],
+    ['low', 'high', 'high'],
+    ['medium', 'low', 'medium'],
+    ['medium', 'medium', 'medium'],
+    ['medium', 'high', 'high'],
+    ['high', 'low', 'high'],
+    ['high', 'medium', 'high'],
+    ['high', 'high', 'high'],
+  ])('tool %s and model %s → %s', (toolRisk, modelRisk, expected) => {
+    expect(finalRisk(toolRisk, modelRisk)).toBe(expected);
+  });
+});
+
+describe('needsApproval', () => {
+  it.each<[Risk, Risk, boolean]>([
+    ['low', 'low', true],
+    ['medium', 'low', true],
+    ['high', 'low', true],
+    ['low', 'medium', false],
+    ['medium', 'medium', true],
+    ['high', 'medium', true],
+    ['low', 'high', false],
+    ['medium', 'high', false],
+    ['high', 'high', true],
+  ])('a %s-risk call with threshold %s waits for a person: %s', (risk, threshold, expected) => {
+    expect(needsApproval(risk, threshold)).toBe(expected);
+  });
+});
+
+describe('mayDecide', () => {
+  it('always lets an operator (no reviewer) decide, even under a list that names nobody', () => {
+    const nobody: Eligibility = { kind: 'listed', users: [], userGroups: [] };
+    expect(mayDecide(undefined, { requester, eligibility: nobody, allowSelfApproval: false })).toEqual({
+      ok: true,
+    });
+    expect(mayDecide(undefined, { requester, eligibility: anyone, allowSelfApproval: false })).toEqual({
+      ok: true,
+    });
+  });
+
+  it('refuses the requester deciding their own request unless self-approval is allowed', () => {
+    expect(mayDecide(requester, { requester, eligibility: anyone, allowSelfApproval: false })).toEqual({
+      ok: false,
+      reason: 'self_approval',
+    });
+    expect(mayDecide(requester, { requester, eligibility: anyone, allowSelfApproval: true })).toEqual({
+      ok: true,
+    });
+  });
+
+  it('compares people by ID, not by name', () => {
+    const sameIdOtherName: Person = { id: requester.id, name: 'Someone Else' };
+    expect(mayDecide(sameIdOtherName, { requester, eligibility: anyone, allowSelfApproval: false })).toEqual({
+      ok: false,
+      reason: 'self_approval',
+    });
+  });
+
+  it('accepts anyone but the requester when eligibility is "anyone"', () => {
+    expect(mayDecide(reviewer, { requester, eligibility: anyone, allowSelfApproval: false })).toEqual({
+      ok: true,
+    });
+    expect(
+      mayDecide({ id: 'URANDOM' }, { requester, eligibility: anyone, allowSelfApproval: false }),
+    ).toEqual({ ok: true });
+  });
+
+  it('accepts listed users and refuses everybody else when eligibility is "listed"', () => {
+    expect(mayDecide(reviewer, { requester, eligibility: listed, allowSelfApproval: false })).toEqual({
+      ok: true,
+    });
+    expect(
+      mayDecide({ id: 'USTRANGER' }, { requester, eligibility: listed, allowSelfApproval: false }),
+    ).toEqual({ ok: false, reason: 'not_eligible' });
+  });
+
+  it('still refuses a self-approving requester who is not on the list', () => {
+    expect(mayDecide(requester, { requester, eligibility: listed, allowSelfApproval: true })).toEqual({
+      ok: false,
+      reason: 'not_eligible',
+    });
+  });
+
+  it('lets a listed requester approve their own request when self-approval is allowed', () => {
+    const withRequester: Eligibility = { kind: 'listed', users: [requester.id], userGroups: [] };
+    expect(mayDecide(requester, { requester, eligibility: withRequester, allowSelfApproval: true })).toEqual({
+      ok: true,
+    });
+    expect(mayDecide(requester, { requester, eligibility: withRequester, allowSelfApproval: false })).toEqual(
+      { ok: false, reason: 'self_approval' },
+    );
+  });
+});
+
+describe('checkDecision', () => {
+  const EXPIRES = 1_700_000_000_000;
+  const state = {
+    requestId: 'req-1',
+    pending: true,
+    nowMs: EXPIRES - 1,
+    expiresAtMs: EXPIRES,
+    requester,
+    eligibility: listed,
+    allowSelfApproval: false,
+  };
+  const decision = (overrides: Partial<ApprovalDecision> = {}): ApprovalDecision => ({
+    request_id: 'req-1',
+    approved: true,
+    reviewer,
+    ...overrides,
+  });
+
+  it('accepts an eligible reviewer deciding the pending request in time', () => {
+    expect(checkDecision(decision(), state)).toEqual({ ok: true });
+  });
+
+  it('accepts an operator decision (no reviewer) in time', () => {
+    expect(checkDecision(decision({ reviewer: undefined }), state)).toEqual({ ok: true });
+  });
+
+  it('reports a decision for another request before anything else', () => {
+    const everythingWrong = { ...state, pending: false, nowMs: EXPIRES + 1 };
+    expect(checkDecision(decision({ request_id: 'req-2', reviewer: requester }), everythingWrong)).toEqual({
+      ok: false,
+      reason: 'wrong_request',
+    });
+  });
+
+  it('reports an already decided request before lateness or eligibility', () => {
+    const decidedAndLate = { ...state, pending: false, nowMs: EXPIRES + 1 };
+    expect(checkDecision(decision({ reviewer: { id: 'USTRANGER' } }), decidedAndLate)).toEqual({
+      ok: false,
+      reason: 'already_decided',
+    });
+  });
+
+  it('reports lateness before eligibility', () => {
+    const late = { ...state, nowMs: EXPIRES + 1 };
+    expect(checkDecision(decision({ reviewer: { id: 'USTRANGER' } }), late)).toEqual({
+      ok: false,
+      reason: 'too_late',
+    });
+  });
+
+  it('counts a decision arriving exactly at the expiry time as too late', () => {
+    expect(checkDecision(decision(), { ...state, nowMs: EXPIRES })).toEqual({
+      ok: false,
+      reason: 'too_late',
+    });
+  });
+
+  it('refuses even an operator decision after expiry', () => {
+    expect(checkDecision(decision({ reviewer: undefined }), { ...state, nowMs: EXPIRES + 1 })).toEqual({
+      ok: false,
+      reason: 'too_late',
+    });
+  });
+
+  it('finally applies who may decide', () => {
+    expect(checkDecision(decision({ reviewer: { id: 'USTRANGER' } }), state)).toEqual({
+      ok: false,
+      reason: 'not_eligible',
+    });
+    expect(checkDecision(decision({ reviewer: requester }), { ...state, eligibility: anyone })).toEqual({
+      ok: false,
+      reason: 'self_approval',
+    });
+  });
+});
+
+describe('resolveEligibility', () => {
+  it('lets anyone decide when no approvers are configured', () => {
+    expect(resolveEligibility(undefined, { S1: ['U1'] })).toEqual({ kind: 'anyone' });
+  });
+
+  it('merges users and group members into one sorted list without duplicates', () => {
+    const eligibility = resolveEligibility(
+      { users: ['UZED', 'UALPHA'], userGroups: ['SOPS', 'SSEC'] },
+      { SOPS: ['UMIKE', 'UALPHA'], SSEC: ['UMIKE', 'UBRAVO'] },
+    );
+    expect(eligibility).toEqual({
+      kind: 'listed',
+      users: ['UALPHA', 'UBRAVO', 'UMIKE', 'UZED'],
+      userGroups: ['SOPS', 'SSEC'],
+    });
+  });
+
+  it('treats an unknown group as having no members but still records it', () => {
+    const eligibility = resolveEligibility({ users: ['U1'], userGroups: ['SUNKNOWN'] }, {});
+    expect(eligibility).toEqual({ kind: 'listed', users: ['U1'], userGroups: ['SUNKNOWN'] });
+  });
+
+  it('yields a list naming nobody when only empty or unknown groups are configured', () => {
+    const eligibility = resolveEligibility({ users: [], userGroups: ['SEMPTY'] }, { SEMPTY: [] });
+    expect(eligibility).toEqual({ kind: 'listed', users: [], userGroups: ['SEMPTY'] });
+    expect(mayDecide(reviewer, { requester, eligibility, allowSelfApproval: false })).toEqual({
+      ok: false,
+      reason: 'not_eligible',
+    });
+  });
+});

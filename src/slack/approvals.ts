@@ -1,0 +1,94 @@
+// The Slack side's view of approvals: read their state, send decisions. The workflow stays the authority.
+import type { Client } from '@temporalio/client';
+import { z } from 'zod';
+import { mayDecide } from '../approval/policy.js';
+import type { ApprovalDecision, ApprovalStatus, Person } from '../approval/schemas.js';
+import { approvalDecisionSignal, approvalStatusQuery } from '../workflows/messages.js';
+import { mention, slackDate } from './blocks/text.js';
+
+/** What an Approve/Reject button carries. */
+export const approvalButtonValueSchema = z.object({
+  workflowId: z.string().min(1),
+  requestId: z.string().min(1),
+});
+export type ApprovalRef = z.infer<typeof approvalButtonValueSchema>;
+
+/** What the decision modal carries (sealed) from the click to the submission. */
+export const decisionModalMetadataSchema = approvalButtonValueSchema.extend({
+  approved: z.boolean(),
+  /** Where the click happened, for telling the reviewer if the decision cannot be delivered. */
+  channel: z.string().optional(),
+});
+export type DecisionModalMetadata = z.infer<typeof decisionModalMetadataSchema>;
+
+export type ApprovalLookup =
+  | { ok: true; status: ApprovalStatus }
+  | { ok: false; reason: 'not_found' | 'unreachable'; message: string };
+
+export const TEMPORAL_UNREACHABLE_TEXT =
+  ":warning: Countersign can't reach its workflow service (Temporal) right now, so nothing was recorded. Please try again in a minute.";
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof Error && /not ?found/i.test(`${error.name} ${error.message}`);
+}
+
+export async function readApproval(temporal: Client, ref: ApprovalRef): Promise<ApprovalLookup> {
+  try {
+    const status = await temporal.workflow.getHandle(ref.workflowId).query(approvalStatusQuery);
+    if (status.request_id !== ref.requestId) {
+      return {
+        ok: false,
+        reason: 'not_found',
+        message: ':no_entry_sign: This approval request does not exist.',
+      };
+    }
+    return { ok: true, status };
+  } catch (error) {
+    if (isNotFound(error)) {
+      return {
+        ok: false,
+        reason: 'not_found',
+        message: ':no_entry_sign: This approval request does not exist (any more).',
+      };
+    }
+    return { ok: false, reason: 'unreachable', message: TEMPORAL_UNREACHABLE_TEXT };
+  }
+}
+
+/** Why this person cannot decide now, in words for them; undefined when they can. */
+export function whyNot(status: ApprovalStatus, clicker: Person, nowMs: number): string | undefined {
+  const d = status.decision;
+  const by = d?.reviewer ? mention(d.reviewer.id) : 'an operator';
+  switch (status.status) {
+    case 'approved':
+      return `:information_source: Already approved by ${by} ${d ? slackDate(d.decidedAt) : ''}.`;
+    case 'rejected':
+      return `:information_source: Already rejected by ${by} ${d ? slackDate(d.decidedAt) : ''}.`;
+    case 'timed_out':
+      return `:hourglass: This request expired ${slackDate(status.expires_at)}; nothing was run.`;
+    case 'cancelled':
+      return ':no_entry_sign: This request was cancelled; nothing was run.';
+    case 'pending':
+      break;
+  }
+  if (nowMs >= Date.parse(status.expires_at)) {
+    return `:hourglass: This request expired ${slackDate(status.expires_at)}; nothing was run.`;
+  }
+  const allowed = mayDecide(clicker, {
+    requester: status.requester,
+    eligibility: status.eligibility,
+    allowSelfApproval: status.allow_self_approval,
+  });
+  if (allowed.ok) return undefined;
+  return allowed.reason === 'self_approval'
+    ? ':no_entry_sign: You asked for this action, so someone else has to decide on it.'
+    : ':no_entry_sign: You are not one of the approvers for this request.';
+}
+
+export async function sendDecision(
+  temporal: Client,
+  workflowId: string,
+  decision: ApprovalDecision,
+): Promise<void> {
+  await temporal.workflow.getHandle(workflowId).signal(approvalDecisionSignal, decision);
+}

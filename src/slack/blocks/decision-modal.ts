@@ -1,0 +1,65 @@
+// The modal a reviewer fills in after clicking Approve or Reject: the proposal in full, and their notes.
+import type { View } from '@slack/types';
+import type { ApprovalStatus } from '../../approval/schemas.js';
+import { proposalBlocks, whoMayDecide } from './approval-card.js';
+import { CONTEXT_TEXT_MAX, slackDate, truncate } from './text.js';
+
+export const DECISION_MODAL_CALLBACK_ID = 'approval_decision_modal';
+export const NOTES_BLOCK_ID = 'notes';
+export const NOTES_ACTION_ID = 'notes_input';
+/** As long as the approval workflow keeps; Slack allows 3000 in a plain_text_input. */
+export const NOTES_MAX = 3000;
+/** Slack's limit for private_metadata. */
+export const PRIVATE_METADATA_MAX = 3000;
+
+export function decisionModal(options: {
+  status: ApprovalStatus;
+  approved: boolean;
+  privateMetadata: string;
+}): View {
+  const { status, approved } = options;
+  if (options.privateMetadata.length > PRIVATE_METADATA_MAX) {
+    throw new Error('decision modal metadata is over Slack’s 3000-character limit');
+  }
+  return {
+    type: 'modal',
+    callback_id: DECISION_MODAL_CALLBACK_ID,
+    private_metadata: options.privateMetadata,
+    title: { type: 'plain_text', text: approved ? 'Approve request' : 'Reject request' },
+    submit: { type: 'plain_text', text: approved ? 'Approve' : 'Reject' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      ...proposalBlocks({ ...status, status: 'pending' }),
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: truncate(
+              `Expires ${slackDate(status.expires_at)} · May decide: ${whoMayDecide(status.eligibility)}`,
+              CONTEXT_TEXT_MAX,
+            ),
+          },
+        ],
+      },
+      {
+        type: 'input',
+        block_id: NOTES_BLOCK_ID,
+        optional: approved,
+        label: { type: 'plain_text', text: approved ? 'Notes (optional)' : 'Reason for rejecting' },
+        hint: {
+          type: 'plain_text',
+          text: approved
+            ? 'Shown on the card and in the audit trail.'
+            : 'Required. The agent reads it and may adapt its plan; it is shown on the card and in the audit trail.',
+        },
+        element: {
+          type: 'plain_text_input',
+          action_id: NOTES_ACTION_ID,
+          multiline: true,
+          max_length: NOTES_MAX,
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,12 @@
+import type { App } from '@slack/bolt';
+import { DECISION_MODAL_CALLBACK_ID } from '../../blocks/decision-modal.js';
+import { type DecisionModalDeps, decisionModalSubmission } from './decision-modal.js';
+
+export type { DecisionModalDeps };
+
+export function registerViews(app: App, deps: DecisionModalDeps): void {
+  app.view(
+    { type: 'view_submission', callback_id: DECISION_MODAL_CALLBACK_ID },
+    decisionModalSubmission(deps),
+  );
+}

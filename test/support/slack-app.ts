@@ -1,0 +1,69 @@
+// The Slack app on real parts: Bolt's HTTP receiver with real signature checks, our listeners, a real
+// Temporal client; with the engine (worker + fakes) from ./engine.ts.
+import type { App } from '@slack/bolt';
+import { parseConfig, requireSlackCredentials } from '../../src/config.js';
+import { createSlackApp, SLACK_EVENTS_PATH } from '../../src/slack/app.js';
+import { registerListeners } from '../../src/slack/listeners/index.js';
+import type { SlackCall } from '../fakes/slack-api.js';
+import { SlackSender } from '../fakes/slack-sender.js';
+import type { Engine } from './engine.js';
+
+export const SIGNING_SECRET = 'e2e-signing-secret';
+
+export interface SlackAppHarness {
+  app: App;
+  baseUrl: string;
+  sender: SlackSender;
+  close(): Promise<void>;
+}
+
+export async function startSlackApp(engine: Engine): Promise<SlackAppHarness> {
+  const config = parseConfig({
+    SLACK_BOT_TOKEN: 'xoxb-engine-test',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: engine.slackApi.url,
+  });
+  requireSlackCredentials(config);
+  const app = createSlackApp({ slack: config.slack, logLevel: 'error' });
+  registerListeners(app, {
+    temporal: engine.client,
+    taskQueue: engine.taskQueue,
+    sealingSecret: SIGNING_SECRET,
+  });
+  const server = await app.start(0);
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('Bolt did not listen on a TCP port');
+  const baseUrl = `http://127.0.0.1:${address.port}`;
+  return {
+    app,
+    baseUrl,
+    sender: new SlackSender(`${baseUrl}${SLACK_EVENTS_PATH}`, SIGNING_SECRET),
+    close: async () => {
+      await app.stop();
+    },
+  };
+}
+
+/** The run id from the ephemeral acknowledgement of `/agent <request>`. */
+export function runIdFromAck(json: unknown): string {
+  const text = (json as { text?: string } | undefined)?.text ?? '';
+  const match = /`(run-[A-Za-z0-9_-]+)`/.exec(text);
+  if (!match?.[1]) throw new Error(`no run id in the acknowledgement: ${text}`);
+  return match[1];
+}
+
+/** The Approve (index 0) or Reject (index 1) button's value on a posted card. */
+export function buttonValue(card: SlackCall, which: 'approve' | 'reject'): string {
+  const blocks = card.args.blocks as Array<{
+    type: string;
+    elements?: Array<{ action_id?: string; value?: string }>;
+  }>;
+  const actions = blocks.find((b) => b.type === 'actions');
+  const button = actions?.elements?.find((e) => e.action_id === `approval_${which}`);
+  if (!button?.value) throw new Error(`the card has no ${which} button`);
+  return button.value;
+}
+
+export function notesValues(notes: string | null) {
+  return { notes: { notes_input: { type: 'plain_text_input', value: notes } } };
+}
