@@ -111,8 +111,21 @@ export function checkProposal(
   };
 }
 
+/** The longest Retry-After we honour; past it, Temporal's own backoff decides. */
+const RETRY_AFTER_MAX_SECONDS = 120;
+
 /** Turns SDK errors into what Temporal should do: retry transient ones, stop on ones that cannot succeed. */
 function classify(error: unknown): never {
+  if (error instanceof OpenAI.RateLimitError) {
+    const retryAfter = Number(error.headers?.get('retry-after'));
+    if (Number.isFinite(retryAfter) && retryAfter > 0) {
+      throw ApplicationFailure.create({
+        message: `the model service is rate-limiting; retrying after ${retryAfter}s`,
+        type: 'ModelRateLimited',
+        nextRetryDelay: `${Math.min(retryAfter, RETRY_AFTER_MAX_SECONDS)}s`,
+      });
+    }
+  }
   if (
     error instanceof OpenAI.APIError &&
     error.status !== undefined &&

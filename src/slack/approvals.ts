@@ -25,6 +25,28 @@ export type ApprovalLookup =
   | { ok: true; status: ApprovalStatus }
   | { ok: false; reason: 'not_found' | 'unreachable'; message: string };
 
+/**
+ * Slack wants an answer within 3 seconds (and a trigger_id dies then): a Temporal call from a listener gets
+ * this long before the person is told Temporal is unreachable, instead of the client retrying past Slack's window.
+ */
+export const TEMPORAL_CALL_BUDGET_MS = 2_000;
+
+export async function withinSlackDeadline<T>(temporal: Client, call: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  // The gRPC deadline bounds calls; the timer also bounds connecting, which no deadline covers.
+  const giveUp = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Temporal did not answer within ${TEMPORAL_CALL_BUDGET_MS} ms`)),
+      TEMPORAL_CALL_BUDGET_MS,
+    );
+  });
+  try {
+    return await Promise.race([temporal.withDeadline(Date.now() + TEMPORAL_CALL_BUDGET_MS, call), giveUp]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export const TEMPORAL_UNREACHABLE_TEXT =
   ":warning: Countersign can't reach its workflow service (Temporal) right now, so nothing was recorded. Please try again in a minute.";
 
@@ -34,7 +56,9 @@ function isNotFound(error: unknown): boolean {
 
 export async function readApproval(temporal: Client, ref: ApprovalRef): Promise<ApprovalLookup> {
   try {
-    const status = await temporal.workflow.getHandle(ref.workflowId).query(approvalStatusQuery);
+    const status = await withinSlackDeadline(temporal, () =>
+      temporal.workflow.getHandle(ref.workflowId).query(approvalStatusQuery),
+    );
     if (status.request_id !== ref.requestId) {
       return {
         ok: false,
@@ -90,5 +114,7 @@ export async function sendDecision(
   workflowId: string,
   decision: ApprovalDecision,
 ): Promise<void> {
-  await temporal.workflow.getHandle(workflowId).signal(approvalDecisionSignal, decision);
+  await withinSlackDeadline(temporal, () =>
+    temporal.workflow.getHandle(workflowId).signal(approvalDecisionSignal, decision),
+  );
 }

@@ -1,4 +1,6 @@
 // The approval engine end to end on a real dev server and worker, with the Slack and OpenAI fakes.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApprovalStatus } from '../../src/approval/schemas.js';
@@ -451,5 +453,103 @@ describe('model refusing the request', () => {
       String(c.args.text).includes('HTTP 401'),
     );
     expect(reply.args.channel).toBe('C0GENERAL');
+  });
+});
+
+describe('tools reaching out', () => {
+  let engine: Engine;
+  let hook: Server;
+  const received: Array<{ path: string; body: unknown }> = [];
+
+  beforeAll(async () => {
+    hook = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push({ path: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+        res.writeHead(202, { 'content-type': 'application/json' }).end('{"queued":true}');
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    const { port } = hook.address() as AddressInfo;
+    engine = await startEngine({
+      prefix: 'tools',
+      env: { WEBHOOK_ALLOWLIST: `http://127.0.0.1:${port}/countersign/`, APPROVERS: PEOPLE.ana.id },
+    });
+  });
+  afterAll(async () => {
+    await engine?.close();
+    await new Promise<void>((resolve) => hook.close(() => resolve()));
+  });
+
+  it("posts to an allowlisted webhook once, after approval, and gives the model the endpoint's answer", async () => {
+    const { port } = hook.address() as AddressInfo;
+    const url = `http://127.0.0.1:${port}/countersign/deploys`;
+    const request = 'roll back the deploy';
+    scriptModel(engine.openai, {
+      [request]: [
+        functionCall(
+          'call_webhook',
+          proposal({ url, payload: { action: 'rollback', service: 'api' } }, 'medium'),
+        ),
+        message('Rollback queued.'),
+      ],
+    });
+    const run = await engine.startRun(request);
+    const card = await waitForCard(engine.slackApi, run.workflowId);
+    expect((await approval(engine, card.workflowId)).proposal.risk).toBe('high');
+    expect(received).toEqual([]);
+    await decide(engine, card.workflowId, approve(card.requestId, PEOPLE.ana));
+    expect(((await run.result()) as RunOutcome).answer).toBe('Rollback queued.');
+    expect(received).toEqual([
+      { path: '/countersign/deploys', body: { action: 'rollback', service: 'api' } },
+    ]);
+    const last = engine.openai.requests.filter((r) => userText(r) === request).at(-1);
+    expect(last && toolOutputs(last)[0]).toMatchObject({
+      status: 'done',
+      data: { status: 202, body: '{"queued":true}' },
+    });
+  });
+
+  it('refuses a URL off the allowlist before anyone is asked, and tells the model', async () => {
+    const request = 'call the admin hook';
+    scriptModel(engine.openai, {
+      [request]: [
+        functionCall('call_webhook', proposal({ url: 'http://127.0.0.1:1/admin', payload: {} }, 'high')),
+        message('I may not call that endpoint.'),
+      ],
+    });
+    const run = await engine.startRun(request);
+    const outcome = (await run.result()) as RunOutcome;
+    expect(outcome).toMatchObject({ status: 'completed', actions: [], approvals: [] });
+    const last = engine.openai.requests.filter((r) => userText(r) === request).at(-1);
+    expect(last && toolOutputs(last)[0]).toMatchObject({
+      status: 'not_run',
+      error: expect.stringMatching(/not on the webhook allowlist/),
+    });
+  });
+
+  it('reports a Slack refusal to the model without retrying, and a Slack rate limit after waiting', async () => {
+    const request = 'look up two channels';
+    engine.slackApi.fail('conversations.info', { kind: 'error', error: 'channel_not_found' });
+    scriptModel(engine.openai, {
+      [request]: [
+        functionCall('channel_info', proposal({ channel: 'C0GONE' })),
+        functionCall('channel_info', proposal({ channel: 'C0BUSY' })),
+        message('One was gone, the other busy but fine.'),
+      ],
+    });
+    engine.slackApi.fail('conversations.info', { kind: 'rate_limited', retryAfterSeconds: 1 });
+    const run = await engine.startRun(request);
+    const outcome = (await run.result()) as RunOutcome;
+    expect(outcome.actions).toEqual([
+      expect.objectContaining({ tool: 'channel_info', ok: false, summary: 'Slack said: channel_not_found' }),
+      expect.objectContaining({ tool: 'channel_info', ok: true }),
+    ]);
+    const infoCalls = engine.slackApi.callsTo('conversations.info');
+    expect(infoCalls.filter((c) => c.args.channel === 'C0GONE')).toHaveLength(1);
+    const busy = infoCalls.filter((c) => c.args.channel === 'C0BUSY');
+    expect(busy.map((c) => c.fault?.kind ?? 'ok')).toEqual(['rate_limited', 'ok']);
+    expect((busy[1]?.at ?? 0) - (busy[0]?.at ?? 0)).toBeGreaterThanOrEqual(900);
   });
 });

@@ -1,6 +1,8 @@
 // What a person does in Slack, end to end: signed requests into the real Bolt HTTP receiver, a real
 // worker on the dev server, and the Slack and OpenAI fakes.
+import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSealer } from '../../src/slack/seal.js';
 import type { RunOutcome } from '../../src/workflows/agent-types.js';
 import { approvalStatusQuery } from '../../src/workflows/messages.js';
 import { functionCall, message } from '../fakes/openai.js';
@@ -20,6 +22,7 @@ import {
   buttonValue,
   notesValues,
   runIdFromAck,
+  SIGNING_SECRET,
   type SlackAppHarness,
   startSlackApp,
 } from '../support/slack-app.js';
@@ -428,5 +431,65 @@ describe('an expired card', () => {
     expect(String(told.args.text)).toMatch(/expired/);
     expect(shortEngine.slackApi.callsTo('views.open')).toHaveLength(0);
     expect(shortEngine.slackApi.callsTo('conversations.archive')).toHaveLength(0);
+  });
+});
+
+describe('when Temporal is unreachable', () => {
+  let offline: SlackAppHarness;
+  let deadConnection: Connection;
+  beforeAll(async () => {
+    // Port 1 on loopback: nothing listens, every call is refused.
+    deadConnection = Connection.lazy({ address: '127.0.0.1:1' });
+    offline = await startSlackApp(engine, new Client({ connection: deadConnection }));
+  });
+  afterAll(async () => {
+    await offline?.close();
+    await deadConnection?.close();
+  });
+
+  it('answers /agent within Slack’s three seconds with a clear error, not silence', async () => {
+    const response = await offline.sender.slashCommand({
+      text: 'archive <#C0DOWN|down>',
+      userId: PEOPLE.requester.id,
+      channelId: CHANNEL,
+    });
+    // 200 with our text: acknowledged by the listener, not by Bolt's 3-second fallback (a bare 404).
+    expect(response.status).toBe(200);
+    expect((response.json as { text: string }).text).toMatch(/can't reach its workflow service/);
+  });
+
+  it('tells a reviewer whose click or submission cannot reach Temporal, and records nothing', async () => {
+    const request = 'archive <#C0DOWN2|down2>';
+    scriptModel(engine.openai, { [request]: [archive('C0DOWN2'), message('ok')] });
+    const card = await waitForCard(engine.slackApi, await ask(request));
+    await offline.sender.blockAction({
+      actionId: 'approval_approve',
+      value: buttonValue(card.call, 'approve'),
+      userId: PEOPLE.ana.id,
+      channelId: CHANNEL,
+      messageTs: card.ts,
+    });
+    const told = await engine.slackApi.waitForCall(
+      'chat.postEphemeral',
+      (c) => c.args.user === PEOPLE.ana.id && String(c.args.text).includes("can't reach"),
+    );
+    expect(told.args.channel).toBe(CHANNEL);
+
+    const sealed = createSealer(SIGNING_SECRET).seal({
+      workflowId: card.workflowId,
+      requestId: card.requestId,
+      approved: true,
+    });
+    const submitted = await offline.sender.viewSubmission({
+      callbackId: 'approval_decision_modal',
+      privateMetadata: sealed,
+      values: notesValues('fine'),
+      userId: PEOPLE.ana.id,
+    });
+    expect(submitted.json).toMatchObject({
+      response_action: 'errors',
+      errors: { notes: expect.stringMatching(/can't reach/) },
+    });
+    expect((await pendingStatus(card.workflowId)).status).toBe('pending');
   });
 });

@@ -1,6 +1,7 @@
 // The Slack app on real parts: Bolt's HTTP receiver with real signature checks, our listeners, a real
 // Temporal client; with the engine (worker + fakes) from ./engine.ts.
 import type { App } from '@slack/bolt';
+import type { Client } from '@temporalio/client';
 import { parseConfig, requireSlackCredentials } from '../../src/config.js';
 import { createSlackApp, SLACK_EVENTS_PATH } from '../../src/slack/app.js';
 import { registerListeners } from '../../src/slack/listeners/index.js';
@@ -17,7 +18,11 @@ export interface SlackAppHarness {
   close(): Promise<void>;
 }
 
-export async function startSlackApp(engine: Engine): Promise<SlackAppHarness> {
+/** `temporal` replaces the engine's client, e.g. with one that cannot reach any server. */
+export async function startSlackApp(
+  engine: Engine,
+  temporal: Client = engine.client,
+): Promise<SlackAppHarness> {
   const config = parseConfig({
     SLACK_BOT_TOKEN: 'xoxb-engine-test',
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
@@ -26,7 +31,7 @@ export async function startSlackApp(engine: Engine): Promise<SlackAppHarness> {
   requireSlackCredentials(config);
   const app = createSlackApp({ slack: config.slack, logLevel: 'error' });
   registerListeners(app, {
-    temporal: engine.client,
+    temporal,
     taskQueue: engine.taskQueue,
     sealingSecret: SIGNING_SECRET,
   });

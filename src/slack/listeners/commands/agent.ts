@@ -4,7 +4,7 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import type { Client } from '@temporalio/client';
 import { agentWorkflow } from '../../../workflows/agent.js';
 import { agentStatusQuery } from '../../../workflows/messages.js';
-import { TEMPORAL_UNREACHABLE_TEXT } from '../../approvals.js';
+import { TEMPORAL_UNREACHABLE_TEXT, withinSlackDeadline } from '../../approvals.js';
 import { runStatusText } from '../../blocks/run-status.js';
 import { escapeMrkdwn, truncate } from '../../blocks/text.js';
 
@@ -29,7 +29,9 @@ export function newRunId(): string {
 
 async function describeRun(temporal: Client, runId: string): Promise<string> {
   try {
-    return runStatusText(await temporal.workflow.getHandle(runId).query(agentStatusQuery));
+    return runStatusText(
+      await withinSlackDeadline(temporal, () => temporal.workflow.getHandle(runId).query(agentStatusQuery)),
+    );
   } catch (error) {
     if (error instanceof Error && /not ?found/i.test(`${error.name} ${error.message}`)) {
       return `:grey_question: No run with id \`${escapeMrkdwn(truncate(runId, 100))}\`.`;
@@ -52,18 +54,20 @@ export function agentCommand(deps: AgentCommandDeps) {
     }
     const runId = newRunId();
     try {
-      await deps.temporal.workflow.start(agentWorkflow, {
-        taskQueue: deps.taskQueue,
-        workflowId: runId,
-        args: [
-          {
-            request: text,
-            requester: { id: command.user_id, name: command.user_name },
-            channel: command.channel_id,
-            teamId: command.team_id,
-          },
-        ],
-      });
+      await withinSlackDeadline(deps.temporal, () =>
+        deps.temporal.workflow.start(agentWorkflow, {
+          taskQueue: deps.taskQueue,
+          workflowId: runId,
+          args: [
+            {
+              request: text,
+              requester: { id: command.user_id, name: command.user_name },
+              channel: command.channel_id,
+              teamId: command.team_id,
+            },
+          ],
+        }),
+      );
     } catch (error) {
       logger.error('could not start an agent run', { runId, error: (error as Error).message });
       await ack({ response_type: 'ephemeral', text: TEMPORAL_UNREACHABLE_TEXT });
