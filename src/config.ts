@@ -138,6 +138,7 @@ export const envSchema = z.object({
   TEMPORAL_TLS_CERT: optionalString,
   TEMPORAL_TLS_KEY: optionalString,
   TEMPORAL_CLI_PATH: optionalString,
+  TEMPORAL_STATE_FILE: z.preprocess(emptyAsUnset, z.string().default('.data/temporal.sqlite')),
   PATH: optionalString,
   LOG_LEVEL: z.preprocess(
     emptyAsUnset,
@@ -182,6 +183,8 @@ export interface Config {
     tlsCertPath: string | undefined;
     tlsKeyPath: string | undefined;
     cliPath: string | undefined;
+    /** The embedded dev server's SQLite file: pending approvals survive a restart. */
+    stateFile: string;
     /** The process's PATH, searched for a `temporal` CLI when no address is configured. */
     searchPath: string | undefined;
   };
@@ -232,6 +235,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       tlsCertPath: e.TEMPORAL_TLS_CERT,
       tlsKeyPath: e.TEMPORAL_TLS_KEY,
       cliPath: e.TEMPORAL_CLI_PATH,
+      stateFile: e.TEMPORAL_STATE_FILE,
       searchPath: e.PATH,
     },
     logLevel: e.LOG_LEVEL,

@@ -50,3 +50,24 @@ export function createLogger(
     error: (m, f) => emit('error', m, f),
   };
 }
+
+/** Bolt's logger interface on top of ours, so the Slack side logs the same JSON lines. */
+export function boltLogger(logger: Logger, level: LogLevel) {
+  const text = (parts: unknown[]) =>
+    parts
+      .map((p) => (typeof p === 'string' ? p : p instanceof Error ? p.message : JSON.stringify(p)))
+      .join(' ');
+  let current = level;
+  return {
+    debug: (...parts: unknown[]) => logger.debug(text(parts), { source: 'bolt' }),
+    info: (...parts: unknown[]) => logger.info(text(parts), { source: 'bolt' }),
+    warn: (...parts: unknown[]) => logger.warn(text(parts), { source: 'bolt' }),
+    error: (...parts: unknown[]) => logger.error(text(parts), { source: 'bolt' }),
+    // Bolt sets its own level and name; ours is fixed by LOG_LEVEL, which createLogger already applied.
+    setLevel: (next: string) => {
+      current = next as LogLevel;
+    },
+    getLevel: () => current as never,
+    setName: () => {},
+  };
+}

@@ -1,7 +1,8 @@
 // Builds the Bolt app: HTTP mode (POST /slack/events, GET /healthz) or Socket Mode when an app token is set.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, LogLevel } from '@slack/bolt';
+import { App, type Logger as BoltLogger, LogLevel } from '@slack/bolt';
 import type { Config } from '../config.js';
+import { boltLogger, type Logger } from '../logger.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 export const HEALTH_PATH = '/healthz';
@@ -16,6 +17,8 @@ export interface SlackAppOptions {
   /** Answers GET /healthz in HTTP mode. */
   health?: () => Promise<Health> | Health;
   logLevel?: Config['logLevel'];
+  /** Our JSON logger; Bolt's own console logger when absent. */
+  logger?: Logger;
 }
 
 const BOLT_LOG_LEVEL = {
@@ -37,10 +40,12 @@ async function answerHealth(health: SlackAppOptions['health'], res: ServerRespon
 
 export function createSlackApp(options: SlackAppOptions): App {
   const { slack } = options;
+  const level = options.logLevel ?? 'info';
   const common = {
     token: slack.botToken,
     clientOptions: { slackApiUrl: slack.apiUrl },
-    logLevel: BOLT_LOG_LEVEL[options.logLevel ?? 'info'],
+    logLevel: BOLT_LOG_LEVEL[level],
+    ...(options.logger ? { logger: boltLogger(options.logger, level) as unknown as BoltLogger } : {}),
   };
   if (slack.socketMode) {
     return new App({ ...common, socketMode: true, appToken: slack.appToken });

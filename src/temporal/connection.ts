@@ -1,6 +1,5 @@
 // Where Temporal is: a configured cluster (self-hosted or Temporal Cloud), or an embedded dev server.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { TLSConfig } from '@temporalio/client';
 import type { Config } from '../config.js';
 import { chooseTemporalCli, type DevServer, startDevServer } from './dev-server.js';
@@ -13,9 +12,6 @@ export interface TemporalTarget {
   /** The embedded dev server when we started one; stop it on shutdown. */
   embedded: DevServer | undefined;
 }
-
-/** The embedded server keeps its state here, so pending approvals survive a restart of the app. */
-export const EMBEDDED_STATE_FILE = join('.data', 'temporal.sqlite');
 
 function tlsFrom(temporal: Config['temporal']): TLSConfig | boolean | undefined {
   if (temporal.tlsCertPath && temporal.tlsKeyPath) {

@@ -7,6 +7,9 @@ import OpenAI from 'openai';
 import { createActivities } from '../activities/index.js';
 import type { Config } from '../config.js';
 
+/** Where `npm run build` puts the pre-bundled workflows (dist/workflow-bundle.js). */
+export const WORKFLOW_BUNDLE_URL = new URL('../workflow-bundle.js', import.meta.url);
+
 /** The workflows entry point: TypeScript source under a loader, compiled JavaScript after `npm run build`. */
 export function workflowsPath(): string {
   for (const name of ['index.ts', 'index.js']) {
@@ -14,6 +17,12 @@ export function workflowsPath(): string {
     if (existsSync(path)) return path;
   }
   throw new Error('Countersign workflows not found next to the worker (src/workflows or dist/workflows)');
+}
+
+/** The pre-built bundle when there is one (production), else the workflows bundled at start-up (development). */
+function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  const bundle = fileURLToPath(WORKFLOW_BUNDLE_URL);
+  return existsSync(bundle) ? { workflowBundle: { codePath: bundle } } : { workflowsPath: workflowsPath() };
 }
 
 /** Slack and OpenAI clients with their own retries off: Temporal retries activities, visibly and durably. */
@@ -41,7 +50,7 @@ export async function createWorker(
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    workflowsPath: workflowsPath(),
+    ...workflowSource(),
     activities: createActivities({ config, slack, openai }),
     ...overrides,
   });

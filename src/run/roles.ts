@@ -1,0 +1,190 @@
+// The two roles a Countersign process can play — the worker and the Slack app — and what they share:
+// configuration, logging, the Temporal connection, and an orderly shutdown.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { App } from '@slack/bolt';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { type Config, ConfigError } from '../config.js';
+import { createLogger, type Logger } from '../logger.js';
+import { createSlackApp, type Health } from '../slack/app.js';
+import { registerListeners } from '../slack/listeners/index.js';
+import { resolveTemporal, type TemporalTarget } from '../temporal/connection.js';
+import { installTemporalRuntime } from '../temporal/runtime.js';
+import { createWorker } from '../temporal/worker.js';
+
+/** How long shutdown may take before the process exits anyway. */
+export const SHUTDOWN_GRACE_MS = 20_000;
+/** How long /healthz waits for Temporal before calling it unreachable. */
+const HEALTH_TEMPORAL_TIMEOUT_MS = 1_500;
+
+/** One running Countersign process: its configuration, logger, Temporal, and how to stop it. */
+export interface Proc {
+  config: Config;
+  logger: Logger;
+  target: TemporalTarget;
+  /** Shutdown steps, run in order on SIGINT/SIGTERM. */
+  stops: Array<{ name: string; stop: () => Promise<void> | void }>;
+}
+
+export async function startProcess(config: Config, options: { embeddedAllowed: boolean }): Promise<Proc> {
+  const logger = createLogger(config.logLevel, { service: 'countersign' });
+  installTemporalRuntime(logger, config.logLevel);
+  if (!config.temporal.address && !options.embeddedAllowed) {
+    throw new ConfigError(
+      'TEMPORAL_ADDRESS: required when the worker and the Slack app run as separate processes (they must share one Temporal); `npm start` runs both with an embedded server instead',
+    );
+  }
+  if (!config.temporal.address) mkdirSync(dirname(config.temporal.stateFile), { recursive: true });
+  const target = await resolveTemporal(config.temporal, { stateFile: config.temporal.stateFile, ui: true });
+  const proc: Proc = { config, logger, target, stops: [] };
+  if (target.embedded) {
+    logger.info('embedded Temporal dev server started', {
+      address: target.address,
+      state_file: config.temporal.stateFile,
+      cli: target.embedded.cliSource,
+      web_ui: target.embedded.uiUrl,
+    });
+    proc.stops.push({ name: 'embedded Temporal server', stop: () => target.embedded?.stop() });
+  }
+  return proc;
+}
+
+function connectionOptions(target: TemporalTarget) {
+  return {
+    address: target.address,
+    ...(target.tls !== undefined ? { tls: target.tls } : {}),
+    ...(target.apiKey ? { apiKey: target.apiKey } : {}),
+  };
+}
+
+export async function startWorkerRole(proc: Proc): Promise<Worker> {
+  const nativeConnection = await NativeConnection.connect(connectionOptions(proc.target));
+  const worker = await createWorker(proc.config, nativeConnection);
+  const running = worker.run();
+  // Stops run in reverse order of start; the worker drains before its connection closes.
+  proc.stops.unshift({
+    name: 'worker',
+    stop: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await nativeConnection.close();
+    },
+  });
+  proc.logger.info('worker running', { task_queue: proc.config.temporal.taskQueue });
+  return worker;
+}
+
+async function temporalHealth(
+  client: Client,
+  taskQueue: string,
+  worker: Worker | undefined,
+): Promise<Health> {
+  try {
+    const queue = await client.withDeadline(Date.now() + HEALTH_TEMPORAL_TIMEOUT_MS, () =>
+      client.workflowService.describeTaskQueue({
+        namespace: client.options.namespace,
+        taskQueue: { name: taskQueue },
+      }),
+    );
+    const pollers = queue.pollers?.length ?? 0;
+    const workerOk = worker ? worker.getState() === 'RUNNING' : pollers > 0;
+    return {
+      ok: workerOk,
+      temporal: 'reachable',
+      worker: worker ? worker.getState() : pollers > 0 ? 'polling' : 'none polling',
+    };
+  } catch (error) {
+    return {
+      ok: false,
+      temporal: 'unreachable',
+      error: (error as Error).message,
+      worker: worker?.getState(),
+    };
+  }
+}
+
+export async function startBotRole(proc: Proc, worker?: Worker): Promise<App> {
+  const { config, logger } = proc;
+  if (!config.slack.botToken) throw new ConfigError('SLACK_BOT_TOKEN: required');
+  const connection = await Connection.connect(connectionOptions(proc.target));
+  const client = new Client({ connection, namespace: proc.target.namespace });
+  const app = createSlackApp({
+    slack: { ...config.slack, botToken: config.slack.botToken },
+    logLevel: config.logLevel,
+    logger,
+    health: () => temporalHealth(client, config.temporal.taskQueue, worker),
+  });
+  registerListeners(app, {
+    temporal: client,
+    taskQueue: config.temporal.taskQueue,
+    sealingSecret: config.slack.signingSecret ?? config.slack.botToken,
+  });
+  await app.start(config.slack.port);
+  // The Slack app stops first: no new requests while the worker drains.
+  proc.stops.unshift({
+    name: 'Slack app',
+    stop: async () => {
+      await app.stop();
+      await connection.close();
+    },
+  });
+  logger.info('Slack app running', {
+    mode: config.slack.socketMode ? 'socket' : 'http',
+    ...(config.slack.socketMode ? {} : { port: config.slack.port }),
+  });
+  return app;
+}
+
+/** Runs every stop in order, even past a failing one; true when all succeeded. */
+export async function stopAll(proc: Proc): Promise<boolean> {
+  let ok = true;
+  for (const step of proc.stops.splice(0)) {
+    try {
+      await step.stop();
+    } catch (error) {
+      ok = false;
+      proc.logger.error('shutdown step failed', { step: step.name, error: (error as Error).message });
+    }
+  }
+  return ok;
+}
+
+/** Runs the stops in order on SIGINT/SIGTERM, then exits 0 — or 1 if they take longer than the grace period. */
+export function stopOnSignals(proc: Proc): void {
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    proc.logger.info('shutting down', { signal });
+    setTimeout(() => {
+      proc.logger.error('shutdown took too long; exiting', { grace_ms: SHUTDOWN_GRACE_MS });
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
+    const ok = await stopAll(proc);
+    proc.logger.info('stopped');
+    process.exit(ok ? 0 : 1);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** Starts the roles; if any fails, what already started is stopped (no orphaned server) before the error goes on. */
+export async function startRoles(proc: Proc, start: () => Promise<void>): Promise<void> {
+  try {
+    await start();
+  } catch (error) {
+    await stopAll(proc);
+    throw error;
+  }
+  stopOnSignals(proc);
+}
+
+/** For entry points: a start-up failure is one clear line and a non-zero exit. */
+export function exitOnStartupFailure(error: unknown): never {
+  const message = error instanceof Error ? error.message : String(error);
+  const known = error instanceof Error && ['ConfigError', 'TemporalCliMissingError'].includes(error.name);
+  console.error(known ? `countersign: ${message}` : `countersign: failed to start: ${message}`);
+  if (!known) console.error(error);
+  process.exit(1);
+}

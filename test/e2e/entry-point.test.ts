@@ -1,0 +1,193 @@
+// The real entry point as a user runs it: built, started as a child process, talking to the fakes over HTTP.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SLACK_EVENTS_PATH } from '../../src/slack/app.js';
+import { type FakeOpenAI, functionCall, message, startFakeOpenAI } from '../fakes/openai.js';
+import { type FakeSlackApi, startFakeSlackApi } from '../fakes/slack-api.js';
+import { SlackSender } from '../fakes/slack-sender.js';
+import { isApprovalCard, PEOPLE, proposal, scriptModel, waitForCard } from '../support/engine.js';
+import {
+  buildOnce,
+  freePort,
+  processesMentioning,
+  type RunningApp,
+  startEntryPoint,
+  waitForHealthy,
+} from '../support/entry-point.js';
+import { buttonValue, notesValues, runIdFromAck } from '../support/slack-app.js';
+
+const SIGNING_SECRET = 'entry-point-secret';
+const BOT_TOKEN = 'xoxb-entry-point-token';
+const OPENAI_KEY = 'sk-entry-point-key';
+/** Shutdown must finish well inside the app's own 20 s grace period. */
+const SHUTDOWN_BOUND_MS = 20_000;
+
+let slackApi: FakeSlackApi;
+let openai: FakeOpenAI;
+const running: RunningApp[] = [];
+
+beforeAll(async () => {
+  await buildOnce();
+  slackApi = await startFakeSlackApi({
+    users: Object.values(PEOPLE).map((p) => ({ id: p.id, name: p.name })),
+  });
+  openai = await startFakeOpenAI();
+}, 120_000);
+
+afterAll(async () => {
+  for (const app of running) app.child.kill('SIGKILL');
+  await slackApi?.close();
+  await openai?.close();
+});
+
+async function start(stateFile: string, extra: Record<string, string> = {}) {
+  const port = await freePort();
+  const app = startEntryPoint('dist/main.js', {
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slackApi.url,
+    PORT: String(port),
+    OPENAI_API_KEY: OPENAI_KEY,
+    OPENAI_BASE_URL: openai.url,
+    APPROVERS: PEOPLE.ana.id,
+    TEMPORAL_STATE_FILE: stateFile,
+    LOG_LEVEL: 'info',
+    ...extra,
+  });
+  running.push(app);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const health = await waitForHealthy(`${baseUrl}/healthz`, app);
+  return { app, baseUrl, health, sender: new SlackSender(`${baseUrl}${SLACK_EVENTS_PATH}`, SIGNING_SECRET) };
+}
+
+async function stop(app: RunningApp) {
+  const started = Date.now();
+  app.child.kill('SIGTERM');
+  const exit = await app.exited;
+  return { ...exit, tookMs: Date.now() - started };
+}
+
+async function approveThroughSlack(
+  sender: SlackSender,
+  card: Awaited<ReturnType<typeof waitForCard>>,
+  notes: string,
+) {
+  await sender.blockAction({
+    actionId: 'approval_approve',
+    value: buttonValue(card.call, 'approve'),
+    userId: PEOPLE.ana.id,
+    channelId: 'C0GENERAL',
+    messageTs: card.ts,
+  });
+  const opened = await slackApi.waitForCall('views.open', (c) =>
+    JSON.stringify(c.args).includes(card.requestId),
+  );
+  const view = opened.args.view as { callback_id: string; private_metadata: string };
+  const submitted = await sender.viewSubmission({
+    callbackId: view.callback_id,
+    privateMetadata: view.private_metadata,
+    values: notesValues(notes),
+    userId: PEOPLE.ana.id,
+  });
+  expect(submitted.status).toBe(200);
+}
+
+describe('npm start (node dist/main.js)', () => {
+  it('becomes healthy, serves a slash command end to end, and exits 0 on SIGTERM leaving no server behind', async () => {
+    const stateFile = join(mkdtempSync(join(tmpdir(), 'countersign-entry-')), 'temporal.sqlite');
+    const { app, health, sender } = await start(stateFile);
+    expect(health).toMatchObject({ ok: true, temporal: 'reachable', worker: 'RUNNING' });
+    expect(app.output()).toMatch(/Temporal Web UI: http:\/\/localhost:\d+/);
+    expect(await processesMentioning(stateFile)).toHaveLength(1);
+
+    const request = 'archive <#C0ENTRY|entry>';
+    scriptModel(openai, {
+      [request]: [
+        functionCall('archive_channel', proposal({ channel: 'C0ENTRY' }, 'high')),
+        message('Archived entry.'),
+      ],
+    });
+    const ack = await sender.slashCommand({
+      text: request,
+      userId: PEOPLE.requester.id,
+      channelId: 'C0GENERAL',
+    });
+    const card = await waitForCard(slackApi, runIdFromAck(ack.json));
+    await approveThroughSlack(sender, card, 'go');
+    const result = await slackApi.waitForCall('chat.postMessage', (c) => c.args.thread_ts === card.ts);
+    expect(String(result.args.text)).toContain('Archived entry.');
+
+    const exit = await stop(app);
+    expect(exit.code).toBe(0);
+    expect(exit.tookMs).toBeLessThan(SHUTDOWN_BOUND_MS);
+    expect(await processesMentioning(stateFile)).toEqual([]);
+    // Structured logs, and no credential in them.
+    expect(app.output()).toMatch(/^\{"time":"[^"]+","level":"info","msg":"Countersign is running"/m);
+    for (const secret of [BOT_TOKEN, SIGNING_SECRET, OPENAI_KEY]) expect(app.output()).not.toContain(secret);
+  });
+
+  it('keeps a pending approval across a restart on the same state file', async () => {
+    const stateFile = join(mkdtempSync(join(tmpdir(), 'countersign-restart-')), 'temporal.sqlite');
+    const first = await start(stateFile);
+    const request = 'archive <#C0RESTART|restart>';
+    scriptModel(openai, {
+      [request]: [
+        functionCall('archive_channel', proposal({ channel: 'C0RESTART' }, 'high')),
+        message('Archived after restart.'),
+      ],
+    });
+    const ack = await first.sender.slashCommand({
+      text: request,
+      userId: PEOPLE.requester.id,
+      channelId: 'C0GENERAL',
+    });
+    const card = await waitForCard(slackApi, runIdFromAck(ack.json));
+    expect((await stop(first.app)).code).toBe(0);
+
+    const second = await start(stateFile);
+    await approveThroughSlack(second.sender, card, 'approved after the restart');
+    const result = await slackApi.waitForCall('chat.postMessage', (c) => c.args.thread_ts === card.ts);
+    expect(String(result.args.text)).toContain('Archived after restart.');
+    expect(
+      slackApi.calls.filter((c) => isApprovalCard(c) && JSON.stringify(c.args).includes(card.requestId)),
+    ).toHaveLength(1);
+    expect(
+      slackApi.callsTo('conversations.archive').filter((c) => c.args.channel === 'C0RESTART'),
+    ).toHaveLength(1);
+    expect((await stop(second.app)).code).toBe(0);
+  });
+});
+
+describe('bad configuration', () => {
+  it.each([
+    [
+      { APPROVAL_TIMEOUT: 'soon' },
+      /^countersign: Invalid configuration — APPROVAL_TIMEOUT: expected a duration/m,
+    ],
+    [{ SLACK_BOT_TOKEN: '' }, /^countersign: Missing Slack credentials — set SLACK_BOT_TOKEN .*README/m],
+  ])('exits 1 with one clear line for %j', async (env, expected) => {
+    const app = startEntryPoint('dist/main.js', {
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slackApi.url,
+      TEMPORAL_STATE_FILE: join(mkdtempSync(join(tmpdir(), 'countersign-bad-')), 'temporal.sqlite'),
+      ...env,
+    });
+    running.push(app);
+    const exit = await app.exited;
+    expect(exit.code).toBe(1);
+    expect(app.output()).toMatch(expected);
+    expect(app.output().trim().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses to run the worker alone without a shared TEMPORAL_ADDRESS', async () => {
+    const app = startEntryPoint('dist/main-worker.js', { SLACK_BOT_TOKEN: BOT_TOKEN });
+    running.push(app);
+    expect((await app.exited).code).toBe(1);
+    expect(app.output()).toMatch(
+      /TEMPORAL_ADDRESS: required when the worker and the Slack app run as separate processes/,
+    );
+  });
+});

@@ -1,0 +1,96 @@
+// Runs the real entry point (`node dist/main.js`, as `npm start` does after building) as a child process.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export async function buildOnce(): Promise<void> {
+  await promisify(execFile)('npm', ['run', 'build', '--silent'], { cwd: PROJECT_ROOT });
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningApp {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code (or signal) once the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Only what the app needs from this environment, plus `env`: nothing else leaks in from the test run, and the
+ * working directory is empty so that a developer's own `.env` is not read.
+ */
+export function startEntryPoint(script: string, env: Record<string, string>): RunningApp {
+  const inherited = Object.fromEntries(
+    ['PATH', 'HOME', 'TEMPORAL_CLI_PATH', 'XDG_CACHE_HOME'].flatMap((k) =>
+      process.env[k] ? [[k, process.env[k]]] : [],
+    ),
+  );
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, script)], {
+    cwd: mkdtempSync(join(tmpdir(), 'countersign-cwd-')),
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  return { child, output: () => output, exited };
+}
+
+export async function waitForHealthy(url: string, app: RunningApp, timeoutMs = 90_000): Promise<unknown> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  void app.exited.then(() => {
+    exited = true;
+  });
+  for (;;) {
+    if (exited) throw new Error(`the app exited before becoming healthy:\n${app.output()}`);
+    try {
+      const response = await fetch(url);
+      if (response.status === 200) return await response.json();
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`not healthy after ${timeoutMs} ms:\n${app.output()}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Command lines of live processes that mention `needle` (e.g. the embedded server's state file). Linux /proc. */
+export async function processesMentioning(needle: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    try {
+      const commandLine = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).replaceAll('\0', ' ');
+      if (commandLine.includes(needle)) found.push(`${pid}: ${commandLine}`);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
+}
