@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, requireSlackCredentials } from './config.js';
+import { ConfigError, envSchema, parseConfig, requireSlackCredentials } from './config.js';
 
 function errorOf(run: () => unknown): string {
   try {
@@ -146,5 +146,16 @@ describe('requireSlackCredentials', () => {
     const message = errorOf(() => requireSlackCredentials(parseConfig({ SLACK_BOT_TOKEN: 'xoxb-1' })));
     expect(message).toMatch(/SLACK_SIGNING_SECRET/);
     expect(message).not.toMatch(/SLACK_BOT_TOKEN \(/);
+  });
+});
+
+describe('documentation', () => {
+  it('documents every variable the app reads in the README and .env.example', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const example = await readFile(new URL('../.env.example', import.meta.url), 'utf8');
+    const variables = Object.keys(envSchema.shape).filter((name) => name !== 'PATH');
+    expect(variables.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
+    expect(variables.filter((name) => !example.includes(name))).toEqual([]);
   });
 });
