@@ -23,7 +23,13 @@ export type DecisionModalMetadata = z.infer<typeof decisionModalMetadataSchema>;
 
 export type ApprovalLookup =
   | { ok: true; status: ApprovalStatus }
-  | { ok: false; reason: 'not_found' | 'unreachable'; message: string };
+  /** `slow`: Temporal did not answer within the budget (e.g. a worker is just restarting); `unreachable`: it failed. */
+  | { ok: false; reason: 'not_found' | 'unreachable' | 'slow'; message: string };
+
+/** Our own budget ran out, as opposed to Temporal answering with an error. */
+export class TemporalTooSlowError extends Error {
+  override name = 'TemporalTooSlowError';
+}
 
 /**
  * Slack wants an answer within 3 seconds (and a trigger_id dies then): a Temporal call from a listener gets
@@ -31,33 +37,50 @@ export type ApprovalLookup =
  */
 export const TEMPORAL_CALL_BUDGET_MS = 2_000;
 
-export async function withinSlackDeadline<T>(temporal: Client, call: () => Promise<T>): Promise<T> {
+const GRPC_DEADLINE_MARGIN_MS = 1_000;
+
+export async function withinSlackDeadline<T>(
+  temporal: Client,
+  call: () => Promise<T>,
+  budgetMs = TEMPORAL_CALL_BUDGET_MS,
+): Promise<T> {
+  // The gRPC deadline bounds calls; the abort also bounds connecting and stops the client's own retries.
+  const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
-  // The gRPC deadline bounds calls; the timer also bounds connecting, which no deadline covers.
   const giveUp = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`Temporal did not answer within ${TEMPORAL_CALL_BUDGET_MS} ms`)),
-      TEMPORAL_CALL_BUDGET_MS,
-    );
+    timer = setTimeout(() => {
+      abort.abort();
+      reject(new TemporalTooSlowError(`Temporal did not answer within ${budgetMs} ms`));
+    }, budgetMs);
   });
+  // Our timer decides; the gRPC deadline is only a backstop, so that "slow" is always told apart from "failed".
+  const deadline = Date.now() + budgetMs + GRPC_DEADLINE_MARGIN_MS;
+  const attempt = temporal.withAbortSignal(abort.signal, () => temporal.withDeadline(deadline, call));
+  attempt.catch(() => {}); // when the timer wins, the abandoned call's failure is expected
   try {
-    return await Promise.race([temporal.withDeadline(Date.now() + TEMPORAL_CALL_BUDGET_MS, call), giveUp]);
+    return await Promise.race([attempt, giveUp]);
   } finally {
     clearTimeout(timer);
   }
 }
 
 export const TEMPORAL_UNREACHABLE_TEXT =
-  ":warning: Countersign can't reach its workflow service (Temporal) right now, so nothing was recorded. Please try again in a minute.";
+  ':warning: Countersign could not reach its workflow service (Temporal) in time, so nothing was recorded. Please try again in a moment.';
 
 function isNotFound(error: unknown): boolean {
   return error instanceof Error && /not ?found/i.test(`${error.name} ${error.message}`);
 }
 
-export async function readApproval(temporal: Client, ref: ApprovalRef): Promise<ApprovalLookup> {
+export async function readApproval(
+  temporal: Client,
+  ref: ApprovalRef,
+  budgetMs = TEMPORAL_CALL_BUDGET_MS,
+): Promise<ApprovalLookup> {
   try {
-    const status = await withinSlackDeadline(temporal, () =>
-      temporal.workflow.getHandle(ref.workflowId).query(approvalStatusQuery),
+    const status = await withinSlackDeadline(
+      temporal,
+      () => temporal.workflow.getHandle(ref.workflowId).query(approvalStatusQuery),
+      budgetMs,
     );
     if (status.request_id !== ref.requestId) {
       return {
@@ -75,7 +98,8 @@ export async function readApproval(temporal: Client, ref: ApprovalRef): Promise<
         message: ':no_entry_sign: This approval request does not exist (any more).',
       };
     }
-    return { ok: false, reason: 'unreachable', message: TEMPORAL_UNREACHABLE_TEXT };
+    const reason = error instanceof TemporalTooSlowError ? 'slow' : 'unreachable';
+    return { ok: false, reason, message: TEMPORAL_UNREACHABLE_TEXT };
   }
 }
 

@@ -7,6 +7,13 @@ import OpenAI from 'openai';
 import { createActivities } from '../activities/index.js';
 import type { Config } from '../config.js';
 
+/**
+ * After a worker restart, the server holds a workflow's next task (a click's status query among them) for its
+ * old worker this long before handing it to any worker. The default 10 s would outlast a Slack trigger_id's
+ * 3 s; approvals are not a hot path, so a quick fallback costs nothing.
+ */
+const STICKY_QUEUE_TIMEOUT = '1 second';
+
 /** Where `npm run build` puts the pre-bundled workflows (dist/workflow-bundle.js). */
 export const WORKFLOW_BUNDLE_URL = new URL('../workflow-bundle.js', import.meta.url);
 
@@ -52,6 +59,7 @@ export async function createWorker(
     taskQueue: config.temporal.taskQueue,
     ...workflowSource(),
     activities: createActivities({ config, slack, openai }),
+    stickyQueueScheduleToStartTimeout: STICKY_QUEUE_TIMEOUT,
     ...overrides,
   });
 }

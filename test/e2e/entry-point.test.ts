@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLACK_EVENTS_PATH } from '../../src/slack/app.js';
 import { type FakeOpenAI, functionCall, message, startFakeOpenAI } from '../fakes/openai.js';
-import { type FakeSlackApi, startFakeSlackApi } from '../fakes/slack-api.js';
+import { type FakeSlackApi, type SlackCall, startFakeSlackApi } from '../fakes/slack-api.js';
 import { SlackSender } from '../fakes/slack-sender.js';
 import { isApprovalCard, PEOPLE, proposal, scriptModel, waitForCard } from '../support/engine.js';
 import {
@@ -81,9 +81,21 @@ async function approveThroughSlack(
     channelId: 'C0GENERAL',
     messageTs: card.ts,
   });
-  const opened = await slackApi.waitForCall('views.open', (c) =>
-    JSON.stringify(c.args).includes(card.requestId),
-  );
+  const clickedAt = Date.now();
+  // The decision modal opens at once, or — while a just-restarted worker warms up — replaces a placeholder.
+  const isDecisionModal = (c: SlackCall) =>
+    JSON.stringify(c.args.view).includes('approval_decision_modal') &&
+    JSON.stringify(c.args).includes(card.requestId);
+  const opened = await Promise.any([
+    slackApi.waitForCall('views.open', isDecisionModal, 20_000),
+    slackApi.waitForCall('views.update', isDecisionModal, 20_000),
+  ]).catch(() => {
+    // Say what the reviewer saw instead of a modal.
+    const since = slackApi.calls
+      .filter((c) => c.at >= clickedAt)
+      .map((c) => `+${c.at - clickedAt}ms ${c.method} ${JSON.stringify(c.args).slice(0, 300)}`);
+    throw new Error(`no decision modal within 20 s of the click; Slack calls since:\n${since.join('\n')}`);
+  });
   const view = opened.args.view as { callback_id: string; private_metadata: string };
   const submitted = await sender.viewSubmission({
     callbackId: view.callback_id,

@@ -434,12 +434,51 @@ describe('an expired card', () => {
   });
 });
 
+describe('when no worker is answering at the moment of the click', () => {
+  it('holds the click with a placeholder modal and turns it into the decision modal once a worker is back', async () => {
+    const request = 'archive <#C0SLOW|slow>';
+    scriptModel(engine.openai, { [request]: [archive('C0SLOW'), message('Archived slow.')] });
+    const card = await waitForCard(engine.slackApi, await ask(request));
+    await engine.stopWorker();
+    try {
+      const clickedAt = Date.now();
+      await click(card, 'approve', PEOPLE.ana.id);
+      const placeholder = await engine.slackApi.waitForCall(
+        'views.open',
+        (c) => c.at >= clickedAt && JSON.stringify(c.args.view).includes('Checking this request'),
+      );
+      const viewId = (placeholder.response as { view: { id: string } }).view.id;
+      await engine.startWorker();
+      const updated = await engine.slackApi.waitForCall(
+        'views.update',
+        (c) => c.args.view_id === viewId && JSON.stringify(c.args.view).includes('C0SLOW'),
+      );
+      const view = updated.args.view as { callback_id: string; private_metadata: string };
+      expect(view.callback_id).toBe('approval_decision_modal');
+      await slack.sender.viewSubmission({
+        callbackId: view.callback_id,
+        privateMetadata: view.private_metadata,
+        values: notesValues('after the wait'),
+        userId: PEOPLE.ana.id,
+      });
+      const result = await engine.slackApi.waitForCall(
+        'chat.postMessage',
+        (c) => c.args.thread_ts === card.ts,
+      );
+      expect(String(result.args.text)).toContain('Archived slow.');
+    } finally {
+      if (engine.worker.getState() !== 'RUNNING') await engine.startWorker();
+    }
+  });
+});
+
 describe('when Temporal is unreachable', () => {
   let offline: SlackAppHarness;
   let deadConnection: Connection;
   beforeAll(async () => {
-    // Port 1 on loopback: nothing listens, every call is refused.
-    deadConnection = Connection.lazy({ address: '127.0.0.1:1' });
+    // Port 1 on loopback: nothing listens, every call is refused. Without the client's gRPC retries (no
+    // interceptors), so that no retry timer outlives the connection when the test closes it.
+    deadConnection = Connection.lazy({ address: '127.0.0.1:1', interceptors: [] });
     offline = await startSlackApp(engine, new Client({ connection: deadConnection }));
   });
   afterAll(async () => {
@@ -455,13 +494,14 @@ describe('when Temporal is unreachable', () => {
     });
     // 200 with our text: acknowledged by the listener, not by Bolt's 3-second fallback (a bare 404).
     expect(response.status).toBe(200);
-    expect((response.json as { text: string }).text).toMatch(/can't reach its workflow service/);
+    expect((response.json as { text: string }).text).toMatch(/could not reach its workflow service/);
   });
 
   it('tells a reviewer whose click or submission cannot reach Temporal, and records nothing', async () => {
     const request = 'archive <#C0DOWN2|down2>';
     scriptModel(engine.openai, { [request]: [archive('C0DOWN2'), message('ok')] });
     const card = await waitForCard(engine.slackApi, await ask(request));
+    const clickedAt = Date.now();
     await offline.sender.blockAction({
       actionId: 'approval_approve',
       value: buttonValue(card.call, 'approve'),
@@ -471,9 +511,11 @@ describe('when Temporal is unreachable', () => {
     });
     const told = await engine.slackApi.waitForCall(
       'chat.postEphemeral',
-      (c) => c.args.user === PEOPLE.ana.id && String(c.args.text).includes("can't reach"),
+      (c) =>
+        c.at >= clickedAt && c.args.user === PEOPLE.ana.id && String(c.args.text).includes('could not reach'),
     );
     expect(told.args.channel).toBe(CHANNEL);
+    expect(engine.slackApi.callsTo('views.open').filter((c) => c.at >= clickedAt)).toEqual([]);
 
     const sealed = createSealer(SIGNING_SECRET).seal({
       workflowId: card.workflowId,
@@ -488,7 +530,7 @@ describe('when Temporal is unreachable', () => {
     });
     expect(submitted.json).toMatchObject({
       response_action: 'errors',
-      errors: { notes: expect.stringMatching(/can't reach/) },
+      errors: { notes: expect.stringMatching(/could not reach/) },
     });
     expect((await pendingStatus(card.workflowId)).status).toBe('pending');
   });

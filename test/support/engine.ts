@@ -35,6 +35,8 @@ export interface Engine {
   worker: Worker;
   /** Stops the current worker (waiting for it to drain) and starts a fresh one on the same task queue. */
   restartWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  startWorker(): Promise<void>;
   startRun(request: string, overrides?: Partial<AgentInput>): Promise<RunHandle>;
   close(): Promise<void>;
 }
@@ -76,11 +78,17 @@ export async function startEngine(options: {
     get worker() {
       return worker;
     },
-    async restartWorker() {
-      worker.shutdown();
+    async stopWorker() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
+    },
+    async startWorker() {
       worker = await newWorker();
       running = worker.run();
+    },
+    async restartWorker() {
+      await engine.stopWorker();
+      await engine.startWorker();
     },
     startRun(request, overrides = {}) {
       runs += 1;

@@ -2,7 +2,7 @@
 import type { View } from '@slack/types';
 import type { ApprovalStatus } from '../../approval/schemas.js';
 import { proposalBlocks, whoMayDecide } from './approval-card.js';
-import { CONTEXT_TEXT_MAX, slackDate, truncate } from './text.js';
+import { CONTEXT_TEXT_MAX, SECTION_TEXT_MAX, slackDate, truncate } from './text.js';
 
 export const DECISION_MODAL_CALLBACK_ID = 'approval_decision_modal';
 export const NOTES_BLOCK_ID = 'notes';
@@ -63,3 +63,15 @@ export function decisionModal(options: {
     ],
   };
 }
+
+/** A modal that only says something: why a decision cannot be made, or that the request is being checked. */
+export function noticeModal(text: string): View {
+  return {
+    type: 'modal',
+    title: { type: 'plain_text', text: 'Countersign' },
+    close: { type: 'plain_text', text: 'OK' },
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, SECTION_TEXT_MAX) } }],
+  };
+}
+
+export const CHECKING_TEXT = ':hourglass_flowing_sand: Checking this request with Countersign…';

@@ -1,9 +1,17 @@
 // Approve / Reject on an approval card: check with the workflow and the policy, then open the notes modal.
+
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { View } from '@slack/types';
 import type { Client } from '@temporalio/client';
-import { approvalButtonValueSchema, readApproval, whyNot } from '../../approvals.js';
+import {
+  type ApprovalLookup,
+  type ApprovalRef,
+  approvalButtonValueSchema,
+  readApproval,
+  whyNot,
+} from '../../approvals.js';
 import { APPROVE_ACTION_ID } from '../../blocks/approval-card.js';
-import { decisionModal } from '../../blocks/decision-modal.js';
+import { CHECKING_TEXT, decisionModal, noticeModal } from '../../blocks/decision-modal.js';
 import type { Sealer } from '../../seal.js';
 
 export interface DecisionButtonDeps {
@@ -14,9 +22,49 @@ export interface DecisionButtonDeps {
 /** How long a click waits for a just-posted card to be recorded: well inside the trigger_id's 3 seconds. */
 const CARD_RECORD_RETRIES = 5;
 const CARD_RECORD_RETRY_MS = 100;
+/** Once a placeholder modal holds the trigger, a slow Temporal (a worker just restarting) gets this long. */
+const SLOW_LOOKUP_BUDGET_MS = 8_000;
 
 const REFUSED_TAMPERED =
   ':no_entry_sign: This button does not belong to this approval card; nothing was done.';
+
+interface Click {
+  ref: ApprovalRef;
+  approved: boolean;
+  user: { id: string; name?: string };
+  channel: string | undefined;
+  messageTs: string | undefined;
+}
+
+/** What the click leads to: the decision modal, or a refusal in words for the clicker. */
+function assess(lookup: ApprovalLookup, click: Click, sealer: Sealer): { view: View } | { refusal: string } {
+  if (!lookup.ok) return { refusal: lookup.message };
+  const { status } = lookup;
+  // The button must sit on this approval's own card: a value edited to point at another approval is refused.
+  if (!status.card || status.card.ts !== click.messageTs || status.card.channel !== click.channel) {
+    return { refusal: REFUSED_TAMPERED };
+  }
+  const reason = whyNot(status, click.user, Date.now());
+  if (reason) return { refusal: reason };
+  const metadata = {
+    ...click.ref,
+    approved: click.approved,
+    ...(click.channel ? { channel: click.channel } : {}),
+  };
+  return {
+    view: decisionModal({ status, approved: click.approved, privateMetadata: sealer.seal(metadata) }),
+  };
+}
+
+async function lookUp(temporal: Client, ref: ApprovalRef, budgetMs?: number): Promise<ApprovalLookup> {
+  let lookup = await readApproval(temporal, ref, budgetMs);
+  // A click can beat the workflow to recording its own card's ts by a few milliseconds.
+  for (let retry = 0; lookup.ok && !lookup.status.card && retry < CARD_RECORD_RETRIES; retry += 1) {
+    await new Promise((resolve) => setTimeout(resolve, CARD_RECORD_RETRY_MS));
+    lookup = await readApproval(temporal, ref, budgetMs);
+  }
+  return lookup;
+}
 
 export function decisionButton(deps: DecisionButtonDeps) {
   return async ({
@@ -45,40 +93,33 @@ export function decisionButton(deps: DecisionButtonDeps) {
       await tell(REFUSED_TAMPERED);
       return;
     }
-    let lookup = await readApproval(deps.temporal, ref.data);
-    // A click can beat the workflow to recording its own card's ts by a few milliseconds.
-    for (let retry = 0; lookup.ok && !lookup.status.card && retry < CARD_RECORD_RETRIES; retry += 1) {
-      await new Promise((resolve) => setTimeout(resolve, CARD_RECORD_RETRY_MS));
-      lookup = await readApproval(deps.temporal, ref.data);
-    }
-    if (!lookup.ok) {
-      await tell(lookup.message);
+    const click: Click = {
+      ref: ref.data,
+      approved: action.action_id === APPROVE_ACTION_ID,
+      user: { id: body.user.id, name: body.user.name },
+      channel,
+      messageTs: body.message?.ts ?? body.container?.message_ts,
+    };
+
+    const lookup = await lookUp(deps.temporal, click.ref);
+    if (lookup.ok || lookup.reason !== 'slow') {
+      const next = assess(lookup, click, deps.sealer);
+      if ('refusal' in next) await tell(next.refusal);
+      else await client.views.open({ trigger_id: body.trigger_id, view: next.view });
       return;
     }
-    const { status } = lookup;
-    // The button must sit on this approval's own card: a value edited to point at another approval is refused.
-    const messageTs = body.message?.ts ?? body.container?.message_ts;
-    if (!status.card || status.card.ts !== messageTs || status.card.channel !== channel) {
-      logger.warn('approval button value does not match its card', {
-        user: body.user.id,
-        workflowId: ref.data.workflowId,
-      });
-      await tell(REFUSED_TAMPERED);
-      return;
-    }
-    const reason = whyNot(status, { id: body.user.id, name: body.user.name }, Date.now());
-    if (reason) {
-      await tell(reason);
-      return;
-    }
-    const approved = action.action_id === APPROVE_ACTION_ID;
-    await client.views.open({
+    // Temporal is slow, not down: hold the trigger_id with a placeholder before it expires, then finish there.
+    const placeholder = await client.views.open({
       trigger_id: body.trigger_id,
-      view: decisionModal({
-        status,
-        approved,
-        privateMetadata: deps.sealer.seal({ ...ref.data, approved, ...(channel ? { channel } : {}) }),
-      }),
+      view: noticeModal(CHECKING_TEXT),
+    });
+    const viewId = placeholder.view?.id;
+    if (!viewId) return;
+    const next = assess(await lookUp(deps.temporal, click.ref, SLOW_LOOKUP_BUDGET_MS), click, deps.sealer);
+    await client.views.update({
+      view_id: viewId,
+      ...(placeholder.view?.hash ? { hash: placeholder.view.hash } : {}),
+      view: 'refusal' in next ? noticeModal(next.refusal) : next.view,
     });
   };
 }
