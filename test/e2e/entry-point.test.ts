@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SLACK_EVENTS_PATH } from '../../src/slack/app.js';
 import { type FakeOpenAI, functionCall, message, startFakeOpenAI } from '../fakes/openai.js';
 import { type FakeSlackApi, type SlackCall, startFakeSlackApi } from '../fakes/slack-api.js';
@@ -15,6 +15,7 @@ import {
   type RunningApp,
   startEntryPoint,
   waitForHealthy,
+  waitForStatus,
 } from '../support/entry-point.js';
 import { buttonValue, notesValues, runIdFromAck } from '../support/slack-app.js';
 
@@ -201,5 +202,60 @@ describe('bad configuration', () => {
     expect(app.output()).toMatch(
       /TEMPORAL_ADDRESS: required when the worker and the Slack app run as separate processes/,
     );
+  });
+});
+
+describe('scale-out: worker and Slack app as separate processes on a shared Temporal', () => {
+  it('serves a request end to end across the two, and the Slack app reports whether a worker is polling', async () => {
+    const address = inject('temporalAddress');
+    const taskQueue = `split-${Date.now().toString(36)}`;
+    const shared = {
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_API_URL: slackApi.url,
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      APPROVERS: PEOPLE.ana.id,
+    };
+    const port = await freePort();
+    const bot = startEntryPoint('dist/main-bot.js', {
+      ...shared,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      PORT: String(port),
+    });
+    running.push(bot);
+    const healthUrl = `http://127.0.0.1:${port}/healthz`;
+    // Up, Temporal reachable, but no worker yet: not healthy.
+    const lonely = await waitForStatus(healthUrl, 503, bot);
+    expect(lonely).toMatchObject({ ok: false, temporal: 'reachable', worker: 'none polling' });
+
+    const worker = startEntryPoint('dist/main-worker.js', {
+      ...shared,
+      OPENAI_API_KEY: OPENAI_KEY,
+      OPENAI_BASE_URL: openai.url,
+    });
+    running.push(worker);
+    expect(await waitForHealthy(healthUrl, bot)).toMatchObject({ ok: true, worker: 'polling' });
+
+    const sender = new SlackSender(`http://127.0.0.1:${port}${SLACK_EVENTS_PATH}`, SIGNING_SECRET);
+    const request = 'archive <#C0SPLIT|split>';
+    scriptModel(openai, {
+      [request]: [
+        functionCall('archive_channel', proposal({ channel: 'C0SPLIT' }, 'high')),
+        message('Archived split.'),
+      ],
+    });
+    const ack = await sender.slashCommand({
+      text: request,
+      userId: PEOPLE.requester.id,
+      channelId: 'C0GENERAL',
+    });
+    const card = await waitForCard(slackApi, runIdFromAck(ack.json));
+    await approveThroughSlack(sender, card, 'split ok');
+    const result = await slackApi.waitForCall('chat.postMessage', (c) => c.args.thread_ts === card.ts);
+    expect(String(result.args.text)).toContain('Archived split.');
+
+    expect((await stop(bot)).code).toBe(0);
+    expect((await stop(worker)).code).toBe(0);
   });
 });

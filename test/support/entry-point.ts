@@ -61,23 +61,34 @@ export function startEntryPoint(script: string, env: Record<string, string>): Ru
   return { child, output: () => output, exited };
 }
 
-export async function waitForHealthy(url: string, app: RunningApp, timeoutMs = 90_000): Promise<unknown> {
+/** Polls `url` until it answers `status`; returns the JSON body. Fails early if the app exits. */
+export async function waitForStatus(
+  url: string,
+  status: number,
+  app: RunningApp,
+  timeoutMs = 90_000,
+): Promise<unknown> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
   void app.exited.then(() => {
     exited = true;
   });
   for (;;) {
-    if (exited) throw new Error(`the app exited before becoming healthy:\n${app.output()}`);
+    if (exited) throw new Error(`the app exited before answering ${status}:\n${app.output()}`);
     try {
       const response = await fetch(url);
-      if (response.status === 200) return await response.json();
+      if (response.status === status) return await response.json();
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`not healthy after ${timeoutMs} ms:\n${app.output()}`);
+    if (Date.now() > deadline)
+      throw new Error(`no ${status} from ${url} after ${timeoutMs} ms:\n${app.output()}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+export function waitForHealthy(url: string, app: RunningApp, timeoutMs?: number): Promise<unknown> {
+  return waitForStatus(url, 200, app, timeoutMs);
 }
 
 /** Command lines of live processes that mention `needle` (e.g. the embedded server's state file). Linux /proc. */
