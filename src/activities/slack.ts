@@ -2,7 +2,7 @@
 // retried post is one Temporal knows about; a rate limit's Retry-After becomes the next retry's delay.
 
 import { WebAPIPlatformError, WebAPIRateLimitedError, type WebClient } from '@slack/web-api';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { resolveEligibility } from '../approval/policy.js';
 import type { Eligibility, SlackMessageRef } from '../approval/schemas.js';
 import { type ApprovalCardView, approvalCard, approvalCardText } from '../slack/blocks/approval-card.js';
@@ -46,8 +46,55 @@ export function asTemporalFailure(error: unknown, what: string): never {
   throw error;
 }
 
-/** Message metadata marks our cards, so that a card can be recognised (and, later, found) by its request. */
-const CARD_EVENT_TYPE = 'countersign_approval';
+/** Message metadata marks what we post, so that a retry can find a post whose answer was lost. */
+export const CARD_EVENT_TYPE = 'countersign_approval';
+export const RESULT_EVENT_TYPE = 'countersign_result';
+/** How far back (seconds) a retry looks before the moment the post was first due. */
+const LOOKBACK_SECONDS = 120;
+/** Messages read when looking for an earlier attempt's post. */
+const LOOKUP_LIMIT = 200;
+
+interface PostedMessage {
+  ts?: string;
+  metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
+}
+
+/**
+ * On a retry, the previous attempt may have posted and lost only Slack's answer (a timeout, a 5xx, a worker
+ * killed mid-call). Posting again would duplicate the message, so first look for it by its metadata. Best
+ * effort: if the look-up itself fails, post (a duplicate is better than nothing).
+ */
+async function findEarlierPost(
+  slack: WebClient,
+  where: { channel: string; threadTs: string | undefined; oldestSeconds: number },
+  marker: { eventType: string; key: string; value: string },
+): Promise<string | undefined> {
+  if (Context.current().info.attempt <= 1) return undefined;
+  try {
+    const common = { channel: where.channel, include_all_metadata: true, limit: LOOKUP_LIMIT };
+    const answer = where.threadTs
+      ? await slack.conversations.replies({ ...common, ts: where.threadTs })
+      : await slack.conversations.history({
+          ...common,
+          oldest: String(where.oldestSeconds - LOOKBACK_SECONDS),
+        });
+    const messages = (answer.messages ?? []) as PostedMessage[];
+    const earlier = messages.find(
+      (m) =>
+        m.metadata?.event_type === marker.eventType &&
+        m.metadata.event_payload?.[marker.key] === marker.value,
+    );
+    if (earlier?.ts)
+      log.info('found the post of an earlier attempt; not posting again', { ...marker, ts: earlier.ts });
+    return earlier?.ts;
+  } catch (error) {
+    log.warn('could not look for an earlier attempt’s post; posting', {
+      ...marker,
+      error: (error as Error).message,
+    });
+    return undefined;
+  }
+}
 
 export function createSlackActivities(deps: {
   slack: WebClient;
@@ -71,6 +118,13 @@ export function createSlackActivities(deps: {
 
     async postApprovalCard(view: ApprovalCardView & { channel: string }): Promise<SlackMessageRef> {
       try {
+        const requestedAtSeconds = Math.floor((Date.parse(view.expiresAt) - view.timeoutMs) / 1000);
+        const earlier = await findEarlierPost(
+          slack,
+          { channel: view.channel, threadTs: undefined, oldestSeconds: requestedAtSeconds },
+          { eventType: CARD_EVENT_TYPE, key: 'request_id', value: view.requestId },
+        );
+        if (earlier) return { channel: view.channel, ts: earlier };
         const posted = await slack.chat.postMessage({
           channel: view.channel,
           text: approvalCardText(view),
@@ -105,15 +159,29 @@ export function createSlackActivities(deps: {
 
     /** The run's outcome, as a reply in a thread (or a new message when there is no thread). */
     async postRunReply(reply: {
+      runId: string;
       channel: string;
       threadTs: string | undefined;
+      /** When the run started, to bound a retry's look-up. */
+      startedAt: string;
       outcome: RunOutcome;
     }): Promise<SlackMessageRef> {
       try {
+        const earlier = await findEarlierPost(
+          slack,
+          {
+            channel: reply.channel,
+            threadTs: reply.threadTs,
+            oldestSeconds: Math.floor(Date.parse(reply.startedAt) / 1000),
+          },
+          { eventType: RESULT_EVENT_TYPE, key: 'run_id', value: reply.runId },
+        );
+        if (earlier) return { channel: reply.channel, ts: earlier };
         const posted = await slack.chat.postMessage({
           channel: reply.channel,
           ...(reply.threadTs ? { thread_ts: reply.threadTs } : {}),
           text: runResultText(reply.outcome),
+          metadata: { event_type: RESULT_EVENT_TYPE, event_payload: { run_id: reply.runId } },
           unfurl_links: false,
           unfurl_media: false,
         });

@@ -2,6 +2,7 @@
 // until a final answer, a stop, or the step limit. The outcome goes to Slack as a threaded reply.
 import {
   ActivityFailure,
+  ApplicationFailure,
   ChildWorkflowFailure,
   executeChild,
   log,
@@ -118,11 +119,10 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
     outcome = { ...result, requester: input.requester, actions, approvals: approvalRecords };
     status = outcome.status;
     record('final', 'system', { status: outcome.status, answer: outcome.answer, reason: outcome.reason });
-    await slack.postRunReply(
-      thread
-        ? { channel: thread.channel, threadTs: thread.ts, outcome }
-        : { channel: input.channel, threadTs: undefined, outcome },
-    );
+    const where = thread
+      ? { channel: thread.channel, threadTs: thread.ts }
+      : { channel: input.channel, threadTs: undefined };
+    await slack.postRunReply({ ...where, runId, startedAt, outcome });
     return outcome;
   };
 
@@ -282,7 +282,12 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
     if (error instanceof ActivityFailure || error instanceof ChildWorkflowFailure) {
       record('failed', 'system', { error: failureMessage(error) });
       if (outcome) throw error; // the final reply itself could not be posted: let Temporal show the failure
-      return await finish({ status: 'failed', reason: failureMessage(error) });
+      const refused = error.cause instanceof ApplicationFailure && error.cause.nonRetryable;
+      const modelGaveUp = error instanceof ActivityFailure && error.activityType === 'planNextStep' && !refused;
+      const reason = modelGaveUp
+        ? `the model service kept failing, retries exhausted (last error: ${failureMessage(error)})`
+        : failureMessage(error);
+      return await finish({ status: 'failed', reason });
     }
     throw error;
   }

@@ -27,6 +27,11 @@ export type SlackFault =
   | { kind: 'rate_limited'; retryAfterSeconds: number }
   /** A bare HTTP error (Slack's edge answers 5xx with a non-JSON body). */
   | { kind: 'http'; status: number }
+  /**
+   * Slack does the work, but the answer is lost on the way back (the caller sees HTTP `status`): the case that
+   * makes a naive retry post twice.
+   */
+  | { kind: 'lost_response'; status: number }
   /** HTTP 200 with `{ok:false, error}`: how Slack reports every method-level failure. */
   | { kind: 'error'; error: string };
 
@@ -860,7 +865,10 @@ class FaultSchedule {
 }
 
 function checkFault(fault: SlackFault): void {
-  if (fault.kind === 'http' && (fault.status < 400 || fault.status > 599)) {
+  if (
+    (fault.kind === 'http' || fault.kind === 'lost_response') &&
+    (fault.status < 400 || fault.status > 599)
+  ) {
     throw new RangeError(`an http fault needs an error status (400-599), got ${fault.status}`);
   }
   if (fault.kind === 'rate_limited' && !(fault.retryAfterSeconds >= 0)) {
@@ -880,6 +888,8 @@ function succeeded(call: SlackCall): boolean {
 
 function describeCall(call: SlackCall): string {
   if (call.fault?.kind === 'http') return `${call.method} [fault: HTTP ${call.fault.status}]`;
+  if (call.fault?.kind === 'lost_response')
+    return `${call.method} [done, answer lost: HTTP ${call.fault.status}]`;
   if (call.fault) return `${call.method} [fault: ${call.error}]`;
   if (call.error) return `${call.method} [error: ${call.error}]`;
   return call.method;
@@ -1097,11 +1107,16 @@ class FakeSlackServer implements FakeSlackApi {
     const call: SlackCall = { method, args, token, at: Date.now() };
 
     const fault = this.faults.take(method);
-    if (fault) return this.answerFault(response, call, fault);
+    if (fault && fault.kind !== 'lost_response') return this.answerFault(response, call, fault);
 
     const answer: SlackAnswer = malformedJson
       ? { ok: false, error: 'invalid_json' }
       : answerMethod(this.workspace, method, args, token);
+    if (fault?.kind === 'lost_response') {
+      this.log.record({ ...call, fault, response: answer });
+      sendText(response, fault.status, `fake Slack: the answer was lost (HTTP ${fault.status})`);
+      return;
+    }
     // Record before answering, so a caller that has its answer can already see its call.
     this.log.record({
       ...call,
@@ -1111,7 +1126,11 @@ class FakeSlackServer implements FakeSlackApi {
     sendJson(response, 200, answer);
   }
 
-  private answerFault(response: ServerResponse, call: SlackCall, fault: SlackFault): void {
+  private answerFault(
+    response: ServerResponse,
+    call: SlackCall,
+    fault: Exclude<SlackFault, { kind: 'lost_response' }>,
+  ): void {
     if (fault.kind === 'http') {
       this.log.record({ ...call, fault });
       sendText(response, fault.status, `fake Slack: injected HTTP ${fault.status}`);
