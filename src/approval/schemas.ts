@@ -27,12 +27,13 @@ export type Proposal = z.infer<typeof proposalSchema>;
  * Signal `approval_decision` — public API, snake_case, compatible with the public recipe's CLI command:
  * `temporal workflow signal --name approval_decision --input '{"request_id": …, "approved": true}'`.
  */
-export const approvalDecisionSchema = z.object({
+export const approvalDecisionSchema = z.strictObject({
   request_id: z.string().min(1),
   approved: z.boolean(),
   reviewer_notes: z.string().max(3000).nullish(),
   decided_at: z.iso.datetime({ offset: true }).optional(),
-  reviewer: z.object({ id: z.string().min(1), name: z.string().optional() }).optional(),
+  // Strict: a payload carrying fields nobody defined is not a decision we understand, so it decides nothing.
+  reviewer: z.strictObject({ id: z.string().min(1), name: z.string().optional() }).optional(),
 });
 export type ApprovalDecision = z.infer<typeof approvalDecisionSchema>;
 

@@ -1,10 +1,22 @@
 // Builds the Bolt app: HTTP mode (POST /slack/events, GET /healthz) or Socket Mode when an app token is set.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, type Logger as BoltLogger, LogLevel } from '@slack/bolt';
+import {
+  App,
+  type Logger as BoltLogger,
+  HTTPModuleFunctions,
+  HTTPReceiver,
+  LogLevel,
+  type ReceiverProcessEventErrorHandlerArgs,
+} from '@slack/bolt';
 import type { Config } from '../config.js';
 import { boltLogger, type Logger } from '../logger.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
+
+/** Thrown by a middleware for a payload no listener handles (an unknown command, action or view). */
+export class UnrecognizedRequestError extends Error {
+  override name = 'UnrecognizedRequestError';
+}
 export const HEALTH_PATH = '/healthz';
 
 export interface Health {
@@ -50,10 +62,11 @@ export function createSlackApp(options: SlackAppOptions): App {
   if (slack.socketMode) {
     return new App({ ...common, socketMode: true, appToken: slack.appToken });
   }
-  return new App({
-    ...common,
+  const receiver = new HTTPReceiver({
     signingSecret: slack.signingSecret ?? '',
     endpoints: SLACK_EVENTS_PATH,
+    logLevel: common.logLevel,
+    ...(common.logger ? { logger: common.logger } : {}),
     customRoutes: [
       {
         path: HEALTH_PATH,
@@ -61,5 +74,17 @@ export function createSlackApp(options: SlackAppOptions): App {
         handler: (_req: IncomingMessage, res: ServerResponse) => void answerHealth(options.health, res),
       },
     ],
+    processEventErrorHandler: answerProcessingError,
   });
+  return new App({ ...common, receiver });
+}
+
+/** A payload no listener of ours handles gets a 400 at once, instead of Bolt's 404 after three seconds. */
+async function answerProcessingError(args: ReceiverProcessEventErrorHandlerArgs): Promise<boolean> {
+  const cause = (args.error as { original?: unknown }).original ?? args.error;
+  if (cause instanceof UnrecognizedRequestError && !args.response.headersSent) {
+    args.response.writeHead(400, { 'content-type': 'text/plain' }).end(cause.message);
+    return true;
+  }
+  return HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
 }

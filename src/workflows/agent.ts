@@ -283,7 +283,8 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       record('failed', 'system', { error: failureMessage(error) });
       if (outcome) throw error; // the final reply itself could not be posted: let Temporal show the failure
       const refused = error.cause instanceof ApplicationFailure && error.cause.nonRetryable;
-      const modelGaveUp = error instanceof ActivityFailure && error.activityType === 'planNextStep' && !refused;
+      const modelGaveUp =
+        error instanceof ActivityFailure && error.activityType === 'planNextStep' && !refused;
       const reason = modelGaveUp
         ? `the model service kept failing, retries exhausted (last error: ${failureMessage(error)})`
         : failureMessage(error);

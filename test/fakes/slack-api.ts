@@ -500,6 +500,18 @@ class Workspace {
     return { users: [...members] };
   }
 
+  /** Replaces a user group's members, as an admin does in Slack. */
+  updateUserGroupMembers(args: Args): Args {
+    const group = requiredString(args, 'usergroup');
+    if (!this.userGroups.has(group)) throw new SlackMethodError('no_such_subteam');
+    const users = requiredString(args, 'users')
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean);
+    this.userGroups.set(group, users);
+    return { usergroup: { id: group, users, user_count: users.length } };
+  }
+
   private user(id: string): FakeSlackUser {
     const user = this.users.get(id);
     if (!user) throw new SlackMethodError('user_not_found');
@@ -790,6 +802,7 @@ const METHODS: Record<string, MethodHandler> = {
   'views.update': (workspace, args) => workspace.updateView(args),
   'users.info': (workspace, args) => workspace.userInfo(args),
   'usergroups.users.list': (workspace, args) => workspace.userGroupMembers(args),
+  'usergroups.users.update': (workspace, args) => workspace.updateUserGroupMembers(args),
   'conversations.info': (workspace, args) => workspace.conversationInfo(args),
   'conversations.create': (workspace, args) => workspace.createConversation(args),
   'conversations.history': (workspace, args) => workspace.history(args),

@@ -1,6 +1,7 @@
 // Slack's side of the app: sends what Slack sends to an app's Request URL — slash commands
 // (form-encoded) and interactivity payloads (`payload=<json>`) — signed exactly as Slack signs.
 import { createHmac } from 'node:crypto';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 
 /** How Slack signs: `v0=` + hex HMAC-SHA256 of `v0:<timestamp>:<raw body>` with the signing secret. */
 export function slackSignature(signingSecret: string, timestampSeconds: number, body: string): string {
@@ -22,7 +23,7 @@ export type Signing =
 
 export interface SlackResponse {
   status: number;
-  headers: Headers;
+  headers: IncomingHttpHeaders;
   text: string;
   /** The body parsed as JSON when it is JSON. */
   json: unknown;
@@ -49,6 +50,9 @@ export class SlackSender {
   ) {}
 
   /** Posts a raw body with the given content type, signed as asked. */
+  /** The last request sent, byte for byte, so that a test can replay it as an attacker would. */
+  lastSent: { body: string; headers: Record<string, string> } | undefined;
+
   async send(
     body: string,
     contentType: string,
@@ -63,15 +67,42 @@ export class SlackSender {
       headers['x-slack-request-timestamp'] = String(timestamp);
       headers['x-slack-signature'] = slackSignature(secret, timestamp, body);
     }
-    const response = await fetch(this.requestUrl, { method: 'POST', headers, body });
-    const text = await response.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    return { status: response.status, headers: response.headers, text, json };
+    this.lastSent = { body, headers };
+    return this.post(body, headers);
+  }
+
+  /** Sends captured bytes and headers again, unchanged: a replay inside Slack's five-minute window. */
+  replay(sent: { body: string; headers: Record<string, string> }): Promise<SlackResponse> {
+    return this.post(sent.body, sent.headers);
+  }
+
+  /**
+   * One connection per request, as Slack's deliveries arrive: a request the server refuses before reading it
+   * all (an oversize body) cannot poison a pooled connection for the next one.
+   */
+  private post(body: string, headers: Record<string, string>): Promise<SlackResponse> {
+    return new Promise((resolve, reject) => {
+      const request = httpRequest(this.requestUrl, { method: 'POST', headers, agent: false }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try {
+            json = text ? JSON.parse(text) : undefined;
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, text, json });
+        });
+      });
+      // The server may answer (413) and close before taking the whole body; the answer is what counts.
+      request.on('error', (error: NodeJS.ErrnoException) =>
+        error.code === 'EPIPE' ? undefined : reject(error),
+      );
+      request.end(body);
+    });
   }
 
   nextTriggerId(): string {

@@ -1,6 +1,9 @@
 // Every listener, registered by kind.
 import type { App } from '@slack/bolt';
 import type { Client } from '@temporalio/client';
+import { UnrecognizedRequestError } from '../app.js';
+import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../blocks/approval-card.js';
+import { DECISION_MODAL_CALLBACK_ID } from '../blocks/decision-modal.js';
 import { createSealer } from '../seal.js';
 import { registerActions } from './actions/index.js';
 import { registerCommands } from './commands/index.js';
@@ -13,8 +16,27 @@ export interface ListenerDeps {
   sealingSecret: string;
 }
 
+/** What our listeners handle; anything else is refused up front rather than left unanswered. */
+function recognized(body: Record<string, unknown>): boolean {
+  if (typeof body.command === 'string') return body.command === '/agent';
+  if (body.type === 'block_actions') {
+    const actions = (body.actions ?? []) as Array<{ action_id?: string }>;
+    return actions.some((a) => a.action_id === APPROVE_ACTION_ID || a.action_id === REJECT_ACTION_ID);
+  }
+  if (body.type === 'view_submission') {
+    return (body.view as { callback_id?: string } | undefined)?.callback_id === DECISION_MODAL_CALLBACK_ID;
+  }
+  return false;
+}
+
 export function registerListeners(app: App, deps: ListenerDeps): void {
   const sealer = createSealer(deps.sealingSecret);
+  app.use(async ({ body, next }) => {
+    if (!recognized(body as Record<string, unknown>)) {
+      throw new UnrecognizedRequestError('Countersign does not handle this request');
+    }
+    await next();
+  });
   registerCommands(app, deps);
   registerActions(app, { temporal: deps.temporal, sealer });
   registerViews(app, { temporal: deps.temporal, sealer });

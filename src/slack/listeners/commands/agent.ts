@@ -1,7 +1,8 @@
 // `/agent <request>`: acknowledge within Slack's 3 seconds, start the agent run.
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { agentWorkflow } from '../../../workflows/agent.js';
 import { agentStatusQuery } from '../../../workflows/messages.js';
 import { TEMPORAL_UNREACHABLE_TEXT, withinSlackDeadline } from '../../approvals.js';
@@ -22,9 +23,12 @@ const USAGE = [
 
 const STATUS_COMMAND = /^status\s+(\S+)$/i;
 
-/** A run id short enough to type, unique enough never to collide. */
-export function newRunId(): string {
-  return `run-${randomBytes(6).toString('base64url')}`;
+/**
+ * A run id short enough to type, derived from the command's trigger_id (unique per invocation): a replayed
+ * request maps to the same run, which Temporal refuses to start twice.
+ */
+export function runIdFor(teamId: string, triggerId: string): string {
+  return `run-${createHash('sha256').update(`${teamId}:${triggerId}`).digest('base64url').slice(0, 12)}`;
 }
 
 async function describeRun(temporal: Client, runId: string): Promise<string> {
@@ -52,12 +56,14 @@ export function agentCommand(deps: AgentCommandDeps) {
       await ack({ response_type: 'ephemeral', text: await describeRun(deps.temporal, statusOf) });
       return;
     }
-    const runId = newRunId();
+    const runId = runIdFor(command.team_id, command.trigger_id);
     try {
       await withinSlackDeadline(deps.temporal, () =>
         deps.temporal.workflow.start(agentWorkflow, {
           taskQueue: deps.taskQueue,
           workflowId: runId,
+          // Never a second run for the same invocation, even after the first has finished.
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
           args: [
             {
               request: text,
@@ -69,6 +75,14 @@ export function agentCommand(deps: AgentCommandDeps) {
         }),
       );
     } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        logger.warn('slash command received twice; not starting it again', { runId });
+        await ack({
+          response_type: 'ephemeral',
+          text: `This request was already received: run \`${runId}\`.`,
+        });
+        return;
+      }
       logger.error('could not start an agent run', { runId, error: (error as Error).message });
       await ack({ response_type: 'ephemeral', text: TEMPORAL_UNREACHABLE_TEXT });
       return;
