@@ -8,6 +8,12 @@ const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
 const SLACK_USERGROUP_ID = /^S[A-Z0-9]{2,}$/;
 const SLACK_CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
 const DEFAULT_OPENAI_MODEL = 'gpt-5-mini';
+/**
+ * Workflows a worker keeps in memory between tasks. A waiting approval needs none: an evicted workflow is
+ * replayed from its (short) history when its decision arrives. Bounding the cache keeps a worker's memory flat
+ * however many approvals wait; the SDK's own default sizes it from the heap, i.e. thousands.
+ */
+const DEFAULT_MAX_CACHED_WORKFLOWS = 200;
 
 const emptyAsUnset = (value: unknown) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
@@ -138,6 +144,14 @@ export const envSchema = z.object({
   TEMPORAL_TLS_CERT: optionalString,
   TEMPORAL_TLS_KEY: optionalString,
   TEMPORAL_CLI_PATH: optionalString,
+  TEMPORAL_MAX_CACHED_WORKFLOWS: z.preprocess(
+    emptyAsUnset,
+    z.coerce
+      .number({ error: 'expected a whole number of workflows' })
+      .int({ error: 'expected a whole number of workflows' })
+      .min(0, { error: 'expected a whole number of workflows (0 or more)' })
+      .default(DEFAULT_MAX_CACHED_WORKFLOWS),
+  ),
   TEMPORAL_STATE_FILE: z.preprocess(emptyAsUnset, z.string().default('.data/temporal.sqlite')),
   PATH: optionalString,
   LOG_LEVEL: z.preprocess(
@@ -183,6 +197,7 @@ export interface Config {
     tlsCertPath: string | undefined;
     tlsKeyPath: string | undefined;
     cliPath: string | undefined;
+    maxCachedWorkflows: number;
     /** The embedded dev server's SQLite file: pending approvals survive a restart. */
     stateFile: string;
     /** The process's PATH, searched for a `temporal` CLI when no address is configured. */
@@ -236,6 +251,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       tlsKeyPath: e.TEMPORAL_TLS_KEY,
       cliPath: e.TEMPORAL_CLI_PATH,
       stateFile: e.TEMPORAL_STATE_FILE,
+      maxCachedWorkflows: e.TEMPORAL_MAX_CACHED_WORKFLOWS,
       searchPath: e.PATH,
     },
     logLevel: e.LOG_LEVEL,

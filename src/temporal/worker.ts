@@ -60,6 +60,7 @@ export async function createWorker(
     ...workflowSource(),
     activities: createActivities({ config, slack, openai }),
     stickyQueueScheduleToStartTimeout: STICKY_QUEUE_TIMEOUT,
+    maxCachedWorkflows: config.temporal.maxCachedWorkflows,
     ...overrides,
   });
 }

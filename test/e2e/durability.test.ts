@@ -233,7 +233,11 @@ describe(`${PENDING} pending approvals`, () => {
     const bot = startChild('dist/main-bot.js', vars);
     const healthUrl = `http://127.0.0.1:${slackPort}/healthz`;
     await waitForHealthy(healthUrl, bot);
-    const sender = new SlackSender(`http://127.0.0.1:${slackPort}${SLACK_EVENTS_PATH}`, SIGNING_SECRET);
+    const sender = new SlackSender(
+      `http://127.0.0.1:${slackPort}${SLACK_EVENTS_PATH}`,
+      SIGNING_SECRET,
+      slackApi.hooksUrl,
+    );
 
     let connection = await Connection.connect({ address });
     try {

@@ -60,7 +60,12 @@ async function start(stateFile: string, extra: Record<string, string> = {}) {
   running.push(app);
   const baseUrl = `http://127.0.0.1:${port}`;
   const health = await waitForHealthy(`${baseUrl}/healthz`, app);
-  return { app, baseUrl, health, sender: new SlackSender(`${baseUrl}${SLACK_EVENTS_PATH}`, SIGNING_SECRET) };
+  return {
+    app,
+    baseUrl,
+    health,
+    sender: new SlackSender(`${baseUrl}${SLACK_EVENTS_PATH}`, SIGNING_SECRET, slackApi.hooksUrl),
+  };
 }
 
 async function stop(app: RunningApp) {
@@ -237,7 +242,11 @@ describe('scale-out: worker and Slack app as separate processes on a shared Temp
     running.push(worker);
     expect(await waitForHealthy(healthUrl, bot)).toMatchObject({ ok: true, worker: 'polling' });
 
-    const sender = new SlackSender(`http://127.0.0.1:${port}${SLACK_EVENTS_PATH}`, SIGNING_SECRET);
+    const sender = new SlackSender(
+      `http://127.0.0.1:${port}${SLACK_EVENTS_PATH}`,
+      SIGNING_SECRET,
+      slackApi.hooksUrl,
+    );
     const request = 'archive <#C0SPLIT|split>';
     scriptModel(openai, {
       [request]: [

@@ -72,9 +72,11 @@ describe('replays', () => {
     const runId = runIdFromAck(first.json);
     await waitForCard(engine.slackApi, runId);
 
+    const replayedAt = Date.now();
     const replayed = await slack.sender.replay(captured);
     expect(replayed.status).toBe(200);
-    expect((replayed.json as { text: string }).text).toContain(`already received: run \`${runId}\``);
+    const followUp = await engine.slackApi.waitForCall('response_url', (c) => c.at >= replayedAt);
+    expect(String(followUp.args.text)).toContain(`already received: run \`${runId}\``);
     const modelCalls = engine.openai.requests.filter((r) => userText(r) === request);
     expect(modelCalls).toHaveLength(1);
     const runs = await engine.client.workflow.count(`WorkflowId = '${runId}'`);

@@ -486,7 +486,8 @@ describe('when Temporal is unreachable', () => {
     await deadConnection?.close();
   });
 
-  it('answers /agent within Slack’s three seconds with a clear error, not silence', async () => {
+  it('acknowledges /agent at once, then says clearly that the run could not be started: never silence', async () => {
+    const sentAt = Date.now();
     const response = await offline.sender.slashCommand({
       text: 'archive <#C0DOWN|down>',
       userId: PEOPLE.requester.id,
@@ -494,7 +495,11 @@ describe('when Temporal is unreachable', () => {
     });
     // 200 with our text: acknowledged by the listener, not by Bolt's 3-second fallback (a bare 404).
     expect(response.status).toBe(200);
-    expect((response.json as { text: string }).text).toMatch(/could not reach its workflow service/);
+    const runId = runIdFromAck(response.json);
+    const followUp = await engine.slackApi.waitForCall('response_url', (c) => c.at >= sentAt);
+    expect(String(followUp.args.text)).toMatch(/could not reach its workflow service/);
+    expect(String(followUp.args.text)).toContain(`run \`${runId}\` was not started`);
+    expect(followUp.args.response_type).toBe('ephemeral');
   });
 
   it('tells a reviewer whose click or submission cannot reach Temporal, and records nothing', async () => {

@@ -76,6 +76,11 @@ export interface FakeSlackApiOptions {
 export interface FakeSlackApi {
   /** Pass as WebClient's `slackApiUrl`; ends with `/api/`. */
   readonly url: string;
+  /**
+   * Base of the response_urls to put in interaction payloads; what an app POSTs there is recorded as a call
+   * of method `response_url` (args: the JSON body, plus `hook`: the path).
+   */
+  readonly hooksUrl: string;
   /** Every call in arrival order, faulted and failed ones included. */
   readonly calls: readonly SlackCall[];
   callsTo(method: string): SlackCall[];
@@ -1029,6 +1034,8 @@ function sendText(response: ServerResponse, status: number, text: string): void 
 }
 
 const API_PATH = /^\/api\/([A-Za-z0-9_.]+)$/;
+/** Where the fake's response_urls point (Slack's are on hooks.slack.com). */
+const HOOK_PATH = /^\/hooks\/[A-Za-z0-9_./-]+$/;
 
 class FakeSlackServer implements FakeSlackApi {
   private readonly server: Server;
@@ -1059,6 +1066,10 @@ class FakeSlackServer implements FakeSlackApi {
 
   get url(): string {
     return this.baseUrl;
+  }
+
+  get hooksUrl(): string {
+    return this.baseUrl.replace(/\/api\/$/, '/hooks/');
   }
 
   get calls(): readonly SlackCall[] {
@@ -1106,6 +1117,7 @@ class FakeSlackServer implements FakeSlackApi {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://fake-slack');
+    if (HOOK_PATH.test(url.pathname)) return this.answerResponseUrl(request, response, url.pathname);
     const method = API_PATH.exec(url.pathname)?.[1];
     if (!method) return sendText(response, 404, `fake Slack: ${url.pathname} is not a Web API path`);
     let body: string;
@@ -1137,6 +1149,29 @@ class FakeSlackServer implements FakeSlackApi {
       ...(answer.error !== undefined && { error: answer.error }),
     });
     sendJson(response, 200, answer);
+  }
+
+  /** A message sent to a response_url: recorded, answered as Slack does (`ok`). */
+  private async answerResponseUrl(
+    request: IncomingMessage,
+    response: ServerResponse,
+    path: string,
+  ): Promise<void> {
+    const body = await readBody(request);
+    let args: Record<string, unknown>;
+    try {
+      args = JSON.parse(body) as Record<string, unknown>;
+    } catch {
+      return sendText(response, 400, 'fake Slack: a response_url takes JSON');
+    }
+    this.log.record({
+      method: 'response_url',
+      args: { ...args, hook: path },
+      token: undefined,
+      at: Date.now(),
+      response: { ok: true },
+    });
+    sendText(response, 200, 'ok');
   }
 
   private answerFault(

@@ -47,6 +47,8 @@ export class SlackSender {
   constructor(
     private readonly requestUrl: string,
     private readonly signingSecret: string,
+    /** Where response_urls point (the Slack fake's `hooksUrl`); a dead address when absent. */
+    private readonly hooksUrl = 'https://hooks.slack.invalid/',
   ) {}
 
   /** Posts a raw body with the given content type, signed as asked. */
@@ -112,6 +114,7 @@ export class SlackSender {
 
   /** A slash command as Slack posts it: application/x-www-form-urlencoded fields. */
   slashCommand(command: SlashCommand, signing: Signing = 'valid'): Promise<SlackResponse> {
+    const triggerId = command.triggerId ?? this.nextTriggerId();
     const form = new URLSearchParams({
       token: 'deprecated-verification-token',
       team_id: command.teamId ?? 'T0TEST',
@@ -124,8 +127,8 @@ export class SlackSender {
       text: command.text,
       api_app_id: 'A0TEST',
       is_enterprise_install: 'false',
-      response_url: command.responseUrl ?? 'https://hooks.slack.invalid/commands/T0TEST/1/abc',
-      trigger_id: command.triggerId ?? this.nextTriggerId(),
+      response_url: command.responseUrl ?? `${this.hooksUrl}commands/${triggerId}`,
+      trigger_id: triggerId,
     });
     return this.send(form.toString(), 'application/x-www-form-urlencoded', signing);
   }

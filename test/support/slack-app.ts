@@ -42,7 +42,7 @@ export async function startSlackApp(
   return {
     app,
     baseUrl,
-    sender: new SlackSender(`${baseUrl}${SLACK_EVENTS_PATH}`, SIGNING_SECRET),
+    sender: new SlackSender(`${baseUrl}${SLACK_EVENTS_PATH}`, SIGNING_SECRET, engine.slackApi.hooksUrl),
     close: async () => {
       await app.stop();
     },

@@ -22,6 +22,8 @@ const USAGE = [
 ].join('\n');
 
 const STATUS_COMMAND = /^status\s+(\S+)$/i;
+/** Starting a run happens after the acknowledgement, so it may take longer than a listener's Slack budget. */
+const START_BUDGET_MS = 10_000;
 
 /**
  * A run id short enough to type, derived from the command's trigger_id (unique per invocation): a replayed
@@ -45,7 +47,12 @@ async function describeRun(temporal: Client, runId: string): Promise<string> {
 }
 
 export function agentCommand(deps: AgentCommandDeps) {
-  return async ({ command, ack, logger }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+  return async ({
+    command,
+    ack,
+    respond,
+    logger,
+  }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     const text = command.text.trim();
     if (text === '' || text.toLowerCase() === 'help') {
       await ack({ response_type: 'ephemeral', text: USAGE });
@@ -56,40 +63,47 @@ export function agentCommand(deps: AgentCommandDeps) {
       await ack({ response_type: 'ephemeral', text: await describeRun(deps.temporal, statusOf) });
       return;
     }
+    // Acknowledge first: Slack gives three seconds, and a busy Temporal must not eat them. The run id is known
+    // before the start (it comes from the trigger_id), and any problem starting follows via the response_url.
     const runId = runIdFor(command.team_id, command.trigger_id);
+    await ack({
+      response_type: 'ephemeral',
+      text: `:hourglass_flowing_sand: On it: “${escapeMrkdwn(truncate(text, 300))}”. Low-risk steps run at once; anything risky waits for an approver. Run \`${runId}\`.`,
+    });
     try {
-      await withinSlackDeadline(deps.temporal, () =>
-        deps.temporal.workflow.start(agentWorkflow, {
-          taskQueue: deps.taskQueue,
-          workflowId: runId,
-          // Never a second run for the same invocation, even after the first has finished.
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          args: [
-            {
-              request: text,
-              requester: { id: command.user_id, name: command.user_name },
-              channel: command.channel_id,
-              teamId: command.team_id,
-            },
-          ],
-        }),
+      await withinSlackDeadline(
+        deps.temporal,
+        () =>
+          deps.temporal.workflow.start(agentWorkflow, {
+            taskQueue: deps.taskQueue,
+            workflowId: runId,
+            // Never a second run for the same invocation, even after the first has finished.
+            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            args: [
+              {
+                request: text,
+                requester: { id: command.user_id, name: command.user_name },
+                channel: command.channel_id,
+                teamId: command.team_id,
+              },
+            ],
+          }),
+        START_BUDGET_MS,
       );
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
         logger.warn('slash command received twice; not starting it again', { runId });
-        await ack({
+        await respond({
           response_type: 'ephemeral',
           text: `This request was already received: run \`${runId}\`.`,
         });
         return;
       }
       logger.error('could not start an agent run', { runId, error: (error as Error).message });
-      await ack({ response_type: 'ephemeral', text: TEMPORAL_UNREACHABLE_TEXT });
-      return;
+      await respond({
+        response_type: 'ephemeral',
+        text: `${TEMPORAL_UNREACHABLE_TEXT} (run \`${runId}\` was not started)`,
+      });
     }
-    await ack({
-      response_type: 'ephemeral',
-      text: `:hourglass_flowing_sand: On it: “${escapeMrkdwn(truncate(text, 300))}”. Low-risk steps run at once; anything risky waits for an approver. Run \`${runId}\`.`,
-    });
   };
 }

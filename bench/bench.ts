@@ -1,0 +1,381 @@
+// `npm run bench`: Countersign's speed and memory, measured on real parts — the built worker and Slack app
+// as separate processes, a real Temporal dev server — with the Slack and OpenAI fakes in this process.
+// Writes bench/results.json and prints a table. Not part of the test run.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { SLACK_EVENTS_PATH } from '../src/slack/app.js';
+import { createSealer } from '../src/slack/seal.js';
+import { chooseTemporalCli, startDevServer } from '../src/temporal/dev-server.js';
+import { agentWorkflow } from '../src/workflows/agent.js';
+import { functionCall, message, startFakeOpenAI } from '../test/fakes/openai.js';
+import { startFakeSlackApi } from '../test/fakes/slack-api.js';
+import { SlackSender } from '../test/fakes/slack-sender.js';
+import { PEOPLE, proposal, userText } from '../test/support/engine.js';
+import {
+  freePort,
+  processesMentioning,
+  startEntryPoint,
+  waitForHealthy,
+} from '../test/support/entry-point.js';
+import { notesValues } from '../test/support/slack-app.js';
+
+const CONCURRENT_SENDERS = 50;
+const ACK_REQUESTS = 1_000;
+const SUBMIT_CYCLES = 100;
+const PENDING_HELD = Number(process.env.BENCH_PENDING ?? 5_000);
+const THROUGHPUT_CYCLES = 300;
+const IDLE_WINDOW_MS = 10_000;
+const SIGNING_SECRET = 'bench-secret';
+const CLOCK_TICKS_PER_SECOND = 100;
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+function summary(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    n: sorted.length,
+    p50: round(percentile(sorted, 50)),
+    p95: round(percentile(sorted, 95)),
+    p99: round(percentile(sorted, 99)),
+  };
+}
+
+/** Runs `task` for each item with at most `concurrency` in flight. */
+async function pool<T, R>(
+  items: T[],
+  concurrency: number,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await task(items[index] as T, index);
+      }
+    }),
+  );
+  return results;
+}
+
+/** CPU seconds and resident memory of a process, from /proc. */
+async function processStats(pid: number): Promise<{ cpuSeconds: number; rssMiB: number }> {
+  const stat = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+  const cpuSeconds = (Number(stat[11]) + Number(stat[12])) / CLOCK_TICKS_PER_SECOND;
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return { cpuSeconds, rssMiB: Math.round((rssKiB / 1024) * 10) / 10 };
+}
+
+/** Average CPU use (% of one core) and final memory of a process over a window in which nothing is asked of it. */
+async function idle(pid: number) {
+  const before = await processStats(pid);
+  await new Promise((r) => setTimeout(r, IDLE_WINDOW_MS));
+  const after = await processStats(pid);
+  return {
+    rssMiB: after.rssMiB,
+    cpuPercent: Math.round(((after.cpuSeconds - before.cpuSeconds) / (IDLE_WINDOW_MS / 1000)) * 1000) / 10,
+  };
+}
+
+function pidOf(commandLines: string[]): number {
+  const pid = Number(commandLines[0]?.split(':')[0]);
+  if (!pid) throw new Error('process not found');
+  return pid;
+}
+
+function versionOf(pkg: string): string {
+  return (
+    JSON.parse(readFileSync(new URL(`../node_modules/${pkg}/package.json`, import.meta.url), 'utf8')) as {
+      version: string;
+    }
+  ).version;
+}
+
+async function main() {
+  const started = Date.now();
+  const slackApi = await startFakeSlackApi({
+    users: Object.values(PEOPLE).map((p) => ({ id: p.id, name: p.name })),
+  });
+  const openai = await startFakeOpenAI();
+  const cli = chooseTemporalCli({ cliPath: process.env.TEMPORAL_CLI_PATH, searchPath: process.env.PATH });
+  const temporalPort = await freePort();
+  const stateFile = join(mkdtempSync(join(tmpdir(), 'countersign-bench-')), 'temporal.sqlite');
+  const server = await startDevServer({ cli, port: temporalPort, dbFilename: stateFile });
+  const cliVersion = execFileSync((cli.executable as { path?: string }).path ?? 'temporal', ['--version'])
+    .toString()
+    .trim();
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection });
+  const slackPort = await freePort();
+  const vars = {
+    SLACK_BOT_TOKEN: 'xoxb-bench',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slackApi.url,
+    OPENAI_API_KEY: 'sk-bench',
+    OPENAI_BASE_URL: openai.url,
+    TEMPORAL_ADDRESS: server.address,
+    APPROVERS: PEOPLE.ana.id,
+    APPROVAL_TIMEOUT: '7d',
+    LOG_LEVEL: 'warn',
+    PORT: String(slackPort),
+  };
+  const worker = startEntryPoint('dist/main-worker.js', vars);
+  const bot = startEntryPoint('dist/main-bot.js', vars);
+  const stop = async () => {
+    worker.child.kill('SIGTERM');
+    bot.child.kill('SIGTERM');
+    await Promise.all([worker.exited, bot.exited]);
+    await connection.close();
+    await server.stop();
+    await slackApi.close();
+    await openai.close();
+  };
+  try {
+    await waitForHealthy(`http://127.0.0.1:${slackPort}/healthz`, bot);
+    const sender = new SlackSender(
+      `http://127.0.0.1:${slackPort}${SLACK_EVENTS_PATH}`,
+      SIGNING_SECRET,
+      slackApi.hooksUrl,
+    );
+    const serverPid = pidOf(await processesMentioning(stateFile));
+    const workerPid = worker.child.pid as number;
+    const botPid = bot.child.pid as number;
+
+    // The model: low-risk questions answer at once; "archive C…" proposes a high-risk call, then reports.
+    openai.otherwise((request) => {
+      const text = userText(request);
+      const channel = /archive <#(C[A-Z0-9]+)/.exec(text)?.[1];
+      const outputs = ((request.body?.input ?? []) as Array<{ type?: string }>).filter(
+        (i) => i.type === 'function_call_output',
+      );
+      if (!channel || outputs.length > 0) return message('Done.');
+      return functionCall('archive_channel', proposal({ channel }, 'high'));
+    });
+
+    const worker0 = await idle(workerPid);
+    const botIdle = await idle(botPid);
+
+    // 1. Acknowledgement latency of slash commands, 50 concurrent senders.
+    const commandAcks = await pool(
+      Array.from({ length: ACK_REQUESTS }, (_, i) => i),
+      CONCURRENT_SENDERS,
+      async (i) => {
+        const t = performance.now();
+        const response = await sender.slashCommand({
+          text: `hello ${i}`,
+          userId: PEOPLE.requester.id,
+          channelId: 'C0BENCH',
+        });
+        if (response.status !== 200) throw new Error(`slash command answered ${response.status}`);
+        return performance.now() - t;
+      },
+    );
+
+    // Cards to click and decide on.
+    /** Starts `count` risky runs and waits for their cards — watching Slack, not querying, to add no load. */
+    const cardsFor = async (count: number, prefix: string) => {
+      await pool(
+        Array.from({ length: count }, (_, i) => i),
+        CONCURRENT_SENDERS,
+        (i) =>
+          client.workflow.start(agentWorkflow, {
+            taskQueue: 'countersign',
+            workflowId: `${prefix}-${i}`,
+            args: [
+              {
+                request: `archive <#C0${prefix.toUpperCase()}${i}|x>`,
+                requester: PEOPLE.requester,
+                channel: 'C0BENCH',
+              },
+            ],
+          }),
+      );
+      const cards = new Map<number, { request_id: string; card: { channel: string; ts: string } }>();
+      const cardOf = new RegExp(`^${prefix}-(\\d+)/approval-1$`);
+      for (let seen = 0; cards.size < count; await new Promise((r) => setTimeout(r, 250))) {
+        for (; seen < slackApi.calls.length; seen += 1) {
+          const call = slackApi.calls[seen];
+          const payload = (
+            call?.args.metadata as { event_payload?: { workflow_id?: string; request_id?: string } }
+          )?.event_payload;
+          const index = cardOf.exec(payload?.workflow_id ?? '')?.[1];
+          const ts = (call?.response as { ts?: string } | undefined)?.ts;
+          if (index !== undefined && payload?.request_id && ts) {
+            cards.set(Number(index), { request_id: payload.request_id, card: { channel: 'C0BENCH', ts } });
+          }
+        }
+      }
+      return Array.from(
+        { length: count },
+        (_, i) => cards.get(i) as { request_id: string; card: { channel: string; ts: string } },
+      );
+    };
+
+    // 2. Acknowledgement latency of button clicks (ack first; the check and the modal follow).
+    const clickCards = await cardsFor(200, 'click');
+    const clickAcks = await pool(
+      Array.from({ length: ACK_REQUESTS }, (_, i) => i),
+      CONCURRENT_SENDERS,
+      async (i) => {
+        const status = clickCards[i % clickCards.length];
+        if (!status?.card) throw new Error('no card');
+        const t = performance.now();
+        const response = await sender.blockAction({
+          actionId: 'approval_approve',
+          value: JSON.stringify({
+            workflowId: `click-${i % clickCards.length}/approval-1`,
+            requestId: status.request_id,
+          }),
+          userId: PEOPLE.ana.id,
+          channelId: status.card.channel,
+          messageTs: status.card.ts,
+        });
+        if (response.status !== 200) throw new Error(`click answered ${response.status}`);
+        return performance.now() - t;
+      },
+    );
+
+    // 3. Modal submit → threaded result posted, with an instant tool.
+    const submitCards = await cardsFor(SUBMIT_CYCLES, 'submit');
+    const submitToResult = await pool(submitCards, 10, async (status, i) => {
+      const submittedAt = Date.now();
+      await sender.viewSubmission({
+        callbackId: 'approval_decision_modal',
+        privateMetadata: sealFor(status, `submit-${i}`),
+        values: notesValues(null),
+        userId: PEOPLE.ana.id,
+      });
+      const result = await slackApi.waitForCall(
+        'chat.postMessage',
+        (c) => c.args.thread_ts === status.card?.ts && c.at >= submittedAt,
+        30_000,
+      );
+      return result.at - submittedAt;
+    });
+
+    // 4. Complete cycles per second: request → card → approve → result, one worker.
+    const cycleStart = performance.now();
+    const cpuBefore = await Promise.all([serverPid, workerPid, botPid].map(processStats));
+    const cycleCards = await cardsFor(THROUGHPUT_CYCLES, 'cycle');
+    await pool(cycleCards, CONCURRENT_SENDERS, async (status, i) => {
+      await client.workflow.getHandle(`cycle-${i}/approval-1`).signal('approval_decision', {
+        request_id: status.request_id,
+        approved: true,
+        reviewer: PEOPLE.ana,
+      });
+      await client.workflow.getHandle(`cycle-${i}`).result();
+    });
+    const cycleSeconds = (performance.now() - cycleStart) / 1000;
+    const cpuAfter = await Promise.all([serverPid, workerPid, botPid].map(processStats));
+    const cpuShare = (k: number) =>
+      Math.round((((cpuAfter[k]?.cpuSeconds ?? 0) - (cpuBefore[k]?.cpuSeconds ?? 0)) / cycleSeconds) * 1000) /
+      10;
+
+    // 5. Many approvals held at once: what waiting costs the worker.
+    const heldStart = performance.now();
+    await cardsFor(PENDING_HELD, 'held');
+    const heldSeconds = (performance.now() - heldStart) / 1000;
+    const workerHeld = await idle(workerPid);
+    const serverHeld = await idle(serverPid);
+
+    const results = {
+      when: new Date().toISOString(),
+      machine: {
+        cpu: cpus()[0]?.model ?? 'unknown',
+        cores: cpus().length,
+        memoryGiB: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+        temporalCli: cliVersion.split('\n')[0],
+        temporalSdk: versionOf('@temporalio/worker'),
+        bolt: versionOf('@slack/bolt'),
+      },
+      ackLatencyMs: {
+        slashCommand: { concurrentSenders: CONCURRENT_SENDERS, ...summary(commandAcks) },
+        buttonClick: { concurrentSenders: CONCURRENT_SENDERS, ...summary(clickAcks) },
+      },
+      submitToThreadedResultMs: summary(submitToResult),
+      cycles: {
+        count: THROUGHPUT_CYCLES,
+        perSecond: Math.round((THROUGHPUT_CYCLES / cycleSeconds) * 10) / 10,
+        cpuPercentOfOneCore: { temporalServer: cpuShare(0), worker: cpuShare(1), slackApp: cpuShare(2) },
+      },
+      pendingApprovals: {
+        held: PENDING_HELD,
+        secondsToCreate: Math.round(heldSeconds),
+        worker: { nonePending: worker0, allPending: workerHeld },
+        temporalServerWhileHolding: serverHeld,
+        slackAppIdle: botIdle,
+      },
+      totalSeconds: Math.round((Date.now() - started) / 1000),
+    };
+    writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+    printTable(results);
+  } finally {
+    await stop();
+  }
+}
+
+/** Seals modal metadata exactly as the Slack app does, so a submission can be sent without a click first. */
+function sealFor(status: { request_id: string }, runId: string): string {
+  return createSealer(SIGNING_SECRET).seal({
+    workflowId: `${runId}/approval-1`,
+    requestId: status.request_id,
+    approved: true,
+  });
+}
+
+function printTable(r: Record<string, unknown>) {
+  const results = r as {
+    machine: Record<string, unknown>;
+    ackLatencyMs: Record<string, { p50: number; p95: number; p99: number; n: number }>;
+    submitToThreadedResultMs: { p50: number; p99: number; n: number };
+    cycles: { perSecond: number; cpuPercentOfOneCore: Record<string, number> };
+    pendingApprovals: {
+      held: number;
+      worker: {
+        nonePending: { rssMiB: number; cpuPercent: number };
+        allPending: { rssMiB: number; cpuPercent: number };
+      };
+      temporalServerWhileHolding: { rssMiB: number; cpuPercent: number };
+    };
+  };
+  const rows: Array<[string, string]> = [
+    ['machine', Object.values(results.machine).join(' · ')],
+    ...Object.entries(results.ackLatencyMs).map(([k, v]): [string, string] => [
+      `ack ${k} (${v.n}, 50 senders)`,
+      `p50 ${v.p50} ms · p95 ${v.p95} ms · p99 ${v.p99} ms`,
+    ]),
+    [
+      `modal submit → threaded result (${results.submitToThreadedResultMs.n})`,
+      `p50 ${results.submitToThreadedResultMs.p50} ms · p99 ${results.submitToThreadedResultMs.p99} ms`,
+    ],
+    [
+      'request → approve → result cycles',
+      `${results.cycles.perSecond}/s · CPU % of a core: ${Object.entries(results.cycles.cpuPercentOfOneCore)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    ],
+    [
+      `worker, 0 vs ${results.pendingApprovals.held} pending`,
+      `RSS ${results.pendingApprovals.worker.nonePending.rssMiB} → ${results.pendingApprovals.worker.allPending.rssMiB} MiB · idle CPU ${results.pendingApprovals.worker.nonePending.cpuPercent}% → ${results.pendingApprovals.worker.allPending.cpuPercent}%`,
+    ],
+    [
+      `Temporal server holding ${results.pendingApprovals.held}`,
+      `RSS ${results.pendingApprovals.temporalServerWhileHolding.rssMiB} MiB · idle CPU ${results.pendingApprovals.temporalServerWhileHolding.cpuPercent}%`,
+    ],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+}
+
+await main();
