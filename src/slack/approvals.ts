@@ -1,5 +1,5 @@
 // The Slack side's view of approvals: read their state, send decisions. The workflow stays the authority.
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { mayDecide } from '../approval/policy.js';
 import type { ApprovalDecision, ApprovalStatus, Person } from '../approval/schemas.js';
@@ -67,10 +67,6 @@ export async function withinSlackDeadline<T>(
 export const TEMPORAL_UNREACHABLE_TEXT =
   ':warning: Countersign could not reach its workflow service (Temporal) in time, so nothing was recorded. Please try again in a moment.';
 
-function isNotFound(error: unknown): boolean {
-  return error instanceof Error && /not ?found/i.test(`${error.name} ${error.message}`);
-}
-
 export async function readApproval(
   temporal: Client,
   ref: ApprovalRef,
@@ -91,7 +87,7 @@ export async function readApproval(
     }
     return { ok: true, status };
   } catch (error) {
-    if (isNotFound(error)) {
+    if (error instanceof WorkflowNotFoundError) {
       return {
         ok: false,
         reason: 'not_found',

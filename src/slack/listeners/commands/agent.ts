@@ -1,7 +1,7 @@
 // `/agent <request>`: acknowledge within Slack's 3 seconds, start the agent run.
 import { createHash } from 'node:crypto';
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { agentWorkflow } from '../../../workflows/agent.js';
 import { agentStatusQuery } from '../../../workflows/messages.js';
@@ -39,7 +39,7 @@ async function describeRun(temporal: Client, runId: string): Promise<string> {
       await withinSlackDeadline(temporal, () => temporal.workflow.getHandle(runId).query(agentStatusQuery)),
     );
   } catch (error) {
-    if (error instanceof Error && /not ?found/i.test(`${error.name} ${error.message}`)) {
+    if (error instanceof WorkflowNotFoundError) {
       return `:grey_question: No run with id \`${escapeMrkdwn(truncate(runId, 100))}\`.`;
     }
     return TEMPORAL_UNREACHABLE_TEXT;
