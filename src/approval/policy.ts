@@ -19,7 +19,8 @@ export type DecisionRefusal =
   | 'already_decided'
   | 'too_late'
   | 'not_eligible'
-  | 'self_approval';
+  | 'self_approval'
+  | 'not_requester';
 
 export const REFUSAL_TEXT: Record<DecisionRefusal, string> = {
   malformed: 'the decision payload is not a valid approval_decision',
@@ -28,6 +29,7 @@ export const REFUSAL_TEXT: Record<DecisionRefusal, string> = {
   too_late: 'the request had already expired',
   not_eligible: 'the reviewer is not an approver for this request',
   self_approval: 'the requester may not decide their own request',
+  not_requester: 'only the requester may withdraw a request',
 };
 
 /** May this person decide? Operators (no reviewer, a decision signalled through Temporal) always may. */

@@ -37,6 +37,11 @@ export const approvalDecisionSchema = z.strictObject({
 });
 export type ApprovalDecision = z.infer<typeof approvalDecisionSchema>;
 
+export const withdrawalSchema = z.strictObject({
+  request_id: z.string().min(1),
+  by: z.strictObject({ id: z.string().min(1), name: z.string().optional() }).optional(),
+});
+
 export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'timed_out', 'cancelled'] as const;
 export type ApprovalStatusName = (typeof APPROVAL_STATUSES)[number];
 
@@ -123,6 +128,8 @@ export interface ApprovalStatus {
 
 export interface ApprovalOutcome {
   requestId: string;
+  /** Set when the requester (or an operator, with no `by`) withdrew the request. */
+  withdrawnBy?: Person | 'operator';
   status: Exclude<ApprovalStatusName, 'pending'>;
   decision?: ApprovalDecisionRecord;
   card: SlackMessageRef | null;

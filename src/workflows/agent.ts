@@ -200,7 +200,11 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       case 'timed_out':
         return { stop: `cancelled: approval timed out after ${formatDuration(policy.timeoutMs)}` };
       case 'cancelled':
-        return { stop: 'cancelled: the approval was cancelled' };
+        return {
+          stop: approval.withdrawnBy
+            ? 'withdrawn by the requester before anyone decided'
+            : 'cancelled: the approval was cancelled',
+        };
     }
   };
 

@@ -9,7 +9,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createSlackActivities } from '../activities/slack.js';
-import { checkDecision, REFUSAL_TEXT } from '../approval/policy.js';
+import { checkDecision, type DecisionRefusal, REFUSAL_TEXT } from '../approval/policy.js';
 import {
   type ApprovalDecisionRecord,
   type ApprovalInput,
@@ -19,9 +19,10 @@ import {
   type AuditEvent,
   approvalDecisionSchema,
   type SlackMessageRef,
+  withdrawalSchema,
 } from '../approval/schemas.js';
 import type { ApprovalCardView } from '../slack/blocks/approval-card.js';
-import { approvalDecisionSignal, approvalStatusQuery } from './messages.js';
+import { approvalDecisionSignal, approvalStatusQuery, withdrawRequestSignal } from './messages.js';
 
 const slack = proxyActivities<ReturnType<typeof createSlackActivities>>({
   startToCloseTimeout: '30 seconds',
@@ -38,6 +39,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
   let status: ApprovalStatusName = 'pending';
   let decision: ApprovalDecisionRecord | undefined;
   let card: SlackMessageRef | null = null;
+  let withdrawnBy: ApprovalOutcome['withdrawnBy'];
   const audit: AuditEvent[] = [];
 
   const record = (type: AuditEvent['type'], actor: AuditEvent['actor'], details: Record<string, unknown>) => {
@@ -131,6 +133,20 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     });
   });
 
+  setHandler(withdrawRequestSignal, (raw: unknown) => {
+    const parsed = withdrawalSchema.safeParse(raw);
+    const ignore = (reason: DecisionRefusal, actor: AuditEvent['actor']) =>
+      record('decision_ignored', actor, { reason, explanation: REFUSAL_TEXT[reason], withdrawal: true });
+    if (!parsed.success) return ignore('malformed', 'system');
+    const actor = parsed.data.by ?? 'operator';
+    if (parsed.data.request_id !== input.requestId) return ignore('wrong_request', actor);
+    if (status !== 'pending') return ignore('already_decided', actor);
+    if (parsed.data.by && parsed.data.by.id !== input.requester.id) return ignore('not_requester', actor);
+    status = 'cancelled';
+    withdrawnBy = actor;
+    record('cancelled', actor, { withdrawn: true });
+  });
+
   record('approval_requested', 'policy', {
     tool: input.proposal.tool,
     arguments: input.proposal.arguments,
@@ -165,6 +181,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     requestId: input.requestId,
     status: status as ApprovalOutcome['status'],
     ...(decision ? { decision } : {}),
+    ...(withdrawnBy ? { withdrawnBy } : {}),
     card,
     audit,
   };

@@ -6,6 +6,9 @@ import type { AgentStatus } from './agent-types.js';
 /** Public API (the recipe's CLI command works unchanged). The payload is validated inside the workflow. */
 export const approvalDecisionSignal = defineSignal<[unknown]>('approval_decision');
 
+/** The requester withdraws a pending request: `{ "request_id": …, "by"?: { "id": … } }`. */
+export const withdrawRequestSignal = defineSignal<[unknown]>('withdraw_request');
+
 /** Public API. */
 export const approvalStatusQuery = defineQuery<ApprovalStatus>('approval_status');
 

@@ -393,6 +393,55 @@ describe('/agent status and help', () => {
   });
 });
 
+describe('withdrawing a request', () => {
+  it('lets the requester withdraw a pending request: nobody else, nothing runs, the card and thread say so', async () => {
+    const request = 'archive <#C0WITHDRAW|withdraw>';
+    scriptModel(engine.openai, { [request]: [archive('C0WITHDRAW'), message('never')] });
+    const runId = await ask(request);
+    const card = await waitForCard(engine.slackApi, runId);
+
+    const byOther = await slack.sender.slashCommand({
+      text: `cancel ${runId}`,
+      userId: PEOPLE.ana.id,
+      channelId: CHANNEL,
+    });
+    expect((byOther.json as { text: string }).text).toMatch(/Only <@U0REQUESTER> can withdraw/);
+    expect((await pendingStatus(card.workflowId)).status).toBe('pending');
+
+    const byRequester = await slack.sender.slashCommand({
+      text: `cancel ${runId}`,
+      userId: PEOPLE.requester.id,
+      channelId: CHANNEL,
+    });
+    expect((byRequester.json as { text: string }).text).toMatch(/Withdrawn: run/);
+    const outcome = (await engine.client.workflow.getHandle(runId).result()) as RunOutcome;
+    expect(outcome).toMatchObject({
+      status: 'cancelled',
+      reason: expect.stringMatching(/withdrawn by the requester/),
+    });
+    const updated = await engine.slackApi.waitForCall('chat.update', (c) => c.args.ts === card.ts);
+    expect(JSON.stringify(updated.args.blocks)).toContain('Cancelled');
+    expect(JSON.stringify(updated.args.blocks)).not.toContain('approval_approve');
+    const reply = await engine.slackApi.waitForCall('chat.postMessage', (c) => c.args.thread_ts === card.ts);
+    expect(String(reply.args.text)).toContain('withdrawn by the requester');
+    expect(
+      engine.slackApi.callsTo('conversations.archive').filter((c) => c.args.channel === 'C0WITHDRAW'),
+    ).toEqual([]);
+    const status = await pendingStatus(card.workflowId);
+    expect(status.audit.find((e) => e.type === 'cancelled')).toMatchObject({
+      actor: { id: PEOPLE.requester.id },
+      details: { withdrawn: true },
+    });
+
+    const again = await slack.sender.slashCommand({
+      text: `cancel ${runId}`,
+      userId: PEOPLE.requester.id,
+      channelId: CHANNEL,
+    });
+    expect((again.json as { text: string }).text).toMatch(/Nothing to withdraw/);
+  });
+});
+
 describe('an expired card', () => {
   let shortEngine: Engine;
   let shortSlack: SlackAppHarness;
