@@ -24,6 +24,7 @@ import {
   freePort,
   type RunningApp,
   startEntryPoint,
+  stopAll,
   waitForHealthy,
   waitForStatus,
 } from '../support/entry-point.js';
@@ -46,7 +47,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const child of children) child.child.kill('SIGKILL');
+  await stopAll(children);
   await slackApi?.close();
   await openai?.close();
 });

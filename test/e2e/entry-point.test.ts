@@ -14,6 +14,7 @@ import {
   processesMentioning,
   type RunningApp,
   startEntryPoint,
+  stopAll,
   waitForHealthy,
   waitForStatus,
 } from '../support/entry-point.js';
@@ -38,7 +39,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const app of running) app.child.kill('SIGKILL');
+  await stopAll(running);
   await slackApi?.close();
   await openai?.close();
 });

@@ -105,3 +105,16 @@ export async function processesMentioning(needle: string): Promise<string[]> {
   }
   return found;
 }
+
+/** Stops apps left running by a failed test: SIGTERM first, so their embedded servers stop too; then SIGKILL. */
+export async function stopAll(apps: RunningApp[], graceMs = 15_000): Promise<void> {
+  await Promise.all(
+    apps.map(async (app) => {
+      if (app.child.exitCode !== null || app.child.signalCode !== null) return;
+      app.child.kill('SIGTERM');
+      const timer = setTimeout(() => app.child.kill('SIGKILL'), graceMs);
+      await app.exited;
+      clearTimeout(timer);
+    }),
+  );
+}
