@@ -1,6 +1,5 @@
 // Runs a tool the policy (and, if needed, a person) let through.
 import { WebAPIPlatformError, WebAPIRateLimitedError, type WebClient } from '@slack/web-api';
-import { TOOLS } from '../tools/index.js';
 import { type Tool, ToolError, type ToolResult } from '../tools/tool.js';
 import { asTemporalFailure } from './slack.js';
 
@@ -9,9 +8,9 @@ export type ToolOutcome = { ok: true; result: ToolResult } | { ok: false; error:
 export function createToolActivities(deps: {
   slack: WebClient;
   webhookAllowlist: string[];
-  tools?: readonly Tool[];
+  tools: readonly Tool[];
 }) {
-  const tools = deps.tools ?? TOOLS;
+  const { tools } = deps;
   return {
     async runTool(call: {
       tool: string;

@@ -2,19 +2,18 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { mayDecide } from '../approval/policy.js';
-import type { ApprovalDecision, ApprovalStatus, Person } from '../approval/schemas.js';
+import {
+  type ApprovalDecision,
+  type ApprovalRef,
+  type ApprovalStatus,
+  approvalRefSchema,
+  type Person,
+} from '../approval/schemas.js';
 import { approvalDecisionSignal, approvalStatusQuery } from '../workflows/messages.js';
 import { mention, slackDate } from './blocks/text.js';
 
-/** What an Approve/Reject button carries. */
-export const approvalButtonValueSchema = z.object({
-  workflowId: z.string().min(1),
-  requestId: z.string().min(1),
-});
-export type ApprovalRef = z.infer<typeof approvalButtonValueSchema>;
-
 /** What the decision modal carries (sealed) from the click to the submission. */
-export const decisionModalMetadataSchema = approvalButtonValueSchema.extend({
+export const decisionModalMetadataSchema = approvalRefSchema.extend({
   approved: z.boolean(),
   /** Where the click happened, for telling the reviewer if the decision cannot be delivered. */
   channel: z.string().optional(),

@@ -29,9 +29,6 @@ const slack = proxyActivities<ReturnType<typeof createSlackActivities>>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
-/** Longest a reviewer's note is kept; the modal allows no more. */
-const NOTES_MAX = 3000;
-
 export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOutcome> {
   const { workflowId } = workflowInfo();
   const requestedAtMs = Date.now();
@@ -121,7 +118,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     }
     decision = {
       approved: signal.approved,
-      notes: signal.reviewer_notes?.trim().slice(0, NOTES_MAX) || null,
+      notes: signal.reviewer_notes?.trim() || null,
       decidedAt: new Date().toISOString(),
       reviewer: signal.reviewer,
     };

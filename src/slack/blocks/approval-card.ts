@@ -2,6 +2,7 @@
 import type { KnownBlock } from '@slack/types';
 import type {
   ApprovalDecisionRecord,
+  ApprovalRef,
   ApprovalStatusName,
   Eligibility,
   Person,
@@ -23,12 +24,6 @@ import {
 
 export const APPROVE_ACTION_ID = 'approval_approve';
 export const REJECT_ACTION_ID = 'approval_reject';
-
-/** What a button click needs to find the approval: the approval workflow and the request it waits for. */
-export interface ApprovalButtonValue {
-  workflowId: string;
-  requestId: string;
-}
 
 export interface ApprovalCardView {
   workflowId: string;
@@ -72,7 +67,7 @@ export function whoMayDecide(eligibility: Eligibility): string {
   return names.slice(0, APPROVERS_LISTED_MAX).join(', ') + (more > 0 ? ` and ${more} more` : '');
 }
 
-export function buttonValue(value: ApprovalButtonValue): string {
+export function buttonValue(value: ApprovalRef): string {
   return truncate(JSON.stringify(value), BUTTON_VALUE_MAX);
 }
 

@@ -1,14 +1,12 @@
 // The modal a reviewer fills in after clicking Approve or Reject: the proposal in full, and their notes.
 import type { View } from '@slack/types';
-import type { ApprovalStatus } from '../../approval/schemas.js';
+import { type ApprovalStatus, REVIEWER_NOTES_MAX } from '../../approval/schemas.js';
 import { proposalBlocks, whoMayDecide } from './approval-card.js';
 import { CONTEXT_TEXT_MAX, SECTION_TEXT_MAX, slackDate, truncate } from './text.js';
 
 export const DECISION_MODAL_CALLBACK_ID = 'approval_decision_modal';
 export const NOTES_BLOCK_ID = 'notes';
 export const NOTES_ACTION_ID = 'notes_input';
-/** As long as the approval workflow keeps; Slack allows 3000 in a plain_text_input. */
-export const NOTES_MAX = 3000;
 /** Slack's limit for private_metadata. */
 export const PRIVATE_METADATA_MAX = 3000;
 
@@ -57,7 +55,7 @@ export function decisionModal(options: {
           type: 'plain_text_input',
           action_id: NOTES_ACTION_ID,
           multiline: true,
-          max_length: NOTES_MAX,
+          max_length: REVIEWER_NOTES_MAX,
         },
       },
     ],

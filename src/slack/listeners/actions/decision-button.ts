@@ -3,13 +3,8 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { View } from '@slack/types';
 import type { Client } from '@temporalio/client';
-import {
-  type ApprovalLookup,
-  type ApprovalRef,
-  approvalButtonValueSchema,
-  readApproval,
-  whyNot,
-} from '../../approvals.js';
+import { type ApprovalRef, approvalRefSchema } from '../../../approval/schemas.js';
+import { type ApprovalLookup, readApproval, whyNot } from '../../approvals.js';
 import { APPROVE_ACTION_ID } from '../../blocks/approval-card.js';
 import { CHECKING_TEXT, decisionModal, noticeModal } from '../../blocks/decision-modal.js';
 import type { Sealer } from '../../seal.js';
@@ -87,7 +82,7 @@ export function decisionButton(deps: DecisionButtonDeps) {
     } catch {
       value = undefined;
     }
-    const ref = approvalButtonValueSchema.safeParse(value);
+    const ref = approvalRefSchema.safeParse(value);
     if (!ref.success) {
       logger.warn('approval button with a malformed value', { user: body.user.id });
       await tell(REFUSED_TAMPERED);
