@@ -14,7 +14,7 @@ import { agentWorkflow } from '../src/workflows/agent.js';
 import { functionCall, message, startFakeOpenAI } from '../test/fakes/openai.js';
 import { startFakeSlackApi } from '../test/fakes/slack-api.js';
 import { SlackSender } from '../test/fakes/slack-sender.js';
-import { PEOPLE, proposal, userText } from '../test/support/engine.js';
+import { PEOPLE, proposal, userText, WORKSPACE_USERS } from '../test/support/engine.js';
 import {
   freePort,
   processesMentioning,
@@ -104,7 +104,7 @@ function versionOf(pkg: string): string {
 async function main() {
   const started = Date.now();
   const slackApi = await startFakeSlackApi({
-    users: Object.values(PEOPLE).map((p) => ({ id: p.id, name: p.name })),
+    users: WORKSPACE_USERS,
   });
   const openai = await startFakeOpenAI();
   const cli = chooseTemporalCli({ cliPath: process.env.TEMPORAL_CLI_PATH, searchPath: process.env.PATH });

@@ -15,16 +15,16 @@ import {
   approvalDecisionSignal,
   approvalStatusQuery,
 } from '../../src/workflows/messages.js';
-import { type FakeOpenAI, functionCall, message, startFakeOpenAI } from '../fakes/openai.js';
-import { type FakeSlackApi, startFakeSlackApi } from '../fakes/slack-api.js';
+import { type FakeOpenAI, functionCall, message } from '../fakes/openai.js';
+import type { FakeSlackApi } from '../fakes/slack-api.js';
 import { SlackSender } from '../fakes/slack-sender.js';
 import { isApprovalCard, PEOPLE, proposal, scriptModel } from '../support/engine.js';
 import {
-  buildOnce,
+  type ChildProcessHarness,
   freePort,
   type RunningApp,
+  startChildProcessHarness,
   startEntryPoint,
-  stopAll,
   waitForHealthy,
   waitForStatus,
 } from '../support/entry-point.js';
@@ -34,23 +34,17 @@ const PENDING = 50;
 const BOT_TOKEN = 'xoxb-durability';
 const SIGNING_SECRET = 'durability-secret';
 
+let harness: ChildProcessHarness;
 let slackApi: FakeSlackApi;
 let openai: FakeOpenAI;
-const children: RunningApp[] = [];
+let children: RunningApp[];
 
 beforeAll(async () => {
-  await buildOnce();
-  slackApi = await startFakeSlackApi({
-    users: Object.values(PEOPLE).map((p) => ({ id: p.id, name: p.name })),
-  });
-  openai = await startFakeOpenAI();
+  harness = await startChildProcessHarness();
+  ({ slackApi, openai, children: children } = harness);
 }, 120_000);
 
-afterAll(async () => {
-  await stopAll(children);
-  await slackApi?.close();
-  await openai?.close();
-});
+afterAll(() => harness?.close());
 
 function env(address: string, taskQueue: string, namespace = 'default'): Record<string, string> {
   return {

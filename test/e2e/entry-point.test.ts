@@ -4,17 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SLACK_EVENTS_PATH } from '../../src/slack/app.js';
-import { type FakeOpenAI, functionCall, message, startFakeOpenAI } from '../fakes/openai.js';
-import { type FakeSlackApi, type SlackCall, startFakeSlackApi } from '../fakes/slack-api.js';
+import { type FakeOpenAI, functionCall, message } from '../fakes/openai.js';
+import type { FakeSlackApi, SlackCall } from '../fakes/slack-api.js';
 import { SlackSender } from '../fakes/slack-sender.js';
 import { isApprovalCard, PEOPLE, proposal, scriptModel, waitForCard } from '../support/engine.js';
 import {
-  buildOnce,
+  type ChildProcessHarness,
   freePort,
   processesMentioning,
   type RunningApp,
+  startChildProcessHarness,
   startEntryPoint,
-  stopAll,
   waitForHealthy,
   waitForStatus,
 } from '../support/entry-point.js';
@@ -26,23 +26,17 @@ const OPENAI_KEY = 'sk-entry-point-key';
 /** Shutdown must finish well inside the app's own 20 s grace period. */
 const SHUTDOWN_BOUND_MS = 20_000;
 
+let harness: ChildProcessHarness;
 let slackApi: FakeSlackApi;
 let openai: FakeOpenAI;
-const running: RunningApp[] = [];
+let running: RunningApp[];
 
 beforeAll(async () => {
-  await buildOnce();
-  slackApi = await startFakeSlackApi({
-    users: Object.values(PEOPLE).map((p) => ({ id: p.id, name: p.name })),
-  });
-  openai = await startFakeOpenAI();
+  harness = await startChildProcessHarness();
+  ({ slackApi, openai, children: running } = harness);
 }, 120_000);
 
-afterAll(async () => {
-  await stopAll(running);
-  await slackApi?.close();
-  await openai?.close();
-});
+afterAll(() => harness?.close());
 
 async function start(stateFile: string, extra: Record<string, string> = {}) {
   const port = await freePort();

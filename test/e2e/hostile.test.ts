@@ -17,6 +17,7 @@ import {
   waitForCard,
 } from '../support/engine.js';
 import {
+  askForCard,
   buttonValue,
   notesValues,
   runIdFromAck,
@@ -86,13 +87,7 @@ describe('replays', () => {
   it('a replayed modal submission decides nothing twice; the replay is audited as ignored', async () => {
     const request = 'archive <#C0REPLAY2|replay2>';
     archiveScript(request, 'C0REPLAY2');
-    const card = await waitForCard(
-      engine.slackApi,
-      runIdFromAck(
-        (await slack.sender.slashCommand({ text: request, userId: PEOPLE.requester.id, channelId: CHANNEL }))
-          .json,
-      ),
-    );
+    const card = await askForCard(slack, engine.slackApi, request);
     await slack.sender.blockAction({
       actionId: 'approval_approve',
       value: buttonValue(card.call, 'approve'),
@@ -157,13 +152,7 @@ describe('malformed and oversize requests', () => {
   it('treats a decision signal with extra or wrong-typed fields as malformed: nothing decided', async () => {
     const request = 'archive <#C0TYPED|typed>';
     archiveScript(request, 'C0TYPED');
-    const card = await waitForCard(
-      engine.slackApi,
-      runIdFromAck(
-        (await slack.sender.slashCommand({ text: request, userId: PEOPLE.requester.id, channelId: CHANNEL }))
-          .json,
-      ),
-    );
+    const card = await askForCard(slack, engine.slackApi, request);
     const handle = engine.client.workflow.getHandle(card.workflowId);
     await handle.signal(approvalDecisionSignal, {
       request_id: card.requestId,
@@ -203,32 +192,10 @@ describe('authorisation matrix', () => {
     // Bob is in the security group for the first request, removed before the second.
     await setGroupMembers([PEOPLE.security.id, PEOPLE.bob.id]);
     archiveScript('archive <#C0MATRIX1|m1>', 'C0MATRIX1');
-    const before = await waitForCard(
-      engine.slackApi,
-      runIdFromAck(
-        (
-          await slack.sender.slashCommand({
-            text: 'archive <#C0MATRIX1|m1>',
-            userId: PEOPLE.requester.id,
-            channelId: CHANNEL,
-          })
-        ).json,
-      ),
-    );
+    const before = await askForCard(slack, engine.slackApi, 'archive <#C0MATRIX1|m1>');
     await setGroupMembers([PEOPLE.security.id]);
     archiveScript('archive <#C0MATRIX2|m2>', 'C0MATRIX2');
-    const after = await waitForCard(
-      engine.slackApi,
-      runIdFromAck(
-        (
-          await slack.sender.slashCommand({
-            text: 'archive <#C0MATRIX2|m2>',
-            userId: PEOPLE.requester.id,
-            channelId: CHANNEL,
-          })
-        ).json,
-      ),
-    );
+    const after = await askForCard(slack, engine.slackApi, 'archive <#C0MATRIX2|m2>');
 
     /** What happens when `userId` clicks Approve on `card`: 'modal', or the ephemeral refusal text. */
     const clickOutcome = async (card: typeof after, userId: string): Promise<string> => {

@@ -19,6 +19,7 @@ import {
   waitForCard,
 } from '../support/engine.js';
 import {
+  askAgent,
   buttonValue,
   notesValues,
   runIdFromAck,
@@ -48,11 +49,8 @@ afterAll(async () => {
 });
 
 /** `/agent <text>` from the requester: returns the run id from the ephemeral acknowledgement. */
-async function ask(text: string, userId: string = PEOPLE.requester.id): Promise<string> {
-  const response = await slack.sender.slashCommand({ text, userId, channelId: CHANNEL });
-  expect(response.status).toBe(200);
-  expect(response.json).toMatchObject({ response_type: 'ephemeral' });
-  return runIdFromAck(response.json);
+function ask(text: string, userId: string = PEOPLE.requester.id): Promise<string> {
+  return askAgent(slack.sender, text, userId);
 }
 
 async function click(

@@ -11,6 +11,7 @@ import type {
   ResponseOutputMessage,
 } from 'openai/resources/responses/responses';
 import { z } from 'zod';
+import { RequestTooLarge, readBody } from './http-body.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Public surface
@@ -320,20 +321,6 @@ const NO_SCRIPTED_REPLY: FakeOpenAIReply = (request) => ({
   ),
 });
 
-class RequestTooLarge extends Error {}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_REQUEST_BYTES) throw new RequestTooLarge();
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 function parseJsonObject(text: string): Record<string, unknown> | null {
   try {
     const parsed: unknown = JSON.parse(text);
@@ -497,7 +484,7 @@ class FakeOpenAIServer implements FakeOpenAI {
     const path = new URL(request.url ?? '/', 'http://fake-openai').pathname;
     let text: string;
     try {
-      text = await readBody(request);
+      text = await readBody(request, MAX_REQUEST_BYTES);
     } catch (error) {
       if (!(error instanceof RequestTooLarge)) throw error;
       this.record(recordRequest(request, path, null));

@@ -3,6 +3,7 @@
 // and can be told to fail the way Slack fails (429 + Retry-After, HTTP 5xx, `ok:false`).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { RequestTooLarge, readBody } from './http-body.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Public surface
@@ -971,20 +972,6 @@ class CallLog {
 // HTTP
 // ---------------------------------------------------------------------------------------------------------
 
-class RequestTooLarge extends Error {}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_REQUEST_BYTES) throw new RequestTooLarge();
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 function bearerToken(request: IncomingMessage): string | undefined {
   const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
   return match?.[1];
@@ -1122,7 +1109,7 @@ class FakeSlackServer implements FakeSlackApi {
     if (!method) return sendText(response, 404, `fake Slack: ${url.pathname} is not a Web API path`);
     let body: string;
     try {
-      body = await readBody(request);
+      body = await readBody(request, MAX_REQUEST_BYTES);
     } catch (error) {
       if (error instanceof RequestTooLarge) return sendText(response, 413, 'fake Slack: request too large');
       throw error;
@@ -1157,7 +1144,7 @@ class FakeSlackServer implements FakeSlackApi {
     response: ServerResponse,
     path: string,
   ): Promise<void> {
-    const body = await readBody(request);
+    const body = await readBody(request, MAX_REQUEST_BYTES);
     let args: Record<string, unknown>;
     try {
       args = JSON.parse(body) as Record<string, unknown>;

@@ -25,6 +25,9 @@ export const PEOPLE = {
 
 export const SECURITY_GROUP = 'S0SECURITY';
 
+/** The fake workspace's members: everyone in PEOPLE. */
+export const WORKSPACE_USERS = Object.values(PEOPLE).map((p) => ({ id: p.id, name: p.name }));
+
 export interface Engine {
   config: Config;
   temporal: TemporalTestContext;
@@ -50,7 +53,7 @@ export async function startEngine(options: {
 }): Promise<Engine> {
   const temporal = await connectToTestServer();
   const slackApi = await startFakeSlackApi({
-    users: Object.values(PEOPLE).map((p) => ({ id: p.id, name: p.name })),
+    users: WORKSPACE_USERS,
     userGroups: { [SECURITY_GROUP]: [PEOPLE.security.id] },
   });
   const openai = await startFakeOpenAI();

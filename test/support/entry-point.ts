@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
+import { type FakeSlackApi, startFakeSlackApi } from '../fakes/slack-api.js';
+import { WORKSPACE_USERS } from './engine.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -117,4 +120,30 @@ export async function stopAll(apps: RunningApp[], graceMs = 15_000): Promise<voi
       clearTimeout(timer);
     }),
   );
+}
+
+export interface ChildProcessHarness {
+  slackApi: FakeSlackApi;
+  openai: FakeOpenAI;
+  /** Apps started by the test; whatever is still running at the end is stopped. */
+  children: RunningApp[];
+  close(): Promise<void>;
+}
+
+/** Builds the app once, starts the fakes, and tracks the child processes a test file starts. */
+export async function startChildProcessHarness(): Promise<ChildProcessHarness> {
+  await buildOnce();
+  const slackApi = await startFakeSlackApi({ users: WORKSPACE_USERS });
+  const openai = await startFakeOpenAI();
+  const children: RunningApp[] = [];
+  return {
+    slackApi,
+    openai,
+    children,
+    async close() {
+      await stopAll(children);
+      await slackApi.close();
+      await openai.close();
+    },
+  };
 }

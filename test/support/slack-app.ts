@@ -2,12 +2,13 @@
 // Temporal client; with the engine (worker + fakes) from ./engine.ts.
 import type { App } from '@slack/bolt';
 import type { Client } from '@temporalio/client';
+import { expect } from 'vitest';
 import { parseConfig, requireSlackCredentials } from '../../src/config.js';
 import { createSlackApp, SLACK_EVENTS_PATH } from '../../src/slack/app.js';
 import { registerListeners } from '../../src/slack/listeners/index.js';
-import type { SlackCall } from '../fakes/slack-api.js';
+import type { FakeSlackApi, SlackCall } from '../fakes/slack-api.js';
 import { SlackSender } from '../fakes/slack-sender.js';
-import type { Engine } from './engine.js';
+import { type Engine, PEOPLE, waitForCard } from './engine.js';
 
 export const SIGNING_SECRET = 'e2e-signing-secret';
 
@@ -71,4 +72,21 @@ export function buttonValue(card: SlackCall, which: 'approve' | 'reject'): strin
 
 export function notesValues(notes: string | null) {
   return { notes: { notes_input: { type: 'plain_text_input', value: notes } } };
+}
+
+/** `/agent <text>` from `userId` (the requester by default): the run id from the ephemeral acknowledgement. */
+export async function askAgent(
+  sender: SlackSender,
+  text: string,
+  userId: string = PEOPLE.requester.id,
+): Promise<string> {
+  const response = await sender.slashCommand({ text, userId, channelId: 'C0GENERAL' });
+  expect(response.status).toBe(200);
+  expect(response.json).toMatchObject({ response_type: 'ephemeral' });
+  return runIdFromAck(response.json);
+}
+
+/** Asks for a risky action and waits for its approval card. */
+export async function askForCard(harness: SlackAppHarness, slackApi: FakeSlackApi, text: string) {
+  return waitForCard(slackApi, await askAgent(harness.sender, text));
 }
