@@ -1,4 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { ApprovalPolicy } from './approval/schemas.js';
 import { ConfigError, envSchema, parseConfig, requireSlackCredentials } from './config.js';
 
 function errorOf(run: () => unknown): string {
@@ -15,12 +19,14 @@ describe('parseConfig', () => {
   it('applies the documented defaults to an empty environment', () => {
     const config = parseConfig({});
     expect(config.slack).toMatchObject({ apiUrl: 'https://slack.com/api/', port: 3000, socketMode: false });
-    expect(config.approval).toEqual({
-      channel: undefined,
-      approvers: undefined,
-      allowSelfApproval: false,
-      timeoutMs: 24 * 3_600_000,
+    expect(config.approval.policyFile).toBeUndefined();
+    expect(config.approval.policy).toMatchObject({
       threshold: 'medium',
+      default: {
+        channel: undefined,
+        allowSelfApproval: false,
+        stages: [{ approvers: undefined, required: 1, timeoutMs: 24 * 3_600_000 }],
+      },
     });
     expect(config.tools.webhookAllowlist).toEqual([]);
     expect(config.temporal).toMatchObject({
@@ -62,12 +68,19 @@ describe('parseConfig', () => {
       port: 8080,
       socketMode: true,
     });
-    expect(config.approval).toEqual({
-      channel: 'C0APPROVALS',
-      approvers: { users: ['U0ANA', 'W0BOB'], userGroups: ['S0SECURITY'] },
-      allowSelfApproval: true,
-      timeoutMs: 15 * 60_000,
+    expect(config.approval.policy).toMatchObject({
       threshold: 'high',
+      default: {
+        channel: 'C0APPROVALS',
+        allowSelfApproval: true,
+        stages: [
+          {
+            approvers: { users: ['U0ANA', 'W0BOB'], userGroups: ['S0SECURITY'] },
+            required: 1,
+            timeoutMs: 15 * 60_000,
+          },
+        ],
+      },
     });
     expect(config.tools.webhookAllowlist).toEqual([
       'https://hooks.example.com/countersign/',
@@ -85,9 +98,9 @@ describe('parseConfig', () => {
 
   it('treats empty values as unset, as a blank line in .env means', () => {
     const config = parseConfig({ APPROVERS: '', PORT: '', APPROVAL_TIMEOUT: ' ', TEMPORAL_ADDRESS: '' });
-    expect(config.approval.approvers).toBeUndefined();
+    expect(config.approval.policy.default.stages[0]?.approvers).toBeUndefined();
     expect(config.slack.port).toBe(3000);
-    expect(config.approval.timeoutMs).toBe(24 * 3_600_000);
+    expect(config.approval.policy.default.stages[0]?.timeoutMs).toBe(24 * 3_600_000);
     expect(config.temporal.address).toBeUndefined();
   });
 
@@ -124,6 +137,90 @@ describe('parseConfig', () => {
   it('requires the TLS certificate and key together', () => {
     expect(errorOf(() => parseConfig({ TEMPORAL_TLS_CERT: '/etc/cert.pem' }))).toMatch(
       /TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY: set both/,
+    );
+  });
+});
+
+describe('approval policy', () => {
+  const env = {
+    APPROVERS: 'U0ANA,S0SECURITY',
+    ALLOW_SELF_APPROVAL: 'true',
+    APPROVAL_TIMEOUT: '2h',
+    APPROVAL_RISK_THRESHOLD: 'low',
+    APPROVALS_CHANNEL: 'C0APPROVALS',
+  };
+  const envPolicy: ApprovalPolicy = {
+    threshold: 'low',
+    default: {
+      rule: 'default',
+      stages: [
+        {
+          name: 'Approval',
+          approvers: { users: ['U0ANA'], userGroups: ['S0SECURITY'] },
+          required: 1,
+          timeoutMs: 2 * 3_600_000,
+          remindAfterMs: undefined,
+          escalateAfterMs: undefined,
+          escalateTo: undefined,
+        },
+      ],
+      allowSelfApproval: true,
+      onTimeout: 'cancel',
+      channel: 'C0APPROVALS',
+    },
+    risks: {},
+    tools: {},
+  };
+  const policyFile = (text: string) => {
+    const path = join(mkdtempSync(join(tmpdir(), 'countersign-config-')), 'policy.jsonc');
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('is the environment’s one-stage default without POLICY_FILE', () => {
+    const config = parseConfig(env);
+    expect(config.approval.policy).toEqual(envPolicy);
+    expect(config.approval.policyFile).toBeUndefined();
+  });
+
+  it('lets anyone decide when APPROVERS is unset', () => {
+    expect(parseConfig({}).approval.policy.default.stages[0]?.approvers).toBeUndefined();
+  });
+
+  it('refines the environment with POLICY_FILE, a path relative to the working directory', () => {
+    const path = policyFile('{ "tools": { "archive_channel": { "required": 2 } } } // two people');
+    const config = parseConfig({ ...env, POLICY_FILE: relative(process.cwd(), path) });
+    expect(config.approval.policyFile).toBe(path);
+    expect(config.approval.policy.tools.archive_channel).toEqual({
+      ...envPolicy.default,
+      rule: 'tool archive_channel',
+      stages: [{ ...envPolicy.default.stages[0], required: 2 }],
+    });
+    // The environment's values stay the default for every call the file says nothing about.
+    expect(config.approval.policy.default.stages[0]?.approvers).toEqual({
+      users: ['U0ANA'],
+      userGroups: ['S0SECURITY'],
+    });
+  });
+
+  it('refuses a missing file, naming POLICY_FILE and the reason', () => {
+    const path = join(tmpdir(), 'countersign-missing-policy.jsonc');
+    expect(errorOf(() => parseConfig({ POLICY_FILE: path }))).toBe(
+      `POLICY_FILE: cannot read ${path} (ENOENT: no such file or directory)`,
+    );
+  });
+
+  it('refuses an invalid file with the line and field of each problem', () => {
+    const path = policyFile('{\n  "tools": { "archive_channel": { "required": 0 } }\n}');
+    expect(errorOf(() => parseConfig({ POLICY_FILE: path }))).toBe(
+      `Invalid approval policy ${path} — line 2, column 47, tools.archive_channel.required: must be a whole number of at least 1`,
+    );
+  });
+
+  it('knows the agent’s tools', () => {
+    const path = policyFile('{ "tools": { "delete_workspace": {} } }');
+    expect(errorOf(() => parseConfig({ POLICY_FILE: path }))).toMatch(
+      /tools\.delete_workspace: unknown tool "delete_workspace"; the tools are .*archive_channel/,
     );
   });
 });

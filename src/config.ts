@@ -1,12 +1,19 @@
 // The only reader of process.env. Everything else receives a typed, validated Config.
+import { resolve } from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
-import { RISKS, type Risk } from './approval/schemas.js';
+import {
+  loadPolicyFile,
+  PolicyFileError,
+  type PolicyFileOptions,
+  SLACK_CHANNEL_ID,
+  SLACK_USER_ID,
+  SLACK_USERGROUP_ID,
+} from './approval/policy-file.js';
+import { type ApprovalPlan, type ApprovalPolicy, RISKS } from './approval/schemas.js';
 import { parseDuration } from './duration.js';
+import { TOOLS } from './tools/index.js';
 
-const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
-const SLACK_USERGROUP_ID = /^S[A-Z0-9]{2,}$/;
-const SLACK_CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
 const DEFAULT_OPENAI_MODEL = 'gpt-5-mini';
 /**
  * Workflows a worker keeps in memory between tasks. A waiting approval needs none: an evicted workflow is
@@ -113,6 +120,7 @@ export const envSchema = z.object({
     emptyAsUnset,
     z.enum(RISKS, { error: 'expected low, medium or high' }).default('medium'),
   ),
+  POLICY_FILE: optionalString,
   WEBHOOK_ALLOWLIST: z.preprocess(
     emptyAsUnset,
     z
@@ -174,12 +182,13 @@ export interface Config {
     socketMode: boolean;
   };
   approval: {
-    channel: string | undefined;
-    approvers: { users: string[]; userGroups: string[] } | undefined;
-    allowSelfApproval: boolean;
-    timeoutMs: number;
-    /** Calls at or above this risk wait for a person. */
-    threshold: Risk;
+    /**
+     * The rules in force: APPROVERS, ALLOW_SELF_APPROVAL, APPROVAL_TIMEOUT, APPROVAL_RISK_THRESHOLD and
+     * APPROVALS_CHANNEL as one default plan, refined by POLICY_FILE when set.
+     */
+    policy: ApprovalPolicy;
+    /** The policy file read, as an absolute path; undefined when POLICY_FILE is unset. */
+    policyFile: string | undefined;
   };
   tools: {
     webhookAllowlist: string[];
@@ -223,6 +232,26 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       'Invalid configuration — TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY: set both (paths to the client certificate and its key) or neither',
     );
   }
+  const envApprovers =
+    e.APPROVERS && e.APPROVERS.users.length + e.APPROVERS.userGroups.length > 0 ? e.APPROVERS : undefined;
+  const envPlan: ApprovalPlan = {
+    rule: 'default',
+    stages: [
+      {
+        name: 'Approval',
+        approvers: envApprovers,
+        required: 1,
+        timeoutMs: e.APPROVAL_TIMEOUT,
+        remindAfterMs: undefined,
+        escalateAfterMs: undefined,
+        escalateTo: undefined,
+      },
+    ],
+    allowSelfApproval: e.ALLOW_SELF_APPROVAL,
+    onTimeout: 'cancel',
+    channel: e.APPROVALS_CHANNEL,
+  };
+  const envDefaults = { plan: envPlan, threshold: e.APPROVAL_RISK_THRESHOLD };
   return {
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
@@ -233,12 +262,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       socketMode: e.SLACK_APP_TOKEN !== undefined,
     },
     approval: {
-      channel: e.APPROVALS_CHANNEL,
-      approvers:
-        e.APPROVERS && e.APPROVERS.users.length + e.APPROVERS.userGroups.length > 0 ? e.APPROVERS : undefined,
-      allowSelfApproval: e.ALLOW_SELF_APPROVAL,
-      timeoutMs: e.APPROVAL_TIMEOUT,
-      threshold: e.APPROVAL_RISK_THRESHOLD,
+      policy: e.POLICY_FILE
+        ? policyFromFile(e.POLICY_FILE, envDefaults)
+        : { threshold: envDefaults.threshold, default: envPlan, risks: {}, tools: {} },
+      policyFile: e.POLICY_FILE ? resolve(e.POLICY_FILE) : undefined,
     },
     tools: { webhookAllowlist: e.WEBHOOK_ALLOWLIST },
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
@@ -256,6 +283,18 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/** POLICY_FILE read now, at start-up, so a broken policy stops the app before any request waits on it. */
+function policyFromFile(path: string, envDefaults: PolicyFileOptions['envDefaults']): ApprovalPolicy {
+  try {
+    return loadPolicyFile(path, { toolNames: TOOLS.map((tool) => tool.name), envDefaults });
+  } catch (error) {
+    if (!(error instanceof PolicyFileError)) throw error;
+    // A problem inside the file names the file; a file not found needs the variable that pointed there.
+    const message = error.unreadable ? `POLICY_FILE: ${error.message}` : error.message;
+    throw new ConfigError(message, { cause: error });
+  }
 }
 
 /**

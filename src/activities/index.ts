@@ -21,7 +21,7 @@ export function createActivities(deps: {
   return {
     ...createRunActivities(config),
     ...createLlmActivities({ openai, model: config.openai.model, tools, webhookAllowlist }),
-    ...createSlackActivities({ slack, approvers: config.approval.approvers }),
+    ...createSlackActivities({ slack }),
     ...createToolActivities({ slack, webhookAllowlist, tools }),
   };
 }

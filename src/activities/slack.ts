@@ -4,8 +4,9 @@
 import { WebAPIPlatformError, WebAPIRateLimitedError, type WebClient } from '@slack/web-api';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { resolveEligibility } from '../approval/policy.js';
-import type { Eligibility, SlackMessageRef } from '../approval/schemas.js';
+import type { ApproverIds, Eligibility, SlackMessageRef } from '../approval/schemas.js';
 import { type ApprovalCardView, approvalCard, approvalCardText } from '../slack/blocks/approval-card.js';
+import { type ApprovalNote, approvalNoteText } from '../slack/blocks/approval-notes.js';
 import { runResultText } from '../slack/blocks/run-result.js';
 import type { RunOutcome } from '../workflows/agent-types.js';
 
@@ -49,6 +50,7 @@ export function asTemporalFailure(error: unknown, what: string): never {
 /** Message metadata marks what we post, so that a retry can find a post whose answer was lost. */
 export const CARD_EVENT_TYPE = 'countersign_approval';
 export const RESULT_EVENT_TYPE = 'countersign_result';
+export const NOTE_EVENT_TYPE = 'countersign_note';
 /** How far back (seconds) a retry looks before the moment the post was first due. */
 const LOOKBACK_SECONDS = 120;
 /** Messages read when looking for an earlier attempt's post. */
@@ -96,16 +98,13 @@ async function findEarlierPost(
   }
 }
 
-export function createSlackActivities(deps: {
-  slack: WebClient;
-  approvers: { users: string[]; userGroups: string[] } | undefined;
-}) {
+export function createSlackActivities(deps: { slack: WebClient }) {
   const { slack } = deps;
   return {
     /** Who may decide, with user groups resolved to their members now, to be recorded with the approval. */
-    async resolveApprovers(): Promise<Eligibility> {
+    async resolveApprovers(approvers: ApproverIds | undefined): Promise<Eligibility> {
       const groupMembers: Record<string, string[]> = {};
-      for (const group of deps.approvers?.userGroups ?? []) {
+      for (const group of approvers?.userGroups ?? []) {
         try {
           const answer = await slack.usergroups.users.list({ usergroup: group });
           groupMembers[group] = answer.users ?? [];
@@ -113,7 +112,39 @@ export function createSlackActivities(deps: {
           asTemporalFailure(error, `listing the members of user group ${group}`);
         }
       }
-      return resolveEligibility(deps.approvers, groupMembers);
+      return resolveEligibility(approvers, groupMembers);
+    },
+
+    /** A message in an approval card's thread; `noteId` lets a retry find an attempt whose answer was lost. */
+    async postApprovalNote(post: {
+      channel: string;
+      threadTs: string;
+      noteId: string;
+      note: ApprovalNote;
+    }): Promise<SlackMessageRef> {
+      try {
+        const where = { channel: post.channel, threadTs: post.threadTs, oldestSeconds: 0 };
+        const earlier = await findEarlierPost(slack, where, {
+          eventType: NOTE_EVENT_TYPE,
+          key: 'note_id',
+          value: post.noteId,
+        });
+        if (earlier) return { channel: post.channel, ts: earlier };
+        const posted = await slack.chat.postMessage({
+          channel: post.channel,
+          thread_ts: post.threadTs,
+          text: approvalNoteText(post.note),
+          metadata: { event_type: NOTE_EVENT_TYPE, event_payload: { note_id: post.noteId } },
+          unfurl_links: false,
+          unfurl_media: false,
+        });
+        return { channel: posted.channel ?? post.channel, ts: posted.ts ?? '' };
+      } catch (error) {
+        asTemporalFailure(
+          error,
+          `posting a ${post.note.kind.replace('_', ' ')} note in the approval's thread`,
+        );
+      }
     },
 
     async postApprovalCard(view: ApprovalCardView & { channel: string }): Promise<SlackMessageRef> {

@@ -1,6 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { checkDecision, finalRisk, mayDecide, needsApproval, resolveEligibility } from './policy.js';
-import type { ApprovalDecision, Eligibility, Person, Risk } from './schemas.js';
+import {
+  checkDecision,
+  countedReviewers,
+  finalRisk,
+  mayDecide,
+  needsApproval,
+  planFor,
+  resolveEligibility,
+  widenEligibility,
+} from './policy.js';
+import type {
+  ApprovalDecision,
+  ApprovalPlan,
+  ApprovalPolicy,
+  Eligibility,
+  Person,
+  Risk,
+  StageSummary,
+} from './schemas.js';
 
 const requester: Person = { id: 'UREQUESTER', name: 'Requester' };
 const reviewer: Person = { id: 'UREVIEWER', name: 'Reviewer' };
@@ -130,6 +147,29 @@ describe('checkDecision', () => {
     expect(checkDecision(decision({ reviewer: undefined }), state)).toEqual({ ok: true });
   });
 
+  it('counts a person once: a second decision from someone who already approved is refused', () => {
+    const counted = ['UREVIEWER'];
+    expect(checkDecision(decision(), { ...state, counted })).toEqual({
+      ok: false,
+      reason: 'already_counted',
+    });
+    expect(checkDecision(decision({ approved: false }), { ...state, counted })).toEqual({
+      ok: false,
+      reason: 'already_counted',
+    });
+    expect(checkDecision(decision({ reviewer: { id: 'UOTHER' } }), { ...state, counted })).toEqual({
+      ok: true,
+    });
+  });
+
+  it('reports ineligibility before a repeat, so nobody learns who has approved', () => {
+    const stranger = { id: 'USTRANGER' };
+    expect(checkDecision(decision({ reviewer: stranger }), { ...state, counted: ['USTRANGER'] })).toEqual({
+      ok: false,
+      reason: 'not_eligible',
+    });
+  });
+
   it('reports a decision for another request before anything else', () => {
     const everythingWrong = { ...state, pending: false, nowMs: EXPIRES + 1 };
     expect(checkDecision(decision({ request_id: 'req-2', reviewer: requester }), everythingWrong)).toEqual({
@@ -209,5 +249,67 @@ describe('resolveEligibility', () => {
       ok: false,
       reason: 'not_eligible',
     });
+  });
+});
+
+const stage = (approvals: Array<Person | undefined>): StageSummary => ({
+  name: 'Stage',
+  required: 2,
+  status: 'pending',
+  eligibility: anyone,
+  approvals: approvals.map((p) => ({
+    approved: true,
+    notes: null,
+    decidedAt: '2026-01-01T00:00:00Z',
+    reviewer: p,
+  })),
+  opened_at: '2026-01-01T00:00:00Z',
+  expires_at: '2026-01-02T00:00:00Z',
+  escalated: false,
+});
+
+describe('countedReviewers', () => {
+  it('lists every person who approved, across stages, and leaves operators out', () => {
+    expect(countedReviewers([stage([reviewer]), stage([{ id: 'UOTHER' }, undefined])])).toEqual([
+      'UREVIEWER',
+      'UOTHER',
+    ]);
+  });
+});
+
+describe('planFor', () => {
+  const plan = (rule: string): ApprovalPlan => ({
+    rule,
+    stages: [],
+    allowSelfApproval: false,
+    onTimeout: 'cancel',
+    channel: undefined,
+  });
+  const policy: ApprovalPolicy = {
+    threshold: 'medium',
+    default: plan('default'),
+    risks: { high: plan('risk high') },
+    tools: { archive_channel: plan('tool archive_channel') },
+  };
+
+  it('prefers the tool’s rule, then the risk’s, then the default', () => {
+    expect(planFor({ tool: 'archive_channel', risk: 'high' }, policy).rule).toBe('tool archive_channel');
+    expect(planFor({ tool: 'post_message', risk: 'high' }, policy).rule).toBe('risk high');
+    expect(planFor({ tool: 'post_message', risk: 'medium' }, policy).rule).toBe('default');
+  });
+});
+
+describe('widenEligibility', () => {
+  it('adds escalation approvers and groups once each', () => {
+    const added: Eligibility = { kind: 'listed', users: ['UOTHER', 'UONCALL'], userGroups: ['SONCALL'] };
+    expect(widenEligibility(listed, added)).toEqual({
+      kind: 'listed',
+      users: ['UONCALL', 'UOTHER', 'UREVIEWER'],
+      userGroups: ['SONCALL'],
+    });
+  });
+
+  it('keeps "anyone" as wide as it is', () => {
+    expect(widenEligibility(anyone, listed)).toEqual(anyone);
   });
 });

@@ -1,5 +1,14 @@
 // What needs approval and who may decide: pure functions, used by the workflows and by the Slack app.
-import type { ApprovalDecision, Eligibility, Person, Risk } from './schemas.js';
+import type {
+  ApprovalDecision,
+  ApprovalPlan,
+  ApprovalPolicy,
+  Eligibility,
+  Person,
+  Proposal,
+  Risk,
+  StageSummary,
+} from './schemas.js';
 
 const RISK_RANK: Record<Risk, number> = { low: 0, medium: 1, high: 2 };
 
@@ -20,6 +29,7 @@ export type DecisionRefusal =
   | 'too_late'
   | 'not_eligible'
   | 'self_approval'
+  | 'already_counted'
   | 'not_requester';
 
 export const REFUSAL_TEXT: Record<DecisionRefusal, string> = {
@@ -29,6 +39,7 @@ export const REFUSAL_TEXT: Record<DecisionRefusal, string> = {
   too_late: 'the request had already expired',
   not_eligible: 'the reviewer is not an approver for this request',
   self_approval: 'the requester may not decide their own request',
+  already_counted: 'the reviewer already approved this request, and each person counts once',
   not_requester: 'only the requester may withdraw a request',
 };
 
@@ -57,12 +68,39 @@ export function checkDecision(
     requester: Person;
     eligibility: Eligibility;
     allowSelfApproval: boolean;
+    /** Who has already approved this request, in any stage. */
+    counted?: readonly string[];
   },
 ): { ok: true } | { ok: false; reason: DecisionRefusal } {
   if (decision.request_id !== state.requestId) return { ok: false, reason: 'wrong_request' };
   if (!state.pending) return { ok: false, reason: 'already_decided' };
   if (state.nowMs >= state.expiresAtMs) return { ok: false, reason: 'too_late' };
-  return mayDecide(decision.reviewer, state);
+  const allowed = mayDecide(decision.reviewer, state);
+  if (!allowed.ok) return allowed;
+  if (decision.reviewer && state.counted?.includes(decision.reviewer.id)) {
+    return { ok: false, reason: 'already_counted' };
+  }
+  return allowed;
+}
+
+/** Everyone whose approval has counted so far. One person counts once per request, across stages too. */
+export function countedReviewers(stages: readonly StageSummary[]): string[] {
+  return stages.flatMap((stage) => stage.approvals.flatMap((a) => (a.reviewer ? [a.reviewer.id] : [])));
+}
+
+/** The rule for a call: its tool's, else its risk's, else the default. */
+export function planFor(proposal: Pick<Proposal, 'tool' | 'risk'>, policy: ApprovalPolicy): ApprovalPlan {
+  return policy.tools[proposal.tool] ?? policy.risks[proposal.risk] ?? policy.default;
+}
+
+/** Escalation widens who may decide; "anyone" is already as wide as it gets. */
+export function widenEligibility(current: Eligibility, added: Eligibility): Eligibility {
+  if (current.kind === 'anyone' || added.kind === 'anyone') return { kind: 'anyone' };
+  return {
+    kind: 'listed',
+    users: [...new Set([...current.users, ...added.users])].sort(),
+    userGroups: [...new Set([...current.userGroups, ...added.userGroups])],
+  };
 }
 
 /** Resolves APPROVERS (users and user groups) into who may decide, given each group's members. */

@@ -65,6 +65,53 @@ export const eligibilitySchema = z.discriminatedUnion('kind', [
 ]);
 export type Eligibility = z.infer<typeof eligibilitySchema>;
 
+/** Approvers as configured: Slack user IDs and user-group IDs (groups are resolved to members when a stage opens). */
+export interface ApproverIds {
+  users: string[];
+  userGroups: string[];
+}
+
+/** One step of an approval chain: who decides, how many must approve, and its timers. */
+export interface StagePlan {
+  /** Shown on the card and in the thread, e.g. "Team lead" or "Security". */
+  name: string;
+  /** Undefined: anyone in the workspace may decide. */
+  approvers: ApproverIds | undefined;
+  /** Approvals from distinct people needed to pass this stage; any rejection ends the request. */
+  required: number;
+  timeoutMs: number;
+  /** Remind the approvers in the card's thread after this long without a decision. */
+  remindAfterMs: number | undefined;
+  /** After this long in the stage without passing it, widen it: more approvers, or a card in another channel. */
+  escalateAfterMs: number | undefined;
+  escalateTo: { approvers: ApproverIds | undefined; channel: string | undefined } | undefined;
+}
+
+export const TIMEOUT_MEANINGS = ['cancel', 'reject'] as const;
+export type TimeoutMeaning = (typeof TIMEOUT_MEANINGS)[number];
+
+/** How one risky call is approved: chosen by the policy for its tool or risk. */
+export interface ApprovalPlan {
+  /** Which rule of the policy chose this plan, for the audit: "default", "risk high", "tool archive_channel". */
+  rule: string;
+  stages: StagePlan[];
+  /** Whether the requester may decide on their own request. */
+  allowSelfApproval: boolean;
+  /** `cancel` stops the run; `reject` tells the model the call was not approved, as a rejection would. */
+  onTimeout: TimeoutMeaning;
+  /** Where the card is posted; undefined: the channel the request was made in. */
+  channel: string | undefined;
+}
+
+/** The approval rules in force: the environment's simple default, refined by an optional policy file. */
+export interface ApprovalPolicy {
+  /** Calls at or above this risk wait for a person. */
+  threshold: Risk;
+  default: ApprovalPlan;
+  risks: Partial<Record<Risk, ApprovalPlan>>;
+  tools: Record<string, ApprovalPlan>;
+}
+
 export const auditEventSchema = z.object({
   at: z.string(),
   type: z.enum([
@@ -79,6 +126,10 @@ export const auditEventSchema = z.object({
     'approval_outcome',
     'timed_out',
     'cancelled',
+    'stage_opened',
+    'stage_passed',
+    'reminder',
+    'escalation',
     'execution',
     'result',
     'final',
@@ -102,10 +153,9 @@ export interface ApprovalInput {
   request: string;
   requester: Person;
   proposal: Proposal;
+  /** Where the card goes: the plan's channel, or the channel the request was made in. */
   channel: string;
-  eligibility: Eligibility;
-  allowSelfApproval: boolean;
-  timeoutMs: number;
+  plan: ApprovalPlan;
 }
 
 export interface ApprovalDecisionRecord {
@@ -114,6 +164,20 @@ export interface ApprovalDecisionRecord {
   decidedAt: string;
   /** Undefined for an operator decision made through Temporal. */
   reviewer: Person | undefined;
+}
+
+/** One stage of an approval as it stands: opened stages only; the last one is the current stage. */
+export interface StageSummary {
+  name: string;
+  required: number;
+  status: ApprovalStatusName;
+  /** Who may decide in this stage, with user groups resolved when it opened (and widened by escalation). */
+  eligibility: Eligibility;
+  /** Accepted approvals, one per person. */
+  approvals: ApprovalDecisionRecord[];
+  opened_at: string;
+  expires_at: string;
+  escalated: boolean;
 }
 
 /** Query `approval_status` — public API. */
@@ -128,8 +192,15 @@ export interface ApprovalStatus {
   expires_at: string;
   eligibility: Eligibility;
   allow_self_approval: boolean;
+  /** The first card: its thread holds the chain, reminders and the run's result. */
   card: SlackMessageRef | null;
+  /** Every card of the request: the first, and any copies posted by escalation. */
+  cards: SlackMessageRef[];
+  /** The final decision: the veto, or the approval that passed the last stage. */
   decision?: ApprovalDecisionRecord;
+  /** Every stage of the plan, by name, in order. */
+  stage_names: string[];
+  stages: StageSummary[];
   audit: AuditEvent[];
 }
 
@@ -139,6 +210,10 @@ export interface ApprovalOutcome {
   withdrawnBy?: Person | 'operator';
   status: Exclude<ApprovalStatusName, 'pending'>;
   decision?: ApprovalDecisionRecord;
+  /** Everyone whose approval counted, across all stages. */
+  approvals: ApprovalDecisionRecord[];
+  /** For a timeout: the stage nobody completed, and how long it waited. */
+  timedOut?: { stage: string; afterMs: number };
   card: SlackMessageRef | null;
   audit: AuditEvent[];
 }

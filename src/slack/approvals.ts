@@ -1,7 +1,7 @@
 // The Slack side's view of approvals: read their state, send decisions. The workflow stays the authority.
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { mayDecide } from '../approval/policy.js';
+import { countedReviewers, mayDecide } from '../approval/policy.js';
 import {
   type ApprovalDecision,
   type ApprovalRef,
@@ -122,10 +122,18 @@ export function whyNot(status: ApprovalStatus, clicker: Person, nowMs: number): 
     eligibility: status.eligibility,
     allowSelfApproval: status.allow_self_approval,
   });
-  if (allowed.ok) return undefined;
-  return allowed.reason === 'self_approval'
-    ? ':no_entry_sign: You asked for this action, so someone else has to decide on it.'
-    : ':no_entry_sign: You are not one of the approvers for this request.';
+  if (!allowed.ok) {
+    return allowed.reason === 'self_approval'
+      ? ':no_entry_sign: You asked for this action, so someone else has to decide on it.'
+      : ':no_entry_sign: You are not one of the approvers for this request.';
+  }
+  if (countedReviewers(status.stages).includes(clicker.id)) {
+    return ':information_source: You already approved this request, and each person counts once; it is waiting for someone else.';
+  }
+  if (status.stages.at(-1)?.status !== 'pending') {
+    return ':hourglass_flowing_sand: The next approval stage is opening; try again in a moment.';
+  }
+  return undefined;
 }
 
 export async function sendDecision(

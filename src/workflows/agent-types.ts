@@ -1,4 +1,4 @@
-import type { AuditEvent, Person, Risk, SlackMessageRef } from '../approval/schemas.js';
+import type { AuditEvent, Person, SlackMessageRef, TimeoutMeaning } from '../approval/schemas.js';
 
 export interface AgentInput {
   request: string;
@@ -6,14 +6,6 @@ export interface AgentInput {
   /** Where the request was made; approval cards go here unless APPROVALS_CHANNEL is set. */
   channel: string;
   teamId?: string;
-}
-
-/** The approval rules in force for a run, read once when it starts and recorded in its history. */
-export interface RunPolicy {
-  threshold: Risk;
-  timeoutMs: number;
-  allowSelfApproval: boolean;
-  approvalsChannel: string | undefined;
 }
 
 export type RunStatusName = 'running' | 'waiting_for_approval' | 'completed' | 'cancelled' | 'failed';
@@ -28,8 +20,13 @@ export interface ActionRecord {
 export interface ApprovalRecord {
   tool: string;
   status: 'approved' | 'rejected' | 'timed_out' | 'cancelled';
+  /** Who decided last: the veto, or the approval that completed it. */
   reviewer?: Person;
+  /** Everyone whose approval counted, across stages. */
+  approvedBy: (Person | 'operator')[];
   notes: string | null;
+  /** For a timed-out approval: whether the policy made it a rejection or a stop. */
+  timeoutMeant?: TimeoutMeaning;
 }
 
 export interface RunOutcome {

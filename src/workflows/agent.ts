@@ -16,8 +16,14 @@ import type { ConversationItem, createLlmActivities, ProposalCheck } from '../ac
 import type { createRunActivities } from '../activities/run.js';
 import type { createSlackActivities } from '../activities/slack.js';
 import type { createToolActivities } from '../activities/tools.js';
-import { needsApproval } from '../approval/policy.js';
-import type { ApprovalOutcome, AuditEvent, Proposal, SlackMessageRef } from '../approval/schemas.js';
+import { needsApproval, planFor } from '../approval/policy.js';
+import type {
+  ApprovalOutcome,
+  ApprovalPolicy,
+  AuditEvent,
+  Proposal,
+  SlackMessageRef,
+} from '../approval/schemas.js';
 import { formatDuration } from '../duration.js';
 import type {
   ActionRecord,
@@ -25,7 +31,6 @@ import type {
   AgentStatus,
   ApprovalRecord,
   RunOutcome,
-  RunPolicy,
   RunStatusName,
 } from './agent-types.js';
 import { approvalWorkflow } from './approval.js';
@@ -129,16 +134,22 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
   /** Asks a person; returns what the model should be told, or a reason to stop the run. */
   const askApproval = async (
     proposal: Proposal,
-    policy: RunPolicy,
+    policy: ApprovalPolicy,
   ): Promise<{ go: true } | { go: false; tellModel: string } | { stop: string }> => {
     approvals += 1;
     const requestId = uuid4();
     const childId = `${runId}/approval-${approvals}`;
-    const eligibility = await slack.resolveApprovers();
+    const plan = planFor(proposal, policy);
     record(
       'verdict',
       'policy',
-      { call_id: proposal.callId, verdict: 'needs_approval', risk: proposal.risk },
+      {
+        call_id: proposal.callId,
+        verdict: 'needs_approval',
+        risk: proposal.risk,
+        rule: plan.rule,
+        stages: plan.stages.map((s) => s.name),
+      },
       requestId,
     );
     status = 'waiting_for_approval';
@@ -156,10 +167,8 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
             request: input.request,
             requester: input.requester,
             proposal,
-            channel: policy.approvalsChannel ?? input.channel,
-            eligibility,
-            allowSelfApproval: policy.allowSelfApproval,
-            timeoutMs: policy.timeoutMs,
+            channel: plan.channel ?? input.channel,
+            plan,
           },
         ],
       });
@@ -172,7 +181,9 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       tool: proposal.tool,
       status: approval.status,
       ...(approval.decision?.reviewer ? { reviewer: approval.decision.reviewer } : {}),
+      approvedBy: approval.approvals.map((a) => a.reviewer ?? 'operator'),
       notes: approval.decision?.notes ?? null,
+      ...(approval.status === 'timed_out' ? { timeoutMeant: plan.onTimeout } : {}),
     });
     const reviewer = approval.decision?.reviewer ?? 'operator';
     record(
@@ -197,8 +208,21 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
             instruction: 'Do not retry this exact call. Adapt to the notes, or stop and explain.',
           }),
         };
-      case 'timed_out':
-        return { stop: `cancelled: approval timed out after ${formatDuration(policy.timeoutMs)}` };
+      case 'timed_out': {
+        const waited = formatDuration(approval.timedOut?.afterMs ?? 0);
+        if (plan.onTimeout === 'reject') {
+          return {
+            go: false,
+            tellModel: JSON.stringify({
+              status: 'not_approved_in_time',
+              waited,
+              instruction:
+                'Nobody approved this call in time, so it was not run. Do not retry it; stop and explain.',
+            }),
+          };
+        }
+        return { stop: `cancelled: approval timed out after ${waited}` };
+      }
       case 'cancelled':
         return {
           stop: approval.withdrawnBy

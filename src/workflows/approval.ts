@@ -1,5 +1,8 @@
-// One approval: post the card, wait for a valid decision or the timeout, update the card in place.
+// One approval: its plan's stages in order, each collecting approvals from distinct people until its quorum,
+// any rejection vetoing the whole request. Durable timers drive each stage's reminder, escalation and timeout.
+// Every card of the request is kept in step with its state, and updated in place once it ends.
 import {
+  ApplicationFailure,
   CancellationScope,
   condition,
   isCancellation,
@@ -9,7 +12,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createSlackActivities } from '../activities/slack.js';
-import { checkDecision, type DecisionRefusal, REFUSAL_TEXT } from '../approval/policy.js';
+import {
+  checkDecision,
+  countedReviewers,
+  type DecisionRefusal,
+  REFUSAL_TEXT,
+  widenEligibility,
+} from '../approval/policy.js';
 import {
   type ApprovalDecisionRecord,
   type ApprovalInput,
@@ -19,9 +28,12 @@ import {
   type AuditEvent,
   approvalDecisionSchema,
   type SlackMessageRef,
+  type StagePlan,
+  type StageSummary,
   withdrawalSchema,
 } from '../approval/schemas.js';
 import type { ApprovalCardView } from '../slack/blocks/approval-card.js';
+import type { ApprovalNote } from '../slack/blocks/approval-notes.js';
 import { approvalDecisionSignal, approvalStatusQuery, withdrawRequestSignal } from './messages.js';
 
 const slack = proxyActivities<ReturnType<typeof createSlackActivities>>({
@@ -29,14 +41,33 @@ const slack = proxyActivities<ReturnType<typeof createSlackActivities>>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+/** What a stage waits for next: a decision, its reminder, its escalation, or its end. */
+interface StageTimers {
+  remindAtMs: number | undefined;
+  escalateAtMs: number | undefined;
+  expiresAtMs: number;
+}
+
 export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOutcome> {
   const { workflowId } = workflowInfo();
+  const { plan } = input;
+  if (plan.stages.length === 0) {
+    // Approving with no stage to pass would let the call run unapproved: refuse instead.
+    throw ApplicationFailure.nonRetryable(
+      `the approval rule "${plan.rule}" has no stages`,
+      'InvalidApprovalPlan',
+    );
+  }
   const requestedAtMs = Date.now();
-  const expiresAtMs = requestedAtMs + input.timeoutMs;
   let status: ApprovalStatusName = 'pending';
   let decision: ApprovalDecisionRecord | undefined;
-  let card: SlackMessageRef | null = null;
+  /** The first card (its thread holds the chain) and any copies posted by escalation. */
+  const cards: SlackMessageRef[] = [];
+  const stages: StageSummary[] = [];
   let withdrawnBy: ApprovalOutcome['withdrawnBy'];
+  let timedOut: ApprovalOutcome['timedOut'];
+  /** Bumped by every accepted decision, so the main loop knows the cards need updating. */
+  let changes = 0;
   const audit: AuditEvent[] = [];
 
   const record = (type: AuditEvent['type'], actor: AuditEvent['actor'], details: Record<string, unknown>) => {
@@ -52,6 +83,10 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     log.info('audit', { audit: event });
   };
 
+  const currentStage = (): StageSummary | undefined => stages.at(-1);
+  const currentPlan = (): StagePlan | undefined => plan.stages[stages.length - 1];
+  const expiresAt = () => currentStage()?.expires_at ?? new Date(requestedAtMs).toISOString();
+
   const view = (): ApprovalCardView => ({
     workflowId,
     requestId: input.requestId,
@@ -59,11 +94,13 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     request: input.request,
     requester: input.requester,
     proposal: input.proposal,
-    eligibility: input.eligibility,
-    expiresAt: new Date(expiresAtMs).toISOString(),
-    timeoutMs: input.timeoutMs,
+    eligibility: currentStage()?.eligibility ?? { kind: 'anyone' },
+    expiresAt: expiresAt(),
+    timeoutMs: currentPlan()?.timeoutMs ?? 0,
     status,
     decision,
+    stageNames: plan.stages.map((s) => s.name),
+    stages,
   });
 
   setHandler(
@@ -76,11 +113,14 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
       request: input.request,
       run_id: input.runId,
       requested_at: new Date(requestedAtMs).toISOString(),
-      expires_at: new Date(expiresAtMs).toISOString(),
-      eligibility: input.eligibility,
-      allow_self_approval: input.allowSelfApproval,
-      card,
+      expires_at: expiresAt(),
+      eligibility: currentStage()?.eligibility ?? { kind: 'listed', users: [], userGroups: [] },
+      allow_self_approval: plan.allowSelfApproval,
+      card: cards[0] ?? null,
+      cards,
       ...(decision ? { decision } : {}),
+      stage_names: plan.stages.map((s) => s.name),
+      stages,
       audit,
     }),
   );
@@ -98,34 +138,53 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     }
     const signal = parsed.data;
     const actor = signal.reviewer ?? 'operator';
+    const stage = currentStage();
     const check = checkDecision(signal, {
       requestId: input.requestId,
-      pending: status === 'pending',
+      // A decision before the first stage is open (its approvers still being resolved) has nobody to check against.
+      pending: status === 'pending' && stage?.status === 'pending',
       nowMs: Date.now(),
-      expiresAtMs,
+      expiresAtMs: Date.parse(expiresAt()),
       requester: input.requester,
-      eligibility: input.eligibility,
-      allowSelfApproval: input.allowSelfApproval,
+      eligibility: stage?.eligibility ?? { kind: 'listed', users: [], userGroups: [] },
+      allowSelfApproval: plan.allowSelfApproval,
+      counted: countedReviewers(stages),
     });
-    if (!check.ok) {
+    if (!check.ok || !stage) {
+      const reason = check.ok ? 'already_decided' : check.reason;
       record('decision_ignored', actor, {
-        reason: check.reason,
-        explanation: REFUSAL_TEXT[check.reason],
+        reason,
+        explanation: REFUSAL_TEXT[reason],
         approved: signal.approved,
         signalled_request_id: signal.request_id,
       });
       return;
     }
-    decision = {
+    const accepted: ApprovalDecisionRecord = {
       approved: signal.approved,
       notes: signal.reviewer_notes?.trim() || null,
       decidedAt: new Date().toISOString(),
       reviewer: signal.reviewer,
     };
-    status = signal.approved ? 'approved' : 'rejected';
+    changes += 1;
+    if (!accepted.approved) {
+      // A veto: one rejection ends the request, whatever the quorum.
+      stage.status = 'rejected';
+      status = 'rejected';
+      decision = accepted;
+    } else {
+      stage.approvals.push(accepted);
+      // An operator, deciding through Temporal itself, passes the stage outright.
+      if (stage.approvals.length >= stage.required || !accepted.reviewer) {
+        stage.status = 'approved';
+        decision = accepted;
+      }
+    }
     record('decision', actor, {
-      approved: decision.approved,
-      notes: decision.notes,
+      approved: accepted.approved,
+      notes: accepted.notes,
+      stage: stage.name,
+      ...(accepted.approved ? { progress: `${stage.approvals.length} of ${stage.required}` } : {}),
       ...(signal.decided_at ? { claimed_decided_at: signal.decided_at } : {}),
     });
   });
@@ -144,42 +203,179 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     record('cancelled', actor, { withdrawn: true });
   });
 
+  const updateCards = () =>
+    Promise.all(cards.map((card) => slack.updateApprovalCard(view(), card))).then(() => undefined);
+
+  let notes = 0;
+  const postNote = async (note: ApprovalNote) => {
+    const thread = cards[0];
+    if (!thread) return;
+    notes += 1;
+    await slack.postApprovalNote({
+      channel: thread.channel,
+      threadTs: thread.ts,
+      noteId: `${input.requestId}/note-${notes}`,
+      note,
+    });
+  };
+
+  const openStage = async (stagePlan: StagePlan): Promise<StageSummary> => {
+    const eligibility = await slack.resolveApprovers(stagePlan.approvers);
+    const openedAtMs = Date.now();
+    const stage: StageSummary = {
+      name: stagePlan.name,
+      required: stagePlan.required,
+      status: 'pending',
+      eligibility,
+      approvals: [],
+      opened_at: new Date(openedAtMs).toISOString(),
+      expires_at: new Date(openedAtMs + stagePlan.timeoutMs).toISOString(),
+      escalated: false,
+    };
+    stages.push(stage);
+    record('stage_opened', 'policy', {
+      stage: stage.name,
+      number: stages.length,
+      of: plan.stages.length,
+      required: stage.required,
+      eligibility,
+      expires_at: stage.expires_at,
+    });
+    return stage;
+  };
+
+  const escalate = async (stage: StageSummary, stagePlan: StagePlan) => {
+    stage.escalated = true;
+    const target = stagePlan.escalateTo;
+    const added = target?.approvers ? await slack.resolveApprovers(target.approvers) : undefined;
+    if (added) stage.eligibility = widenEligibility(stage.eligibility, added);
+    const afterMs = stagePlan.escalateAfterMs ?? 0;
+    record('escalation', 'policy', {
+      stage: stage.name,
+      after_ms: afterMs,
+      ...(added ? { added } : {}),
+      ...(target?.channel ? { channel: target.channel } : {}),
+    });
+    if (target?.channel && !cards.some((c) => c.channel === target.channel)) {
+      cards.push(await slack.postApprovalCard({ ...view(), channel: target.channel }));
+      record('card_posted', 'system', { channel: target.channel, ts: cards.at(-1)?.ts, copy: true });
+    }
+    await postNote({ kind: 'escalation', stage, afterMs, added, channel: target?.channel });
+    await updateCards();
+  };
+
+  /** Waits out one stage: decisions update the cards; quiet time reminds; a long wait escalates; the end expires. */
+  const waitForStage = async (stage: StageSummary, stagePlan: StagePlan) => {
+    const openedAtMs = Date.parse(stage.opened_at);
+    const timers: StageTimers = {
+      remindAtMs: stagePlan.remindAfterMs === undefined ? undefined : openedAtMs + stagePlan.remindAfterMs,
+      escalateAtMs:
+        stagePlan.escalateAfterMs === undefined ? undefined : openedAtMs + stagePlan.escalateAfterMs,
+      expiresAtMs: Date.parse(stage.expires_at),
+    };
+    let seen = changes;
+    while (status === 'pending' && stage.status === 'pending') {
+      const next = Math.min(
+        timers.remindAtMs ?? Infinity,
+        timers.escalateAtMs ?? Infinity,
+        timers.expiresAtMs,
+      );
+      const stirred = await condition(
+        () => changes !== seen || status !== 'pending' || stage.status !== 'pending',
+        // At least 1 ms: a zero timeout would mean "no timeout".
+        Math.max(1, next - Date.now()),
+      );
+      if (stirred) {
+        if (status !== 'pending' || stage.status !== 'pending') break;
+        seen = changes;
+        // A decision breaks the quiet: the next reminder comes a whole quiet time after it.
+        if (stagePlan.remindAfterMs !== undefined) timers.remindAtMs = Date.now() + stagePlan.remindAfterMs;
+        await updateCards();
+        continue;
+      }
+      const now = Date.now();
+      if (now >= timers.expiresAtMs) {
+        stage.status = 'timed_out';
+        status = 'timed_out';
+        timedOut = { stage: stage.name, afterMs: stagePlan.timeoutMs };
+        record('timed_out', 'system', {
+          stage: stage.name,
+          after_ms: stagePlan.timeoutMs,
+          means: plan.onTimeout,
+        });
+        break;
+      }
+      if (timers.escalateAtMs !== undefined && now >= timers.escalateAtMs) {
+        timers.escalateAtMs = undefined;
+        await escalate(stage, stagePlan);
+      }
+      if (timers.remindAtMs !== undefined && now >= timers.remindAtMs) {
+        // One reminder per quiet stretch: the next only after a decision breaks the quiet.
+        timers.remindAtMs = undefined;
+        const quietMs = stagePlan.remindAfterMs ?? 0;
+        record('reminder', 'system', { stage: stage.name, quiet_ms: quietMs });
+        await postNote({ kind: 'reminder', stage, quietMs, counted: countedReviewers(stages) });
+      }
+    }
+  };
+
   record('approval_requested', 'policy', {
     tool: input.proposal.tool,
     arguments: input.proposal.arguments,
     risk: input.proposal.risk,
     requester: input.requester,
-    eligibility: input.eligibility,
-    allow_self_approval: input.allowSelfApproval,
-    expires_at: new Date(expiresAtMs).toISOString(),
+    rule: plan.rule,
+    stages: plan.stages.map((s) => ({ name: s.name, required: s.required, timeout_ms: s.timeoutMs })),
+    allow_self_approval: plan.allowSelfApproval,
+    on_timeout: plan.onTimeout,
   });
 
   try {
-    card = await slack.postApprovalCard({ ...view(), channel: input.channel });
-    record('card_posted', 'system', { channel: card.channel, ts: card.ts });
-    const decided = await condition(() => status !== 'pending', Math.max(0, expiresAtMs - Date.now()));
-    if (!decided) {
-      status = 'timed_out';
-      record('timed_out', 'system', { after_ms: input.timeoutMs });
+    for (const [index, stagePlan] of plan.stages.entries()) {
+      const passed = currentStage();
+      if (passed) {
+        record('stage_passed', 'policy', {
+          stage: passed.name,
+          approved_by: passed.approvals.map((a) => a.reviewer ?? 'operator'),
+        });
+      }
+      const stage = await openStage(stagePlan);
+      if (!passed) {
+        cards.push(await slack.postApprovalCard({ ...view(), channel: input.channel }));
+        record('card_posted', 'system', { channel: cards[0]?.channel, ts: cards[0]?.ts });
+      } else {
+        await updateCards();
+        await postNote({
+          kind: 'stage_opened',
+          passed,
+          stage,
+          stageNumber: index + 1,
+          stageCount: plan.stages.length,
+        });
+      }
+      await waitForStage(stage, stagePlan);
+      if (status !== 'pending') break;
     }
+    if (status === 'pending') status = 'approved';
   } catch (error) {
     if (!isCancellation(error)) throw error;
     status = 'cancelled';
     record('cancelled', 'system', {});
   }
+  const stage = currentStage();
+  if (stage?.status === 'pending') stage.status = status;
 
-  const postedCard = card;
-  if (postedCard) {
-    // Runs even when this workflow is being cancelled: the card must not keep live buttons.
-    await CancellationScope.nonCancellable(() => slack.updateApprovalCard(view(), postedCard));
-  }
+  // Runs even when this workflow is being cancelled: no card may keep live buttons.
+  await CancellationScope.nonCancellable(updateCards);
   record('approval_outcome', 'system', { status });
   return {
     requestId: input.requestId,
     status: status as ApprovalOutcome['status'],
     ...(decision ? { decision } : {}),
+    approvals: stages.flatMap((s) => s.approvals),
     ...(withdrawnBy ? { withdrawnBy } : {}),
-    card,
+    ...(timedOut ? { timedOut } : {}),
+    card: cards[0] ?? null,
     audit,
   };
 }

@@ -119,6 +119,7 @@ function expectCompleteAudit(agent: AuditEvent[], approval: AuditEvent[], approv
   ]);
   expect(approval.map((e) => e.type)).toEqual([
     'approval_requested',
+    'stage_opened',
     'card_posted',
     'decision',
     'approval_outcome',

@@ -1,5 +1,5 @@
 // The real entry point as a user runs it: built, started as a child process, talking to the fakes over HTTP.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -193,6 +193,50 @@ describe('bad configuration', () => {
     expect(exit.code).toBe(1);
     expect(app.output()).toMatch(expected);
     expect(app.output().trim().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses an invalid policy file at start-up, naming the line, column and field of each problem', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'countersign-bad-policy-'));
+    const policyFile = join(dir, 'policy.jsonc');
+    writeFileSync(
+      policyFile,
+      [
+        '{',
+        '  "tools": {',
+        '    "archive_channel": { "approvers": ["U0ANA"], "required": 2 },',
+        '    "archive": {}',
+        '  }',
+        '}',
+      ].join('\n'),
+    );
+    const app = startEntryPoint('dist/main.js', {
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slackApi.url,
+      TEMPORAL_STATE_FILE: join(dir, 'temporal.sqlite'),
+      POLICY_FILE: policyFile,
+    });
+    running.push(app);
+    expect((await app.exited).code).toBe(1);
+    const output = app.output();
+    expect(output).toContain(`Invalid approval policy ${policyFile}`);
+    expect(output).toMatch(/line 4, column 5, tools\.archive: unknown tool "archive"/);
+    // Checked after the shape: the quorum that one listed approver could never meet is named once the tool is fixed.
+    writeFileSync(
+      policyFile,
+      '{ "tools": { "archive_channel": { "approvers": ["U0ANA"], "required": 2 } } }',
+    );
+    const second = startEntryPoint('dist/main.js', {
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slackApi.url,
+      TEMPORAL_STATE_FILE: join(dir, 'temporal.sqlite'),
+      POLICY_FILE: policyFile,
+    });
+    running.push(second);
+    expect((await second.exited).code).toBe(1);
+    expect(second.output()).toMatch(/line 1, column \d+, tools\.archive_channel\.required: /);
+    expect(second.output()).not.toMatch(/Temporal dev server|listening/i);
   });
 
   it('refuses to run the worker alone without a shared TEMPORAL_ADDRESS', async () => {

@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
-import type { ApprovalDecisionRecord, Eligibility, Proposal } from '../../approval/schemas.js';
+import type { ApprovalDecisionRecord, Eligibility, Proposal, StageSummary } from '../../approval/schemas.js';
 import {
   APPROVE_ACTION_ID,
   type ApprovalCardView,
@@ -330,5 +330,83 @@ describe('who may decide, on a pending card', () => {
 
   it('says so when nobody could be resolved', () => {
     expect(mayDecide(listed([]))).toContain('nobody');
+  });
+});
+
+describe('quorum and chains on the card', () => {
+  const ana = decision({ reviewer: { id: 'U0ANA' }, decidedAt: '2024-03-04T09:00:00Z' });
+  const sam = decision({ reviewer: { id: 'U0SAM' }, decidedAt: '2024-03-04T09:10:00Z' });
+  const stage = (overrides: Partial<StageSummary> = {}): StageSummary => ({
+    name: 'Security',
+    required: 2,
+    status: 'pending',
+    eligibility: { kind: 'listed', users: ['U0ANA', 'U0BOB', 'U0SAM'], userGroups: [] },
+    approvals: [],
+    opened_at: '2024-03-04T08:00:00Z',
+    expires_at: '2024-03-05T10:00:00Z',
+    escalated: false,
+    ...overrides,
+  });
+
+  it('shows how far a quorum has come and who counted, keeping the buttons', () => {
+    const blocks = approvalCard(view({ stageNames: ['Security'], stages: [stage({ approvals: [ana] })] }));
+    expect(allText(blocks)).toContain('*1 of 2 approvals: <@U0ANA>*');
+    expect(buttons(blocks)).toHaveLength(2);
+  });
+
+  it('shows no progress line for a single approval, as before quorums existed', () => {
+    const blocks = approvalCard(view({ stageNames: ['Approval'], stages: [stage({ required: 1 })] }));
+    expect(allText(blocks)).not.toContain('approvals');
+    expect(allText(blocks)).not.toContain('Approval chain');
+  });
+
+  it('shows a chain stage by stage: passed, current with its quorum, and still to come', () => {
+    const blocks = approvalCard(
+      view({
+        stageNames: ['Team lead', 'Security', 'CTO <!channel>'],
+        stages: [
+          stage({ name: 'Team lead', required: 1, status: 'approved', approvals: [ana] }),
+          stage({ approvals: [sam] }),
+        ],
+      }),
+    );
+    const text = allText(blocks);
+    expect(text).toContain(':white_check_mark: 1. *Team lead* — approved by <@U0ANA>');
+    expect(text).toContain(':hourglass_flowing_sand: 2. *Security* — 1 of 2 approvals: <@U0SAM>');
+    expect(text).toContain(':white_circle: 3. *CTO &lt;!channel&gt;* — after the stage before');
+    expect(text).toContain('Stage 2 of 3 (Security)');
+    expect(JSON.stringify(blocks)).not.toContain('<!channel>');
+  });
+
+  it('credits everyone whose approval counted once approved', () => {
+    const blocks = approvalCard(
+      view({
+        status: 'approved',
+        decision: sam,
+        stageNames: ['Security'],
+        stages: [stage({ status: 'approved', approvals: [ana, sam] })],
+      }),
+    );
+    expect(allText(blocks)).toContain('*Approved* by <@U0ANA>, <@U0SAM>');
+  });
+
+  it('shows a veto with the reviewer and notes, and the chain where it stopped', () => {
+    const veto = decision({ approved: false, reviewer: { id: 'U0BOB' }, notes: 'Not during the freeze.' });
+    const blocks = approvalCard(
+      view({
+        status: 'rejected',
+        decision: veto,
+        stageNames: ['Team lead', 'Security'],
+        stages: [
+          stage({ name: 'Team lead', required: 1, status: 'approved', approvals: [ana] }),
+          stage({ status: 'rejected' }),
+        ],
+      }),
+    );
+    const text = allText(blocks);
+    expect(text).toContain('*Rejected* by <@U0BOB>');
+    expect(text).toContain('Not during the freeze.');
+    expect(text).toContain(':x: 2. *Security* — rejected');
+    expect(buttons(blocks)).toEqual([]);
   });
 });

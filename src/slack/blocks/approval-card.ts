@@ -7,6 +7,7 @@ import type {
   Eligibility,
   Person,
   Proposal,
+  StageSummary,
 } from '../../approval/schemas.js';
 import { formatDuration } from '../../duration.js';
 import {
@@ -37,6 +38,10 @@ export interface ApprovalCardView {
   timeoutMs: number;
   status: ApprovalStatusName;
   decision?: ApprovalDecisionRecord | undefined;
+  /** The plan's stages by name; a chain (more than one) is shown stage by stage. */
+  stageNames?: string[] | undefined;
+  /** The stages opened so far, the current one last: quorum progress and the chain come from here. */
+  stages?: StageSummary[] | undefined;
 }
 
 const RISK_BADGE = {
@@ -67,13 +72,58 @@ export function whoMayDecide(eligibility: Eligibility): string {
   return names.slice(0, APPROVERS_LISTED_MAX).join(', ') + (more > 0 ? ` and ${more} more` : '');
 }
 
+const STAGE_ICON: Record<ApprovalStatusName, string> = {
+  pending: ':hourglass_flowing_sand:',
+  approved: ':white_check_mark:',
+  rejected: ':x:',
+  timed_out: ':hourglass:',
+  cancelled: ':no_entry_sign:',
+};
+
+/** Longest stage name shown: names come from the policy file, and a chain has to fit on a card. */
+const STAGE_NAME_MAX = 50;
+
+function reviewerName(decision: ApprovalDecisionRecord): string {
+  return decision.reviewer ? mention(decision.reviewer.id) : 'an operator';
+}
+
+/** "1 of 2 approvals: @ana" — where a stage's quorum stands. */
+export function quorumProgress(stage: Pick<StageSummary, 'approvals' | 'required'>): string {
+  const who = stage.approvals.map(reviewerName);
+  return `${stage.approvals.length} of ${stage.required} approval${stage.required === 1 ? '' : 's'}${who.length > 0 ? `: ${who.join(', ')}` : ''}`;
+}
+
+/** One line per stage of a chain: passed, current (with its quorum) or still to come. */
+function chainLines(names: string[], stages: StageSummary[]): string {
+  return names
+    .map((name, i) => {
+      const stage = stages[i];
+      const label = `${i + 1}. *${safeText(name, STAGE_NAME_MAX)}*`;
+      if (!stage) return `:white_circle: ${label} — after the stage before`;
+      const detail =
+        stage.status === 'pending'
+          ? `${quorumProgress(stage)} · May decide: ${whoMayDecide(stage.eligibility)}`
+          : stage.status === 'approved'
+            ? `approved by ${stage.approvals.map(reviewerName).join(', ')}`
+            : stage.status.replace('_', ' ');
+      return `${STAGE_ICON[stage.status]} ${label} — ${detail}`;
+    })
+    .join('\n');
+}
+
 export function buttonValue(value: ApprovalRef): string {
   return truncate(JSON.stringify(value), BUTTON_VALUE_MAX);
 }
 
 function outcomeLine(view: ApprovalCardView): string {
   const d = view.decision;
-  const by = d?.reviewer ? mention(d.reviewer.id) : 'an operator (through Temporal)';
+  const approvals = view.stages?.flatMap((stage) => stage.approvals) ?? [];
+  const by =
+    view.status === 'approved' && approvals.length > 1
+      ? approvals.map(reviewerName).join(', ')
+      : d?.reviewer
+        ? mention(d.reviewer.id)
+        : 'an operator (through Temporal)';
   const notes = d?.notes ? `\n${quote(d.notes, 1500)}` : '';
   switch (view.status) {
     case 'approved':
@@ -118,10 +168,19 @@ export function proposalBlocks(
 
 export function approvalCard(view: ApprovalCardView): KnownBlock[] {
   const blocks = proposalBlocks(view);
+  const names = view.stageNames ?? [];
+  const stages = view.stages ?? [];
+  const current = stages.at(-1);
+  if (names.length > 1) blocks.push(section(`*Approval chain:*\n${chainLines(names, stages)}`));
   if (view.status === 'pending') {
+    const stageLabel =
+      names.length > 1 && current
+        ? `Stage ${stages.length} of ${names.length} (${safeText(current.name, STAGE_NAME_MAX)}) · `
+        : '';
+    const progress = current && current.required > 1 ? `*${quorumProgress(current)}* · ` : '';
     blocks.push(
       context(
-        `Expires ${slackDate(view.expiresAt)} · May decide: ${whoMayDecide(view.eligibility)} · Request \`${safeText(view.requestId, 200)}\``,
+        `${stageLabel}${progress}Expires ${slackDate(view.expiresAt)} · May decide: ${whoMayDecide(view.eligibility)} · Request \`${safeText(view.requestId, 200)}\``,
       ),
       {
         type: 'actions',

@@ -1,8 +1,8 @@
 // The modal a reviewer fills in after clicking Approve or Reject: the proposal in full, and their notes.
 import type { View } from '@slack/types';
 import { type ApprovalStatus, REVIEWER_NOTES_MAX } from '../../approval/schemas.js';
-import { proposalBlocks, whoMayDecide } from './approval-card.js';
-import { CONTEXT_TEXT_MAX, SECTION_TEXT_MAX, slackDate, truncate } from './text.js';
+import { proposalBlocks, quorumProgress, whoMayDecide } from './approval-card.js';
+import { CONTEXT_TEXT_MAX, SECTION_TEXT_MAX, safeText, slackDate, truncate } from './text.js';
 
 export const DECISION_MODAL_CALLBACK_ID = 'approval_decision_modal';
 export const NOTES_BLOCK_ID = 'notes';
@@ -16,6 +16,12 @@ export function decisionModal(options: {
   privateMetadata: string;
 }): View {
   const { status, approved } = options;
+  const stage = status.stages.at(-1);
+  const stageLabel =
+    stage && status.stage_names.length > 1
+      ? `Stage ${status.stages.length} of ${status.stage_names.length} (${safeText(stage.name, 50)}) · `
+      : '';
+  const progress = stage && stage.required > 1 ? `${quorumProgress(stage)} · ` : '';
   if (options.privateMetadata.length > PRIVATE_METADATA_MAX) {
     throw new Error('decision modal metadata is over Slack’s 3000-character limit');
   }
@@ -34,7 +40,7 @@ export function decisionModal(options: {
           {
             type: 'mrkdwn',
             text: truncate(
-              `Expires ${slackDate(status.expires_at)} · May decide: ${whoMayDecide(status.eligibility)}`,
+              `${stageLabel}${progress}Expires ${slackDate(status.expires_at)} · May decide: ${whoMayDecide(status.eligibility)}`,
               CONTEXT_TEXT_MAX,
             ),
           },

@@ -110,10 +110,11 @@ describe('runResultText approvals', () => {
             tool: 'archive_channel',
             status: 'rejected',
             reviewer: { id: 'UREVIEWER1' },
+            approvedBy: [],
             notes: 'No <!channel>',
           },
-          { tool: 'post_message', status: 'approved', notes: null },
-          { tool: 'call_webhook', status: 'timed_out', notes: null },
+          { tool: 'post_message', status: 'approved', approvedBy: ['operator'], notes: null },
+          { tool: 'call_webhook', status: 'timed_out', approvedBy: [], notes: null },
         ],
       }),
     );
@@ -121,6 +122,26 @@ describe('runResultText approvals', () => {
     expect(text).toContain('`post_message` :white_check_mark: approved by an operator');
     expect(text).toContain('`call_webhook` :hourglass: not decided in time');
     expect(text).not.toContain('<!channel>');
+  });
+
+  it('names everyone whose approval counted, and says when a timeout counted as a rejection', () => {
+    const text = runResultText(
+      outcome({
+        status: 'completed',
+        approvals: [
+          {
+            tool: 'archive_channel',
+            status: 'approved',
+            reviewer: { id: 'U0SAM' },
+            approvedBy: [{ id: 'U0ANA' }, { id: 'U0SAM' }],
+            notes: null,
+          },
+          { tool: 'call_webhook', status: 'timed_out', approvedBy: [], notes: null, timeoutMeant: 'reject' },
+        ],
+      }),
+    );
+    expect(text).toContain('`archive_channel` :white_check_mark: approved by <@U0ANA>, <@U0SAM>');
+    expect(text).toContain('`call_webhook` :hourglass: not approved in time, so treated as rejected');
   });
 });
 
@@ -133,6 +154,7 @@ describe('runResultText for huge input', () => {
       tool: huge,
       status: 'rejected' as const,
       reviewer: { id: 'UREVIEWER1' },
+      approvedBy: [],
       notes: huge,
     })),
   });

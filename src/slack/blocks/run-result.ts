@@ -25,10 +25,17 @@ function listWithin(items: string[], room: number): string[] {
 
 function approvalLine(approval: RunOutcome['approvals'][number]): string {
   const by = approval.reviewer ? mention(approval.reviewer.id) : 'an operator';
+  const approvers =
+    approval.approvedBy.length > 0
+      ? approval.approvedBy.map((p) => (p === 'operator' ? 'an operator' : mention(p.id))).join(', ')
+      : by;
   const verdict = {
-    approved: `:white_check_mark: approved by ${by}`,
+    approved: `:white_check_mark: approved by ${approvers}`,
     rejected: `:x: rejected by ${by}`,
-    timed_out: ':hourglass: not decided in time',
+    timed_out:
+      approval.timeoutMeant === 'reject'
+        ? ':hourglass: not approved in time, so treated as rejected'
+        : ':hourglass: not decided in time',
     cancelled: ':no_entry_sign: cancelled',
   }[approval.status];
   const notes = approval.notes ? ` — “${safeText(approval.notes, NOTES_IN_LIST_MAX)}”` : '';

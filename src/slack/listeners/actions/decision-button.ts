@@ -3,7 +3,7 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { View } from '@slack/types';
 import type { Client } from '@temporalio/client';
-import { type ApprovalRef, approvalRefSchema } from '../../../approval/schemas.js';
+import { type ApprovalRef, type ApprovalStatus, approvalRefSchema } from '../../../approval/schemas.js';
 import { type ApprovalLookup, readApproval, whyNot } from '../../approvals.js';
 import { APPROVE_ACTION_ID } from '../../blocks/approval-card.js';
 import { CHECKING_TEXT, decisionModal, noticeModal } from '../../blocks/decision-modal.js';
@@ -35,8 +35,8 @@ interface Click {
 function assess(lookup: ApprovalLookup, click: Click, sealer: Sealer): { view: View } | { refusal: string } {
   if (!lookup.ok) return { refusal: lookup.message };
   const { status } = lookup;
-  // The button must sit on this approval's own card: a value edited to point at another approval is refused.
-  if (!status.card || status.card.ts !== click.messageTs || status.card.channel !== click.channel) {
+  // The button must sit on one of this approval's own cards: a value edited to point at another approval is refused.
+  if (!isOnCard(status, click)) {
     return { refusal: REFUSED_TAMPERED };
   }
   const reason = whyNot(status, click.user, Date.now());
@@ -51,12 +51,20 @@ function assess(lookup: ApprovalLookup, click: Click, sealer: Sealer): { view: V
   };
 }
 
-async function lookUp(temporal: Client, ref: ApprovalRef, budgetMs?: number): Promise<ApprovalLookup> {
-  let lookup = await readApproval(temporal, ref, budgetMs);
+function isOnCard(status: ApprovalStatus, click: Click): boolean {
+  return status.cards.some((card) => card.ts === click.messageTs && card.channel === click.channel);
+}
+
+async function lookUp(temporal: Client, click: Click, budgetMs?: number): Promise<ApprovalLookup> {
+  let lookup = await readApproval(temporal, click.ref, budgetMs);
   // A click can beat the workflow to recording its own card's ts by a few milliseconds.
-  for (let retry = 0; lookup.ok && !lookup.status.card && retry < CARD_RECORD_RETRIES; retry += 1) {
+  for (
+    let retry = 0;
+    lookup.ok && !isOnCard(lookup.status, click) && retry < CARD_RECORD_RETRIES;
+    retry += 1
+  ) {
     await new Promise((resolve) => setTimeout(resolve, CARD_RECORD_RETRY_MS));
-    lookup = await readApproval(temporal, ref, budgetMs);
+    lookup = await readApproval(temporal, click.ref, budgetMs);
   }
   return lookup;
 }
@@ -96,7 +104,7 @@ export function decisionButton(deps: DecisionButtonDeps) {
       messageTs: body.message?.ts ?? body.container?.message_ts,
     };
 
-    const lookup = await lookUp(deps.temporal, click.ref);
+    const lookup = await lookUp(deps.temporal, click);
     if (lookup.ok || lookup.reason !== 'slow') {
       const next = assess(lookup, click, deps.sealer);
       if ('refusal' in next) await tell(next.refusal);
@@ -110,7 +118,7 @@ export function decisionButton(deps: DecisionButtonDeps) {
     });
     const viewId = placeholder.view?.id;
     if (!viewId) return;
-    const next = assess(await lookUp(deps.temporal, click.ref, SLOW_LOOKUP_BUDGET_MS), click, deps.sealer);
+    const next = assess(await lookUp(deps.temporal, click, SLOW_LOOKUP_BUDGET_MS), click, deps.sealer);
     await client.views.update({
       view_id: viewId,
       ...(placeholder.view?.hash ? { hash: placeholder.view.hash } : {}),

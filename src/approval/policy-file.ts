@@ -1,0 +1,527 @@
+// The approval policy file (POLICY_FILE): JSON with comments, checked so that every problem names its line,
+// column and field, then normalized into the ApprovalPolicy the workflows follow. It reads files, so workflows
+// receive its result and never import it.
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import {
+  findNodeAtLocation,
+  type JSONPath,
+  type Node,
+  type ParseError,
+  type ParseOptions,
+  parse,
+  parseTree,
+  printParseErrorCode,
+  stripComments,
+} from 'jsonc-parser';
+import { z } from 'zod';
+import { formatDuration, parseDuration } from '../duration.js';
+import {
+  type ApprovalPlan,
+  type ApprovalPolicy,
+  type ApproverIds,
+  RISKS,
+  type Risk,
+  type StagePlan,
+  TIMEOUT_MEANINGS,
+} from './schemas.js';
+
+// Slack IDs as configuration accepts them. They live here, the module config.ts depends on, so the environment
+// and the file can never disagree on what an approver or a channel is.
+export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
+export const SLACK_USERGROUP_ID = /^S[A-Z0-9]{2,}$/;
+export const SLACK_CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
+
+/** Most stages in a chain: each may wait its full timeout, so a longer chain keeps a request open for days. */
+export const MAX_STAGES = 5;
+/** Longest stage name: it labels the stage on the card and in every thread message, so it must fit one line. */
+export const STAGE_NAME_MAX = 50;
+/** Problems listed in one error: enough to fix a file in one pass; a file with more is likely not a policy. */
+const PROBLEMS_SHOWN_MAX = 20;
+
+// Comments and trailing commas are what make a hand-edited policy pleasant; anything else stays strict JSON.
+const JSONC: ParseOptions = { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false };
+
+/** A policy file that cannot be used; the message lists every problem with its line, column and field. */
+export class PolicyFileError extends Error {
+  override name = 'PolicyFileError';
+  constructor(
+    message: string,
+    /** The file could not be read at all (missing, a directory, no permission), as opposed to read and refused. */
+    readonly unreadable = false,
+  ) {
+    super(message);
+  }
+}
+
+export interface PolicyFileOptions {
+  /** How the file is named in errors, e.g. the path as POLICY_FILE gives it. */
+  source: string;
+  /** The agent's tools: a rule under `tools` must name one of them. */
+  toolNames: readonly string[];
+  /** The environment's simple policy, which the file refines: what every unspecified value falls back to. */
+  envDefaults: { plan: ApprovalPlan; threshold: Risk };
+}
+
+// ---- The file's shape -------------------------------------------------------------------------------------
+
+const quoted = (input: unknown) => JSON.stringify(input);
+
+/** A strict object: an unknown key is reported by name with the fields that are allowed, which catches typos. */
+function fieldsOf<Shape extends z.ZodRawShape>(what: string, shape: Shape) {
+  const known = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown field; ${what} takes ${known}`
+        : `must be an object: ${what} with any of ${known}`,
+  });
+}
+
+const approverIdsField = z
+  .array(
+    z
+      .string({ error: 'must be a Slack user ID (U…/W…) or user-group ID (S…) in quotes' })
+      .refine((id) => SLACK_USER_ID.test(id) || SLACK_USERGROUP_ID.test(id), {
+        error: (issue) => `must be a Slack user ID (U…/W…) or user-group ID (S…), got ${quoted(issue.input)}`,
+      }),
+    { error: 'must be a list of Slack user IDs (U…/W…) and user-group IDs (S…)' },
+  )
+  .min(1, { error: 'must list at least one approver; leave the field out to inherit the approvers' })
+  .transform(
+    (ids): ApproverIds => ({
+      // Each person counts once toward a quorum, so a repeated ID means nothing more.
+      users: [...new Set(ids.filter((id) => SLACK_USER_ID.test(id)))],
+      userGroups: [...new Set(ids.filter((id) => SLACK_USERGROUP_ID.test(id)))],
+    }),
+  );
+
+const channelField = z
+  .string({ error: 'must be a Slack channel ID like C0123ABCD, in quotes' })
+  .regex(SLACK_CHANNEL_ID, {
+    error: (issue) =>
+      `must be a Slack channel ID like C0123ABCD (channel details → About), got ${quoted(issue.input)}`,
+  });
+
+const durationField = z
+  .string({ error: 'must be a duration in quotes, like "90s", "15m", "24h" or "7d"' })
+  .transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a duration like 90s, 15m, 24h, 7d or 1h30m, got ${quoted(text)}`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const stageFields = {
+  name: z
+    .string({ error: 'must be a name in quotes, e.g. "Security"' })
+    .trim()
+    .min(1, { error: 'must not be empty; leave the field out for the default name' })
+    .max(STAGE_NAME_MAX, { error: `must be at most ${STAGE_NAME_MAX} characters (it labels the card)` })
+    .optional(),
+  approvers: approverIdsField.optional(),
+  required: z
+    .number({ error: 'must be a whole number of at least 1' })
+    .int({ error: 'must be a whole number of at least 1' })
+    .min(1, { error: 'must be a whole number of at least 1' })
+    .optional(),
+  timeout: durationField.optional(),
+  remind_after: durationField.optional(),
+  escalate_after: durationField.optional(),
+  escalate_to: fieldsOf('escalate_to', {
+    approvers: approverIdsField.optional(),
+    channel: channelField.optional(),
+  })
+    .refine((to) => to.approvers !== undefined || to.channel !== undefined, {
+      error: 'must name approvers, a channel, or both',
+    })
+    .optional(),
+};
+const STAGE_FIELD_NAMES = Object.keys(stageFields) as (keyof typeof stageFields)[];
+
+const stageSchema = fieldsOf('a stage', stageFields);
+
+const ruleSchema = fieldsOf('a rule', {
+  allow_self_approval: z.boolean({ error: 'must be true or false' }).optional(),
+  on_timeout: z
+    .enum(TIMEOUT_MEANINGS, { error: `must be ${TIMEOUT_MEANINGS.map(quoted).join(' or ')}` })
+    .optional(),
+  channel: channelField.optional(),
+  stages: z
+    .array(stageSchema, { error: 'must be a list of stages, each an object' })
+    .min(1, { error: 'must list at least one stage; leave the field out for a one-stage rule' })
+    .max(MAX_STAGES, { error: `must list at most ${MAX_STAGES} stages` })
+    .optional(),
+  ...stageFields,
+});
+
+const riskField = z.enum(RISKS, { error: 'must be "low", "medium" or "high"' });
+
+const policyFileSchema = fieldsOf('the policy', {
+  // Editors use it to find a JSON schema; it means nothing to the policy.
+  $schema: z.string({ error: 'must be a URL or path in quotes' }).optional(),
+  threshold: riskField.optional(),
+  default: ruleSchema.optional(),
+  risks: fieldsOf('risks', {
+    low: ruleSchema.optional(),
+    medium: ruleSchema.optional(),
+    high: ruleSchema.optional(),
+  }).optional(),
+  tools: z
+    .record(z.string(), ruleSchema, { error: 'must be an object of rules keyed by tool name' })
+    .optional(),
+});
+
+type StageInput = z.output<typeof stageSchema>;
+type RuleInput = z.output<typeof ruleSchema>;
+type PolicyFileInput = z.output<typeof policyFileSchema>;
+
+// ---- Problems, located --------------------------------------------------------------------------------------
+
+interface Problem {
+  path: JSONPath;
+  message: string;
+  /** Point at the field's name rather than its value (an unknown key). */
+  atKey?: boolean;
+  /** Already known: the path alone cannot tell two equal keys apart. */
+  offset?: number;
+}
+
+/** `tools.archive_channel.stages[0].required`, as a person would write it. */
+function fieldPath(path: JSONPath): string {
+  return path
+    .map((segment, index) => {
+      if (typeof segment === 'number') return `[${segment}]`;
+      if (!/^[A-Za-z_$][\w$]*$/.test(segment)) return `[${quoted(segment)}]`;
+      return index === 0 ? segment : `.${segment}`;
+    })
+    .join('');
+}
+
+/** 1-based line and column of an offset, as editors count them. */
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const lineStart = before.lastIndexOf('\n') + 1;
+  return { line: before.split('\n').length, column: offset - lineStart + 1 };
+}
+
+/** Where a problem is: its own node, else the nearest enclosing one that exists (e.g. the rule of a missing field). */
+function offsetOf(tree: Node | undefined, problem: Problem): number {
+  if (problem.offset !== undefined) return problem.offset;
+  if (!tree) return 0;
+  for (let depth = problem.path.length; depth >= 0; depth--) {
+    const node = findNodeAtLocation(tree, problem.path.slice(0, depth));
+    if (!node) continue;
+    const key = node.parent?.type === 'property' ? node.parent.children?.[0] : undefined;
+    return problem.atKey && depth === problem.path.length && key ? key.offset : node.offset;
+  }
+  return 0;
+}
+
+function policyError(
+  source: string,
+  text: string,
+  located: { offset: number; text: string }[],
+): PolicyFileError {
+  const lines = located
+    .sort((a, b) => a.offset - b.offset)
+    .map(({ offset, text: message }) => {
+      const { line, column } = lineAndColumn(text, offset);
+      return `line ${line}, column ${column}${message}`;
+    });
+  if (lines.length === 1) return new PolicyFileError(`Invalid approval policy ${source} — ${lines[0]}`);
+  const shown = lines.slice(0, PROBLEMS_SHOWN_MAX);
+  const more = lines.length - shown.length;
+  return new PolicyFileError(
+    [
+      `Invalid approval policy ${source} — ${lines.length} problems:`,
+      ...shown.map((line) => `  ${line}`),
+      ...(more > 0 ? [`  … and ${more} more`] : []),
+    ].join('\n'),
+  );
+}
+
+const SYNTAX_MESSAGES: Record<ReturnType<typeof printParseErrorCode>, string> = {
+  InvalidSymbol: 'unexpected character',
+  InvalidNumberFormat: 'not a valid number',
+  PropertyNameExpected: 'expected a field name in double quotes',
+  ValueExpected: 'expected a value',
+  ColonExpected: 'expected ":" after the field name',
+  CommaExpected: 'expected a comma before the next entry',
+  CloseBraceExpected: 'expected "}" to close the object',
+  CloseBracketExpected: 'expected "]" to close the list',
+  EndOfFileExpected: 'unexpected text after the end of the policy',
+  InvalidCommentToken: 'not a valid comment',
+  UnexpectedEndOfComment: 'comment not closed with */',
+  UnexpectedEndOfString: 'string not closed with "',
+  UnexpectedEndOfNumber: 'number cut short',
+  InvalidUnicode: 'not a valid \\u escape',
+  InvalidEscapeCharacter: 'not a valid escape in a string',
+  InvalidCharacter: 'a line break or control character inside a string',
+  '<unknown ParseErrorCode>': 'not valid JSON',
+};
+
+function syntaxProblems(text: string, errors: ParseError[]): { offset: number; text: string }[] {
+  if (stripComments(text).trim() === '') {
+    return [{ offset: 0, text: ': the file holds no policy; write at least {} to keep the defaults' }];
+  }
+  return errors.map((error) => ({
+    offset: error.offset,
+    text: `: ${SYNTAX_MESSAGES[printParseErrorCode(error.error)]}`,
+  }));
+}
+
+/** Problems zod found, one per unknown key so that each is located at its own name. */
+function shapeProblems(issues: z.core.$ZodIssue[]): Problem[] {
+  return issues.flatMap((issue): Problem[] => {
+    const path = issue.path as JSONPath;
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: [...path, key], message: issue.message, atKey: true }));
+    }
+    return [{ path, message: issue.message }];
+  });
+}
+
+/** JSON.parse and jsonc keep the last of two equal keys silently; in a policy that hides a rule. */
+function duplicateKeyProblems(node: Node | undefined, path: JSONPath = []): Problem[] {
+  if (!node?.children) return [];
+  if (node.type === 'array')
+    return node.children.flatMap((child, index) => duplicateKeyProblems(child, [...path, index]));
+  if (node.type !== 'object') return [];
+  const seen = new Set<string>();
+  const problems: Problem[] = [];
+  for (const property of node.children) {
+    const [key, value] = property.children ?? [];
+    if (!key || typeof key.value !== 'string') continue;
+    if (seen.has(key.value)) {
+      problems.push({
+        path: [...path, key.value],
+        message: 'given twice; keep one (the last would win)',
+        offset: key.offset,
+      });
+    }
+    seen.add(key.value);
+    problems.push(...duplicateKeyProblems(value, [...path, key.value]));
+  }
+  return problems;
+}
+
+function unknownToolProblems(raw: unknown, toolNames: readonly string[]): Problem[] {
+  const tools = (raw as { tools?: unknown } | undefined)?.tools;
+  if (typeof tools !== 'object' || tools === null || Array.isArray(tools)) return [];
+  return Object.keys(tools)
+    .filter((name) => !toolNames.includes(name))
+    .map((name) => ({
+      path: ['tools', name],
+      message: `unknown tool ${quoted(name)}; the tools are ${toolNames.join(', ')}`,
+      atKey: true,
+    }));
+}
+
+// ---- From the file to the policy ------------------------------------------------------------------------------
+
+interface Resolution {
+  problems: Problem[];
+}
+
+/** Where inherited values come from, as a person reads it in an error. */
+type Origin = '"default"' | 'the environment';
+
+function stageFrom(local: StageInput, base: StagePlan): StagePlan {
+  return {
+    name: local.name ?? base.name,
+    approvers: local.approvers ?? base.approvers,
+    required: local.required ?? base.required,
+    timeoutMs: local.timeout ?? base.timeoutMs,
+    remindAfterMs: local.remind_after ?? base.remindAfterMs,
+    escalateAfterMs: local.escalate_after ?? base.escalateAfterMs,
+    escalateTo: local.escalate_to
+      ? { approvers: local.escalate_to.approvers, channel: local.escalate_to.channel }
+      : base.escalateTo,
+  };
+}
+
+/**
+ * Checks that need the stage as it will run, inherited values included. Only combinations this rule touches
+ * are reported here; a conflict wholly inherited is reported where it was written.
+ */
+function checkStage(
+  stage: StagePlan,
+  local: StageInput,
+  path: JSONPath,
+  origin: Origin,
+  out: Resolution,
+): void {
+  const set = (field: keyof StageInput) => local[field] !== undefined;
+  const shown = (field: keyof StageInput, value: string) =>
+    set(field) ? value : `${value} (inherited from ${origin})`;
+  const at = (field: keyof StageInput): JSONPath => [...path, field];
+
+  const groups = [...(stage.approvers?.userGroups ?? []), ...(stage.escalateTo?.approvers?.userGroups ?? [])];
+  if (stage.approvers && groups.length === 0 && (set('required') || set('approvers') || set('escalate_to'))) {
+    const people = [...new Set([...stage.approvers.users, ...(stage.escalateTo?.approvers?.users ?? [])])];
+    if (stage.required > people.length) {
+      const field = set('required') ? 'required' : set('approvers') ? 'approvers' : 'escalate_to';
+      out.problems.push({
+        path: at(field),
+        message:
+          `${shown('required', `required is ${stage.required}`)} but only ${people.length} ` +
+          `${people.length === 1 ? 'person is' : 'people are'} listed ` +
+          `(${people.join(', ')}${set('approvers') ? '' : `, inherited from ${origin}`}), so the stage could ` +
+          'never pass; list more approvers, add a user group, or lower required',
+      });
+    }
+  }
+
+  for (const timer of ['remind_after', 'escalate_after'] as const) {
+    const afterMs = timer === 'remind_after' ? stage.remindAfterMs : stage.escalateAfterMs;
+    if (afterMs === undefined || afterMs < stage.timeoutMs || !(set(timer) || set('timeout'))) continue;
+    const what = timer === 'remind_after' ? 'the reminder would never be sent' : 'it would never escalate';
+    out.problems.push({
+      path: at(set(timer) ? timer : 'timeout'),
+      message:
+        `${shown(timer, `${timer} ${formatDuration(afterMs)}`)} is not shorter than the stage's ` +
+        `${shown('timeout', `timeout ${formatDuration(stage.timeoutMs)}`)}, so ${what}; shorten it or lengthen timeout`,
+    });
+  }
+
+  if (set('escalate_after') && stage.escalateTo === undefined) {
+    out.problems.push({
+      path: at('escalate_after'),
+      message: 'needs escalate_to beside it: the approvers to add and/or the channel to post the card in',
+    });
+  }
+  if (set('escalate_to') && stage.escalateAfterMs === undefined) {
+    out.problems.push({
+      path: at('escalate_to'),
+      message: 'needs escalate_after beside it: how long before escalating',
+    });
+  }
+}
+
+/**
+ * One rule of the file as a plan. A rule with `stages` is a chain whose stages inherit approvers and timeout;
+ * a rule with stage fields is one stage refining `base`; a rule with neither keeps `parent`'s stages.
+ */
+function planFrom(
+  rule: RuleInput,
+  path: JSONPath,
+  name: string,
+  parent: ApprovalPlan,
+  base: { stage: StagePlan; origin: Origin },
+  out: Resolution,
+): ApprovalPlan {
+  const stageFieldsSet = STAGE_FIELD_NAMES.filter((field) => rule[field] !== undefined);
+  let stages: StagePlan[];
+  if (rule.stages) {
+    for (const field of stageFieldsSet) {
+      out.problems.push({
+        path: [...path, field],
+        message:
+          'cannot be set beside "stages"; move it into the stages, or remove "stages" for a one-stage rule',
+        atKey: true,
+      });
+    }
+    stages = rule.stages.map((local, index) => {
+      const chainBase: StagePlan = {
+        name: `Stage ${index + 1}`,
+        approvers: base.stage.approvers,
+        required: 1,
+        timeoutMs: base.stage.timeoutMs,
+        remindAfterMs: undefined,
+        escalateAfterMs: undefined,
+        escalateTo: undefined,
+      };
+      const stage = stageFrom(local, chainBase);
+      checkStage(stage, local, [...path, 'stages', index], base.origin, out);
+      return stage;
+    });
+  } else if (stageFieldsSet.length > 0) {
+    const stage = stageFrom(rule, base.stage);
+    checkStage(stage, rule, path, base.origin, out);
+    stages = [stage];
+  } else {
+    stages = parent.stages.map((stage) => ({ ...stage }));
+  }
+  return {
+    rule: name,
+    stages,
+    allowSelfApproval: rule.allow_self_approval ?? parent.allowSelfApproval,
+    onTimeout: rule.on_timeout ?? parent.onTimeout,
+    channel: rule.channel ?? parent.channel,
+  };
+}
+
+function policyFrom(file: PolicyFileInput, options: PolicyFileOptions, out: Resolution): ApprovalPolicy {
+  const env = options.envDefaults.plan;
+  const envStage = env.stages[0];
+  if (envStage === undefined) throw new Error('the environment default plan has no stage');
+  const defaultPlan = file.default
+    ? planFrom(file.default, ['default'], 'default', env, { stage: envStage, origin: 'the environment' }, out)
+    : env;
+  // Stage fields elsewhere refine the default's stage; a default chain has no single stage to refine.
+  const [onlyStage, ...moreStages] = defaultPlan.stages;
+  const base =
+    file.default && onlyStage && moreStages.length === 0
+      ? { stage: onlyStage, origin: '"default"' as const }
+      : { stage: envStage, origin: 'the environment' as const };
+
+  const risks: ApprovalPolicy['risks'] = {};
+  for (const risk of RISKS) {
+    const rule = file.risks?.[risk];
+    if (rule) risks[risk] = planFrom(rule, ['risks', risk], `risk ${risk}`, defaultPlan, base, out);
+  }
+  const tools: ApprovalPolicy['tools'] = {};
+  for (const [tool, rule] of Object.entries(file.tools ?? {})) {
+    tools[tool] = planFrom(rule, ['tools', tool], `tool ${tool}`, defaultPlan, base, out);
+  }
+  return { threshold: file.threshold ?? options.envDefaults.threshold, default: defaultPlan, risks, tools };
+}
+
+// ---- Entry points -------------------------------------------------------------------------------------------------
+
+/** The policy a file's text describes, refining the environment's defaults; throws PolicyFileError listing every problem. */
+export function parsePolicyFile(text: string, options: PolicyFileOptions): ApprovalPolicy {
+  const errors: ParseError[] = [];
+  const raw: unknown = parse(text, errors, JSONC);
+  if (errors.length > 0 || raw === undefined) {
+    throw policyError(options.source, text, syntaxProblems(text, errors));
+  }
+  const tree = parseTree(text, undefined, JSONC);
+  const locate = (problems: Problem[]) =>
+    problems.map((problem) => ({
+      offset: offsetOf(tree, problem),
+      text: `${problem.path.length > 0 ? `, ${fieldPath(problem.path)}` : ''}: ${problem.message}`,
+    }));
+
+  const problems = [...duplicateKeyProblems(tree), ...unknownToolProblems(raw, options.toolNames)];
+  const result = policyFileSchema.safeParse(raw);
+  if (!result.success) {
+    throw policyError(options.source, text, locate([...problems, ...shapeProblems(result.error.issues)]));
+  }
+  const resolution: Resolution = { problems };
+  const policy = policyFrom(result.data, options, resolution);
+  if (resolution.problems.length > 0) throw policyError(options.source, text, locate(resolution.problems));
+  return policy;
+}
+
+/** Reads (relative to the working directory) and parses a policy file; an unreadable file is a PolicyFileError too. */
+export function loadPolicyFile(path: string, options: Omit<PolicyFileOptions, 'source'>): ApprovalPolicy {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    // Node's message repeats the path after a comma ("ENOENT: no such file or directory, open '…'").
+    const reason = error instanceof Error ? (error.message.split(',')[0] ?? error.message) : String(error);
+    // A relative path is read from wherever the app was started, which is worth seeing when it is not found.
+    const where = isAbsolute(path) ? '' : ` at ${resolve(path)}`;
+    throw new PolicyFileError(`cannot read ${path} (${reason}${where})`, true);
+  }
+  // Some editors on Windows start a UTF-8 file with a byte-order mark, which is not JSON.
+  return parsePolicyFile(text.replace(/^\uFEFF/, ''), { ...options, source: path });
+}

@@ -1,0 +1,66 @@
+// What an approval says in its card's thread while it waits: the next stage opening, reminders, escalation.
+import type { Eligibility, StageSummary } from '../../approval/schemas.js';
+import { formatDuration } from '../../duration.js';
+import { quorumProgress, whoMayDecide } from './approval-card.js';
+import { FALLBACK_TEXT_MAX, mention, safeText, slackDate, truncate } from './text.js';
+
+/** Longest stage name shown, as on the card. */
+const STAGE_NAME_MAX = 50;
+
+export type ApprovalNote =
+  | {
+      kind: 'stage_opened';
+      /** The stage just passed, and the one now open (1-based numbers). */
+      passed: StageSummary;
+      stage: StageSummary;
+      stageNumber: number;
+      stageCount: number;
+    }
+  | { kind: 'reminder'; stage: StageSummary; quietMs: number; counted: string[] }
+  | {
+      kind: 'escalation';
+      stage: StageSummary;
+      afterMs: number;
+      /** Approvers added by the escalation, if any. */
+      added: Eligibility | undefined;
+      /** Where a copy of the card was posted, if anywhere. */
+      channel: string | undefined;
+    };
+
+/** The approvers who have not yet approved: a reminder pings them, not the people already counted. */
+function stillToDecide(eligibility: Eligibility, counted: string[]): string {
+  if (eligibility.kind === 'anyone') return whoMayDecide(eligibility);
+  return whoMayDecide({ ...eligibility, users: eligibility.users.filter((id) => !counted.includes(id)) });
+}
+
+export function approvalNoteText(note: ApprovalNote): string {
+  const name = safeText(note.stage.name, STAGE_NAME_MAX);
+  switch (note.kind) {
+    case 'stage_opened': {
+      const passedBy = note.passed.approvals
+        .map((a) => (a.reviewer ? mention(a.reviewer.id) : 'an operator'))
+        .join(', ');
+      return truncate(
+        `:white_check_mark: Stage *${safeText(note.passed.name, STAGE_NAME_MAX)}* approved by ${passedBy}.\n` +
+          `:arrow_right: Stage ${note.stageNumber} of ${note.stageCount}, *${name}*, is open: ${whoMayDecide(note.stage.eligibility)}, ` +
+          `please decide on the card above (${note.stage.required} approval${note.stage.required === 1 ? '' : 's'} needed, expires ${slackDate(note.stage.expires_at)}).`,
+        FALLBACK_TEXT_MAX,
+      );
+    }
+    case 'reminder':
+      return truncate(
+        `:bell: Reminder: this request has waited ${formatDuration(note.quietMs)} without a decision (stage *${name}*, ${quorumProgress(note.stage)}). ` +
+          `${stillToDecide(note.stage.eligibility, note.counted)}, please decide on the card above; it expires ${slackDate(note.stage.expires_at)}.`,
+        FALLBACK_TEXT_MAX,
+      );
+    case 'escalation': {
+      const parts: string[] = [];
+      if (note.added) parts.push(`${whoMayDecide(note.added)} may now decide too`);
+      if (note.channel) parts.push(`the card was also posted in <#${safeText(note.channel, 20)}>`);
+      return truncate(
+        `:rotating_light: Escalated: stage *${name}* has waited ${formatDuration(note.afterMs)} without passing; ${parts.join(', and ')}.`,
+        FALLBACK_TEXT_MAX,
+      );
+    }
+  }
+}

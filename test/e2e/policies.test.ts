@@ -1,0 +1,380 @@
+// Approval policies from a policy file, end to end: quorum with a veto, a two-stage chain, reminders and
+// escalation on durable timers, and a timeout that counts as a rejection. Real Bolt receiver, real worker,
+// real dev server; only Slack and OpenAI are fakes.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditEvent } from '../../src/approval/schemas.js';
+import type { RunOutcome } from '../../src/workflows/agent-types.js';
+import {
+  agentStatusQuery,
+  approvalDecisionSignal,
+  approvalStatusQuery,
+} from '../../src/workflows/messages.js';
+import { functionCall, message } from '../fakes/openai.js';
+import type { SlackCall } from '../fakes/slack-api.js';
+import {
+  type Engine,
+  isApprovalCard,
+  PEOPLE,
+  proposal,
+  SECURITY_GROUP,
+  scriptModel,
+  startEngine,
+  toolOutputs,
+  waitForCard,
+} from '../support/engine.js';
+import {
+  askAgent,
+  buttonValue,
+  notesValues,
+  type SlackAppHarness,
+  startSlackApp,
+} from '../support/slack-app.js';
+
+const ONCALL_CHANNEL = 'C0ONCALL';
+
+const POLICY = `{
+  // archive: two of three named approvers, any one of them can veto
+  "tools": {
+    "archive_channel": {
+      "approvers": ["${PEOPLE.ana.id}", "${PEOPLE.bob.id}", "${PEOPLE.security.id}"],
+      "required": 2,
+      "timeout": "1h",
+    },
+    // posting as the company: the team lead, then security
+    "post_message": {
+      "stages": [
+        { "name": "Team lead", "approvers": ["${PEOPLE.ana.id}"], "timeout": "1h" },
+        { "name": "Security", "approvers": ["${SECURITY_GROUP}"], "timeout": "1h" },
+      ],
+    },
+    // a quiet approver: remind after 2s, escalate to security and the on-call channel after 4s
+    "set_channel_topic": {
+      "approvers": ["${PEOPLE.bob.id}"],
+      "timeout": "1h",
+      "remind_after": "2s",
+      "escalate_after": "4s",
+      "escalate_to": { "approvers": ["${SECURITY_GROUP}"], "channel": "${ONCALL_CHANNEL}" },
+    },
+    // nobody answers: the model is told it was not approved, and the run goes on
+    "invite_to_channel": { "approvers": ["${PEOPLE.bob.id}"], "timeout": "2s", "on_timeout": "reject" },
+  },
+}
+`;
+
+let engine: Engine;
+let slack: SlackAppHarness;
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'countersign-policy-'));
+  const policyFile = join(dir, 'policy.jsonc');
+  writeFileSync(policyFile, POLICY);
+  engine = await startEngine({ prefix: 'policies', env: { POLICY_FILE: policyFile } });
+  slack = await startSlackApp(engine);
+});
+
+afterAll(async () => {
+  await slack?.close();
+  await engine?.close();
+});
+
+type Card = Awaited<ReturnType<typeof waitForCard>>;
+
+let triggers = 0;
+
+/** Clicks a card's button as `userId`; returns the trigger id, to find the modal it opens. */
+async function click(card: { call: SlackCall; ts: string }, which: 'approve' | 'reject', userId: string) {
+  triggers += 1;
+  const triggerId = `policies-trigger-${triggers}`;
+  const response = await slack.sender.blockAction({
+    actionId: `approval_${which}`,
+    value: buttonValue(card.call, which),
+    userId,
+    channelId: String(card.call.args.channel),
+    messageTs: card.ts,
+    triggerId,
+  });
+  expect(response.status).toBe(200);
+  return triggerId;
+}
+
+/** A full decision as a person makes it: click, the modal opens, notes, submit. */
+async function decide(
+  card: { call: SlackCall; ts: string },
+  which: 'approve' | 'reject',
+  userId: string,
+  notes: string | null = null,
+) {
+  const triggerId = await click(card, which, userId);
+  const opened = await engine.slackApi.waitForCall('views.open', (c) => c.args.trigger_id === triggerId);
+  const view = opened.args.view as { callback_id: string; private_metadata: string; blocks: unknown[] };
+  const submitted = await slack.sender.viewSubmission({
+    callbackId: view.callback_id,
+    privateMetadata: view.private_metadata,
+    values: notesValues(notes),
+    userId,
+  });
+  expect(submitted.status).toBe(200);
+  expect(submitted.text).toBe('');
+  return view;
+}
+
+/** What a refused click tells the clicker. */
+async function refusal(card: Card, which: 'approve' | 'reject', userId: string): Promise<string> {
+  const since = Date.now();
+  await click(card, which, userId);
+  const told = await engine.slackApi.waitForCall(
+    'chat.postEphemeral',
+    (c) => c.args.user === userId && c.at >= since,
+  );
+  return String(told.args.text);
+}
+
+/** The card as last updated to contain `text`. */
+async function cardUpdate(card: { ts: string }, text: string): Promise<string> {
+  const update = await engine.slackApi.waitForCall(
+    'chat.update',
+    (c) => c.args.ts === card.ts && JSON.stringify(c.args.blocks).includes(text),
+  );
+  return JSON.stringify(update.args.blocks);
+}
+
+function threadNotes(card: Card): string[] {
+  return engine.slackApi
+    .callsTo('chat.postMessage')
+    .filter(
+      (c) =>
+        c.args.thread_ts === card.ts &&
+        (c.args.metadata as { event_type?: string } | undefined)?.event_type === 'countersign_note',
+    )
+    .map((c) => String(c.args.text));
+}
+
+async function runResult(runId: string): Promise<RunOutcome> {
+  return engine.client.workflow.getHandle(runId).result() as Promise<RunOutcome>;
+}
+
+const types = (audit: AuditEvent[]) => audit.map((e) => e.type);
+
+describe('quorum: 2 of 3', () => {
+  it('counts each person once, shows progress on the card, and a single rejection vetoes with its notes', async () => {
+    const request = 'archive <#C0VETO|veto>';
+    scriptModel(engine.openai, {
+      [request]: [
+        functionCall('archive_channel', proposal({ channel: 'C0VETO' }, 'high')),
+        (req) => message(`Told: ${JSON.stringify(toolOutputs(req)[0])}`),
+      ],
+    });
+    const runId = await askAgent(slack.sender, request);
+    const card = await waitForCard(engine.slackApi, runId);
+    expect(JSON.stringify(card.call.args.blocks)).toContain('0 of 2 approvals');
+
+    await decide(card, 'approve', PEOPLE.ana.id, 'Fine by me.');
+    expect(await cardUpdate(card, '1 of 2 approvals')).toContain(`1 of 2 approvals: <@${PEOPLE.ana.id}>`);
+
+    // Ana again, on either button: she has already counted.
+    expect(await refusal(card, 'approve', PEOPLE.ana.id)).toMatch(/already approved this request/);
+    expect(await refusal(card, 'reject', PEOPLE.ana.id)).toMatch(/already approved this request/);
+    // A second signal from Ana straight through Temporal is refused by the workflow too.
+    await engine.client.workflow.getHandle(card.workflowId).signal(approvalDecisionSignal, {
+      request_id: card.requestId,
+      approved: true,
+      reviewer: { id: PEOPLE.ana.id },
+    });
+
+    await decide(card, 'reject', PEOPLE.bob.id, 'Not during the launch freeze.');
+    const vetoed = await cardUpdate(card, 'Rejected');
+    expect(vetoed).toContain(`<@${PEOPLE.bob.id}>`);
+    expect(vetoed).toContain('Not during the launch freeze.');
+    expect(vetoed).not.toContain('approval_approve');
+
+    const outcome = await runResult(runId);
+    expect(outcome.status).toBe('completed');
+    expect(outcome.answer).toContain('rejected_by_reviewer');
+    expect(outcome.answer).toContain('Not during the launch freeze.');
+    expect(
+      engine.slackApi.callsTo('conversations.archive').filter((c) => c.args.channel === 'C0VETO'),
+    ).toEqual([]);
+    const status = await engine.client.workflow.getHandle(card.workflowId).query(approvalStatusQuery);
+    expect(status.status).toBe('rejected');
+    expect(status.stages[0]?.approvals.map((a) => a.reviewer?.id)).toEqual([PEOPLE.ana.id]);
+    const ignored = status.audit.filter((e) => e.type === 'decision_ignored');
+    expect(ignored.map((e) => e.details.reason)).toEqual(['already_counted']);
+  });
+
+  it('runs once two different approvers have approved, and the thread credits both', async () => {
+    const request = 'archive <#C0QUORUM|quorum>';
+    scriptModel(engine.openai, {
+      [request]: [
+        functionCall('archive_channel', proposal({ channel: 'C0QUORUM' }, 'high')),
+        message('Archived quorum.'),
+      ],
+    });
+    const runId = await askAgent(slack.sender, request);
+    const card = await waitForCard(engine.slackApi, runId);
+    await decide(card, 'approve', PEOPLE.security.id);
+    await cardUpdate(card, '1 of 2 approvals');
+    expect(
+      engine.slackApi.callsTo('conversations.archive').filter((c) => c.args.channel === 'C0QUORUM'),
+    ).toEqual([]);
+    await decide(card, 'approve', PEOPLE.bob.id, 'Second pair of eyes: ok.');
+    const approved = await cardUpdate(card, 'Approved');
+    expect(approved).toContain(`<@${PEOPLE.security.id}>, <@${PEOPLE.bob.id}>`);
+
+    const outcome = await runResult(runId);
+    expect(outcome.status).toBe('completed');
+    expect(outcome.approvals[0]?.approvedBy).toEqual([
+      { id: PEOPLE.security.id, name: expect.any(String) },
+      { id: PEOPLE.bob.id, name: expect.any(String) },
+    ]);
+    const reply = await engine.slackApi.waitForCall(
+      'chat.postMessage',
+      (c) => c.args.thread_ts === card.ts && String(c.args.text).includes('Archived quorum.'),
+    );
+    expect(String(reply.args.text)).toContain(`approved by <@${PEOPLE.security.id}>, <@${PEOPLE.bob.id}>`);
+    expect(
+      engine.slackApi.callsTo('conversations.archive').filter((c) => c.args.channel === 'C0QUORUM'),
+    ).toHaveLength(1);
+  });
+});
+
+describe('a two-stage chain', () => {
+  it('opens the second stage for its own approvers once the first passes; the thread shows the chain', async () => {
+    const request = 'announce the launch in <#C0NEWS|news>';
+    scriptModel(engine.openai, {
+      [request]: [
+        functionCall('post_message', proposal({ channel: 'C0NEWS', text: 'We launched!' }, 'medium')),
+        message('Announced.'),
+      ],
+    });
+    const runId = await askAgent(slack.sender, request);
+    const card = await waitForCard(engine.slackApi, runId);
+    const posted = JSON.stringify(card.call.args.blocks);
+    expect(posted).toContain('1. *Team lead*');
+    expect(posted).toContain('2. *Security* — after the stage before');
+
+    // Security cannot skip ahead: stage 1 is the team lead's.
+    expect(await refusal(card, 'approve', PEOPLE.security.id)).toMatch(/not one of the approvers/);
+
+    await decide(card, 'approve', PEOPLE.ana.id, 'Copy looks good.');
+    const second = await cardUpdate(card, 'Stage 2 of 2 (Security)');
+    expect(second).toContain(`1. *Team lead* — approved by <@${PEOPLE.ana.id}>`);
+    expect(second).toContain('approval_approve');
+    const opened = await engine.slackApi.waitForCall(
+      'chat.postMessage',
+      (c) => c.args.thread_ts === card.ts && String(c.args.text).includes('Stage 2 of 2'),
+    );
+    expect(String(opened.args.text)).toContain(`<!subteam^${SECURITY_GROUP}>`);
+    expect(engine.slackApi.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0NEWS')).toEqual(
+      [],
+    );
+
+    // The team lead cannot pass the security stage too.
+    expect(await refusal(card, 'approve', PEOPLE.ana.id)).toMatch(/not one of the approvers/);
+    await decide(card, 'approve', PEOPLE.security.id);
+    const done = await cardUpdate(card, 'Approved');
+    expect(done).toContain(`2. *Security* — approved by <@${PEOPLE.security.id}>`);
+
+    const outcome = await runResult(runId);
+    expect(outcome.status).toBe('completed');
+    expect(
+      engine.slackApi.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0NEWS'),
+    ).toHaveLength(1);
+    const status = await engine.client.workflow.getHandle(card.workflowId).query(approvalStatusQuery);
+    expect(status.stages.map((s) => [s.name, s.status])).toEqual([
+      ['Team lead', 'approved'],
+      ['Security', 'approved'],
+    ]);
+    expect(types(status.audit)).toEqual([
+      'approval_requested',
+      'stage_opened',
+      'card_posted',
+      'decision',
+      'stage_passed',
+      'stage_opened',
+      'decision',
+      'approval_outcome',
+    ]);
+  });
+});
+
+describe('reminders and escalation', () => {
+  it('reminds the approver after the quiet time, then escalates to more approvers and another channel', async () => {
+    const request = 'set the topic of <#C0QUIET|quiet>';
+    scriptModel(engine.openai, {
+      [request]: [
+        functionCall('set_channel_topic', proposal({ channel: 'C0QUIET', topic: 'Launch week' }, 'medium')),
+        message('Topic set.'),
+      ],
+    });
+    const runId = await askAgent(slack.sender, request);
+    const card = await waitForCard(engine.slackApi, runId);
+
+    const reminder = await engine.slackApi.waitForCall(
+      'chat.postMessage',
+      (c) => c.args.thread_ts === card.ts && String(c.args.text).includes('Reminder'),
+    );
+    expect(String(reminder.args.text)).toContain(`<@${PEOPLE.bob.id}>, please decide`);
+
+    const copy = await engine.slackApi.waitForCall(
+      'chat.postMessage',
+      (c) =>
+        isApprovalCard(c) &&
+        c.args.channel === ONCALL_CHANNEL &&
+        JSON.stringify(c.args).includes(card.requestId),
+    );
+    const escalation = await engine.slackApi.waitForCall(
+      'chat.postMessage',
+      (c) => c.args.thread_ts === card.ts && String(c.args.text).includes('Escalated'),
+    );
+    expect(String(escalation.args.text)).toContain(`<!subteam^${SECURITY_GROUP}>`);
+    expect(String(escalation.args.text)).toContain(`<#${ONCALL_CHANNEL}>`);
+    expect(threadNotes(card)).toHaveLength(2);
+
+    // Someone from the escalation group decides, on the copy in the on-call channel.
+    const copyCard = { call: copy, ts: String((copy.response as { ts?: string }).ts) };
+    await decide(copyCard, 'approve', PEOPLE.security.id, 'On call: fine.');
+    await cardUpdate(card, 'Approved');
+    await cardUpdate(copyCard, 'Approved');
+
+    const outcome = await runResult(runId);
+    expect(outcome.status).toBe('completed');
+    expect(
+      engine.slackApi.callsTo('conversations.setTopic').filter((c) => c.args.channel === 'C0QUIET'),
+    ).toHaveLength(1);
+    const status = await engine.client.workflow.getHandle(card.workflowId).query(approvalStatusQuery);
+    const audit = types(status.audit);
+    expect(audit.indexOf('reminder')).toBeGreaterThan(audit.indexOf('card_posted'));
+    expect(audit.indexOf('escalation')).toBeGreaterThan(audit.indexOf('reminder'));
+    expect(audit.indexOf('decision')).toBeGreaterThan(audit.indexOf('escalation'));
+    expect(status.audit.find((e) => e.type === 'escalation')?.details).toMatchObject({
+      channel: ONCALL_CHANNEL,
+      added: { kind: 'listed', users: [PEOPLE.security.id], userGroups: [SECURITY_GROUP] },
+    });
+    const run = await engine.client.workflow.getHandle(runId).query(agentStatusQuery);
+    expect(run.thread).toEqual({ channel: card.call.args.channel, ts: card.ts });
+  });
+
+  it('treats a timeout as a rejection when the policy says so: nothing runs, the model is told', async () => {
+    const request = 'invite the launch crew to <#C0CREW|crew>';
+    scriptModel(engine.openai, {
+      [request]: [
+        functionCall('invite_to_channel', proposal({ channel: 'C0CREW', users: [PEOPLE.ana.id] }, 'medium')),
+        (req) => message(`Not done: ${JSON.stringify(toolOutputs(req)[0])}`),
+      ],
+    });
+    const runId = await askAgent(slack.sender, request);
+    const card = await waitForCard(engine.slackApi, runId);
+    const expired = await cardUpdate(card, 'Expired');
+    expect(expired).not.toContain('approval_approve');
+    const outcome = await runResult(runId);
+    expect(outcome.status).toBe('completed');
+    expect(outcome.answer).toContain('not_approved_in_time');
+    expect(outcome.approvals[0]).toMatchObject({ status: 'timed_out', timeoutMeant: 'reject' });
+    expect(
+      engine.slackApi.callsTo('conversations.invite').filter((c) => c.args.channel === 'C0CREW'),
+    ).toEqual([]);
+  });
+});
