@@ -297,6 +297,11 @@ describe('planFor', () => {
     expect(planFor({ tool: 'post_message', risk: 'high' }, policy).rule).toBe('risk high');
     expect(planFor({ tool: 'post_message', risk: 'medium' }, policy).rule).toBe('default');
   });
+
+  it('finds no rule in what every object inherits', () => {
+    expect(planFor({ tool: 'constructor', risk: 'medium' }, policy).rule).toBe('default');
+    expect(planFor({ tool: '__proto__', risk: 'high' }, policy).rule).toBe('risk high');
+  });
 });
 
 describe('widenEligibility', () => {

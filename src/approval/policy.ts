@@ -90,7 +90,9 @@ export function countedReviewers(stages: readonly StageSummary[]): string[] {
 
 /** The rule for a call: its tool's, else its risk's, else the default. */
 export function planFor(proposal: Pick<Proposal, 'tool' | 'risk'>, policy: ApprovalPolicy): ApprovalPlan {
-  return policy.tools[proposal.tool] ?? policy.risks[proposal.risk] ?? policy.default;
+  // Own keys only: a tool named like an Object.prototype member must not find something that is not a rule.
+  const byTool = Object.hasOwn(policy.tools, proposal.tool) ? policy.tools[proposal.tool] : undefined;
+  return byTool ?? policy.risks[proposal.risk] ?? policy.default;
 }
 
 /** Escalation widens who may decide; "anyone" is already as wide as it gets. */

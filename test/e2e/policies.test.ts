@@ -11,6 +11,7 @@ import {
   agentStatusQuery,
   approvalDecisionSignal,
   approvalStatusQuery,
+  withdrawRequestSignal,
 } from '../../src/workflows/messages.js';
 import { functionCall, message } from '../fakes/openai.js';
 import type { SlackCall } from '../fakes/slack-api.js';
@@ -34,6 +35,10 @@ import {
 } from '../support/slack-app.js';
 
 const ONCALL_CHANNEL = 'C0ONCALL';
+/** Never called: the webhook's request is withdrawn before anyone approves it. */
+const DEPLOY_HOOK = 'http://127.0.0.1:9/hooks/';
+/** The call_webhook rule's quiet time, in ms. */
+const WEBHOOK_REMIND_AFTER_MS = 2_000;
 
 const POLICY = `{
   // archive: two of three named approvers, any one of them can veto
@@ -58,6 +63,8 @@ const POLICY = `{
       "escalate_after": "4s",
       "escalate_to": { "approvers": ["${SECURITY_GROUP}"], "channel": "${ONCALL_CHANNEL}" },
     },
+    // a reminder only, to show the timers outlive a worker
+    "call_webhook": { "approvers": ["${PEOPLE.bob.id}"], "timeout": "1h", "remind_after": "2s" },
     // nobody answers: the model is told it was not approved, and the run goes on
     "invite_to_channel": { "approvers": ["${PEOPLE.bob.id}"], "timeout": "2s", "on_timeout": "reject" },
   },
@@ -71,7 +78,10 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'countersign-policy-'));
   const policyFile = join(dir, 'policy.jsonc');
   writeFileSync(policyFile, POLICY);
-  engine = await startEngine({ prefix: 'policies', env: { POLICY_FILE: policyFile } });
+  engine = await startEngine({
+    prefix: 'policies',
+    env: { POLICY_FILE: policyFile, WEBHOOK_ALLOWLIST: DEPLOY_HOOK },
+  });
   slack = await startSlackApp(engine);
 });
 
@@ -355,6 +365,40 @@ describe('reminders and escalation', () => {
     });
     const run = await engine.client.workflow.getHandle(runId).query(agentStatusQuery);
     expect(run.thread).toEqual({ channel: card.call.args.channel, ts: card.ts });
+  });
+
+  it('keeps its timers through a worker outage: a reminder due while no worker ran is posted, once, when one is back', async () => {
+    const request = 'call the deploy hook';
+    scriptModel(engine.openai, {
+      [request]: [
+        functionCall(
+          'call_webhook',
+          proposal({ url: `${DEPLOY_HOOK}deploy`, payload: { ref: 'main' } }, 'high'),
+        ),
+        message('Not called.'),
+      ],
+    });
+    const runId = await askAgent(slack.sender, request);
+    const card = await waitForCard(engine.slackApi, runId);
+    await engine.stopWorker();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, WEBHOOK_REMIND_AFTER_MS + 1_000));
+      expect(threadNotes(card)).toEqual([]);
+    } finally {
+      await engine.startWorker();
+    }
+    const reminder = await engine.slackApi.waitForCall(
+      'chat.postMessage',
+      (c) => c.args.thread_ts === card.ts && String(c.args.text).includes('Reminder'),
+    );
+    expect(String(reminder.args.text)).toContain(`<@${PEOPLE.bob.id}>, please decide`);
+
+    await engine.client.workflow
+      .getHandle(card.workflowId)
+      .signal(withdrawRequestSignal, { request_id: card.requestId, by: { id: PEOPLE.requester.id } });
+    const outcome = await runResult(runId);
+    expect(outcome.status).toBe('cancelled');
+    expect(threadNotes(card).filter((text) => text.includes('Reminder'))).toHaveLength(1);
   });
 
   it('treats a timeout as a rejection when the policy says so: nothing runs, the model is told', async () => {
