@@ -2,16 +2,10 @@
 import { resolve } from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
-import {
-  loadPolicyFile,
-  PolicyFileError,
-  type PolicyFileOptions,
-  SLACK_CHANNEL_ID,
-  SLACK_USER_ID,
-  SLACK_USERGROUP_ID,
-} from './approval/policy-file.js';
+import { loadPolicyFile, PolicyFileError, type PolicyFileOptions } from './approval/policy-file.js';
 import { type ApprovalPlan, type ApprovalPolicy, RISKS } from './approval/schemas.js';
 import { parseDuration } from './duration.js';
+import { SLACK_CONVERSATION_ID, SLACK_USER_ID, SLACK_USERGROUP_ID } from './slack/ids.js';
 import { TOOLS } from './tools/index.js';
 
 const DEFAULT_OPENAI_MODEL = 'gpt-5-mini';
@@ -111,7 +105,10 @@ export const envSchema = z.object({
   ),
   APPROVALS_CHANNEL: z.preprocess(
     emptyAsUnset,
-    z.string().regex(SLACK_CHANNEL_ID, { error: 'expected a Slack channel ID like C0123ABCD' }).optional(),
+    z
+      .string()
+      .regex(SLACK_CONVERSATION_ID, { error: 'expected a Slack channel ID like C0123ABCD' })
+      .optional(),
   ),
   APPROVERS: approvers,
   ALLOW_SELF_APPROVAL: booleanFlag,

@@ -98,6 +98,31 @@ async function findEarlierPost(
   }
 }
 
+/** A text message marked with metadata, posted unless a retry finds that an earlier attempt already did. */
+async function postTextOnce(
+  slack: WebClient,
+  post: {
+    channel: string;
+    threadTs: string | undefined;
+    oldestSeconds: number;
+    text: string;
+    marker: { eventType: string; key: string; value: string };
+  },
+): Promise<SlackMessageRef> {
+  const { channel, threadTs, marker } = post;
+  const earlier = await findEarlierPost(slack, post, marker);
+  if (earlier) return { channel, ts: earlier };
+  const posted = await slack.chat.postMessage({
+    channel,
+    ...(threadTs ? { thread_ts: threadTs } : {}),
+    text: post.text,
+    metadata: { event_type: marker.eventType, event_payload: { [marker.key]: marker.value } },
+    unfurl_links: false,
+    unfurl_media: false,
+  });
+  return { channel: posted.channel ?? channel, ts: posted.ts ?? '' };
+}
+
 export function createSlackActivities(deps: { slack: WebClient }) {
   const { slack } = deps;
   return {
@@ -123,22 +148,14 @@ export function createSlackActivities(deps: { slack: WebClient }) {
       note: ApprovalNote;
     }): Promise<SlackMessageRef> {
       try {
-        const where = { channel: post.channel, threadTs: post.threadTs, oldestSeconds: 0 };
-        const earlier = await findEarlierPost(slack, where, {
-          eventType: NOTE_EVENT_TYPE,
-          key: 'note_id',
-          value: post.noteId,
-        });
-        if (earlier) return { channel: post.channel, ts: earlier };
-        const posted = await slack.chat.postMessage({
+        return await postTextOnce(slack, {
           channel: post.channel,
-          thread_ts: post.threadTs,
+          threadTs: post.threadTs,
+          // A thread is short: the whole of it is searched.
+          oldestSeconds: 0,
           text: approvalNoteText(post.note),
-          metadata: { event_type: NOTE_EVENT_TYPE, event_payload: { note_id: post.noteId } },
-          unfurl_links: false,
-          unfurl_media: false,
+          marker: { eventType: NOTE_EVENT_TYPE, key: 'note_id', value: post.noteId },
         });
-        return { channel: posted.channel ?? post.channel, ts: posted.ts ?? '' };
       } catch (error) {
         asTemporalFailure(
           error,
@@ -198,25 +215,13 @@ export function createSlackActivities(deps: { slack: WebClient }) {
       outcome: RunOutcome;
     }): Promise<SlackMessageRef> {
       try {
-        const earlier = await findEarlierPost(
-          slack,
-          {
-            channel: reply.channel,
-            threadTs: reply.threadTs,
-            oldestSeconds: Math.floor(Date.parse(reply.startedAt) / 1000),
-          },
-          { eventType: RESULT_EVENT_TYPE, key: 'run_id', value: reply.runId },
-        );
-        if (earlier) return { channel: reply.channel, ts: earlier };
-        const posted = await slack.chat.postMessage({
+        return await postTextOnce(slack, {
           channel: reply.channel,
-          ...(reply.threadTs ? { thread_ts: reply.threadTs } : {}),
+          threadTs: reply.threadTs,
+          oldestSeconds: Math.floor(Date.parse(reply.startedAt) / 1000),
           text: runResultText(reply.outcome),
-          metadata: { event_type: RESULT_EVENT_TYPE, event_payload: { run_id: reply.runId } },
-          unfurl_links: false,
-          unfurl_media: false,
+          marker: { eventType: RESULT_EVENT_TYPE, key: 'run_id', value: reply.runId },
         });
-        return { channel: posted.channel ?? reply.channel, ts: posted.ts ?? '' };
       } catch (error) {
         asTemporalFailure(error, 'posting the run result');
       }

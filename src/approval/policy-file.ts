@@ -16,6 +16,7 @@ import {
 } from 'jsonc-parser';
 import { z } from 'zod';
 import { formatDuration, parseDuration } from '../duration.js';
+import { SLACK_CONVERSATION_ID, SLACK_USER_ID, SLACK_USERGROUP_ID } from '../slack/ids.js';
 import {
   type ApprovalPlan,
   type ApprovalPolicy,
@@ -25,12 +26,6 @@ import {
   type StagePlan,
   TIMEOUT_MEANINGS,
 } from './schemas.js';
-
-// Slack IDs as configuration accepts them. They live here, the module config.ts depends on, so the environment
-// and the file can never disagree on what an approver or a channel is.
-export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
-export const SLACK_USERGROUP_ID = /^S[A-Z0-9]{2,}$/;
-export const SLACK_CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
 
 /** Most stages in a chain: each may wait its full timeout, so a longer chain keeps a request open for days. */
 export const MAX_STAGES = 5;
@@ -98,7 +93,7 @@ const approverIdsField = z
 
 const channelField = z
   .string({ error: 'must be a Slack channel ID like C0123ABCD, in quotes' })
-  .regex(SLACK_CHANNEL_ID, {
+  .regex(SLACK_CONVERSATION_ID, {
     error: (issue) =>
       `must be a Slack channel ID like C0123ABCD (channel details → About), got ${quoted(issue.input)}`,
   });
