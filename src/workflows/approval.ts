@@ -101,6 +101,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     decision,
     stageNames: plan.stages.map((s) => s.name),
     stages,
+    allowSelfApproval: plan.allowSelfApproval,
   });
 
   setHandler(

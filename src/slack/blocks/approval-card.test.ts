@@ -410,3 +410,36 @@ describe('quorum and chains on the card', () => {
     expect(buttons(blocks)).toEqual([]);
   });
 });
+
+describe('a quorum that cannot be reached', () => {
+  const stage = (users: string[], approvals: ApprovalDecisionRecord[] = []): StageSummary => ({
+    name: 'Security',
+    required: 2,
+    status: 'pending',
+    eligibility: { kind: 'listed', users, userGroups: ['S0SEC'] },
+    approvals,
+    opened_at: '2024-03-04T08:00:00Z',
+    expires_at: '2024-03-05T10:00:00Z',
+    escalated: false,
+  });
+
+  it('warns when fewer people may approve than approvals are missing, not counting the requester', () => {
+    const text = allText(
+      approvalCard(view({ stageNames: ['Security'], stages: [stage(['U0ANA', REQUESTER_ID])] })),
+    );
+    expect(text).toContain(':warning: 2 more approvals needed, but only 1 more person may give one');
+  });
+
+  it('counts the requester when self-approval is allowed, and stays quiet when the quorum is reachable', () => {
+    const blocks = approvalCard(
+      view({ stageNames: ['Security'], stages: [stage(['U0ANA', REQUESTER_ID])], allowSelfApproval: true }),
+    );
+    expect(allText(blocks)).not.toContain(':warning:');
+  });
+
+  it('does not count someone who already approved twice', () => {
+    const ana = decision({ reviewer: { id: 'U0ANA' } });
+    const text = allText(approvalCard(view({ stageNames: ['Security'], stages: [stage(['U0ANA'], [ana])] })));
+    expect(text).toContain(':warning: 1 more approval needed, but only 0 more people may give one');
+  });
+});

@@ -42,6 +42,7 @@ export interface ApprovalCardView {
   stageNames?: string[] | undefined;
   /** The stages opened so far, the current one last: quorum progress and the chain come from here. */
   stages?: StageSummary[] | undefined;
+  allowSelfApproval?: boolean | undefined;
 }
 
 const RISK_BADGE = {
@@ -111,6 +112,21 @@ function chainLines(names: string[], stages: StageSummary[]): string {
     .join('\n');
 }
 
+/**
+ * A warning when the current stage cannot reach its quorum: fewer people may still approve than approvals are
+ * missing (user groups are resolved when the stage opens). It then waits for escalation or its timeout.
+ */
+function unreachableQuorum(view: ApprovalCardView, stage: StageSummary): string | undefined {
+  if (stage.eligibility.kind === 'anyone') return undefined;
+  const counted = new Set(view.stages?.flatMap((s) => s.approvals.map((a) => a.reviewer?.id)) ?? []);
+  const possible = stage.eligibility.users.filter(
+    (id) => !counted.has(id) && (view.allowSelfApproval === true || id !== view.requester.id),
+  ).length;
+  const missing = stage.required - stage.approvals.length;
+  if (possible >= missing) return undefined;
+  return `:warning: ${missing} more approval${missing === 1 ? '' : 's'} needed, but only ${possible} more ${possible === 1 ? 'person' : 'people'} may give one: this stage can only pass if it is escalated or an operator decides.`;
+}
+
 export function buttonValue(value: ApprovalRef): string {
   return truncate(JSON.stringify(value), BUTTON_VALUE_MAX);
 }
@@ -178,6 +194,8 @@ export function approvalCard(view: ApprovalCardView): KnownBlock[] {
         ? `Stage ${stages.length} of ${names.length} (${safeText(current.name, STAGE_NAME_MAX)}) · `
         : '';
     const progress = current && current.required > 1 ? `*${quorumProgress(current)}* · ` : '';
+    const warning = current && unreachableQuorum(view, current);
+    if (warning) blocks.push(section(warning));
     blocks.push(
       context(
         `${stageLabel}${progress}Expires ${slackDate(view.expiresAt)} · May decide: ${whoMayDecide(view.eligibility)} · Request \`${safeText(view.requestId, 200)}\``,
