@@ -1,21 +1,16 @@
 // Runs the real entry point (`node dist/main.js`, as `npm start` does after building) as a child process.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
 import { type FakeSlackApi, startFakeSlackApi } from '../fakes/slack-api.js';
+import { PROJECT_ROOT } from './build.js';
 import { WORKSPACE_USERS } from './engine.js';
 
-export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-export async function buildOnce(): Promise<void> {
-  await promisify(execFile)('npm', ['run', 'build', '--silent'], { cwd: PROJECT_ROOT });
-}
+export { PROJECT_ROOT };
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -130,9 +125,8 @@ export interface ChildProcessHarness {
   close(): Promise<void>;
 }
 
-/** Builds the app once, starts the fakes, and tracks the child processes a test file starts. */
+/** Starts the fakes, and tracks the child processes a test file starts (the app was built by the global set-up). */
 export async function startChildProcessHarness(): Promise<ChildProcessHarness> {
-  await buildOnce();
   const slackApi = await startFakeSlackApi({ users: WORKSPACE_USERS });
   const openai = await startFakeOpenAI();
   const children: RunningApp[] = [];
