@@ -9,15 +9,8 @@ import {
   resolveEligibility,
   widenEligibility,
 } from './policy.js';
-import type {
-  ApprovalDecision,
-  ApprovalPlan,
-  ApprovalPolicy,
-  Eligibility,
-  Person,
-  Risk,
-  StageSummary,
-} from './schemas.js';
+import type { ApprovalPlan, ApprovalPolicy, Eligibility, Person, Risk, StageSummary } from './schemas.js';
+import type { ApprovalDecision } from './signals.js';
 
 const requester: Person = { id: 'UREQUESTER', name: 'Requester' };
 const reviewer: Person = { id: 'UREVIEWER', name: 'Reviewer' };

@@ -1,6 +1,5 @@
 // What needs approval and who may decide: pure functions, used by the workflows and by the Slack app.
 import type {
-  ApprovalDecision,
   ApprovalPlan,
   ApprovalPolicy,
   Eligibility,
@@ -9,6 +8,7 @@ import type {
   Risk,
   StageSummary,
 } from './schemas.js';
+import type { ApprovalDecision } from './signals.js';
 
 const RISK_RANK: Record<Risk, number> = { low: 0, medium: 1, high: 2 };
 

@@ -23,31 +23,11 @@ export const proposalSchema = z.object({
 });
 export type Proposal = z.infer<typeof proposalSchema>;
 
-/** Longest reviewer note accepted: Slack's limit for a plain_text_input, so the modal and the signal agree. */
-export const REVIEWER_NOTES_MAX = 3000;
-
 /** What an Approve/Reject button carries, and what a click handler needs to find the approval. */
 export const approvalRefSchema = z.object({ workflowId: z.string().min(1), requestId: z.string().min(1) });
 export type ApprovalRef = z.infer<typeof approvalRefSchema>;
 
-/**
- * Signal `approval_decision` — public API, snake_case, compatible with the public recipe's CLI command:
- * `temporal workflow signal --name approval_decision --input '{"request_id": …, "approved": true}'`.
- */
-export const approvalDecisionSchema = z.strictObject({
-  request_id: z.string().min(1),
-  approved: z.boolean(),
-  reviewer_notes: z.string().max(REVIEWER_NOTES_MAX).nullish(),
-  decided_at: z.iso.datetime({ offset: true }).optional(),
-  // Strict: a payload carrying fields nobody defined is not a decision we understand, so it decides nothing.
-  reviewer: z.strictObject({ id: z.string().min(1), name: z.string().optional() }).optional(),
-});
-export type ApprovalDecision = z.infer<typeof approvalDecisionSchema>;
-
-export const withdrawalSchema = z.strictObject({
-  request_id: z.string().min(1),
-  by: z.strictObject({ id: z.string().min(1), name: z.string().optional() }).optional(),
-});
+// The signals' payloads are in ./signals.ts: checked without zod, which the workflow sandbox should not load.
 
 export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'timed_out', 'cancelled'] as const;
 export type ApprovalStatusName = (typeof APPROVAL_STATUSES)[number];

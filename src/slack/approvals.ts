@@ -3,12 +3,12 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { countedReviewers, mayDecide } from '../approval/policy.js';
 import {
-  type ApprovalDecision,
   type ApprovalRef,
   type ApprovalStatus,
   approvalRefSchema,
   type Person,
 } from '../approval/schemas.js';
+import type { ApprovalDecision } from '../approval/signals.js';
 import { approvalDecisionSignal, approvalStatusQuery } from '../workflows/messages.js';
 import { mention, slackDate } from './blocks/text.js';
 

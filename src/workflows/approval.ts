@@ -19,19 +19,18 @@ import {
   REFUSAL_TEXT,
   widenEligibility,
 } from '../approval/policy.js';
-import {
-  type ApprovalDecisionRecord,
-  type ApprovalInput,
-  type ApprovalOutcome,
-  type ApprovalStatus,
-  type ApprovalStatusName,
-  type AuditEvent,
-  approvalDecisionSchema,
-  type SlackMessageRef,
-  type StagePlan,
-  type StageSummary,
-  withdrawalSchema,
+import type {
+  ApprovalDecisionRecord,
+  ApprovalInput,
+  ApprovalOutcome,
+  ApprovalStatus,
+  ApprovalStatusName,
+  AuditEvent,
+  SlackMessageRef,
+  StagePlan,
+  StageSummary,
 } from '../approval/schemas.js';
+import { parseApprovalDecision, parseWithdrawal } from '../approval/signals.js';
 import type { ApprovalCardView } from '../slack/blocks/approval-card.js';
 import type { ApprovalNote } from '../slack/blocks/approval-notes.js';
 import { approvalDecisionSignal, approvalStatusQuery, withdrawRequestSignal } from './messages.js';
@@ -128,12 +127,12 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
 
   // Validates everything and never throws: a bad signal must not fail the workflow task.
   setHandler(approvalDecisionSignal, (raw: unknown) => {
-    const parsed = approvalDecisionSchema.safeParse(raw);
+    const parsed = parseApprovalDecision(raw);
     if (!parsed.success) {
       record('decision_ignored', 'system', {
         reason: 'malformed',
         explanation: REFUSAL_TEXT.malformed,
-        issues: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+        issues: parsed.issues,
       });
       return;
     }
@@ -191,7 +190,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
   });
 
   setHandler(withdrawRequestSignal, (raw: unknown) => {
-    const parsed = withdrawalSchema.safeParse(raw);
+    const parsed = parseWithdrawal(raw);
     const ignore = (reason: DecisionRefusal, actor: AuditEvent['actor']) =>
       record('decision_ignored', actor, { reason, explanation: REFUSAL_TEXT[reason], withdrawal: true });
     if (!parsed.success) return ignore('malformed', 'system');

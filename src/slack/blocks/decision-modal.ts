@@ -1,6 +1,7 @@
 // The modal a reviewer fills in after clicking Approve or Reject: the proposal in full, and their notes.
 import type { View } from '@slack/types';
-import { type ApprovalStatus, REVIEWER_NOTES_MAX } from '../../approval/schemas.js';
+import type { ApprovalStatus } from '../../approval/schemas.js';
+import { REVIEWER_NOTES_MAX } from '../../approval/signals.js';
 import { proposalBlocks, quorumProgress, whoMayDecide } from './approval-card.js';
 import { CONTEXT_TEXT_MAX, SECTION_TEXT_MAX, safeText, slackDate, truncate } from './text.js';
 
