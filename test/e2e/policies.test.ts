@@ -17,6 +17,7 @@ import { functionCall, message } from '../fakes/openai.js';
 import type { SlackCall } from '../fakes/slack-api.js';
 import {
   type Engine,
+  expectRunsToReplay,
   isApprovalCard,
   PEOPLE,
   proposal,
@@ -86,6 +87,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Guard determinism: stages, quorums and timers all replay on the current workflow code.
+  if (engine)
+    expect(await expectRunsToReplay(engine.client, finishedRuns)).toBeGreaterThan(finishedRuns.length);
   await slack?.close();
   await engine?.close();
 });
@@ -162,8 +166,12 @@ function threadNotes(card: Card): string[] {
     .map((c) => String(c.args.text));
 }
 
+const finishedRuns: string[] = [];
+
 async function runResult(runId: string): Promise<RunOutcome> {
-  return engine.client.workflow.getHandle(runId).result() as Promise<RunOutcome>;
+  const outcome = (await engine.client.workflow.getHandle(runId).result()) as RunOutcome;
+  finishedRuns.push(runId);
+  return outcome;
 }
 
 const types = (audit: AuditEvent[]) => audit.map((e) => e.type);

@@ -1,11 +1,12 @@
 // The engine on real parts: the run's dev server, a real worker with Countersign's workflows and
 // activities, and the Slack and OpenAI fakes over HTTP. Nothing of ours is mocked.
 import type { Client } from '@temporalio/client';
-import type { Worker, WorkerOptions } from '@temporalio/worker';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { type Config, parseConfig } from '../../src/config.js';
-import { createWorker } from '../../src/temporal/worker.js';
+import { createWorker, workflowsPath } from '../../src/temporal/worker.js';
 import { agentWorkflow } from '../../src/workflows/agent.js';
 import type { AgentInput } from '../../src/workflows/agent-types.js';
+import { agentStatusQuery } from '../../src/workflows/messages.js';
 import {
   type FakeOpenAI,
   type FakeOpenAIReply,
@@ -168,4 +169,33 @@ export async function waitForCard(slackApi: FakeSlackApi, runId: string) {
     .event_payload;
   const ts = String((call.response as { ts?: string } | undefined)?.ts);
   return { call, requestId: payload.request_id, workflowId: payload.workflow_id, ts };
+}
+
+/**
+ * Guards determinism: each run's history, and each of its approvals' (`<run>/approval-<n>`), replays on the
+ * current workflow code. Returns how many histories were replayed.
+ */
+export async function expectRunsToReplay(client: Client, runIds: string[]): Promise<number> {
+  const histories = [];
+  for (const runId of runIds) {
+    histories.push({ workflowId: runId, history: await client.workflow.getHandle(runId).fetchHistory() });
+    const status = await client.workflow.getHandle(runId).query(agentStatusQuery);
+    const approvals = status.audit.filter(
+      (e) => e.type === 'verdict' && e.details.verdict === 'needs_approval',
+    );
+    for (const [i] of approvals.entries()) {
+      const childId = `${runId}/approval-${i + 1}`;
+      histories.push({
+        workflowId: childId,
+        history: await client.workflow.getHandle(childId).fetchHistory(),
+      });
+    }
+  }
+  let replayed = 0;
+  for await (const result of Worker.runReplayHistories({ workflowsPath: workflowsPath() }, histories)) {
+    if (result.error) throw new Error(`replay of ${result.workflowId} failed: ${result.error.message}`);
+    replayed += 1;
+  }
+  if (replayed !== histories.length) throw new Error(`replayed ${replayed} of ${histories.length} histories`);
+  return replayed;
 }
