@@ -110,6 +110,7 @@ export const auditEventSchema = z.object({
     'stage_passed',
     'reminder',
     'escalation',
+    'slack_refused',
     'execution',
     'result',
     'final',

@@ -2,6 +2,7 @@
 // any rejection vetoing the whole request. Durable timers drive each stage's reminder, escalation and timeout.
 // Every card of the request is kept in step with its state, and updated in place once it ends.
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -203,20 +204,35 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     record('cancelled', actor, { withdrawn: true });
   });
 
+  /**
+   * Slack I/O that must not undo a decision: Temporal retries what can succeed, so a failure here is Slack
+   * refusing for good (a card deleted, the bot removed from a channel). It is audited, and the approval goes on.
+   */
+  const bestEffort = async (what: string, post: () => Promise<unknown>): Promise<void> => {
+    try {
+      await post();
+    } catch (error) {
+      if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
+      record('slack_refused', 'system', { what, error: error.cause?.message ?? error.message });
+    }
+  };
+
   const updateCards = () =>
-    Promise.all(cards.map((card) => slack.updateApprovalCard(view(), card))).then(() => undefined);
+    Promise.all(
+      cards.map((card) =>
+        bestEffort(`updating the card in ${card.channel}`, () => slack.updateApprovalCard(view(), card)),
+      ),
+    ).then(() => undefined);
 
   let notes = 0;
   const postNote = async (note: ApprovalNote) => {
     const thread = cards[0];
     if (!thread) return;
     notes += 1;
-    await slack.postApprovalNote({
-      channel: thread.channel,
-      threadTs: thread.ts,
-      noteId: `${input.requestId}/note-${notes}`,
-      note,
-    });
+    const noteId = `${input.requestId}/note-${notes}`;
+    await bestEffort(`posting the ${note.kind.replace('_', ' ')} note`, () =>
+      slack.postApprovalNote({ channel: thread.channel, threadTs: thread.ts, noteId, note }),
+    );
   };
 
   const openStage = async (stagePlan: StagePlan): Promise<StageSummary> => {
@@ -256,9 +272,13 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
       ...(added ? { added } : {}),
       ...(target?.channel ? { channel: target.channel } : {}),
     });
-    if (target?.channel && !cards.some((c) => c.channel === target.channel)) {
-      cards.push(await slack.postApprovalCard({ ...view(), channel: target.channel }));
-      record('card_posted', 'system', { channel: target.channel, ts: cards.at(-1)?.ts, copy: true });
+    const channel = target?.channel;
+    if (channel && !cards.some((c) => c.channel === channel)) {
+      await bestEffort(`posting a copy of the card in ${channel}`, async () => {
+        const copy = await slack.postApprovalCard({ ...view(), channel });
+        cards.push(copy);
+        record('card_posted', 'system', { channel, ts: copy.ts, copy: true });
+      });
     }
     await postNote({ kind: 'escalation', stage, afterMs, added, channel: target?.channel });
     await updateCards();
@@ -308,6 +328,8 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
       if (timers.escalateAtMs !== undefined && now >= timers.escalateAtMs) {
         timers.escalateAtMs = undefined;
         await escalate(stage, stagePlan);
+        // A decision may have come in meanwhile: look again before anything else is due.
+        continue;
       }
       if (timers.remindAtMs !== undefined && now >= timers.remindAtMs) {
         // One reminder per quiet stretch: the next only after a decision breaks the quiet.

@@ -258,6 +258,34 @@ describe('quorum: 2 of 3', () => {
   });
 });
 
+describe('Slack refusing a card update', () => {
+  it('does not undo the decisions: the approved call runs, and the audit says why the card is stale', async () => {
+    const request = 'archive <#C0DELETED|deleted>';
+    scriptModel(engine.openai, {
+      [request]: [
+        functionCall('archive_channel', proposal({ channel: 'C0DELETED' }, 'high')),
+        message('Archived deleted.'),
+      ],
+    });
+    const runId = await askAgent(slack.sender, request);
+    const card = await waitForCard(engine.slackApi, runId);
+    // Someone deleted the card: every update from now on is refused for good.
+    engine.slackApi.fail('chat.update', { kind: 'error', error: 'message_not_found' }, 2);
+    await decide(card, 'approve', PEOPLE.ana.id);
+    await decide(card, 'approve', PEOPLE.bob.id);
+
+    expect((await runResult(runId)).status).toBe('completed');
+    expect(
+      engine.slackApi.callsTo('conversations.archive').filter((c) => c.args.channel === 'C0DELETED'),
+    ).toHaveLength(1);
+    const status = await engine.client.workflow.getHandle(card.workflowId).query(approvalStatusQuery);
+    expect(status.status).toBe('approved');
+    const refused = status.audit.filter((e) => e.type === 'slack_refused');
+    expect(refused).toHaveLength(2);
+    expect(String(refused[0]?.details.error)).toContain('message_not_found');
+  });
+});
+
 describe('a two-stage chain', () => {
   it('opens the second stage for its own approvers once the first passes; the thread shows the chain', async () => {
     const request = 'announce the launch in <#C0NEWS|news>';
