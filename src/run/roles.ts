@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import type { App } from '@slack/bolt';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import { describePolicy } from '../approval/policy-summary.js';
 import { type Config, ConfigError } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createSlackApp, type Health } from '../slack/app.js';
@@ -71,7 +72,11 @@ export async function startWorkerRole(proc: Proc): Promise<Worker> {
       await nativeConnection.close();
     },
   });
-  proc.logger.info('worker running', { task_queue: proc.config.temporal.taskQueue });
+  proc.logger.info('worker running', {
+    task_queue: proc.config.temporal.taskQueue,
+    policy_file: proc.config.approval.policyFile ?? null,
+    approval_policy: describePolicy(proc.config.approval.policy),
+  });
   return worker;
 }
 

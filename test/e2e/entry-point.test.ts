@@ -11,6 +11,7 @@ import { isApprovalCard, PEOPLE, proposal, scriptModel, waitForCard } from '../s
 import {
   type ChildProcessHarness,
   freePort,
+  PROJECT_ROOT,
   processesMentioning,
   type RunningApp,
   startChildProcessHarness,
@@ -246,6 +247,27 @@ describe('bad configuration', () => {
     expect(app.output()).toMatch(
       /TEMPORAL_ADDRESS: required when the worker and the Slack app run as separate processes/,
     );
+  });
+});
+
+describe('npm run check-policy', () => {
+  it('prints the rules of a valid policy file as the app understands them, and exits 0', async () => {
+    const app = startEntryPoint('dist/check-policy.js', {
+      POLICY_FILE: join(PROJECT_ROOT, 'examples/policy.example.jsonc'),
+    });
+    running.push(app);
+    expect((await app.exited).code).toBe(0);
+    expect(app.output()).toContain('Approval policy OK');
+    expect(app.output()).toMatch(/tool archive_channel: "Team lead": 1 of .*→ "Security"/);
+  });
+
+  it('lists the problems of an invalid one, and exits 1', async () => {
+    const policyFile = join(mkdtempSync(join(tmpdir(), 'countersign-check-')), 'policy.jsonc');
+    writeFileSync(policyFile, '{ "threshold": "extreme" }');
+    const app = startEntryPoint('dist/check-policy.js', { POLICY_FILE: policyFile });
+    running.push(app);
+    expect((await app.exited).code).toBe(1);
+    expect(app.output()).toMatch(/line 1, column 16, threshold: must be "low", "medium" or "high"/);
   });
 });
 
