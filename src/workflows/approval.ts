@@ -178,7 +178,8 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
       // An operator, deciding through Temporal itself, passes the stage outright.
       if (stage.approvals.length >= stage.required || !accepted.reviewer) {
         stage.status = 'approved';
-        decision = accepted;
+        // The request's decision is the approval that passed its last stage; earlier ones only open the next.
+        if (stages.length === plan.stages.length) decision = accepted;
       }
     }
     record('decision', actor, {

@@ -306,6 +306,9 @@ describe('a two-stage chain', () => {
 
     await decide(card, 'approve', PEOPLE.ana.id, 'Copy looks good.');
     const second = await cardUpdate(card, 'Stage 2 of 2 (Security)');
+    const midway = await engine.client.workflow.getHandle(card.workflowId).query(approvalStatusQuery);
+    expect(midway.status).toBe('pending');
+    expect(midway.decision).toBeUndefined();
     expect(second).toContain(`1. *Team lead* — approved by <@${PEOPLE.ana.id}>`);
     expect(second).toContain('approval_approve');
     const opened = await engine.slackApi.waitForCall(
@@ -329,6 +332,7 @@ describe('a two-stage chain', () => {
       engine.slackApi.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0NEWS'),
     ).toHaveLength(1);
     const status = await engine.client.workflow.getHandle(card.workflowId).query(approvalStatusQuery);
+    expect(status.decision?.reviewer?.id).toBe(PEOPLE.security.id);
     expect(status.stages.map((s) => [s.name, s.status])).toEqual([
       ['Team lead', 'approved'],
       ['Security', 'approved'],
