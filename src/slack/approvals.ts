@@ -9,8 +9,13 @@ import {
   type Person,
 } from '../approval/schemas.js';
 import type { ApprovalDecision } from '../approval/signals.js';
-import { approvalDecisionSignal, approvalStatusQuery } from '../workflows/messages.js';
-import { mention, slackDate } from './blocks/text.js';
+import {
+  agentStatusQuery,
+  approvalDecisionSignal,
+  approvalStatusQuery,
+  withdrawRequestSignal,
+} from '../workflows/messages.js';
+import { escapeMrkdwn, mention, slackDate, truncate } from './blocks/text.js';
 
 /** What the decision modal carries (sealed) from the click to the submission. */
 export const decisionModalMetadataSchema = approvalRefSchema.extend({
@@ -144,4 +149,37 @@ export async function sendDecision(
   await withinSlackDeadline(temporal, () =>
     temporal.workflow.getHandle(workflowId).signal(approvalDecisionSignal, decision),
   );
+}
+
+/**
+ * The requester withdraws their run's pending approval (`/agent cancel <id>`, or the button on their acknowledgement):
+ * only the requester, only while an approval is pending; the workflow checks again. Answers in words for them.
+ */
+export async function withdrawRequest(
+  temporal: Client,
+  runId: string,
+  user: { id: string; name?: string | undefined },
+): Promise<string> {
+  try {
+    const run = await withinSlackDeadline(temporal, () =>
+      temporal.workflow.getHandle(runId).query(agentStatusQuery),
+    );
+    if (run.requester.id !== user.id)
+      return `:no_entry_sign: Only ${mention(run.requester.id)} can withdraw this request.`;
+    if (!run.pending_approval) {
+      return `:information_source: Nothing to withdraw: run \`${escapeMrkdwn(runId)}\` is not waiting for an approval (${run.status.replace('_', ' ')}).`;
+    }
+    const approval = run.pending_approval;
+    await withinSlackDeadline(temporal, () =>
+      temporal.workflow.getHandle(approval.workflow_id).signal(withdrawRequestSignal, {
+        request_id: approval.request_id,
+        by: user.name ? { id: user.id, name: user.name } : { id: user.id },
+      }),
+    );
+    return `:no_entry_sign: Withdrawn: run \`${escapeMrkdwn(runId)}\` will not \`${escapeMrkdwn(approval.tool)}\`; its approval card is being updated.`;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError)
+      return `:grey_question: No run with id \`${escapeMrkdwn(truncate(runId, 100))}\`.`;
+    return TEMPORAL_UNREACHABLE_TEXT;
+  }
 }

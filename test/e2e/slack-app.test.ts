@@ -440,6 +440,60 @@ describe('withdrawing a request', () => {
   });
 });
 
+describe('the requester’s Withdraw button', () => {
+  it('withdraws from the acknowledgement: only for the requester, who is told; the card says so', async () => {
+    const request = 'archive <#C0WBUTTON|wbutton>';
+    scriptModel(engine.openai, { [request]: [archive('C0WBUTTON'), message('never')] });
+    const acknowledged = await slack.sender.slashCommand({
+      text: request,
+      userId: PEOPLE.requester.id,
+      channelId: CHANNEL,
+    });
+    const runId = runIdFromAck(acknowledged.json);
+    const blocks = (
+      acknowledged.json as { blocks: Array<{ type: string; elements?: Array<Record<string, unknown>> }> }
+    ).blocks;
+    const button = blocks.find((b) => b.type === 'actions')?.elements?.[0];
+    expect(button).toMatchObject({
+      action_id: 'run_withdraw',
+      value: runId,
+      text: { text: 'Withdraw request' },
+    });
+    const card = await waitForCard(engine.slackApi, runId);
+
+    const press = async (userId: string) => {
+      const sentAt = Date.now();
+      const response = await slack.sender.blockAction({
+        actionId: 'run_withdraw',
+        value: runId,
+        userId,
+        channelId: CHANNEL,
+        messageTs: '1700000000.000100',
+        ephemeral: true,
+      });
+      expect(response.status).toBe(200);
+      const told = await engine.slackApi.waitForCall('response_url', (c) => c.at >= sentAt);
+      return String(told.args.text);
+    };
+    // Someone who copied the button's value cannot withdraw another person's request.
+    expect(await press(PEOPLE.ana.id)).toMatch(/Only <@U0REQUESTER> can withdraw/);
+    expect((await pendingStatus(card.workflowId)).status).toBe('pending');
+
+    expect(await press(PEOPLE.requester.id)).toMatch(/Withdrawn: run/);
+    const outcome = (await engine.client.workflow.getHandle(runId).result()) as RunOutcome;
+    expect(outcome.reason).toMatch(/withdrawn by the requester/);
+    const updated = await engine.slackApi.waitForCall(
+      'chat.update',
+      (c) => c.args.ts === card.ts && JSON.stringify(c.args.blocks).includes('Cancelled'),
+    );
+    expect(JSON.stringify(updated.args.blocks)).not.toContain('approval_approve');
+    expect(
+      engine.slackApi.callsTo('conversations.archive').filter((c) => c.args.channel === 'C0WBUTTON'),
+    ).toEqual([]);
+    expect(await press(PEOPLE.requester.id)).toMatch(/Nothing to withdraw/);
+  });
+});
+
 describe('an expired card', () => {
   let shortEngine: Engine;
   let shortSlack: SlackAppHarness;

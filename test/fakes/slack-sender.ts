@@ -151,10 +151,13 @@ export class SlackSender {
       messageTs: string;
       teamId?: string;
       triggerId?: string;
+      /** Clicks on an ephemeral message (only its reader sees it), which Slack marks as such. */
+      ephemeral?: boolean;
     },
     signing: Signing = 'valid',
   ): Promise<SlackResponse> {
     const teamId = click.teamId ?? 'T0TEST';
+    const triggerId = click.triggerId ?? this.nextTriggerId();
     return this.interaction(
       {
         type: 'block_actions',
@@ -170,13 +173,13 @@ export class SlackSender {
           type: 'message',
           message_ts: click.messageTs,
           channel_id: click.channelId,
-          is_ephemeral: false,
+          is_ephemeral: click.ephemeral ?? false,
         },
-        trigger_id: click.triggerId ?? this.nextTriggerId(),
+        trigger_id: triggerId,
         team: { id: teamId, domain: 'countersign-test' },
         channel: { id: click.channelId, name: 'approvals' },
         message: { type: 'message', ts: click.messageTs, text: '' },
-        response_url: 'https://hooks.slack.invalid/actions/T0TEST/1/abc',
+        response_url: `${this.hooksUrl}actions/${triggerId}`,
         actions: [
           {
             type: 'button',

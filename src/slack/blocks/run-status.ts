@@ -1,6 +1,47 @@
 // `/agent status <run id>`: where a run stands, for the person asking.
+import type { KnownBlock } from '@slack/types';
 import type { AgentStatus } from '../../workflows/agent-types.js';
-import { FALLBACK_TEXT_MAX, mention, quote, safeText, slackDate, truncate } from './text.js';
+import {
+  BUTTON_VALUE_MAX,
+  FALLBACK_TEXT_MAX,
+  mention,
+  quote,
+  SECTION_TEXT_MAX,
+  safeText,
+  slackDate,
+  truncate,
+} from './text.js';
+
+export const WITHDRAW_ACTION_ID = 'run_withdraw';
+
+/** The requester's own acknowledgement of `/agent`: the text, and a button to withdraw the request later. */
+export function runAcknowledgement(text: string, runId: string): KnownBlock[] {
+  return [
+    { type: 'section', text: { type: 'mrkdwn', text: truncate(text, SECTION_TEXT_MAX) } },
+    {
+      type: 'actions',
+      block_id: 'run_actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: WITHDRAW_ACTION_ID,
+          text: { type: 'plain_text', text: 'Withdraw request' },
+          value: truncate(runId, BUTTON_VALUE_MAX),
+          confirm: {
+            title: { type: 'plain_text', text: 'Withdraw this request?' },
+            text: {
+              type: 'plain_text',
+              text: 'If it waits for approval, nothing will run and its card will say so.',
+            },
+            confirm: { type: 'plain_text', text: 'Withdraw' },
+            deny: { type: 'plain_text', text: 'Keep it' },
+            style: 'danger',
+          },
+        },
+      ],
+    },
+  ];
+}
 
 const STATUS_WORDS: Record<AgentStatus['status'], string> = {
   running: ':gear: running',

@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import { UnrecognizedRequestError } from '../app.js';
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../blocks/approval-card.js';
 import { DECISION_MODAL_CALLBACK_ID } from '../blocks/decision-modal.js';
+import { WITHDRAW_ACTION_ID } from '../blocks/run-status.js';
 import { createSealer } from '../seal.js';
 import { registerActions } from './actions/index.js';
 import { registerCommands } from './commands/index.js';
@@ -21,7 +22,9 @@ function recognized(body: Record<string, unknown>): boolean {
   if (typeof body.command === 'string') return body.command === '/agent';
   if (body.type === 'block_actions') {
     const actions = (body.actions ?? []) as Array<{ action_id?: string }>;
-    return actions.some((a) => a.action_id === APPROVE_ACTION_ID || a.action_id === REJECT_ACTION_ID);
+    return actions.some((a) =>
+      [APPROVE_ACTION_ID, REJECT_ACTION_ID, WITHDRAW_ACTION_ID].includes(a.action_id ?? ''),
+    );
   }
   if (body.type === 'view_submission') {
     return (body.view as { callback_id?: string } | undefined)?.callback_id === DECISION_MODAL_CALLBACK_ID;

@@ -1,10 +1,13 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../../blocks/approval-card.js';
+import { WITHDRAW_ACTION_ID } from '../../blocks/run-status.js';
 import { type DecisionButtonDeps, decisionButton } from './decision-button.js';
+import { withdrawButton } from './withdraw-button.js';
 
 export type { DecisionButtonDeps };
 
 export function registerActions(app: App, deps: DecisionButtonDeps): void {
   app.action<BlockButtonAction>(APPROVE_ACTION_ID, decisionButton(deps));
   app.action<BlockButtonAction>(REJECT_ACTION_ID, decisionButton(deps));
+  app.action<BlockButtonAction>(WITHDRAW_ACTION_ID, withdrawButton(deps));
 }

@@ -4,10 +4,10 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { agentWorkflow } from '../../../workflows/agent.js';
-import { agentStatusQuery, withdrawRequestSignal } from '../../../workflows/messages.js';
-import { TEMPORAL_UNREACHABLE_TEXT, withinSlackDeadline } from '../../approvals.js';
-import { runStatusText } from '../../blocks/run-status.js';
-import { escapeMrkdwn, mention, truncate } from '../../blocks/text.js';
+import { agentStatusQuery } from '../../../workflows/messages.js';
+import { TEMPORAL_UNREACHABLE_TEXT, withdrawRequest, withinSlackDeadline } from '../../approvals.js';
+import { runAcknowledgement, runStatusText } from '../../blocks/run-status.js';
+import { escapeMrkdwn, truncate } from '../../blocks/text.js';
 
 export interface AgentCommandDeps {
   temporal: Client;
@@ -18,7 +18,7 @@ const USAGE = [
   '*Countersign* — ask the agent to do something in this workspace. Risky actions wait for an approver.',
   '• `/agent <request>` — e.g. `/agent archive #old-project`',
   '• `/agent status <run id>` — where a run stands',
-  '• `/agent cancel <run id>` — withdraw your request while it waits for approval',
+  '• `/agent cancel <run id>` — withdraw your request while it waits for approval (or use the button on its acknowledgement)',
   '• `/agent help` — this message',
 ].join('\n');
 
@@ -33,36 +33,6 @@ const START_BUDGET_MS = 10_000;
  */
 export function runIdFor(teamId: string, triggerId: string): string {
   return `run-${createHash('sha256').update(`${teamId}:${triggerId}`).digest('base64url').slice(0, 12)}`;
-}
-
-/** `/agent cancel <id>`: only the requester, only while an approval is pending; the workflow checks again. */
-async function withdraw(
-  temporal: Client,
-  runId: string,
-  user: { id: string; name: string },
-): Promise<string> {
-  try {
-    const run = await withinSlackDeadline(temporal, () =>
-      temporal.workflow.getHandle(runId).query(agentStatusQuery),
-    );
-    if (run.requester.id !== user.id)
-      return `:no_entry_sign: Only ${mention(run.requester.id)} can withdraw this request.`;
-    if (!run.pending_approval) {
-      return `:information_source: Nothing to withdraw: run \`${escapeMrkdwn(runId)}\` is not waiting for an approval (${run.status.replace('_', ' ')}).`;
-    }
-    const approval = run.pending_approval;
-    await withinSlackDeadline(temporal, () =>
-      temporal.workflow.getHandle(approval.workflow_id).signal(withdrawRequestSignal, {
-        request_id: approval.request_id,
-        by: { id: user.id, name: user.name },
-      }),
-    );
-    return `:no_entry_sign: Withdrawn: run \`${escapeMrkdwn(runId)}\` will not \`${escapeMrkdwn(approval.tool)}\`; its approval card is being updated.`;
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError)
-      return `:grey_question: No run with id \`${escapeMrkdwn(truncate(runId, 100))}\`.`;
-    return TEMPORAL_UNREACHABLE_TEXT;
-  }
 }
 
 async function describeRun(temporal: Client, runId: string): Promise<string> {
@@ -93,7 +63,7 @@ export function agentCommand(deps: AgentCommandDeps) {
     const cancelOf = CANCEL_COMMAND.exec(text)?.[1];
     if (cancelOf) {
       const user = { id: command.user_id, name: command.user_name };
-      await ack({ response_type: 'ephemeral', text: await withdraw(deps.temporal, cancelOf, user) });
+      await ack({ response_type: 'ephemeral', text: await withdrawRequest(deps.temporal, cancelOf, user) });
       return;
     }
     const statusOf = STATUS_COMMAND.exec(text)?.[1];
@@ -104,9 +74,11 @@ export function agentCommand(deps: AgentCommandDeps) {
     // Acknowledge first: Slack gives three seconds, and a busy Temporal must not eat them. The run id is known
     // before the start (it comes from the trigger_id), and any problem starting follows via the response_url.
     const runId = runIdFor(command.team_id, command.trigger_id);
+    const acknowledgement = `:hourglass_flowing_sand: On it: “${escapeMrkdwn(truncate(text, 300))}”. Low-risk steps run at once; anything risky waits for an approver. Run \`${runId}\`.`;
     await ack({
       response_type: 'ephemeral',
-      text: `:hourglass_flowing_sand: On it: “${escapeMrkdwn(truncate(text, 300))}”. Low-risk steps run at once; anything risky waits for an approver. Run \`${runId}\`.`,
+      text: acknowledgement,
+      blocks: runAcknowledgement(acknowledgement, runId),
     });
     try {
       await withinSlackDeadline(
