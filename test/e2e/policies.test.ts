@@ -441,6 +441,35 @@ describe('reminders and escalation', () => {
     expect(threadNotes(card).filter((text) => text.includes('Reminder'))).toHaveLength(1);
   });
 
+  it('posts a reminder once even when Slack’s answer to it is lost: the retry finds the first', async () => {
+    const request = 'call the deploy hook, take two';
+    scriptModel(engine.openai, {
+      [request]: [
+        functionCall(
+          'call_webhook',
+          proposal({ url: `${DEPLOY_HOOK}deploy`, payload: { ref: 'v2' } }, 'high'),
+        ),
+        message('Not called.'),
+      ],
+    });
+    const runId = await askAgent(slack.sender, request);
+    const card = await waitForCard(engine.slackApi, runId);
+    // The next post is the reminder: Slack posts it, and the worker never hears back.
+    engine.slackApi.fail('chat.postMessage', { kind: 'lost_response', status: 502 });
+    await engine.slackApi.waitForCall(
+      'conversations.replies',
+      (c) => c.args.ts === card.ts && threadNotes(card).length > 0,
+    );
+    await engine.client.workflow
+      .getHandle(card.workflowId)
+      .signal(withdrawRequestSignal, { request_id: card.requestId, by: { id: PEOPLE.requester.id } });
+    expect((await runResult(runId)).status).toBe('cancelled');
+    expect(threadNotes(card).filter((text) => text.includes('Reminder'))).toHaveLength(1);
+    const status = await engine.client.workflow.getHandle(card.workflowId).query(approvalStatusQuery);
+    expect(status.audit.filter((e) => e.type === 'reminder')).toHaveLength(1);
+    expect(status.audit.filter((e) => e.type === 'slack_refused')).toEqual([]);
+  });
+
   it('treats a timeout as a rejection when the policy says so: nothing runs, the model is told', async () => {
     const request = 'invite the launch crew to <#C0CREW|crew>';
     scriptModel(engine.openai, {
