@@ -71,6 +71,20 @@ async function stop(app: RunningApp) {
   return { ...exit, tookMs: Date.now() - started };
 }
 
+/** `/agent archive <#channel>` from the requester, the model proposing it and then saying `answer`: its card. */
+async function askToArchive(sender: SlackSender, channel: string, answer: string) {
+  const request = `archive <#${channel}|${channel.toLowerCase()}>`;
+  scriptModel(openai, {
+    [request]: [functionCall('archive_channel', proposal({ channel }, 'high')), message(answer)],
+  });
+  const ack = await sender.slashCommand({
+    text: request,
+    userId: PEOPLE.requester.id,
+    channelId: 'C0GENERAL',
+  });
+  return waitForCard(slackApi, runIdFromAck(ack.json));
+}
+
 async function approveThroughSlack(
   sender: SlackSender,
   card: Awaited<ReturnType<typeof waitForCard>>,
@@ -116,19 +130,7 @@ describe('npm start (node dist/main.js)', () => {
     expect(app.output()).toMatch(/Temporal Web UI: http:\/\/localhost:\d+/);
     expect(await processesMentioning(stateFile)).toHaveLength(1);
 
-    const request = 'archive <#C0ENTRY|entry>';
-    scriptModel(openai, {
-      [request]: [
-        functionCall('archive_channel', proposal({ channel: 'C0ENTRY' }, 'high')),
-        message('Archived entry.'),
-      ],
-    });
-    const ack = await sender.slashCommand({
-      text: request,
-      userId: PEOPLE.requester.id,
-      channelId: 'C0GENERAL',
-    });
-    const card = await waitForCard(slackApi, runIdFromAck(ack.json));
+    const card = await askToArchive(sender, 'C0ENTRY', 'Archived entry.');
     await approveThroughSlack(sender, card, 'go');
     const result = await slackApi.waitForCall('chat.postMessage', (c) => c.args.thread_ts === card.ts);
     expect(String(result.args.text)).toContain('Archived entry.');
@@ -145,19 +147,7 @@ describe('npm start (node dist/main.js)', () => {
   it('keeps a pending approval across a restart on the same state file', async () => {
     const stateFile = join(mkdtempSync(join(tmpdir(), 'countersign-restart-')), 'temporal.sqlite');
     const first = await start(stateFile);
-    const request = 'archive <#C0RESTART|restart>';
-    scriptModel(openai, {
-      [request]: [
-        functionCall('archive_channel', proposal({ channel: 'C0RESTART' }, 'high')),
-        message('Archived after restart.'),
-      ],
-    });
-    const ack = await first.sender.slashCommand({
-      text: request,
-      userId: PEOPLE.requester.id,
-      channelId: 'C0GENERAL',
-    });
-    const card = await waitForCard(slackApi, runIdFromAck(ack.json));
+    const card = await askToArchive(first.sender, 'C0RESTART', 'Archived after restart.');
     expect((await stop(first.app)).code).toBe(0);
 
     const second = await start(stateFile);
@@ -308,19 +298,7 @@ describe('scale-out: worker and Slack app as separate processes on a shared Temp
       SIGNING_SECRET,
       slackApi.hooksUrl,
     );
-    const request = 'archive <#C0SPLIT|split>';
-    scriptModel(openai, {
-      [request]: [
-        functionCall('archive_channel', proposal({ channel: 'C0SPLIT' }, 'high')),
-        message('Archived split.'),
-      ],
-    });
-    const ack = await sender.slashCommand({
-      text: request,
-      userId: PEOPLE.requester.id,
-      channelId: 'C0GENERAL',
-    });
-    const card = await waitForCard(slackApi, runIdFromAck(ack.json));
+    const card = await askToArchive(sender, 'C0SPLIT', 'Archived split.');
     await approveThroughSlack(sender, card, 'split ok');
     const result = await slackApi.waitForCall('chat.postMessage', (c) => c.args.thread_ts === card.ts);
     expect(String(result.args.text)).toContain('Archived split.');

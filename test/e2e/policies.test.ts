@@ -13,7 +13,7 @@ import {
   approvalStatusQuery,
   withdrawRequestSignal,
 } from '../../src/workflows/messages.js';
-import { functionCall, message } from '../fakes/openai.js';
+import { type FakeOpenAIReply, functionCall, message } from '../fakes/openai.js';
 import type { SlackCall } from '../fakes/slack-api.js';
 import {
   type Engine,
@@ -95,6 +95,13 @@ afterAll(async () => {
 });
 
 type Card = Awaited<ReturnType<typeof waitForCard>>;
+
+/** `/agent <request>` from the requester; the model proposes `call`, then answers `then`. The run and its card. */
+async function askFor(request: string, call: FakeOpenAIReply, then: FakeOpenAIReply) {
+  scriptModel(engine.openai, { [request]: [call, then] });
+  const runId = await askAgent(slack.sender, request);
+  return { runId, card: await waitForCard(engine.slackApi, runId) };
+}
 
 let triggers = 0;
 
@@ -178,15 +185,11 @@ const types = (audit: AuditEvent[]) => audit.map((e) => e.type);
 
 describe('quorum: 2 of 3', () => {
   it('counts each person once, shows progress on the card, and a single rejection vetoes with its notes', async () => {
-    const request = 'archive <#C0VETO|veto>';
-    scriptModel(engine.openai, {
-      [request]: [
-        functionCall('archive_channel', proposal({ channel: 'C0VETO' }, 'high')),
-        (req) => message(`Told: ${JSON.stringify(toolOutputs(req)[0])}`),
-      ],
-    });
-    const runId = await askAgent(slack.sender, request);
-    const card = await waitForCard(engine.slackApi, runId);
+    const { runId, card } = await askFor(
+      'archive <#C0VETO|veto>',
+      functionCall('archive_channel', proposal({ channel: 'C0VETO' }, 'high')),
+      (req) => message(`Told: ${JSON.stringify(toolOutputs(req)[0])}`),
+    );
     expect(JSON.stringify(card.call.args.blocks)).toContain('0 of 2 approvals');
 
     await decide(card, 'approve', PEOPLE.ana.id, 'Fine by me.');
@@ -223,15 +226,11 @@ describe('quorum: 2 of 3', () => {
   });
 
   it('runs once two different approvers have approved, and the thread credits both', async () => {
-    const request = 'archive <#C0QUORUM|quorum>';
-    scriptModel(engine.openai, {
-      [request]: [
-        functionCall('archive_channel', proposal({ channel: 'C0QUORUM' }, 'high')),
-        message('Archived quorum.'),
-      ],
-    });
-    const runId = await askAgent(slack.sender, request);
-    const card = await waitForCard(engine.slackApi, runId);
+    const { runId, card } = await askFor(
+      'archive <#C0QUORUM|quorum>',
+      functionCall('archive_channel', proposal({ channel: 'C0QUORUM' }, 'high')),
+      message('Archived quorum.'),
+    );
     await decide(card, 'approve', PEOPLE.security.id);
     await cardUpdate(card, '1 of 2 approvals');
     expect(
@@ -260,15 +259,11 @@ describe('quorum: 2 of 3', () => {
 
 describe('Slack refusing a card update', () => {
   it('does not undo the decisions: the approved call runs, and the audit says why the card is stale', async () => {
-    const request = 'archive <#C0DELETED|deleted>';
-    scriptModel(engine.openai, {
-      [request]: [
-        functionCall('archive_channel', proposal({ channel: 'C0DELETED' }, 'high')),
-        message('Archived deleted.'),
-      ],
-    });
-    const runId = await askAgent(slack.sender, request);
-    const card = await waitForCard(engine.slackApi, runId);
+    const { runId, card } = await askFor(
+      'archive <#C0DELETED|deleted>',
+      functionCall('archive_channel', proposal({ channel: 'C0DELETED' }, 'high')),
+      message('Archived deleted.'),
+    );
     // Someone deleted the card: every update from now on is refused for good.
     engine.slackApi.fail('chat.update', { kind: 'error', error: 'message_not_found' }, 2);
     await decide(card, 'approve', PEOPLE.ana.id);
@@ -288,15 +283,11 @@ describe('Slack refusing a card update', () => {
 
 describe('a two-stage chain', () => {
   it('opens the second stage for its own approvers once the first passes; the thread shows the chain', async () => {
-    const request = 'announce the launch in <#C0NEWS|news>';
-    scriptModel(engine.openai, {
-      [request]: [
-        functionCall('post_message', proposal({ channel: 'C0NEWS', text: 'We launched!' }, 'medium')),
-        message('Announced.'),
-      ],
-    });
-    const runId = await askAgent(slack.sender, request);
-    const card = await waitForCard(engine.slackApi, runId);
+    const { runId, card } = await askFor(
+      'announce the launch in <#C0NEWS|news>',
+      functionCall('post_message', proposal({ channel: 'C0NEWS', text: 'We launched!' }, 'medium')),
+      message('Announced.'),
+    );
     const posted = JSON.stringify(card.call.args.blocks);
     expect(posted).toContain('1. *Team lead*');
     expect(posted).toContain('2. *Security* — after the stage before');
@@ -352,15 +343,11 @@ describe('a two-stage chain', () => {
 
 describe('reminders and escalation', () => {
   it('reminds the approver after the quiet time, then escalates to more approvers and another channel', async () => {
-    const request = 'set the topic of <#C0QUIET|quiet>';
-    scriptModel(engine.openai, {
-      [request]: [
-        functionCall('set_channel_topic', proposal({ channel: 'C0QUIET', topic: 'Launch week' }, 'medium')),
-        message('Topic set.'),
-      ],
-    });
-    const runId = await askAgent(slack.sender, request);
-    const card = await waitForCard(engine.slackApi, runId);
+    const { runId, card } = await askFor(
+      'set the topic of <#C0QUIET|quiet>',
+      functionCall('set_channel_topic', proposal({ channel: 'C0QUIET', topic: 'Launch week' }, 'medium')),
+      message('Topic set.'),
+    );
 
     const reminder = await engine.slackApi.waitForCall(
       'chat.postMessage',
@@ -408,18 +395,14 @@ describe('reminders and escalation', () => {
   });
 
   it('keeps its timers through a worker outage: a reminder due while no worker ran is posted, once, when one is back', async () => {
-    const request = 'call the deploy hook';
-    scriptModel(engine.openai, {
-      [request]: [
-        functionCall(
-          'call_webhook',
-          proposal({ url: `${DEPLOY_HOOK}deploy`, payload: { ref: 'main' } }, 'high'),
-        ),
-        message('Not called.'),
-      ],
-    });
-    const runId = await askAgent(slack.sender, request);
-    const card = await waitForCard(engine.slackApi, runId);
+    const { runId, card } = await askFor(
+      'call the deploy hook',
+      functionCall(
+        'call_webhook',
+        proposal({ url: `${DEPLOY_HOOK}deploy`, payload: { ref: 'main' } }, 'high'),
+      ),
+      message('Not called.'),
+    );
     await engine.stopWorker();
     try {
       await new Promise((resolve) => setTimeout(resolve, WEBHOOK_REMIND_AFTER_MS + 1_000));
@@ -442,18 +425,11 @@ describe('reminders and escalation', () => {
   });
 
   it('posts a reminder once even when Slack’s answer to it is lost: the retry finds the first', async () => {
-    const request = 'call the deploy hook, take two';
-    scriptModel(engine.openai, {
-      [request]: [
-        functionCall(
-          'call_webhook',
-          proposal({ url: `${DEPLOY_HOOK}deploy`, payload: { ref: 'v2' } }, 'high'),
-        ),
-        message('Not called.'),
-      ],
-    });
-    const runId = await askAgent(slack.sender, request);
-    const card = await waitForCard(engine.slackApi, runId);
+    const { runId, card } = await askFor(
+      'call the deploy hook, take two',
+      functionCall('call_webhook', proposal({ url: `${DEPLOY_HOOK}deploy`, payload: { ref: 'v2' } }, 'high')),
+      message('Not called.'),
+    );
     // The next post is the reminder: Slack posts it, and the worker never hears back.
     engine.slackApi.fail('chat.postMessage', { kind: 'lost_response', status: 502 });
     await engine.slackApi.waitForCall(
@@ -471,15 +447,11 @@ describe('reminders and escalation', () => {
   });
 
   it('treats a timeout as a rejection when the policy says so: nothing runs, the model is told', async () => {
-    const request = 'invite the launch crew to <#C0CREW|crew>';
-    scriptModel(engine.openai, {
-      [request]: [
-        functionCall('invite_to_channel', proposal({ channel: 'C0CREW', users: [PEOPLE.ana.id] }, 'medium')),
-        (req) => message(`Not done: ${JSON.stringify(toolOutputs(req)[0])}`),
-      ],
-    });
-    const runId = await askAgent(slack.sender, request);
-    const card = await waitForCard(engine.slackApi, runId);
+    const { runId, card } = await askFor(
+      'invite the launch crew to <#C0CREW|crew>',
+      functionCall('invite_to_channel', proposal({ channel: 'C0CREW', users: [PEOPLE.ana.id] }, 'medium')),
+      (req) => message(`Not done: ${JSON.stringify(toolOutputs(req)[0])}`),
+    );
     const expired = await cardUpdate(card, 'Expired');
     expect(expired).not.toContain('approval_approve');
     const outcome = await runResult(runId);
