@@ -23,14 +23,13 @@ import {
   type ApproverIds,
   RISKS,
   type Risk,
+  STAGE_NAME_MAX,
   type StagePlan,
   TIMEOUT_MEANINGS,
 } from './schemas.js';
 
 /** Most stages in a chain: each may wait its full timeout, so a longer chain keeps a request open for days. */
 export const MAX_STAGES = 5;
-/** Longest stage name: it labels the stage on the card and in every thread message, so it must fit one line. */
-export const STAGE_NAME_MAX = 50;
 /** Problems listed in one error: enough to fix a file in one pass; a file with more is likely not a policy. */
 const PROBLEMS_SHOWN_MAX = 20;
 

@@ -51,6 +51,9 @@ export interface ApproverIds {
   userGroups: string[];
 }
 
+/** Longest stage name: it labels the stage on the card and in every thread message, so it must fit one line. */
+export const STAGE_NAME_MAX = 50;
+
 /** One step of an approval chain: who decides, how many must approve, and its timers. */
 export interface StagePlan {
   /** Shown on the card and in the thread, e.g. "Team lead" or "Security". */

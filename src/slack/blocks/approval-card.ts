@@ -1,13 +1,14 @@
 // The approval card: what an approver sees, and what it becomes once decided, expired or cancelled.
 import type { KnownBlock } from '@slack/types';
-import type {
-  ApprovalDecisionRecord,
-  ApprovalRef,
-  ApprovalStatusName,
-  Eligibility,
-  Person,
-  Proposal,
-  StageSummary,
+import {
+  type ApprovalDecisionRecord,
+  type ApprovalRef,
+  type ApprovalStatusName,
+  type Eligibility,
+  type Person,
+  type Proposal,
+  STAGE_NAME_MAX,
+  type StageSummary,
 } from '../../approval/schemas.js';
 import { formatDuration } from '../../duration.js';
 import {
@@ -81,10 +82,8 @@ const STAGE_ICON: Record<ApprovalStatusName, string> = {
   cancelled: ':no_entry_sign:',
 };
 
-/** Longest stage name shown: names come from the policy file, and a chain has to fit on a card. */
-const STAGE_NAME_MAX = 50;
-
-function reviewerName(decision: ApprovalDecisionRecord): string {
+/** Who made a decision, as a mention; an operator decided through Temporal itself. */
+export function reviewerName(decision: Pick<ApprovalDecisionRecord, 'reviewer'>): string {
   return decision.reviewer ? mention(decision.reviewer.id) : 'an operator';
 }
 
@@ -92,6 +91,21 @@ function reviewerName(decision: ApprovalDecisionRecord): string {
 export function quorumProgress(stage: Pick<StageSummary, 'approvals' | 'required'>): string {
   const who = stage.approvals.map(reviewerName);
   return `${stage.approvals.length} of ${stage.required} approval${stage.required === 1 ? '' : 's'}${who.length > 0 ? `: ${who.join(', ')}` : ''}`;
+}
+
+/**
+ * "Stage 2 of 3 (Security) · *1 of 2 approvals: @ana* · " — where the current stage stands, for the card and the
+ * modal; empty for a single stage needing a single approval, which is what the card showed before chains.
+ */
+export function currentStageLabel(stageNames: readonly string[], stages: readonly StageSummary[]): string {
+  const current = stages.at(-1);
+  if (!current) return '';
+  const stage =
+    stageNames.length > 1
+      ? `Stage ${stages.length} of ${stageNames.length} (${safeText(current.name, STAGE_NAME_MAX)}) · `
+      : '';
+  const progress = current.required > 1 ? `*${quorumProgress(current)}* · ` : '';
+  return stage + progress;
 }
 
 /** One line per stage of a chain: passed, current (with its quorum) or still to come. */
@@ -189,16 +203,11 @@ export function approvalCard(view: ApprovalCardView): KnownBlock[] {
   const current = stages.at(-1);
   if (names.length > 1) blocks.push(section(`*Approval chain:*\n${chainLines(names, stages)}`));
   if (view.status === 'pending') {
-    const stageLabel =
-      names.length > 1 && current
-        ? `Stage ${stages.length} of ${names.length} (${safeText(current.name, STAGE_NAME_MAX)}) · `
-        : '';
-    const progress = current && current.required > 1 ? `*${quorumProgress(current)}* · ` : '';
     const warning = current && unreachableQuorum(view, current);
     if (warning) blocks.push(section(warning));
     blocks.push(
       context(
-        `${stageLabel}${progress}Expires ${slackDate(view.expiresAt)} · May decide: ${whoMayDecide(view.eligibility)} · Request \`${safeText(view.requestId, 200)}\``,
+        `${currentStageLabel(names, stages)}Expires ${slackDate(view.expiresAt)} · May decide: ${whoMayDecide(view.eligibility)} · Request \`${safeText(view.requestId, 200)}\``,
       ),
       {
         type: 'actions',

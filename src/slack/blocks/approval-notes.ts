@@ -1,11 +1,8 @@
 // What an approval says in its card's thread while it waits: the next stage opening, reminders, escalation.
-import type { Eligibility, StageSummary } from '../../approval/schemas.js';
+import { type Eligibility, STAGE_NAME_MAX, type StageSummary } from '../../approval/schemas.js';
 import { formatDuration } from '../../duration.js';
-import { quorumProgress, whoMayDecide } from './approval-card.js';
-import { FALLBACK_TEXT_MAX, mention, safeText, slackDate, truncate } from './text.js';
-
-/** Longest stage name shown, as on the card. */
-const STAGE_NAME_MAX = 50;
+import { quorumProgress, reviewerName, whoMayDecide } from './approval-card.js';
+import { FALLBACK_TEXT_MAX, safeText, slackDate, truncate } from './text.js';
 
 export type ApprovalNote =
   | {
@@ -37,9 +34,7 @@ export function approvalNoteText(note: ApprovalNote): string {
   const name = safeText(note.stage.name, STAGE_NAME_MAX);
   switch (note.kind) {
     case 'stage_opened': {
-      const passedBy = note.passed.approvals
-        .map((a) => (a.reviewer ? mention(a.reviewer.id) : 'an operator'))
-        .join(', ');
+      const passedBy = note.passed.approvals.map(reviewerName).join(', ');
       return truncate(
         `:white_check_mark: Stage *${safeText(note.passed.name, STAGE_NAME_MAX)}* approved by ${passedBy}.\n` +
           `:arrow_right: Stage ${note.stageNumber} of ${note.stageCount}, *${name}*, is open: ${whoMayDecide(note.stage.eligibility)}, ` +

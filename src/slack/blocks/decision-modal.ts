@@ -2,8 +2,8 @@
 import type { View } from '@slack/types';
 import type { ApprovalStatus } from '../../approval/schemas.js';
 import { REVIEWER_NOTES_MAX } from '../../approval/signals.js';
-import { proposalBlocks, quorumProgress, whoMayDecide } from './approval-card.js';
-import { CONTEXT_TEXT_MAX, SECTION_TEXT_MAX, safeText, slackDate, truncate } from './text.js';
+import { currentStageLabel, proposalBlocks, whoMayDecide } from './approval-card.js';
+import { CONTEXT_TEXT_MAX, SECTION_TEXT_MAX, slackDate, truncate } from './text.js';
 
 export const DECISION_MODAL_CALLBACK_ID = 'approval_decision_modal';
 export const NOTES_BLOCK_ID = 'notes';
@@ -17,12 +17,6 @@ export function decisionModal(options: {
   privateMetadata: string;
 }): View {
   const { status, approved } = options;
-  const stage = status.stages.at(-1);
-  const stageLabel =
-    stage && status.stage_names.length > 1
-      ? `Stage ${status.stages.length} of ${status.stage_names.length} (${safeText(stage.name, 50)}) · `
-      : '';
-  const progress = stage && stage.required > 1 ? `${quorumProgress(stage)} · ` : '';
   if (options.privateMetadata.length > PRIVATE_METADATA_MAX) {
     throw new Error('decision modal metadata is over Slack’s 3000-character limit');
   }
@@ -41,7 +35,7 @@ export function decisionModal(options: {
           {
             type: 'mrkdwn',
             text: truncate(
-              `${stageLabel}${progress}Expires ${slackDate(status.expires_at)} · May decide: ${whoMayDecide(status.eligibility)}`,
+              `${currentStageLabel(status.stage_names, status.stages)}Expires ${slackDate(status.expires_at)} · May decide: ${whoMayDecide(status.eligibility)}`,
               CONTEXT_TEXT_MAX,
             ),
           },
