@@ -27,6 +27,7 @@ import type {
   ApprovalStatus,
   ApprovalStatusName,
   AuditEvent,
+  Eligibility,
   SlackMessageRef,
   StagePlan,
   StageSummary,
@@ -40,6 +41,9 @@ const slack = proxyActivities<ReturnType<typeof createSlackActivities>>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
+
+/** Who may decide while no stage is open (the first one's approvers are still being resolved): nobody. */
+const NOBODY: Eligibility = { kind: 'listed', users: [], userGroups: [] };
 
 /** What a stage waits for next: a decision, its reminder, its escalation, or its end. */
 interface StageTimers {
@@ -86,6 +90,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
   const currentStage = (): StageSummary | undefined => stages.at(-1);
   const currentPlan = (): StagePlan | undefined => plan.stages[stages.length - 1];
   const expiresAt = () => currentStage()?.expires_at ?? new Date(requestedAtMs).toISOString();
+  const eligibility = () => currentStage()?.eligibility ?? NOBODY;
 
   const view = (): ApprovalCardView => ({
     workflowId,
@@ -94,7 +99,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     request: input.request,
     requester: input.requester,
     proposal: input.proposal,
-    eligibility: currentStage()?.eligibility ?? { kind: 'anyone' },
+    eligibility: eligibility(),
     expiresAt: expiresAt(),
     timeoutMs: currentPlan()?.timeoutMs ?? 0,
     status,
@@ -115,7 +120,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
       run_id: input.runId,
       requested_at: new Date(requestedAtMs).toISOString(),
       expires_at: expiresAt(),
-      eligibility: currentStage()?.eligibility ?? { kind: 'listed', users: [], userGroups: [] },
+      eligibility: eligibility(),
       allow_self_approval: plan.allowSelfApproval,
       card: cards[0] ?? null,
       cards,
@@ -142,25 +147,25 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     const stage = currentStage();
     const check = checkDecision(signal, {
       requestId: input.requestId,
-      // A decision before the first stage is open (its approvers still being resolved) has nobody to check against.
+      // Between stages, or before the first opens, there is nothing to decide on.
       pending: status === 'pending' && stage?.status === 'pending',
       nowMs: Date.now(),
       expiresAtMs: Date.parse(expiresAt()),
       requester: input.requester,
-      eligibility: stage?.eligibility ?? { kind: 'listed', users: [], userGroups: [] },
+      eligibility: eligibility(),
       allowSelfApproval: plan.allowSelfApproval,
       counted: countedReviewers(stages),
     });
-    if (!check.ok || !stage) {
-      const reason = check.ok ? 'already_decided' : check.reason;
+    if (!check.ok) {
       record('decision_ignored', actor, {
-        reason,
-        explanation: REFUSAL_TEXT[reason],
+        reason: check.reason,
+        explanation: REFUSAL_TEXT[check.reason],
         approved: signal.approved,
         signalled_request_id: signal.request_id,
       });
       return;
     }
+    if (!stage) return; // unreachable: with no stage open, the check above refused as not pending
     const accepted: ApprovalDecisionRecord = {
       approved: signal.approved,
       notes: signal.reviewer_notes?.trim() || null,
