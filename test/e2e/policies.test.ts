@@ -42,6 +42,17 @@ const DEPLOY_HOOK = 'http://127.0.0.1:9/hooks/';
 const WEBHOOK_REMIND_AFTER_MS = 2_000;
 
 const POLICY = `{
+  // so that even a look-up waits for people, under the rule for its risk below
+  "threshold": "low",
+  "risks": {
+    // two stages that share an approver: whoever passed the first cannot pass the second too
+    "low": {
+      "stages": [
+        { "name": "Peer", "approvers": ["${PEOPLE.ana.id}", "${PEOPLE.bob.id}"], "timeout": "1h" },
+        { "name": "Second look", "approvers": ["${PEOPLE.ana.id}", "${PEOPLE.security.id}"], "timeout": "1h" },
+      ],
+    },
+  },
   // archive: two of three named approvers, any one of them can veto
   "tools": {
     "archive_channel": {
@@ -225,6 +236,26 @@ describe('quorum: 2 of 3', () => {
     expect(ignored.map((e) => e.details.reason)).toEqual(['already_counted']);
   });
 
+  it('lets an operator, deciding through Temporal itself, pass the stage outright', async () => {
+    const { runId, card } = await askFor(
+      'archive <#C0OPERATOR|operator>',
+      functionCall('archive_channel', proposal({ channel: 'C0OPERATOR' }, 'high')),
+      message('Archived operator.'),
+    );
+    // The public recipe's CLI command: no reviewer, one signal.
+    await engine.client.workflow
+      .getHandle(card.workflowId)
+      .signal(approvalDecisionSignal, { request_id: card.requestId, approved: true });
+    expect((await runResult(runId)).status).toBe('completed');
+    const status = await engine.client.workflow.getHandle(card.workflowId).query(approvalStatusQuery);
+    expect(status.status).toBe('approved');
+    expect(status.stages[0]?.approvals).toHaveLength(1);
+    expect(status.audit.find((e) => e.type === 'decision')?.actor).toBe('operator');
+    expect(
+      engine.slackApi.callsTo('conversations.archive').filter((c) => c.args.channel === 'C0OPERATOR'),
+    ).toHaveLength(1);
+  });
+
   it('runs once two different approvers have approved, and the thread credits both', async () => {
     const { runId, card } = await askFor(
       'archive <#C0QUORUM|quorum>',
@@ -341,6 +372,29 @@ describe('a two-stage chain', () => {
   });
 });
 
+describe('a rule by risk', () => {
+  it('applies to a call its tool has no rule for, and counts a person once across its stages', async () => {
+    const { runId, card } = await askFor(
+      'look up <#C0LOOKUP|lookup>',
+      functionCall('channel_info', proposal({ channel: 'C0LOOKUP' }, 'low')),
+      message('Looked it up.'),
+    );
+    expect(JSON.stringify(card.call.args.blocks)).toContain('1. *Peer*');
+    await decide(card, 'approve', PEOPLE.ana.id);
+    await cardUpdate(card, 'Stage 2 of 2 (Second look)');
+    // Ana may decide in the second stage too, but she already approved this request.
+    expect(await refusal(card, 'approve', PEOPLE.ana.id)).toMatch(/already approved this request/);
+    await decide(card, 'approve', PEOPLE.security.id);
+    expect((await runResult(runId)).status).toBe('completed');
+    const status = await engine.client.workflow.getHandle(card.workflowId).query(approvalStatusQuery);
+    expect(status.stages.map((s) => s.approvals.map((a) => a.reviewer?.id))).toEqual([
+      [PEOPLE.ana.id],
+      [PEOPLE.security.id],
+    ]);
+    expect(status.audit.find((e) => e.type === 'approval_requested')?.details.rule).toBe('risk low');
+  });
+});
+
 describe('reminders and escalation', () => {
   it('reminds the approver after the quiet time, then escalates to more approvers and another channel', async () => {
     const { runId, card } = await askFor(
@@ -415,6 +469,9 @@ describe('reminders and escalation', () => {
       (c) => c.args.thread_ts === card.ts && String(c.args.text).includes('Reminder'),
     );
     expect(String(reminder.args.text)).toContain(`<@${PEOPLE.bob.id}>, please decide`);
+    // One reminder per quiet stretch: another whole quiet time passes without a second.
+    await new Promise((resolve) => setTimeout(resolve, WEBHOOK_REMIND_AFTER_MS + 500));
+    expect(threadNotes(card).filter((text) => text.includes('Reminder'))).toHaveLength(1);
 
     await engine.client.workflow
       .getHandle(card.workflowId)
