@@ -1,9 +1,22 @@
-// Runs a tool the policy (and, if needed, a person) let through.
+// Runs a tool the policy (and, if needed, a person) let through, attempting it only as often as the tool says is safe.
 import { WebAPIPlatformError, WebAPIRateLimitedError, type WebClient } from '@slack/web-api';
-import { type Tool, ToolError, type ToolResult } from '../tools/tool.js';
+import { Context } from '@temporalio/activity';
+import { OutcomeUnknownError, type Tool, ToolError, type ToolResult } from '../tools/tool.js';
 import { asTemporalFailure } from './slack.js';
 
-export type ToolOutcome = { ok: true; result: ToolResult } | { ok: false; error: string };
+export type ToolOutcome =
+  | { ok: true; result: ToolResult }
+  | { ok: false; error: string }
+  /** The call went out and what it did is unknown: it may have run. Never repeated. */
+  | { ok: false; unknown: true; error: string };
+
+export interface ToolCall {
+  tool: string;
+  arguments: Record<string, unknown>;
+  requesterId: string;
+  /** `<run id>/<call id>`, the same on every attempt. */
+  callKey: string;
+}
 
 export function createToolActivities(deps: {
   slack: WebClient;
@@ -12,26 +25,30 @@ export function createToolActivities(deps: {
 }) {
   const { tools } = deps;
   return {
-    async runTool(call: {
-      tool: string;
-      arguments: Record<string, unknown>;
-      requesterId: string;
-    }): Promise<ToolOutcome> {
+    async runTool(call: ToolCall): Promise<ToolOutcome> {
       const tool = tools.find((t) => t.name === call.tool);
       if (!tool) return { ok: false, error: `unknown tool "${call.tool}"` };
       // The arguments were validated when proposed; validate again so nothing unchecked ever runs.
       const args = tool.parameters.safeParse(call.arguments);
       if (!args.success) return { ok: false, error: `invalid arguments: ${args.error.message}` };
+      const context = {
+        slack: deps.slack,
+        webhookAllowlist: deps.webhookAllowlist,
+        requesterId: call.requesterId,
+        callKey: call.callKey,
+        attempt: Context.current().info.attempt,
+      };
       try {
-        const result = await tool.execute(args.data, {
-          slack: deps.slack,
-          webhookAllowlist: deps.webhookAllowlist,
-          requesterId: call.requesterId,
-        });
-        return { ok: true, result };
+        if (context.attempt > 1 && tool.repeat.kind === 'look_up_first') {
+          const earlier = await tool.repeat.lookUp(args.data, context);
+          if (earlier) return { ok: true, result: earlier };
+        }
+        return { ok: true, result: await tool.execute(args.data, context) };
       } catch (error) {
-        // What the model should hear about comes back as a result; outages are retried by Temporal.
+        // What the model should hear about comes back as a result; outages are retried by Temporal when the tool
+        // allows it, and reported as "may have run" when it does not.
         if (error instanceof ToolError) return { ok: false, error: error.message };
+        if (error instanceof OutcomeUnknownError) return { ok: false, unknown: true, error: error.message };
         if (error instanceof WebAPIPlatformError)
           return { ok: false, error: `Slack said: ${error.data.error}` };
         if (error instanceof WebAPIRateLimitedError) asTemporalFailure(error, `running ${call.tool}`);

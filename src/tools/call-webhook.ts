@@ -34,6 +34,7 @@ export const callWebhook = defineTool({
     payload: z.record(z.string(), z.unknown()).describe('The JSON body to send'),
   }),
   risk: 'high',
+  repeat: { kind: 'idempotency_key' },
   refuse: ({ url }, { webhookAllowlist }) =>
     isAllowedUrl(url, webhookAllowlist)
       ? undefined

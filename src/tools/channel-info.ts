@@ -8,6 +8,7 @@ export const channelInfo = defineTool({
     'Look up a Slack channel: its name, topic, purpose, whether it is archived, and how many members it has.',
   parameters: z.object({ channel: channelId }),
   risk: 'low',
+  repeat: { kind: 'safe' },
   async execute({ channel }, { slack }) {
     const info = await slack.conversations.info({ channel, include_num_members: true });
     const c = info.channel ?? {};

@@ -11,6 +11,16 @@ export const inviteToChannel = defineTool({
   parameters: z.object({ channel: channelId, users: z.array(userId).min(1).max(INVITEES_MAX) }),
   // Inviting many people at once is how a private channel leaks.
   risk: ({ users }) => (users.length > 5 ? 'high' : 'medium'),
+  repeat: {
+    kind: 'look_up_first',
+    async lookUp({ channel, users }, { slack }) {
+      const answer = await slack.conversations.members({ channel, limit: 1000 });
+      const members = new Set(answer.members ?? []);
+      return users.every((user) => members.has(user))
+        ? { summary: `Invited ${users.join(', ')} to <#${channel}>.`, data: { channel, users } }
+        : undefined;
+    },
+  },
   async execute({ channel, users }, { slack }) {
     await slack.conversations.invite({ channel, users: users.join(',') });
     return { summary: `Invited ${users.join(', ')} to <#${channel}>.`, data: { channel, users } };

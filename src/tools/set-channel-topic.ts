@@ -10,6 +10,15 @@ export const setChannelTopic = defineTool({
   description: "Set a Slack channel's topic.",
   parameters: z.object({ channel: channelId, topic: z.string().max(TOPIC_MAX) }),
   risk: 'medium',
+  repeat: {
+    kind: 'look_up_first',
+    async lookUp({ channel, topic }, { slack }) {
+      const info = await slack.conversations.info({ channel });
+      return info.channel?.topic?.value === topic
+        ? { summary: `Set the topic of <#${channel}>.`, data: { channel, topic } }
+        : undefined;
+    },
+  },
   async execute({ channel, topic }, { slack }) {
     await slack.conversations.setTopic({ channel, topic });
     return { summary: `Set the topic of <#${channel}>.`, data: { channel, topic } };

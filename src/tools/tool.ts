@@ -1,4 +1,5 @@
-// What a tool is: a name, a description, a zod parameter schema, a risk, and execute(args).
+// What a tool is: a name, a description, a zod parameter schema, a risk, whether it may be repeated, and
+// execute(args).
 import type { WebClient } from '@slack/web-api';
 import type { z } from 'zod';
 import type { Risk } from '../approval/schemas.js';
@@ -9,6 +10,13 @@ export interface ToolContext {
   webhookAllowlist: string[];
   /** The person who asked, for tools that act on their behalf. */
   requesterId: string;
+  /**
+   * `<run id>/<call id>`: the same on every attempt of one approved call, different for every other call. Sent as
+   * an idempotency key, or stored with what the call creates so that a retry can find it.
+   */
+  callKey: string;
+  /** 1 on the first attempt; a later attempt follows one whose outcome is unknown. */
+  attempt: number;
 }
 
 /** What a tool did, in a form both the model and a person can read. */
@@ -17,14 +25,34 @@ export interface ToolResult {
   data?: Record<string, unknown>;
 }
 
+/**
+ * What may happen after an attempt whose outcome is unknown (a timeout, a lost answer, a worker lost mid-call):
+ * - `safe`: repeating changes nothing (reads); retried.
+ * - `look_up_first`: a retry first looks for the earlier attempt's effect (`lookUp`) and repeats only if absent.
+ * - `idempotency_key`: every attempt carries the same key (`callKey`), so the other side can drop a repeat.
+ * - `once`: attempted once; an unknown outcome is reported as such, never repeated.
+ */
+export type Repeat<Params> =
+  | { kind: 'safe' }
+  | {
+      kind: 'look_up_first';
+      /** What the earlier attempt did, when it is found to have done it; undefined: not done, run it. */
+      lookUp(args: Params, context: ToolContext): Promise<ToolResult | undefined>;
+    }
+  | { kind: 'idempotency_key' }
+  | { kind: 'once' };
+
+export type RepeatKind = Repeat<unknown>['kind'];
+
 export interface Tool<Params extends z.ZodObject = z.ZodObject> {
   name: string;
   description: string;
   parameters: Params;
   /** Fixed, or computed from the arguments. */
   risk: Risk | ((args: z.infer<Params>) => Risk);
+  repeat: Repeat<z.infer<Params>>;
   /** A refusal before anything is proposed to a person (e.g. a URL not on the allowlist); undefined when fine. */
-  refuse?: (args: z.infer<Params>, context: ToolContext) => string | undefined;
+  refuse?: (args: z.infer<Params>, context: Pick<ToolContext, 'webhookAllowlist'>) => string | undefined;
   execute(args: z.infer<Params>, context: ToolContext): Promise<ToolResult>;
 }
 
@@ -37,7 +65,20 @@ export function riskOf(tool: Tool, args: Record<string, unknown>): Risk {
   return typeof tool.risk === 'function' ? tool.risk(args) : tool.risk;
 }
 
+/** May a failed attempt of this tool be retried by Temporal? Only `once` may not. */
+export function mayRetry(tool: Pick<Tool, 'repeat'>): boolean {
+  return tool.repeat.kind !== 'once';
+}
+
 /** A failure the model should hear about (bad channel, refused URL), as opposed to an outage to retry. */
 export class ToolError extends Error {
   override name = 'ToolError';
+}
+
+/**
+ * The call went out but what it did is unknown (a timeout, a 5xx after the request was sent): reported to the
+ * model and the thread as "may have run", never repeated.
+ */
+export class OutcomeUnknownError extends Error {
+  override name = 'OutcomeUnknownError';
 }

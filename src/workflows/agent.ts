@@ -242,6 +242,7 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       tool: proposal.tool,
       arguments: proposal.arguments,
       requesterId: input.requester.id,
+      callKey: `${runId}/${proposal.callId}`,
     });
     const summary = result.ok ? result.result.summary : result.error;
     actions.push({ tool: proposal.tool, ok: result.ok, summary });
