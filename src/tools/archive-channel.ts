@@ -11,7 +11,9 @@ export const archiveChannel = defineTool({
     kind: 'look_up_first',
     async lookUp({ channel }, { slack }) {
       const info = await slack.conversations.info({ channel });
-      return info.channel?.is_archived ? { summary: `Archived <#${channel}>.`, data: { channel } } : undefined;
+      return info.channel?.is_archived
+        ? { summary: `Archived <#${channel}>.`, data: { channel } }
+        : undefined;
     },
   },
   async execute({ channel }, { slack }) {

@@ -27,7 +27,8 @@ export const postMessage = defineTool({
       });
       const earlier = (history.messages ?? []).find(
         (m) =>
-          m.metadata?.event_type === TOOL_POST_EVENT_TYPE && (m.metadata.event_payload as Record<string, unknown> | undefined)?.call_key === callKey,
+          m.metadata?.event_type === TOOL_POST_EVENT_TYPE &&
+          (m.metadata.event_payload as Record<string, unknown> | undefined)?.call_key === callKey,
       );
       return earlier?.ts
         ? { summary: `Posted a message in <#${channel}>.`, data: { channel, ts: earlier.ts } }
