@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { proposalDigest } from '../approval/digest.js';
 import { TOOLS } from '../tools/index.js';
 import { checkProposal, functionTools } from './llm.js';
 
@@ -30,6 +31,8 @@ describe('checkProposal', () => {
         modelRisk: 'medium',
         toolRisk: 'high',
         risk: 'high',
+        repeat: 'look_up_first',
+        digest: proposalDigest({ tool: 'archive_channel', arguments: { channel: 'C0OLDPROJ' } }),
       },
     });
   });

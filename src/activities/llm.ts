@@ -4,8 +4,10 @@ import { ApplicationFailure } from '@temporalio/activity';
 import OpenAI from 'openai';
 import type { ResponseInputItem } from 'openai/resources/responses/responses.js';
 import { z } from 'zod';
+import { proposalDigest } from '../approval/digest.js';
 import { finalRisk } from '../approval/policy.js';
 import { type Proposal, type Risk, riskSchema } from '../approval/schemas.js';
+import { proposalFitsForReview, REVIEW_BLOCKS_MAX } from '../slack/blocks/proposal.js';
 import { riskOf, type Tool, type ToolContext } from '../tools/tool.js';
 
 /** One turn of the conversation the workflow keeps, replayed to the model on every step. */
@@ -74,7 +76,10 @@ function describeIssues(error: z.ZodError): string {
 export function checkProposal(
   call: { callId: string; name: string; arguments: string },
   tools: readonly Tool[],
-  context: Pick<ToolContext, 'webhookAllowlist'>,
+  context: Pick<ToolContext, 'webhookAllowlist'> & {
+    /** The person's request, shown with the proposal: it counts towards what a form can hold. */
+    request?: string;
+  },
 ): ProposalCheck {
   const refuse = (error: string): ProposalCheck => ({
     ok: false,
@@ -97,18 +102,30 @@ export function checkProposal(
   const refusal = tool.refuse?.(args, context as ToolContext);
   if (refusal) return refuse(refusal);
   const toolRisk: Risk = riskOf(tool, args);
-  return {
-    ok: true,
-    proposal: {
-      callId: call.callId,
-      tool: tool.name,
-      arguments: args,
-      reasoning: envelope.data.reasoning,
-      modelRisk: envelope.data.risk,
-      toolRisk,
-      risk: finalRisk(toolRisk, envelope.data.risk),
-    },
+  const proposal: Proposal = {
+    callId: call.callId,
+    tool: tool.name,
+    arguments: args,
+    repeat: tool.repeat.kind,
+    digest: proposalDigest({ tool: tool.name, arguments: args }),
+    reasoning: envelope.data.reasoning,
+    modelRisk: envelope.data.risk,
+    toolRisk,
+    risk: finalRisk(toolRisk, envelope.data.risk),
   };
+  // An approver must see all of a call before deciding on it: a call too large to show whole is never proposed.
+  const fits = proposalFitsForReview({
+    request: context.request ?? '',
+    requester: { id: 'U0' },
+    proposal,
+    status: 'pending',
+  });
+  if (!fits.ok) {
+    return refuse(
+      `this call is too large to show to an approver whole within Slack's limits (it would take ${fits.blocks} blocks of the ${REVIEW_BLOCKS_MAX} a form can show); nothing was proposed. Make a smaller call, or split the work into several.`,
+    );
+  }
+  return { ok: true, proposal };
 }
 
 /** The longest Retry-After we honour; past it, Temporal's own backoff decides. */
@@ -175,7 +192,10 @@ export function createLlmActivities(deps: {
       return {
         kind: 'calls',
         checks: calls.map((call) =>
-          checkProposal(call, deps.tools, { webhookAllowlist: deps.webhookAllowlist }),
+          checkProposal(call, deps.tools, {
+            webhookAllowlist: deps.webhookAllowlist,
+            request: conversation.find((item) => item.type === 'user')?.text ?? '',
+          }),
         ),
         modelItems: calls.map((call) => ({ type: 'call', ...call })),
       };

@@ -7,10 +7,17 @@ import { resolveEligibility } from '../approval/policy.js';
 import type { ApproverIds, Eligibility, SlackMessageRef } from '../approval/schemas.js';
 import { type ApprovalCardView, approvalCard, approvalCardText } from '../slack/blocks/approval-card.js';
 import { type ApprovalNote, approvalNoteText } from '../slack/blocks/approval-notes.js';
+import { type SlackIdLabels, slackIdsIn } from '../slack/blocks/proposal.js';
 import { runResultText } from '../slack/blocks/run-result.js';
+import { SLACK_CHANNEL_ID, SLACK_USER_ID } from '../slack/ids.js';
 import type { RunOutcome } from '../workflows/agent-types.js';
 
 export const SLACK_REFUSED = 'SlackRefused';
+
+/** Channels and people: the IDs worth a name beside them. */
+const LABELLED_ID = new RegExp(`${SLACK_CHANNEL_ID.source}|${SLACK_USER_ID.source}`);
+/** Names looked up per call; past this, IDs show as they are (an agent call rarely names more). */
+const LABELLED_IDS_MAX = 30;
 
 /** Slack errors that a retry cannot fix: the call is wrong, not the moment. */
 const PERMANENT_SLACK_ERRORS = new Set([
@@ -125,7 +132,22 @@ async function postTextOnce(
 
 export function createSlackActivities(deps: { slack: WebClient }) {
   const { slack } = deps;
+  /** The installing workspace never changes while the process runs: asked once. */
+  let team: Promise<string> | undefined;
   return {
+    /** The workspace the bot token belongs to: only its full members may decide. */
+    async installedTeam(): Promise<string> {
+      team ??= slack.auth.test().then((answer) => {
+        if (!answer.team_id) throw new Error('Slack auth.test answered without a team_id');
+        return answer.team_id;
+      });
+      try {
+        return await team;
+      } catch (error) {
+        team = undefined;
+        asTemporalFailure(error, 'asking Slack which workspace Countersign is installed in');
+      }
+    },
     /** Who may decide, with user groups resolved to their members now, to be recorded with the approval. */
     async resolveApprovers(approvers: ApproverIds | undefined): Promise<Eligibility> {
       const groupMembers: Record<string, string[]> = {};
@@ -140,6 +162,31 @@ export function createSlackActivities(deps: { slack: WebClient }) {
       return resolveEligibility(approvers, groupMembers);
     },
 
+    /**
+     * Names for the Slack IDs in a call's arguments (`#old-project`, `@rita`), shown beside the IDs on the card and in
+     * the form. Best effort: an ID Slack cannot name stays unnamed, and the card says so.
+     */
+    async labelSlackIds(args: Record<string, unknown>): Promise<SlackIdLabels> {
+      const labels: SlackIdLabels = {};
+      for (const id of slackIdsIn(args, LABELLED_ID).slice(0, LABELLED_IDS_MAX)) {
+        try {
+          if (SLACK_USER_ID.test(id)) {
+            const { user } = await slack.users.info({ user: id });
+            const name = user?.profile?.display_name || user?.real_name || user?.name;
+            if (name) labels[id] = `@${name}`;
+          } else {
+            const { channel } = await slack.conversations.info({ channel: id });
+            if (channel?.name) labels[id] = `#${channel.name}`;
+          }
+        } catch (error) {
+          log.info('could not name a Slack ID for the approval card', {
+            id,
+            error: (error as Error).message,
+          });
+        }
+      }
+      return labels;
+    },
     /** A message in an approval card's thread; `noteId` lets a retry find an attempt whose answer was lost. */
     async postApprovalNote(post: {
       channel: string;
@@ -205,7 +252,11 @@ export function createSlackActivities(deps: { slack: WebClient }) {
       }
     },
 
-    /** The run's outcome, as a reply in a thread (or a new message when there is no thread). */
+    /**
+     * The run's outcome, as a reply in a thread (or a new message when there is no thread). When Slack refuses that
+     * channel for good (the bot removed, the channel archived or read-only), the requester gets it as a direct message
+     * instead: an outcome nobody is told of is an outcome lost.
+     */
     async postRunReply(reply: {
       runId: string;
       channel: string;
@@ -214,16 +265,31 @@ export function createSlackActivities(deps: { slack: WebClient }) {
       startedAt: string;
       outcome: RunOutcome;
     }): Promise<SlackMessageRef> {
-      try {
-        return await postTextOnce(slack, {
-          channel: reply.channel,
-          threadTs: reply.threadTs,
+      const post = (channel: string, threadTs: string | undefined) =>
+        postTextOnce(slack, {
+          channel,
+          threadTs,
           oldestSeconds: Math.floor(Date.parse(reply.startedAt) / 1000),
           text: runResultText(reply.outcome),
           marker: { eventType: RESULT_EVENT_TYPE, key: 'run_id', value: reply.runId },
         });
+      try {
+        return await post(reply.channel, reply.threadTs);
       } catch (error) {
-        asTemporalFailure(error, 'posting the run result');
+        try {
+          asTemporalFailure(error, 'posting the run result');
+        } catch (failure) {
+          if (!(failure instanceof ApplicationFailure && failure.type === SLACK_REFUSED)) throw failure;
+          log.warn('the run result was refused in its channel; sending it to the requester directly', {
+            run_id: reply.runId,
+            error: failure.message,
+          });
+          try {
+            return await post(reply.outcome.requester.id, undefined);
+          } catch (dmError) {
+            asTemporalFailure(dmError, 'sending the run result to the requester directly');
+          }
+        }
       }
     },
   };

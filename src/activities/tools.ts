@@ -1,6 +1,7 @@
 // Runs a tool the policy (and, if needed, a person) let through, attempting it only as often as the tool says is safe.
 import { WebAPIPlatformError, WebAPIRateLimitedError, type WebClient } from '@slack/web-api';
 import { Context } from '@temporalio/activity';
+import { proposalDigest } from '../approval/digest.js';
 import { OutcomeUnknownError, type Tool, ToolError, type ToolResult } from '../tools/tool.js';
 import { asTemporalFailure } from './slack.js';
 
@@ -13,6 +14,8 @@ export type ToolOutcome =
 export interface ToolCall {
   tool: string;
   arguments: Record<string, unknown>;
+  /** The digest of the call that was proposed (and approved): what runs must be exactly that. */
+  digest: string;
   requesterId: string;
   /** `<run id>/<call id>`, the same on every attempt. */
   callKey: string;
@@ -31,6 +34,9 @@ export function createToolActivities(deps: {
       // The arguments were validated when proposed; validate again so nothing unchecked ever runs.
       const args = tool.parameters.safeParse(call.arguments);
       if (!args.success) return { ok: false, error: `invalid arguments: ${args.error.message}` };
+      if (proposalDigest({ tool: call.tool, arguments: call.arguments }) !== call.digest) {
+        return { ok: false, error: 'not run: the call differs from the one that was proposed and approved' };
+      }
       const context = {
         slack: deps.slack,
         webhookAllowlist: deps.webhookAllowlist,

@@ -30,7 +30,10 @@ export type DecisionRefusal =
   | 'not_eligible'
   | 'self_approval'
   | 'already_counted'
-  | 'not_requester';
+  | 'not_requester'
+  | 'digest_mismatch'
+  | 'wrong_team'
+  | 'stale_stage';
 
 export const REFUSAL_TEXT: Record<DecisionRefusal, string> = {
   malformed: 'the decision payload is not a valid approval_decision',
@@ -41,6 +44,9 @@ export const REFUSAL_TEXT: Record<DecisionRefusal, string> = {
   self_approval: 'the requester may not decide their own request',
   already_counted: 'the reviewer already approved this request, and each person counts once',
   not_requester: 'only the requester may withdraw a request',
+  digest_mismatch: 'the decision is for a proposal other than the one waiting (its digest differs)',
+  wrong_team: 'the reviewer is not a member of the workspace Countersign is installed in',
+  stale_stage: 'the decision was made on an earlier stage of the request',
 };
 
 /** May this person decide? Operators (no reviewer, a decision signalled through Temporal) always may. */
@@ -70,10 +76,23 @@ export function checkDecision(
     allowSelfApproval: boolean;
     /** Who has already approved this request, in any stage. */
     counted?: readonly string[];
+    /** The digest of the proposal waiting. */
+    digest?: string;
+    /** The workspace Countersign is installed in, when known. */
+    teamId?: string | undefined;
+    /** The current stage, 1-based. */
+    stage?: number;
   },
 ): { ok: true } | { ok: false; reason: DecisionRefusal } {
   if (decision.request_id !== state.requestId) return { ok: false, reason: 'wrong_request' };
+  if (decision.proposal_digest !== undefined && decision.proposal_digest !== state.digest) {
+    return { ok: false, reason: 'digest_mismatch' };
+  }
   if (!state.pending) return { ok: false, reason: 'already_decided' };
+  if (decision.stage !== undefined && decision.stage !== state.stage) return { ok: false, reason: 'stale_stage' };
+  if (decision.team_id !== undefined && state.teamId !== undefined && decision.team_id !== state.teamId) {
+    return { ok: false, reason: 'wrong_team' };
+  }
   if (state.nowMs >= state.expiresAtMs) return { ok: false, reason: 'too_late' };
   const allowed = mayDecide(decision.reviewer, state);
   if (!allowed.ok) return allowed;

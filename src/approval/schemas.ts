@@ -9,6 +9,10 @@ export type Risk = z.infer<typeof riskSchema>;
 export const personSchema = z.object({ id: z.string().min(1), name: z.string().optional() });
 export type Person = z.infer<typeof personSchema>;
 
+/** What may happen after an attempt of a tool whose outcome is unknown (see Repeat in src/tools/tool.ts). */
+export const REPEAT_KINDS = ['safe', 'look_up_first', 'idempotency_key', 'once'] as const;
+export type RepeatKind = (typeof REPEAT_KINDS)[number];
+
 /** A tool call the model proposed, its arguments already validated against the tool's schema. */
 export const proposalSchema = z.object({
   callId: z.string(),
@@ -20,6 +24,10 @@ export const proposalSchema = z.object({
   toolRisk: riskSchema,
   /** The higher of the two. */
   risk: riskSchema,
+  /** Whether the tool may be attempted again after an attempt whose outcome is unknown. */
+  repeat: z.enum(REPEAT_KINDS),
+  /** `sha256:…` of the tool and its canonical arguments: a decision must carry it back (src/approval/digest.ts). */
+  digest: z.string(),
 });
 export type Proposal = z.infer<typeof proposalSchema>;
 
@@ -114,6 +122,7 @@ export const auditEventSchema = z.object({
     'reminder',
     'escalation',
     'slack_refused',
+    'card_not_posted',
     'execution',
     'result',
     'final',
@@ -184,6 +193,8 @@ export interface ApprovalStatus {
   decision?: ApprovalDecisionRecord;
   /** Every stage of the plan, by name, in order. */
   stage_names: string[];
+  /** Names of the Slack IDs in the arguments (`C0123ABCD` → `#old-project`), for the form. */
+  labels: Record<string, string>;
   stages: StageSummary[];
   audit: AuditEvent[];
 }
@@ -198,6 +209,8 @@ export interface ApprovalOutcome {
   approvals: ApprovalDecisionRecord[];
   /** For a timeout: the stage nobody completed, and how long it waited. */
   timedOut?: { stage: string; afterMs: number };
+  /** Why the request ended without a decision when Slack or Temporal made it impossible to ask (status `cancelled`). */
+  failure?: string;
   card: SlackMessageRef | null;
   audit: AuditEvent[];
 }

@@ -19,6 +19,15 @@ export interface ApprovalDecision {
   decided_at?: string | undefined;
   /** Absent: an operator decided through Temporal itself. */
   reviewer?: Person | undefined;
+  /**
+   * The digest of the proposal the reviewer was shown (src/approval/digest.ts). The Slack app always sends it; a
+   * decision carrying another digest is refused, since the reviewer did not see what would run.
+   */
+  proposal_digest?: string | undefined;
+  /** The reviewer's Slack team, as Slack reported it: decisions come only from the installing workspace. */
+  team_id?: string | undefined;
+  /** The stage (1-based) the reviewer's modal was opened in: a modal opened in one stage does not count in the next. */
+  stage?: number | undefined;
 }
 
 /** Signal `withdraw_request`: the requester (or an operator, with no `by`) withdraws a pending request. */
@@ -65,7 +74,8 @@ class Checker {
 
 export function parseApprovalDecision(raw: unknown): Parsed<ApprovalDecision> {
   const check = new Checker();
-  if (!check.object(raw, '(root)', ['request_id', 'approved', 'reviewer_notes', 'decided_at', 'reviewer'])) {
+  const fields = ['request_id', 'approved', 'reviewer_notes', 'decided_at', 'reviewer'];
+  if (!check.object(raw, '(root)', [...fields, 'proposal_digest', 'team_id', 'stage'])) {
     return { success: false, issues: check.issues };
   }
   check.nonEmptyString(raw.request_id, 'request_id');
@@ -86,6 +96,11 @@ export function parseApprovalDecision(raw: unknown): Parsed<ApprovalDecision> {
     check.issues.push('decided_at: expected an ISO 8601 date-time with an offset, e.g. 2026-01-31T09:30:00Z');
   }
   if (raw.reviewer !== undefined) check.person(raw.reviewer, 'reviewer');
+  if (raw.proposal_digest !== undefined) check.nonEmptyString(raw.proposal_digest, 'proposal_digest');
+  if (raw.team_id !== undefined) check.nonEmptyString(raw.team_id, 'team_id');
+  if (raw.stage !== undefined && !(Number.isInteger(raw.stage) && (raw.stage as number) >= 1)) {
+    check.issues.push('stage: expected a whole number from 1');
+  }
   if (check.issues.length > 0) return { success: false, issues: check.issues };
   return { success: true, data: raw as unknown as ApprovalDecision };
 }

@@ -9,17 +9,16 @@ import {
   type Person,
 } from '../approval/schemas.js';
 import type { ApprovalDecision } from '../approval/signals.js';
-import {
-  agentStatusQuery,
-  approvalDecisionSignal,
-  approvalStatusQuery,
-  withdrawRequestSignal,
-} from '../workflows/messages.js';
-import { escapeMrkdwn, mention, slackDate, truncate } from './blocks/text.js';
+import { approvalDecisionSignal, approvalStatusQuery } from '../workflows/messages.js';
+import { mention, slackDate } from './blocks/text.js';
 
 /** What the decision modal carries (sealed) from the click to the submission. */
 export const decisionModalMetadataSchema = approvalRefSchema.extend({
   approved: z.boolean(),
+  /** The digest of the proposal the modal showed: the decision is bound to it. */
+  digest: z.string().min(1),
+  /** The stage (1-based) the modal was opened in: a decision made in it does not count in a later one. */
+  stage: z.number().int().min(1),
   /** Where the click happened, for telling the reviewer if the decision cannot be delivered. */
   channel: z.string().optional(),
 });
@@ -145,41 +144,22 @@ export async function sendDecision(
   temporal: Client,
   workflowId: string,
   decision: ApprovalDecision,
+  budgetMs = TEMPORAL_CALL_BUDGET_MS,
 ): Promise<void> {
-  await withinSlackDeadline(temporal, () =>
-    temporal.workflow.getHandle(workflowId).signal(approvalDecisionSignal, decision),
+  await withinSlackDeadline(
+    temporal,
+    () => temporal.workflow.getHandle(workflowId).signal(approvalDecisionSignal, decision),
+    budgetMs,
   );
 }
 
-/**
- * The requester withdraws their run's pending approval (`/agent cancel <id>`, or the button on their acknowledgement):
- * only the requester, only while an approval is pending; the workflow checks again. Answers in words for them.
- */
-export async function withdrawRequest(
-  temporal: Client,
-  runId: string,
-  user: { id: string; name?: string | undefined },
-): Promise<string> {
-  try {
-    const run = await withinSlackDeadline(temporal, () =>
-      temporal.workflow.getHandle(runId).query(agentStatusQuery),
-    );
-    if (run.requester.id !== user.id)
-      return `:no_entry_sign: Only ${mention(run.requester.id)} can withdraw this request.`;
-    if (!run.pending_approval) {
-      return `:information_source: Nothing to withdraw: run \`${escapeMrkdwn(runId)}\` is not waiting for an approval (${run.status.replace('_', ' ')}).`;
-    }
-    const approval = run.pending_approval;
-    await withinSlackDeadline(temporal, () =>
-      temporal.workflow.getHandle(approval.workflow_id).signal(withdrawRequestSignal, {
-        request_id: approval.request_id,
-        by: user.name ? { id: user.id, name: user.name } : { id: user.id },
-      }),
-    );
-    return `:no_entry_sign: Withdrawn: run \`${escapeMrkdwn(runId)}\` will not \`${escapeMrkdwn(approval.tool)}\`; its approval card is being updated.`;
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError)
-      return `:grey_question: No run with id \`${escapeMrkdwn(truncate(runId, 100))}\`.`;
-    return TEMPORAL_UNREACHABLE_TEXT;
+/** Why a modal's decision no longer applies to the approval as it stands now; undefined when it still does. */
+export function whyStale(status: ApprovalStatus, metadata: Pick<DecisionModalMetadata, 'digest' | 'stage'>) {
+  if (status.proposal.digest !== metadata.digest) {
+    return ':no_entry_sign: This form shows a different proposal from the one now waiting; nothing was recorded. Open the card again.';
   }
+  if (status.status === 'pending' && status.stages.length !== metadata.stage) {
+    return ':information_source: This form was opened for an earlier stage of the request, which has passed; nothing was recorded. Open the card again to decide on the current stage.';
+  }
+  return undefined;
 }

@@ -2,7 +2,7 @@
 // execute(args).
 import type { WebClient } from '@slack/web-api';
 import type { z } from 'zod';
-import type { Risk } from '../approval/schemas.js';
+import type { RepeatKind, Risk } from '../approval/schemas.js';
 
 export interface ToolContext {
   slack: WebClient;
@@ -32,7 +32,7 @@ export interface ToolResult {
  * - `idempotency_key`: every attempt carries the same key (`callKey`), so the other side can drop a repeat.
  * - `once`: attempted once; an unknown outcome is reported as such, never repeated.
  */
-export type Repeat<Params> =
+export type Repeat<Params> = { kind: RepeatKind } & (
   | { kind: 'safe' }
   | {
       kind: 'look_up_first';
@@ -40,9 +40,10 @@ export type Repeat<Params> =
       lookUp(args: Params, context: ToolContext): Promise<ToolResult | undefined>;
     }
   | { kind: 'idempotency_key' }
-  | { kind: 'once' };
+  | { kind: 'once' }
+);
 
-export type RepeatKind = Repeat<unknown>['kind'];
+export type { RepeatKind };
 
 export interface Tool<Params extends z.ZodObject = z.ZodObject> {
   name: string;

@@ -14,6 +14,8 @@ export interface ActionRecord {
   tool: string;
   ok: boolean;
   summary: string;
+  /** The call went out but its outcome is unknown: it may have run. */
+  unknown?: boolean;
 }
 
 /** A person's (or an operator's) decision on one of the run's proposals. */

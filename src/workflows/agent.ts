@@ -15,7 +15,7 @@ import {
 import type { ConversationItem, createLlmActivities, ProposalCheck } from '../activities/llm.js';
 import type { createRunActivities } from '../activities/run.js';
 import type { createSlackActivities } from '../activities/slack.js';
-import type { createToolActivities } from '../activities/tools.js';
+import type { createToolActivities, ToolOutcome } from '../activities/tools.js';
 import { needsApproval, planFor } from '../approval/policy.js';
 import type {
   ApprovalOutcome,
@@ -52,14 +52,24 @@ const llm = proxyActivities<ReturnType<typeof createLlmActivities>>({
   },
 });
 
-const tools = proxyActivities<ReturnType<typeof createToolActivities>>({
-  startToCloseTimeout: '1 minute',
+/** Attempts of a tool that may be repeated (reads, look-up-first writes, keyed calls) before it counts as failed. */
+const TOOL_ATTEMPTS_MAX = 5;
+const TOOL_CALL_TIMEOUT = '1 minute';
+
+const toolsRetried = proxyActivities<ReturnType<typeof createToolActivities>>({
+  startToCloseTimeout: TOOL_CALL_TIMEOUT,
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
-    maximumAttempts: 10,
+    maximumAttempts: TOOL_ATTEMPTS_MAX,
   },
+});
+
+/** A side effect that is not safe to repeat is attempted once: an unknown outcome is reported, never retried. */
+const toolsOnce = proxyActivities<ReturnType<typeof createToolActivities>>({
+  startToCloseTimeout: TOOL_CALL_TIMEOUT,
+  retry: { maximumAttempts: 1 },
 });
 
 const slack = proxyActivities<ReturnType<typeof createSlackActivities>>({
@@ -224,6 +234,7 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
         return { stop: `cancelled: approval timed out after ${waited}` };
       }
       case 'cancelled':
+        if (approval.failure) return { stop: `${approval.failure}; nothing was run` };
         return {
           stop: approval.withdrawnBy
             ? 'withdrawn by the requester before anyone decided'
@@ -237,19 +248,45 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       call_id: proposal.callId,
       tool: proposal.tool,
       arguments: proposal.arguments,
+      digest: proposal.digest,
+      repeat: proposal.repeat,
     });
-    const result = await tools.runTool({
-      tool: proposal.tool,
-      arguments: proposal.arguments,
-      requesterId: input.requester.id,
-      callKey: `${runId}/${proposal.callId}`,
-    });
-    const summary = result.ok ? result.result.summary : result.error;
-    actions.push({ tool: proposal.tool, ok: result.ok, summary });
+    const tools = proposal.repeat === 'once' ? toolsOnce : toolsRetried;
+    let result: ToolOutcome;
+    try {
+      result = await tools.runTool({
+        tool: proposal.tool,
+        arguments: proposal.arguments,
+        digest: proposal.digest,
+        requesterId: input.requester.id,
+        callKey: `${runId}/${proposal.callId}`,
+      });
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      // A read that kept failing did nothing; anything else may have acted before its answer was lost.
+      result =
+        proposal.repeat === 'safe'
+          ? { ok: false, error: failureMessage(error) }
+          : { ok: false, unknown: true, error: failureMessage(error) };
+    }
+    const unknown = !result.ok && 'unknown' in result;
+    const summary = result.ok
+      ? result.result.summary
+      : unknown
+        ? `may have run; check before retrying (${result.error})`
+        : result.error;
+    actions.push({ tool: proposal.tool, ok: result.ok, summary, ...(unknown ? { unknown: true } : {}) });
     record('result', 'system', { call_id: proposal.callId, tool: proposal.tool, ...result });
-    return JSON.stringify(
-      result.ok ? { status: 'done', ...result.result } : { status: 'failed', error: result.error },
-    );
+    if (result.ok) return JSON.stringify({ status: 'done', ...result.result });
+    if (unknown) {
+      return JSON.stringify({
+        status: 'outcome_unknown',
+        error: result.error,
+        instruction:
+          'This call may have run: its outcome is unknown. Do not repeat it. Tell the requester it may have run and to check before retrying.',
+      });
+    }
+    return JSON.stringify({ status: 'failed', error: result.error });
   };
 
   record('request', input.requester, { request: input.request, channel: input.channel, team: input.teamId });

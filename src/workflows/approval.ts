@@ -37,9 +37,20 @@ import type { ApprovalCardView } from '../slack/blocks/approval-card.js';
 import type { ApprovalNote } from '../slack/blocks/approval-notes.js';
 import { approvalDecisionSignal, approvalStatusQuery, withdrawRequestSignal } from './messages.js';
 
+/**
+ * Attempts of each Slack call on the approval path: about two minutes of backoff. Past that, Slack is refusing for
+ * good or is down, and the request must end visibly rather than wait forever with nothing to click.
+ */
+const SLACK_ATTEMPTS_MAX = 8;
+
 const slack = proxyActivities<ReturnType<typeof createSlackActivities>>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: SLACK_ATTEMPTS_MAX,
+  },
 });
 
 /** Who may decide while no stage is open (the first one's approvers are still being resolved): nobody. */
@@ -70,6 +81,10 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
   const stages: StageSummary[] = [];
   let withdrawnBy: ApprovalOutcome['withdrawnBy'];
   let timedOut: ApprovalOutcome['timedOut'];
+  let failure: string | undefined;
+  /** The workspace Countersign is installed in: decisions from another team are refused. */
+  let teamId: string | undefined;
+  let labels: Record<string, string> = {};
   /** Bumped by every accepted decision, so the main loop knows the cards need updating. */
   let changes = 0;
   const audit: AuditEvent[] = [];
@@ -107,6 +122,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     stageNames: plan.stages.map((s) => s.name),
     stages,
     allowSelfApproval: plan.allowSelfApproval,
+    labels,
   });
 
   setHandler(
@@ -127,6 +143,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
       ...(decision ? { decision } : {}),
       stage_names: plan.stages.map((s) => s.name),
       stages,
+      labels,
       audit,
     }),
   );
@@ -155,6 +172,9 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
       eligibility: eligibility(),
       allowSelfApproval: plan.allowSelfApproval,
       counted: countedReviewers(stages),
+      digest: input.proposal.digest,
+      teamId,
+      stage: stages.length,
     });
     if (!check.ok) {
       record('decision_ignored', actor, {
@@ -162,6 +182,8 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
         explanation: REFUSAL_TEXT[check.reason],
         approved: signal.approved,
         signalled_request_id: signal.request_id,
+        ...(signal.proposal_digest ? { signalled_digest: signal.proposal_digest } : {}),
+        ...(signal.team_id ? { team: signal.team_id } : {}),
       });
       return;
     }
@@ -193,6 +215,9 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
       stage: stage.name,
       ...(accepted.approved ? { progress: `${stage.approvals.length} of ${stage.required}` } : {}),
       ...(signal.decided_at ? { claimed_decided_at: signal.decided_at } : {}),
+      // Bound: the reviewer was shown this very proposal (the Slack app's path). Unbound: an operator's signal.
+      bound_to_digest: signal.proposal_digest !== undefined,
+      ...(signal.team_id ? { team: signal.team_id } : {}),
     });
   });
 
@@ -243,7 +268,8 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
 
   const openStage = async (stagePlan: StagePlan): Promise<StageSummary> => {
     const eligibility = await slack.resolveApprovers(stagePlan.approvers);
-    const openedAtMs = Date.now();
+    // The first stage's clock runs from the request, not from whenever Slack let the card be posted.
+    const openedAtMs = stages.length === 0 ? requestedAtMs : Date.now();
     const stage: StageSummary = {
       name: stagePlan.name,
       required: stagePlan.required,
@@ -347,9 +373,25 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     }
   };
 
+  /** The first card, or undefined when Slack refuses it for good: then the request ends, nothing run. */
+  const postFirstCard = async (): Promise<SlackMessageRef | undefined> => {
+    try {
+      return await slack.postApprovalCard({ ...view(), channel: input.channel });
+    } catch (error) {
+      if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
+      const reason = error.cause?.message ?? error.message;
+      failure = `the approval card could not be posted (${reason})`;
+      // A withdrawal while Slack was being asked stands: the request was cancelled either way.
+      if (status === 'pending') status = 'cancelled';
+      record('card_not_posted', 'system', { channel: input.channel, error: reason });
+      return undefined;
+    }
+  };
+
   record('approval_requested', 'policy', {
     tool: input.proposal.tool,
     arguments: input.proposal.arguments,
+    digest: input.proposal.digest,
     risk: input.proposal.risk,
     requester: input.requester,
     rule: plan.rule,
@@ -359,6 +401,8 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
   });
 
   try {
+    teamId = await slack.installedTeam();
+    labels = await slack.labelSlackIds(input.proposal.arguments);
     for (const [index, stagePlan] of plan.stages.entries()) {
       const passed = currentStage();
       if (passed) {
@@ -369,8 +413,10 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
       }
       const stage = await openStage(stagePlan);
       if (!passed) {
-        cards.push(await slack.postApprovalCard({ ...view(), channel: input.channel }));
-        record('card_posted', 'system', { channel: cards[0]?.channel, ts: cards[0]?.ts });
+        const card = await postFirstCard();
+        if (!card) break;
+        cards.push(card);
+        record('card_posted', 'system', { channel: card.channel, ts: card.ts });
       } else {
         await updateCards();
         await postNote({
@@ -386,9 +432,18 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     }
     if (status === 'pending') status = 'approved';
   } catch (error) {
-    if (!isCancellation(error)) throw error;
-    status = 'cancelled';
-    record('cancelled', 'system', {});
+    if (isCancellation(error)) {
+      status = 'cancelled';
+      record('cancelled', 'system', {});
+    } else if (error instanceof ActivityFailure) {
+      // Slack or Temporal made it impossible to go on asking (approvers that cannot be resolved, an outage past
+      // every retry): end the request visibly, nothing run, rather than leave buttons that lead nowhere.
+      status = 'cancelled';
+      failure = `Slack could not be asked: ${error.cause?.message ?? error.message}`;
+      record('failed', 'system', { error: failure });
+    } else {
+      throw error;
+    }
   }
   const stage = currentStage();
   if (stage?.status === 'pending') stage.status = status;
@@ -403,6 +458,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     approvals: stages.flatMap((s) => s.approvals),
     ...(withdrawnBy ? { withdrawnBy } : {}),
     ...(timedOut ? { timedOut } : {}),
+    ...(failure ? { failure } : {}),
     card: cards[0] ?? null,
     audit,
   };

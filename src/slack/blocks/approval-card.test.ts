@@ -28,6 +28,8 @@ const proposal: Proposal = {
   modelRisk: 'medium',
   toolRisk: 'high',
   risk: 'high',
+  repeat: 'look_up_first',
+  digest: `sha256:${'0f'.repeat(32)}`,
 };
 
 function view(overrides: Partial<ApprovalCardView> = {}): ApprovalCardView {
@@ -116,10 +118,10 @@ describe('a pending approval card', () => {
     expect(text).toContain('The channel has been quiet for a year.');
   });
 
-  it('shows when it expires and that anyone but the requester may decide', () => {
+  it('shows when it expires and that any full member but the requester may decide', () => {
     const [context] = contextTexts(blocks);
     expect(context).toContain('<!date^1709632800^');
-    expect(context).toContain('anyone but the requester');
+    expect(context).toContain('any full member of this workspace but the requester');
     expect(context).toContain('req-7f3a');
   });
 

@@ -11,6 +11,7 @@ import {
   type StageSummary,
 } from '../../approval/schemas.js';
 import { formatDuration } from '../../duration.js';
+import { proposalSummaryBlocks, type SlackIdLabels } from './proposal.js';
 import {
   BUTTON_VALUE_MAX,
   CONTEXT_TEXT_MAX,
@@ -44,13 +45,9 @@ export interface ApprovalCardView {
   /** The stages opened so far, the current one last: quorum progress and the chain come from here. */
   stages?: StageSummary[] | undefined;
   allowSelfApproval?: boolean | undefined;
+  /** Names of the Slack IDs in the arguments, shown beside them. */
+  labels?: SlackIdLabels | undefined;
 }
-
-const RISK_BADGE = {
-  low: ':large_green_circle: low',
-  medium: ':large_orange_circle: medium',
-  high: ':red_circle: high',
-};
 
 function section(text: string): KnownBlock {
   return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, SECTION_TEXT_MAX) } };
@@ -64,7 +61,7 @@ function context(text: string): KnownBlock {
 const APPROVERS_LISTED_MAX = 10;
 
 export function whoMayDecide(eligibility: Eligibility): string {
-  if (eligibility.kind === 'anyone') return 'anyone but the requester';
+  if (eligibility.kind === 'anyone') return 'any full member of this workspace but the requester';
   const names = [
     ...eligibility.userGroups.map((g) => `<!subteam^${safeText(g, 20)}>`),
     ...eligibility.users.map(mention),
@@ -178,26 +175,8 @@ export function approvalCardText(view: ApprovalCardView): string {
   );
 }
 
-/** The proposal itself — who asked, what, how risky, why — as the card and the decision modal show it. */
-export function proposalBlocks(
-  view: Pick<ApprovalCardView, 'request' | 'requester' | 'proposal' | 'status'>,
-): KnownBlock[] {
-  const { proposal } = view;
-  return [
-    section(
-      `*${view.status === 'pending' ? 'Approval needed' : 'Approval request'}* — ${mention(view.requester.id)} asked the agent:\n${quote(view.request, 1200)}`,
-    ),
-    section(
-      `*Proposed action:* \`${safeText(proposal.tool, 100)}\`   *Risk:* ${RISK_BADGE[proposal.risk]}` +
-        ` (tool: ${proposal.toolRisk}, model: ${proposal.modelRisk})\n` +
-        codeBlock(JSON.stringify(proposal.arguments, null, 2), 1500),
-    ),
-    section(`*Model's reasoning:*\n${quote(proposal.reasoning || '(none given)', 1200)}`),
-  ];
-}
-
 export function approvalCard(view: ApprovalCardView): KnownBlock[] {
-  const blocks = proposalBlocks(view);
+  const blocks = proposalSummaryBlocks(view);
   const names = view.stageNames ?? [];
   const stages = view.stages ?? [];
   const current = stages.at(-1);

@@ -2,7 +2,8 @@
 import type { View } from '@slack/types';
 import type { ApprovalStatus } from '../../approval/schemas.js';
 import { REVIEWER_NOTES_MAX } from '../../approval/signals.js';
-import { currentStageLabel, proposalBlocks, whoMayDecide } from './approval-card.js';
+import { currentStageLabel, whoMayDecide } from './approval-card.js';
+import { proposalReviewBlocks } from './proposal.js';
 import { CONTEXT_TEXT_MAX, SECTION_TEXT_MAX, slackDate, truncate } from './text.js';
 
 export const DECISION_MODAL_CALLBACK_ID = 'approval_decision_modal';
@@ -28,7 +29,7 @@ export function decisionModal(options: {
     submit: { type: 'plain_text', text: approved ? 'Approve' : 'Reject' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
-      ...proposalBlocks({ ...status, status: 'pending' }),
+      ...proposalReviewBlocks({ ...status, status: 'pending' }),
       {
         type: 'context',
         elements: [

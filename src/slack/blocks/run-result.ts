@@ -44,7 +44,8 @@ function approvalLine(approval: RunOutcome['approvals'][number]): string {
 
 function actionLine(action: RunOutcome['actions'][number]): string {
   const summary = withChannelLinks(safeText(action.summary, SUMMARY_MAX));
-  return `• ${action.ok ? ':heavy_check_mark:' : ':x:'} \`${safeText(action.tool, 80)}\` — ${summary}`;
+  const icon = action.ok ? ':heavy_check_mark:' : action.unknown ? ':warning:' : ':x:';
+  return `• ${icon} \`${safeText(action.tool, 80)}\` — ${summary}`;
 }
 
 export function runResultText(outcome: RunOutcome): string {

@@ -5,6 +5,7 @@ import { UnrecognizedRequestError } from '../app.js';
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../blocks/approval-card.js';
 import { DECISION_MODAL_CALLBACK_ID } from '../blocks/decision-modal.js';
 import { WITHDRAW_ACTION_ID } from '../blocks/run-status.js';
+import { createStandingCheck } from '../reviewer-standing.js';
 import { createSealer } from '../seal.js';
 import { registerActions } from './actions/index.js';
 import { registerCommands } from './commands/index.js';
@@ -41,6 +42,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     await next();
   });
   registerCommands(app, deps);
-  registerActions(app, { temporal: deps.temporal, sealer });
-  registerViews(app, { temporal: deps.temporal, sealer });
+  const standing = createStandingCheck();
+  registerActions(app, { temporal: deps.temporal, sealer, standing });
+  registerViews(app, { temporal: deps.temporal, sealer, standing });
 }

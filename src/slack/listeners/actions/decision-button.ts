@@ -7,11 +7,13 @@ import { type ApprovalRef, type ApprovalStatus, approvalRefSchema } from '../../
 import { type ApprovalLookup, readApproval, whyNot } from '../../approvals.js';
 import { APPROVE_ACTION_ID } from '../../blocks/approval-card.js';
 import { CHECKING_TEXT, decisionModal, noticeModal } from '../../blocks/decision-modal.js';
+import { STANDING_TEXT, type Standing, type StandingCheck } from '../../reviewer-standing.js';
 import type { Sealer } from '../../seal.js';
 
 export interface DecisionButtonDeps {
   temporal: Client;
   sealer: Sealer;
+  standing: StandingCheck;
 }
 
 /** How long a click waits for a just-posted card to be recorded: well inside the trigger_id's 3 seconds. */
@@ -32,7 +34,13 @@ interface Click {
 }
 
 /** What the click leads to: the decision modal, or a refusal in words for the clicker. */
-function assess(lookup: ApprovalLookup, click: Click, sealer: Sealer): { view: View } | { refusal: string } {
+function assess(
+  lookup: ApprovalLookup,
+  standing: Standing,
+  click: Click,
+  sealer: Sealer,
+): { view: View } | { refusal: string } {
+  if (!standing.ok) return { refusal: STANDING_TEXT[standing.reason] };
   if (!lookup.ok) return { refusal: lookup.message };
   const { status } = lookup;
   // The button must sit on one of this approval's own cards: a value edited to point at another approval is refused.
@@ -44,6 +52,8 @@ function assess(lookup: ApprovalLookup, click: Click, sealer: Sealer): { view: V
   const metadata = {
     ...click.ref,
     approved: click.approved,
+    digest: status.proposal.digest,
+    stage: status.stages.length,
     ...(click.channel ? { channel: click.channel } : {}),
   };
   return {
@@ -104,9 +114,12 @@ export function decisionButton(deps: DecisionButtonDeps) {
       messageTs: body.message?.ts ?? body.container?.message_ts,
     };
 
-    const lookup = await lookUp(deps.temporal, click);
-    if (lookup.ok || lookup.reason !== 'slow') {
-      const next = assess(lookup, click, deps.sealer);
+    const [lookup, standing] = await Promise.all([
+      lookUp(deps.temporal, click),
+      deps.standing(client, click.user.id),
+    ]);
+    if (lookup.ok || lookup.reason !== 'slow' || !standing.ok) {
+      const next = assess(lookup, standing, click, deps.sealer);
       if ('refusal' in next) await tell(next.refusal);
       else await client.views.open({ trigger_id: body.trigger_id, view: next.view });
       return;
@@ -118,7 +131,12 @@ export function decisionButton(deps: DecisionButtonDeps) {
     });
     const viewId = placeholder.view?.id;
     if (!viewId) return;
-    const next = assess(await lookUp(deps.temporal, click, SLOW_LOOKUP_BUDGET_MS), click, deps.sealer);
+    const next = assess(
+      await lookUp(deps.temporal, click, SLOW_LOOKUP_BUDGET_MS),
+      standing,
+      click,
+      deps.sealer,
+    );
     await client.views.update({
       view_id: viewId,
       ...(placeholder.view?.hash ? { hash: placeholder.view.hash } : {}),

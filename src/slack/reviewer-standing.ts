@@ -1,0 +1,44 @@
+// Only full members of the workspace Countersign is installed in may decide: not guests (single- or multi-channel),
+// not people of another organisation who share a channel through Slack Connect, not bots, not deactivated accounts.
+// Slack's own users.info is the authority; the workflow checks the team again with the decision.
+import type { WebClient } from '@slack/web-api';
+
+export type Standing =
+  | { ok: true; teamId: string }
+  | { ok: false; reason: 'guest' | 'other_workspace' | 'bot' | 'deactivated' | 'unverifiable' };
+
+export const STANDING_TEXT: Record<Exclude<Standing, { ok: true }>['reason'], string> = {
+  guest: ':no_entry_sign: Guests cannot decide on agent actions: only full members of this workspace can.',
+  other_workspace:
+    ':no_entry_sign: Only full members of the workspace Countersign is installed in can decide on its agent actions.',
+  bot: ':no_entry_sign: Bots and apps cannot decide on agent actions.',
+  deactivated: ':no_entry_sign: Deactivated accounts cannot decide on agent actions.',
+  unverifiable:
+    ':warning: Countersign could not check your membership with Slack just now, so nothing was recorded. Please try again in a moment.',
+};
+
+export type StandingCheck = (client: WebClient, userId: string) => Promise<Standing>;
+
+/** A check that asks Slack which workspace the app is installed in once, and who the person is on every call. */
+export function createStandingCheck(): StandingCheck {
+  let installedTeam: Promise<string> | undefined;
+  return async (client, userId) => {
+    try {
+      installedTeam ??= client.auth.test().then((answer) => {
+        if (!answer.team_id) throw new Error('auth.test answered without a team_id');
+        return answer.team_id;
+      });
+      const [team, info] = await Promise.all([installedTeam, client.users.info({ user: userId })]);
+      const user = info.user;
+      if (!user) return { ok: false, reason: 'unverifiable' };
+      if (user.deleted) return { ok: false, reason: 'deactivated' };
+      if (user.is_bot || user.is_app_user) return { ok: false, reason: 'bot' };
+      if (user.team_id !== team) return { ok: false, reason: 'other_workspace' };
+      if (user.is_restricted || user.is_ultra_restricted) return { ok: false, reason: 'guest' };
+      return { ok: true, teamId: team };
+    } catch {
+      installedTeam = undefined;
+      return { ok: false, reason: 'unverifiable' };
+    }
+  };
+}
