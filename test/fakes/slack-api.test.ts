@@ -10,7 +10,7 @@ import {
   type WebClientOptions,
 } from '@slack/web-api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FAKE_SLACK_BOT, type FakeSlackApi, startFakeSlackApi } from './slack-api.js';
+import { FAKE_SLACK_BOT, FAKE_SLACK_TEAM, type FakeSlackApi, startFakeSlackApi } from './slack-api.js';
 
 const TOKEN = 'xoxb-test-token';
 const APPROVER = { id: 'U0APPROVER', name: 'ada', realName: 'Ada Lovelace', tz: 'Europe/London' };
@@ -312,6 +312,46 @@ describe('users, groups and views', () => {
     expect((error as WebAPIPlatformError).data.error).toBe('user_not_found');
   });
 
+  it("tells guests, bots, departed people and other teams' users apart, as users.info does", async () => {
+    const workspace = await startFakeSlackApi({
+      users: [
+        APPROVER,
+        { id: 'U0GUEST', name: 'guest', isRestricted: true },
+        { id: 'U0SINGLE', name: 'single', isUltraRestricted: true },
+        { id: 'U0ROBOT', name: 'robot', isBot: true },
+        { id: 'U0GONE', name: 'gone', deleted: true },
+        { id: 'W0STRANGER', name: 'stranger', teamId: 'T0OTHERTEAM' },
+      ],
+    });
+    try {
+      const slack = new WebClient(TOKEN, { slackApiUrl: workspace.url, logger: quietLogger });
+      const info = async (user: string) => (await slack.users.info({ user })).user;
+
+      const member = await info(APPROVER.id);
+      expect(member).toMatchObject({
+        team_id: FAKE_SLACK_TEAM.id,
+        is_restricted: false,
+        is_ultra_restricted: false,
+        is_bot: false,
+        deleted: false,
+      });
+      expect(member).not.toHaveProperty('is_stranger');
+      expect(await info('U0GUEST')).toMatchObject({ is_restricted: true, is_ultra_restricted: false });
+      // A single-channel guest is a guest too.
+      expect(await info('U0SINGLE')).toMatchObject({ is_restricted: true, is_ultra_restricted: true });
+      expect(await info('U0ROBOT')).toMatchObject({ is_bot: true, is_restricted: false });
+      expect(await info(FAKE_SLACK_BOT.userId)).toMatchObject({ is_bot: true });
+      expect(await info('U0GONE')).toMatchObject({ deleted: true, name: 'gone' });
+      expect(await info('W0STRANGER')).toMatchObject({
+        team_id: 'T0OTHERTEAM',
+        is_stranger: true,
+        is_restricted: false,
+      });
+    } finally {
+      await workspace.close();
+    }
+  });
+
   it('lists the configured members of a user group', async () => {
     const slack = client();
     const { users } = await slack.usergroups.users.list({ usergroup: APPROVERS_GROUP });
@@ -327,6 +367,7 @@ describe('users, groups and views', () => {
       callback_id: 'reject_reason',
       private_metadata: '{"approvalId":"a1"}',
       title: { type: 'plain_text' as const, text: 'Reject' },
+      submit: { type: 'plain_text' as const, text: 'Reject' },
       blocks: [
         {
           type: 'input',
@@ -518,6 +559,486 @@ describe('waiting for calls', () => {
     await expect(fake.waitForCall('chat.update', undefined, 100)).rejects.toThrow(
       'no successful chat.update call (matching the predicate) within 100ms. ' +
         'Calls so far: chat.postMessage, chat.update [fault: HTTP 503]',
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Block Kit limits: what real Slack refuses, the fake refuses, in Slack's words.
+// ---------------------------------------------------------------------------------------------------------
+
+const chars = (count: number, fill = 'x') => fill.repeat(count);
+const plain = (text: string) => ({ type: 'plain_text', text });
+const mrkdwn = (text: string) => ({ type: 'mrkdwn', text });
+const section = (text: string) => ({ type: 'section', text: mrkdwn(text) });
+const button = (overrides: Record<string, unknown> = {}) => ({
+  type: 'button',
+  action_id: 'go',
+  text: plain('Go'),
+  value: 'v',
+  ...overrides,
+});
+const actions = (...elements: unknown[]) => ({ type: 'actions', elements });
+const notesInput = (element: Record<string, unknown> = {}, block: Record<string, unknown> = {}) => ({
+  type: 'input',
+  block_id: 'notes',
+  label: plain('Notes'),
+  element: { type: 'plain_text_input', action_id: 'notes_input', ...element },
+  ...block,
+});
+const modal = (overrides: Record<string, unknown> = {}) => ({
+  type: 'modal',
+  callback_id: 'decision',
+  title: plain('Approve request'),
+  submit: plain('Approve'),
+  close: plain('Cancel'),
+  blocks: [section('Proposal'), notesInput()],
+  ...overrides,
+});
+
+/** Slack's answer when it refused the call. */
+async function refusal(call: Promise<unknown>): Promise<Record<string, unknown>> {
+  const error = await failure(call);
+  expect(error).toBeInstanceOf(WebAPIPlatformError);
+  return (error as WebAPIPlatformError).data as unknown as Record<string, unknown>;
+}
+
+function postBlocks(blocks: unknown[]) {
+  return client().apiCall('chat.postMessage', { channel: 'C0APPROVALS', text: 'fallback', blocks });
+}
+
+function openView(view: unknown) {
+  return client().apiCall('views.open', { trigger_id: '123.456.abc', view });
+}
+
+describe('Block Kit limits in messages', () => {
+  const cases: Array<[string, unknown[], string]> = [
+    [
+      'more than 50 blocks',
+      Array.from({ length: 51 }, () => ({ type: 'divider' })),
+      'no more than 50 items allowed [json-pointer:/blocks]',
+    ],
+    [
+      'section text over 3000',
+      [section(chars(3001))],
+      'must be less than 3001 characters [json-pointer:/blocks/0/text/text]',
+    ],
+    [
+      'empty section text',
+      [section('')],
+      'must be more than 0 characters [json-pointer:/blocks/0/text/text]',
+    ],
+    [
+      'a section with neither text nor fields',
+      [{ type: 'section' }],
+      'missing required field: text or fields [json-pointer:/blocks/0]',
+    ],
+    [
+      'a text object of an unknown type',
+      [{ type: 'section', text: { type: 'markdown', text: 'hi' } }],
+      'must be a valid enum value [json-pointer:/blocks/0/text/type]',
+    ],
+    [
+      '11 section fields',
+      [{ type: 'section', fields: Array.from({ length: 11 }, () => mrkdwn('f')) }],
+      'no more than 10 items allowed [json-pointer:/blocks/0/fields]',
+    ],
+    [
+      'a section field over 2000',
+      [{ type: 'section', fields: [mrkdwn('a'), plain(chars(2001))] }],
+      'must be less than 2001 characters [json-pointer:/blocks/0/fields/1/text]',
+    ],
+    [
+      'a section accessory over its limits',
+      [{ ...section('hi'), accessory: button({ text: plain(chars(76)) }) }],
+      'must be less than 76 characters [json-pointer:/blocks/0/accessory/text/text]',
+    ],
+    [
+      'a mrkdwn header',
+      [{ type: 'header', text: mrkdwn('*Approval*') }],
+      'must be a valid enum value [json-pointer:/blocks/0/text/type]',
+    ],
+    [
+      'a header over 150',
+      [{ type: 'header', text: plain(chars(151)) }],
+      'must be less than 151 characters [json-pointer:/blocks/0/text/text]',
+    ],
+    ['a header without text', [{ type: 'header' }], 'missing required field: text [json-pointer:/blocks/0]'],
+    [
+      '11 context elements',
+      [{ type: 'context', elements: Array.from({ length: 11 }, () => mrkdwn('c')) }],
+      'no more than 10 items allowed [json-pointer:/blocks/0/elements]',
+    ],
+    [
+      'a context element over 3000',
+      [{ type: 'context', elements: [mrkdwn(chars(3001))] }],
+      'must be less than 3001 characters [json-pointer:/blocks/0/elements/0/text]',
+    ],
+    [
+      '26 actions',
+      [actions(...Array.from({ length: 26 }, (_, i) => button({ action_id: `b${i}` })))],
+      'no more than 25 items allowed [json-pointer:/blocks/0/elements]',
+    ],
+    [
+      'button text over 75',
+      [actions(button({ text: plain(chars(76)) }))],
+      'must be less than 76 characters [json-pointer:/blocks/0/elements/0/text/text]',
+    ],
+    [
+      'mrkdwn button text',
+      [actions(button({ text: mrkdwn('*Go*') }))],
+      'must be a valid enum value [json-pointer:/blocks/0/elements/0/text/type]',
+    ],
+    [
+      'button value over 2000',
+      [actions(button({ value: chars(2001) }))],
+      'must be less than 2001 characters [json-pointer:/blocks/0/elements/0/value]',
+    ],
+    [
+      'button url over 3000',
+      [actions(button({ url: `https://example.com/${chars(2981)}` }))],
+      'must be less than 3001 characters [json-pointer:/blocks/0/elements/0/url]',
+    ],
+    [
+      'an unknown button style',
+      [actions(button({ style: 'green' }))],
+      'must be a valid enum value [json-pointer:/blocks/0/elements/0/style]',
+    ],
+    [
+      'action_id over 255',
+      [actions(button({ action_id: chars(256) }))],
+      'must be less than 256 characters [json-pointer:/blocks/0/elements/0/action_id]',
+    ],
+    [
+      'two elements of a block sharing an action_id',
+      [actions(button(), button())],
+      'must be unique [json-pointer:/blocks/0/elements/1/action_id]',
+    ],
+    [
+      'block_id over 255',
+      [{ type: 'divider', block_id: chars(256) }],
+      'must be less than 256 characters [json-pointer:/blocks/0/block_id]',
+    ],
+    [
+      'two blocks sharing a block_id',
+      [
+        { ...section('a'), block_id: 'same' },
+        { ...section('b'), block_id: 'same' },
+      ],
+      'must be unique [json-pointer:/blocks/1/block_id]',
+    ],
+    [
+      'a confirm dialog title over 100',
+      [
+        actions(
+          button({
+            confirm: {
+              title: plain(chars(101)),
+              text: plain('Sure?'),
+              confirm: plain('Yes'),
+              deny: plain('No'),
+            },
+          }),
+        ),
+      ],
+      'must be less than 101 characters [json-pointer:/blocks/0/elements/0/confirm/title/text]',
+    ],
+    [
+      'an input label over 2000',
+      [notesInput({}, { label: plain(chars(2001)) })],
+      'must be less than 2001 characters [json-pointer:/blocks/0/label/text]',
+    ],
+  ];
+
+  it.each(cases)('refuses %s with invalid_blocks and a JSON pointer', async (_, blocks, message) => {
+    const answer = await refusal(postBlocks(blocks));
+    expect(answer.error).toBe('invalid_blocks');
+    expect(answer.response_metadata).toEqual({ messages: expect.arrayContaining([`[ERROR] ${message}`]) });
+    expect(answer.errors).toEqual(expect.arrayContaining([message]));
+    expect(fake.callsTo('chat.postMessage')[0]?.error).toBe('invalid_blocks');
+  });
+
+  it('refuses the same in chat.update and chat.postEphemeral, and changes nothing', async () => {
+    const slack = client();
+    const { ts } = await slack.chat.postMessage({
+      channel: 'C0APPROVALS',
+      text: 'card',
+      blocks: [section('ok')],
+    });
+    const tooLong = [section(chars(3001))];
+    const expected = {
+      ok: false,
+      error: 'invalid_blocks',
+      response_metadata: {
+        messages: ['[ERROR] must be less than 3001 characters [json-pointer:/blocks/0/text/text]'],
+      },
+    };
+    expect(
+      await refusal(
+        slack.apiCall('chat.update', { channel: 'C0APPROVALS', ts, text: 'card', blocks: tooLong }),
+      ),
+    ).toMatchObject(expected);
+    expect(
+      await refusal(
+        slack.apiCall('chat.postEphemeral', {
+          channel: 'C0APPROVALS',
+          user: APPROVER.id,
+          text: 'x',
+          blocks: tooLong,
+        }),
+      ),
+    ).toMatchObject(expected);
+    const history = await slack.conversations.history({ channel: 'C0APPROVALS' });
+    expect(history.messages?.[0]?.blocks?.[0]).toMatchObject(section('ok'));
+  });
+
+  it('names every problem of a message at once', async () => {
+    const answer = await refusal(
+      postBlocks([section(chars(3001)), { type: 'header', text: plain(chars(151)) }]),
+    );
+    expect(answer.response_metadata).toEqual({
+      messages: [
+        '[ERROR] must be less than 3001 characters [json-pointer:/blocks/0/text/text]',
+        '[ERROR] must be less than 151 characters [json-pointer:/blocks/1/text/text]',
+      ],
+    });
+  });
+
+  it('accepts a card with every bound exactly at its limit', async () => {
+    const buttons = Array.from({ length: 25 }, (_, i) =>
+      button({
+        action_id: `${i}`.padEnd(255, 'a'),
+        text: plain(chars(75)),
+        value: chars(2000),
+        url: `https://example.com/${chars(2980)}`,
+        accessibility_label: chars(75),
+        style: i === 0 ? 'primary' : 'danger',
+        ...(i === 0 && {
+          confirm: {
+            title: plain(chars(100)),
+            text: mrkdwn(chars(300)),
+            confirm: plain(chars(30)),
+            deny: plain(chars(30)),
+          },
+        }),
+      }),
+    );
+    const card = [
+      { type: 'header', block_id: chars(255, 'h'), text: plain(chars(150)) },
+      { ...section(chars(3000)), accessory: button({ text: plain(chars(75)) }) },
+      {
+        type: 'section',
+        fields: Array.from({ length: 10 }, (_, i) => (i % 2 ? plain : mrkdwn)(chars(2000))),
+      },
+      {
+        type: 'context',
+        elements: Array.from({ length: 10 }, (_, i) => (i % 2 ? plain : mrkdwn)(chars(3000))),
+      },
+      { type: 'actions', block_id: chars(255, 'a'), elements: buttons },
+      ...Array.from({ length: 45 }, (_, i) => ({ type: 'divider', block_id: `divider-${i}` })),
+    ];
+    expect(card).toHaveLength(50);
+
+    const posted = await client().apiCall('chat.postMessage', {
+      channel: 'C0APPROVALS',
+      text: chars(40_000),
+      blocks: card,
+    });
+    expect(posted.ok).toBe(true);
+  });
+
+  it('answers msg_too_long for text over 40,000 characters', async () => {
+    const error = await refusal(client().chat.postMessage({ channel: 'C0APPROVALS', text: chars(40_001) }));
+    expect(error.error).toBe('msg_too_long');
+  });
+
+  it('refuses blocks posted to a response_url with HTTP 400 invalid_blocks, keeping the reasons in the log', async () => {
+    const hook = `${fake.hooksUrl}commands/T0FAKETEAM/1/abc`;
+    const post = (blocks: unknown[]) =>
+      fetch(hook, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'fallback', blocks }),
+      });
+
+    const refused = await post([section(chars(3001))]);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toBe('invalid_blocks');
+    const accepted = await post([section(chars(3000))]);
+    expect(accepted.status).toBe(200);
+
+    const [refusedCall, acceptedCall] = fake.callsTo('response_url');
+    expect(refusedCall).toMatchObject({
+      error: 'invalid_blocks',
+      response: {
+        response_metadata: {
+          messages: ['[ERROR] must be less than 3001 characters [json-pointer:/blocks/0/text/text]'],
+        },
+      },
+    });
+    expect(acceptedCall?.error).toBeUndefined();
+  });
+});
+
+describe('Block Kit limits in views', () => {
+  const cases: Array<[string, Record<string, unknown>, string]> = [
+    [
+      'more than 100 blocks',
+      modal({ blocks: Array.from({ length: 101 }, () => ({ type: 'divider' })) }),
+      'no more than 100 items allowed [json-pointer:/view/blocks]',
+    ],
+    [
+      'a modal without a title',
+      modal({ title: undefined }),
+      'missing required field: title [json-pointer:/view]',
+    ],
+    [
+      'a title over 24',
+      modal({ title: plain(chars(25)) }),
+      'must be less than 25 characters [json-pointer:/view/title/text]',
+    ],
+    [
+      'a mrkdwn title',
+      modal({ title: mrkdwn('*Approve*') }),
+      'must be a valid enum value [json-pointer:/view/title/type]',
+    ],
+    [
+      'submit over 24',
+      modal({ submit: plain(chars(25)) }),
+      'must be less than 25 characters [json-pointer:/view/submit/text]',
+    ],
+    [
+      'close over 24',
+      modal({ close: plain(chars(25)) }),
+      'must be less than 25 characters [json-pointer:/view/close/text]',
+    ],
+    [
+      'an input block without submit',
+      modal({ submit: undefined }),
+      'missing required field: submit [json-pointer:/view]',
+    ],
+    [
+      'private_metadata over 3000',
+      modal({ private_metadata: chars(3001) }),
+      'must be less than 3001 characters [json-pointer:/view/private_metadata]',
+    ],
+    [
+      'callback_id over 255',
+      modal({ callback_id: chars(256) }),
+      'must be less than 256 characters [json-pointer:/view/callback_id]',
+    ],
+    [
+      'a view without blocks',
+      modal({ blocks: undefined }),
+      'missing required field: blocks [json-pointer:/view]',
+    ],
+    [
+      'section text over 3000',
+      modal({ blocks: [section(chars(3001))] }),
+      'must be less than 3001 characters [json-pointer:/view/blocks/0/text/text]',
+    ],
+    [
+      'an input label over 2000',
+      modal({ blocks: [notesInput({}, { label: plain(chars(2001)) })] }),
+      'must be less than 2001 characters [json-pointer:/view/blocks/0/label/text]',
+    ],
+    [
+      'a mrkdwn input label',
+      modal({ blocks: [notesInput({}, { label: mrkdwn('*Notes*') })] }),
+      'must be a valid enum value [json-pointer:/view/blocks/0/label/type]',
+    ],
+    [
+      'an input hint over 2000',
+      modal({ blocks: [notesInput({}, { hint: plain(chars(2001)) })] }),
+      'must be less than 2001 characters [json-pointer:/view/blocks/0/hint/text]',
+    ],
+    [
+      'a placeholder over 150',
+      modal({ blocks: [notesInput({ placeholder: plain(chars(151)) })] }),
+      'must be less than 151 characters [json-pointer:/view/blocks/0/element/placeholder/text]',
+    ],
+    [
+      'max_length over 3000',
+      modal({ blocks: [notesInput({ max_length: 3001 })] }),
+      'must be less than or equal to 3000 [json-pointer:/view/blocks/0/element/max_length]',
+    ],
+    [
+      'max_length of 0',
+      modal({ blocks: [notesInput({ max_length: 0 })] }),
+      'must be greater than or equal to 1 [json-pointer:/view/blocks/0/element/max_length]',
+    ],
+    [
+      'min_length over 3000',
+      modal({ blocks: [notesInput({ min_length: 3001 })] }),
+      'must be less than or equal to 3000 [json-pointer:/view/blocks/0/element/min_length]',
+    ],
+    [
+      'an input without an element',
+      modal({ blocks: [{ type: 'input', label: plain('Notes') }] }),
+      'missing required field: element [json-pointer:/view/blocks/0]',
+    ],
+    [
+      'two blocks sharing a block_id',
+      modal({ blocks: [notesInput(), notesInput()] }),
+      'must be unique [json-pointer:/view/blocks/1/block_id]',
+    ],
+  ];
+
+  it.each(cases)('refuses %s with invalid_arguments and a JSON pointer', async (_, view, message) => {
+    const answer = await refusal(openView(view));
+    expect(answer.error).toBe('invalid_arguments');
+    expect(answer.response_metadata).toEqual({ messages: expect.arrayContaining([`[ERROR] ${message}`]) });
+    expect(fake.callsTo('views.open')[0]?.error).toBe('invalid_arguments');
+  });
+
+  it('refuses the same in views.push and views.update', async () => {
+    const slack = client();
+    const opened = await slack.apiCall('views.open', { trigger_id: '1.2.a', view: modal() });
+    const tooLong = modal({ title: plain(chars(25)) });
+    const expected = {
+      error: 'invalid_arguments',
+      response_metadata: {
+        messages: ['[ERROR] must be less than 25 characters [json-pointer:/view/title/text]'],
+      },
+    };
+    expect(await refusal(slack.apiCall('views.push', { trigger_id: '1.2.b', view: tooLong }))).toMatchObject(
+      expected,
+    );
+    const viewId = (opened as { view?: { id?: string } }).view?.id ?? '';
+    expect(await refusal(slack.apiCall('views.update', { view_id: viewId, view: tooLong }))).toMatchObject(
+      expected,
+    );
+  });
+
+  it('accepts a modal with every bound exactly at its limit', async () => {
+    const view = modal({
+      title: plain(chars(24)),
+      submit: plain(chars(24)),
+      close: plain(chars(24)),
+      private_metadata: chars(3000),
+      callback_id: chars(255),
+      blocks: [
+        notesInput(
+          {
+            action_id: chars(255),
+            placeholder: plain(chars(150)),
+            min_length: 3000,
+            max_length: 3000,
+            initial_value: chars(3000),
+            multiline: true,
+          },
+          { block_id: chars(255), label: plain(chars(2000)), hint: plain(chars(2000)) },
+        ),
+        ...Array.from({ length: 99 }, (_, i) => section(`${i}`.padEnd(3000, '.'))),
+      ],
+    });
+    const opened = await openView(view);
+    expect(opened.ok).toBe(true);
+  });
+
+  it('lets a modal without input blocks go without submit', async () => {
+    expect((await openView(modal({ submit: undefined, blocks: [section('Nothing to decide')] }))).ok).toBe(
+      true,
     );
   });
 });

@@ -56,6 +56,16 @@ export interface FakeSlackUser {
   name: string;
   realName?: string;
   tz?: string;
+  /** A guest (`is_restricted`); defaults to isUltraRestricted, since a single-channel guest is a guest too. */
+  isRestricted?: boolean;
+  /** A single-channel guest (`is_ultra_restricted`). */
+  isUltraRestricted?: boolean;
+  /** Defaults to true only for FAKE_SLACK_BOT. */
+  isBot?: boolean;
+  /** Deactivated: users.info still answers, with `deleted: true`. */
+  deleted?: boolean;
+  /** Defaults to FAKE_SLACK_TEAM.id; any other team makes the user a stranger (from a shared channel's other side). */
+  teamId?: string;
 }
 
 export interface FakeSlackChannel {
@@ -114,7 +124,6 @@ export async function startFakeSlackApi(options: FakeSlackApiOptions = {}): Prom
 const DEFAULT_WAIT_MS = 10_000;
 const MAX_REQUEST_BYTES = 5 * 1024 * 1024;
 const MAX_MESSAGE_TEXT_CHARS = 40_000;
-const MAX_MESSAGE_BLOCKS = 50;
 const MAX_TOPIC_CHARS = 250;
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
@@ -147,10 +156,12 @@ class SlackMethodError extends Error {
 
   toAnswer(): SlackAnswer {
     if (this.details.length === 0) return { ok: false, error: this.code };
-    // Slack explains argument errors in response_metadata.messages, prefixed with a severity tag.
+    // Slack explains argument errors in response_metadata.messages, prefixed with a severity tag; chat methods
+    // refusing blocks also list them, untagged, in `errors`.
     return {
       ok: false,
       error: this.code,
+      ...(this.code === 'invalid_blocks' && { errors: [...this.details] }),
       response_metadata: { messages: this.details.map((detail) => `[ERROR] ${detail}`) },
     };
   }
@@ -230,6 +241,329 @@ function tryParseJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Block Kit, as Slack validates it: a payload over any documented limit is refused whole, every problem named
+// by a JSON pointer. Lengths count characters (code points). Block and element types the fake does not model
+// pass with only their block_id / action_id checked.
+// ---------------------------------------------------------------------------------------------------------
+
+// Surfaces (blocks reference; modal views reference).
+/** More blocks than this and chat.postMessage / chat.update refuse the message. */
+const MESSAGE_BLOCKS_MAX = 50;
+/** Modals and Home tabs hold twice a message's blocks. */
+const VIEW_BLOCKS_MAX = 100;
+/** A modal's title, submit and close buttons are short plain_text labels. */
+const MODAL_LABEL_MAX = 24;
+/** private_metadata travels back to the app in every view payload. */
+const PRIVATE_METADATA_MAX = 3000;
+/** callback_id identifies a view to the app; it is not for data. */
+const CALLBACK_ID_MAX = 255;
+
+// Identifiers (every block and every interactive element).
+/** block_id comes back in interaction payloads. */
+const BLOCK_ID_MAX = 255;
+/** action_id comes back in interaction payloads. */
+const ACTION_ID_MAX = 255;
+
+// Text object (composition objects reference): at least one character, at most 3000, wherever one appears.
+const TEXT_MIN = 1;
+const TEXT_OBJECT_MAX = 3000;
+const ANY_TEXT = ['plain_text', 'mrkdwn'] as const;
+const PLAIN_TEXT = ['plain_text'] as const;
+
+// Blocks.
+/** A section's main text. */
+const SECTION_TEXT_MAX = 3000;
+/** A section's fields render in two narrow columns. */
+const SECTION_FIELDS_MAX = 10;
+const SECTION_FIELD_TEXT_MAX = 2000;
+/** A header is one large, bold plain_text line. */
+const HEADER_TEXT_MAX = 150;
+/** A context block is a single line of small items. */
+const CONTEXT_ELEMENTS_MAX = 10;
+/** An actions block holds at most this many interactive elements. */
+const ACTIONS_ELEMENTS_MAX = 25;
+/** An input block's label and hint are plain_text around the field. */
+const INPUT_LABEL_MAX = 2000;
+const INPUT_HINT_MAX = 2000;
+
+// Elements.
+/** A button's face; Slack may cut it visually at ~30 characters, but refuses only past 75. */
+const BUTTON_TEXT_MAX = 75;
+/** A button's value comes back to the app when it is clicked. */
+const BUTTON_VALUE_MAX = 2000;
+const BUTTON_URL_MAX = 3000;
+/** Read by screen readers instead of the button's text. */
+const ACCESSIBILITY_LABEL_MAX = 75;
+const BUTTON_STYLES = ['primary', 'danger'] as const;
+/** Placeholders of input elements are one short plain_text line. */
+const PLACEHOLDER_MAX = 150;
+/** plain_text_input accepts min_length 0–3000 and max_length 1–3000. */
+const PLAIN_TEXT_INPUT_MIN_LENGTH_MAX = 3000;
+const PLAIN_TEXT_INPUT_MAX_LENGTH_MIN = 1;
+const PLAIN_TEXT_INPUT_MAX_LENGTH_MAX = 3000;
+
+// Confirmation dialog object.
+const CONFIRM_TITLE_MAX = 100;
+const CONFIRM_TEXT_MAX = 300;
+const CONFIRM_BUTTON_MAX = 30;
+
+type Problems = string[];
+
+/** Runs `check` and returns what it found, each in Slack's words: `<what is wrong> [json-pointer:<where>]`. */
+function blockKitProblems(check: (found: Problems) => void): string[] {
+  const found: Problems = [];
+  check(found);
+  return found;
+}
+
+function problem(found: Problems, detail: string, pointer: string): void {
+  found.push(`${detail} [json-pointer:${pointer}]`);
+}
+
+function characters(text: string): number {
+  return Array.from(text).length;
+}
+
+function checkString(found: Problems, value: unknown, pointer: string, max: number, min = 0): void {
+  if (typeof value !== 'string') {
+    problem(found, 'must provide a string', pointer);
+    return;
+  }
+  const length = characters(value);
+  if (length < min) problem(found, `must be more than ${min - 1} characters`, pointer);
+  if (length > max) problem(found, `must be less than ${max + 1} characters`, pointer);
+}
+
+function checkOptionalString(
+  found: Problems,
+  holder: Record<string, unknown>,
+  field: string,
+  pointer: string,
+  max: number,
+): void {
+  if (holder[field] !== undefined) checkString(found, holder[field], `${pointer}/${field}`, max);
+}
+
+function checkInteger(found: Problems, value: unknown, pointer: string, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    problem(found, 'must provide an integer', pointer);
+    return;
+  }
+  if (value < min) problem(found, `must be greater than or equal to ${min}`, pointer);
+  if (value > max) problem(found, `must be less than or equal to ${max}`, pointer);
+}
+
+function checkEnum(found: Problems, value: unknown, allowed: readonly string[], pointer: string): void {
+  if (typeof value !== 'string' || !allowed.includes(value))
+    problem(found, 'must be a valid enum value', pointer);
+}
+
+/** A text object where one is expected: `plain_text` (or also `mrkdwn`), and within `max` characters. */
+function checkTextObject(
+  found: Problems,
+  value: unknown,
+  pointer: string,
+  max: number,
+  types: readonly string[] = ANY_TEXT,
+): void {
+  if (!isRecord(value)) {
+    problem(found, 'must provide an object', pointer);
+    return;
+  }
+  checkEnum(found, value.type, types, `${pointer}/type`);
+  checkString(found, value.text, `${pointer}/text`, Math.min(max, TEXT_OBJECT_MAX), TEXT_MIN);
+}
+
+function checkRequiredTextObject(
+  found: Problems,
+  holder: Record<string, unknown>,
+  field: string,
+  pointer: string,
+  max: number,
+  types: readonly string[] = ANY_TEXT,
+): void {
+  if (holder[field] === undefined) {
+    problem(found, `missing required field: ${field}`, pointer);
+    return;
+  }
+  checkTextObject(found, holder[field], `${pointer}/${field}`, max, types);
+}
+
+function checkOptionalTextObject(
+  found: Problems,
+  holder: Record<string, unknown>,
+  field: string,
+  pointer: string,
+  max: number,
+  types: readonly string[] = ANY_TEXT,
+): void {
+  if (holder[field] !== undefined) checkTextObject(found, holder[field], `${pointer}/${field}`, max, types);
+}
+
+/** An array field: present when required, an array, and no longer than `max`. */
+function arrayField(
+  found: Problems,
+  holder: Record<string, unknown>,
+  field: string,
+  pointer: string,
+  max: number,
+  required: boolean,
+): unknown[] | undefined {
+  const value = holder[field];
+  if (value === undefined) {
+    if (required) problem(found, `missing required field: ${field}`, pointer);
+    return undefined;
+  }
+  if (!Array.isArray(value)) {
+    problem(found, 'must provide an array', `${pointer}/${field}`);
+    return undefined;
+  }
+  if (value.length > max) problem(found, `no more than ${max} items allowed`, `${pointer}/${field}`);
+  return value;
+}
+
+function checkBlockList(found: Problems, blocks: unknown[], pointer: string, max: number): void {
+  if (blocks.length > max) problem(found, `no more than ${max} items allowed`, pointer);
+  // Interaction payloads and view state are keyed by block_id, so two blocks may not share one.
+  const blockIds = new Set<string>();
+  for (const [index, block] of blocks.entries()) {
+    const at = `${pointer}/${index}`;
+    if (!isRecord(block) || typeof block.type !== 'string') {
+      problem(found, 'missing required field: type', at);
+      continue;
+    }
+    if (block.block_id !== undefined) {
+      checkString(found, block.block_id, `${at}/block_id`, BLOCK_ID_MAX);
+      if (typeof block.block_id === 'string') {
+        if (blockIds.has(block.block_id)) problem(found, 'must be unique', `${at}/block_id`);
+        blockIds.add(block.block_id);
+      }
+    }
+    BLOCK_CHECKS[block.type]?.(found, block, at);
+  }
+}
+
+type BlockCheck = (found: Problems, block: Record<string, unknown>, pointer: string) => void;
+
+const BLOCK_CHECKS: Record<string, BlockCheck> = {
+  section(found, block, at) {
+    if (block.text === undefined && block.fields === undefined) {
+      problem(found, 'missing required field: text or fields', at);
+      return;
+    }
+    checkOptionalTextObject(found, block, 'text', at, SECTION_TEXT_MAX);
+    const fields = arrayField(found, block, 'fields', at, SECTION_FIELDS_MAX, false) ?? [];
+    for (const [index, field] of fields.entries()) {
+      checkTextObject(found, field, `${at}/fields/${index}`, SECTION_FIELD_TEXT_MAX);
+    }
+    if (block.accessory !== undefined) checkElement(found, block.accessory, `${at}/accessory`);
+  },
+  header(found, block, at) {
+    checkRequiredTextObject(found, block, 'text', at, HEADER_TEXT_MAX, PLAIN_TEXT);
+  },
+  context(found, block, at) {
+    const elements = arrayField(found, block, 'elements', at, CONTEXT_ELEMENTS_MAX, true) ?? [];
+    for (const [index, element] of elements.entries()) {
+      // Images are the other kind of context element; every other one is a text object.
+      if (isRecord(element) && element.type === 'image') continue;
+      checkTextObject(found, element, `${at}/elements/${index}`, TEXT_OBJECT_MAX);
+    }
+  },
+  actions(found, block, at) {
+    const elements = arrayField(found, block, 'elements', at, ACTIONS_ELEMENTS_MAX, true) ?? [];
+    for (const [index, element] of elements.entries()) {
+      checkElement(found, element, `${at}/elements/${index}`);
+    }
+    checkUniqueActionIds(found, elements, `${at}/elements`);
+  },
+  input(found, block, at) {
+    checkRequiredTextObject(found, block, 'label', at, INPUT_LABEL_MAX, PLAIN_TEXT);
+    checkOptionalTextObject(found, block, 'hint', at, INPUT_HINT_MAX, PLAIN_TEXT);
+    if (block.element === undefined) {
+      problem(found, 'missing required field: element', at);
+      return;
+    }
+    checkElement(found, block.element, `${at}/element`);
+  },
+};
+
+/** Slack tells a click apart by action_id within its block, so elements of one block may not share one. */
+function checkUniqueActionIds(found: Problems, elements: unknown[], pointer: string): void {
+  const actionIds = new Set<string>();
+  for (const [index, element] of elements.entries()) {
+    if (!isRecord(element) || typeof element.action_id !== 'string') continue;
+    if (actionIds.has(element.action_id)) problem(found, 'must be unique', `${pointer}/${index}/action_id`);
+    actionIds.add(element.action_id);
+  }
+}
+
+type ElementCheck = (found: Problems, element: Record<string, unknown>, pointer: string) => void;
+
+function checkElement(found: Problems, element: unknown, pointer: string): void {
+  if (!isRecord(element) || typeof element.type !== 'string') {
+    problem(found, 'missing required field: type', pointer);
+    return;
+  }
+  checkOptionalString(found, element, 'action_id', pointer, ACTION_ID_MAX);
+  checkOptionalTextObject(found, element, 'placeholder', pointer, PLACEHOLDER_MAX, PLAIN_TEXT);
+  if (element.confirm !== undefined) checkConfirm(found, element.confirm, `${pointer}/confirm`);
+  ELEMENT_CHECKS[element.type]?.(found, element, pointer);
+}
+
+const ELEMENT_CHECKS: Record<string, ElementCheck> = {
+  button(found, button, at) {
+    checkRequiredTextObject(found, button, 'text', at, BUTTON_TEXT_MAX, PLAIN_TEXT);
+    checkOptionalString(found, button, 'value', at, BUTTON_VALUE_MAX);
+    checkOptionalString(found, button, 'url', at, BUTTON_URL_MAX);
+    checkOptionalString(found, button, 'accessibility_label', at, ACCESSIBILITY_LABEL_MAX);
+    if (button.style !== undefined) checkEnum(found, button.style, BUTTON_STYLES, `${at}/style`);
+  },
+  plain_text_input(found, input, at) {
+    if (input.min_length !== undefined)
+      checkInteger(found, input.min_length, `${at}/min_length`, 0, PLAIN_TEXT_INPUT_MIN_LENGTH_MAX);
+    if (input.max_length !== undefined)
+      checkInteger(
+        found,
+        input.max_length,
+        `${at}/max_length`,
+        PLAIN_TEXT_INPUT_MAX_LENGTH_MIN,
+        PLAIN_TEXT_INPUT_MAX_LENGTH_MAX,
+      );
+    if (input.initial_value !== undefined && typeof input.initial_value !== 'string')
+      problem(found, 'must provide a string', `${at}/initial_value`);
+  },
+};
+
+function checkConfirm(found: Problems, confirm: unknown, pointer: string): void {
+  if (!isRecord(confirm)) {
+    problem(found, 'must provide an object', pointer);
+    return;
+  }
+  checkRequiredTextObject(found, confirm, 'title', pointer, CONFIRM_TITLE_MAX, PLAIN_TEXT);
+  checkRequiredTextObject(found, confirm, 'text', pointer, CONFIRM_TEXT_MAX);
+  checkRequiredTextObject(found, confirm, 'confirm', pointer, CONFIRM_BUTTON_MAX, PLAIN_TEXT);
+  checkRequiredTextObject(found, confirm, 'deny', pointer, CONFIRM_BUTTON_MAX, PLAIN_TEXT);
+  if (confirm.style !== undefined) checkEnum(found, confirm.style, BUTTON_STYLES, `${pointer}/style`);
+}
+
+function checkView(found: Problems, view: Record<string, unknown>, pointer: string): void {
+  if (view.type === 'modal') {
+    checkRequiredTextObject(found, view, 'title', pointer, MODAL_LABEL_MAX, PLAIN_TEXT);
+    checkOptionalTextObject(found, view, 'submit', pointer, MODAL_LABEL_MAX, PLAIN_TEXT);
+    checkOptionalTextObject(found, view, 'close', pointer, MODAL_LABEL_MAX, PLAIN_TEXT);
+  }
+  checkOptionalString(found, view, 'private_metadata', pointer, PRIVATE_METADATA_MAX);
+  checkOptionalString(found, view, 'callback_id', pointer, CALLBACK_ID_MAX);
+  const blocks = arrayField(found, view, 'blocks', pointer, Number.POSITIVE_INFINITY, true);
+  if (!blocks) return;
+  checkBlockList(found, blocks, `${pointer}/blocks`, VIEW_BLOCKS_MAX);
+  // Without a submit button nobody could send the input.
+  const hasInput = blocks.some((block) => isRecord(block) && block.type === 'input');
+  if (view.type === 'modal' && hasInput && view.submit === undefined)
+    problem(found, 'missing required field: submit', pointer);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -481,14 +815,20 @@ class Workspace {
   userInfo(args: Args): Args {
     const user = this.user(requiredString(args, 'user'));
     const realName = user.realName ?? user.name;
+    const teamId = user.teamId ?? FAKE_SLACK_TEAM.id;
+    const isUltraRestricted = user.isUltraRestricted ?? false;
     return {
       user: {
         id: user.id,
-        team_id: FAKE_SLACK_TEAM.id,
+        team_id: teamId,
         name: user.name,
         real_name: realName,
-        deleted: false,
-        is_bot: user.id === FAKE_SLACK_BOT.userId,
+        deleted: user.deleted ?? false,
+        is_bot: user.isBot ?? user.id === FAKE_SLACK_BOT.userId,
+        is_restricted: user.isRestricted ?? isUltraRestricted,
+        is_ultra_restricted: isUltraRestricted,
+        // Slack adds is_stranger only for users of another workspace met through a shared channel.
+        ...(teamId !== FAKE_SLACK_TEAM.id && { is_stranger: true }),
         tz: user.tz ?? 'UTC',
         profile: {
           display_name: user.name,
@@ -750,18 +1090,8 @@ function messageContent(args: Args): MessageContent {
 }
 
 function checkBlocks(blocks: unknown[]): void {
-  if (blocks.length > MAX_MESSAGE_BLOCKS) {
-    throw new SlackMethodError('invalid_blocks', [
-      `no more than ${MAX_MESSAGE_BLOCKS} items allowed [json-pointer:/blocks]`,
-    ]);
-  }
-  blocks.forEach((block, index) => {
-    if (!isRecord(block) || typeof block.type !== 'string') {
-      throw new SlackMethodError('invalid_blocks', [
-        `missing required field: type [json-pointer:/blocks/${index}]`,
-      ]);
-    }
-  });
+  const problems = blockKitProblems((found) => checkBlockList(found, blocks, '/blocks', MESSAGE_BLOCKS_MAX));
+  if (problems.length > 0) throw new SlackMethodError('invalid_blocks', problems);
 }
 
 function requiredView(args: Args): Record<string, unknown> {
@@ -769,6 +1099,8 @@ function requiredView(args: Args): Record<string, unknown> {
   if (!view) throw missing('view');
   if (typeof view.type !== 'string')
     throw new SlackMethodError('invalid_arguments', ['missing required field: type']);
+  const problems = blockKitProblems((found) => checkView(found, view, '/view'));
+  if (problems.length > 0) throw new SlackMethodError('invalid_arguments', problems);
   return view;
 }
 
@@ -1151,13 +1483,20 @@ class FakeSlackServer implements FakeSlackApi {
     } catch {
       return sendText(response, 400, 'fake Slack: a response_url takes JSON');
     }
-    this.log.record({
-      method: 'response_url',
-      args: { ...args, hook: path },
-      token: undefined,
-      at: Date.now(),
-      response: { ok: true },
-    });
+    const call = { method: 'response_url', args: { ...args, hook: path }, token: undefined, at: Date.now() };
+    const problems = Array.isArray(args.blocks)
+      ? blockKitProblems((found) =>
+          checkBlockList(found, args.blocks as unknown[], '/blocks', MESSAGE_BLOCKS_MAX),
+        )
+      : [];
+    if (problems.length > 0) {
+      // Like an incoming webhook, a response_url refuses with HTTP 400 and the bare error code; the recorded
+      // answer keeps the reasons so that a failing test can say which limit was crossed.
+      const refusal = new SlackMethodError('invalid_blocks', problems).toAnswer();
+      this.log.record({ ...call, error: 'invalid_blocks', response: refusal });
+      return sendText(response, 400, 'invalid_blocks');
+    }
+    this.log.record({ ...call, response: { ok: true } });
     sendText(response, 200, 'ok');
   }
 
