@@ -19,24 +19,18 @@ const LABELLED_ID = new RegExp(`${SLACK_CHANNEL_ID.source}|${SLACK_USER_ID.sourc
 /** Names looked up per call; past this, IDs show as they are (an agent call rarely names more). */
 const LABELLED_IDS_MAX = 30;
 
-/** Slack errors that a retry cannot fix: the call is wrong, not the moment. */
-const PERMANENT_SLACK_ERRORS = new Set([
-  'channel_not_found',
-  'not_in_channel',
-  'is_archived',
-  'invalid_auth',
-  'not_authed',
-  'account_inactive',
-  'token_revoked',
-  'missing_scope',
-  'invalid_blocks',
-  'msg_too_long',
-  'no_permission',
-  'restricted_action',
-  'cant_update_message',
-  'message_not_found',
-  'user_not_found',
-  'subteam_not_found',
+/**
+ * Slack's `ok:false` errors that a retry can fix: Slack's own trouble, not the call's. Every other error names
+ * something wrong with the call (a channel gone or read-only, a scope or an org grant missing), and repeating it only
+ * delays the moment a person learns of it — so those are final, including codes Slack adds after this list was made.
+ */
+const TRANSIENT_SLACK_ERRORS = new Set([
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+  'ratelimited',
+  'team_added_to_org',
 ]);
 
 /** Rethrows a Slack error the way Temporal should treat it. */
@@ -48,7 +42,7 @@ export function asTemporalFailure(error: unknown, what: string): never {
       nextRetryDelay: `${Math.max(1, error.retryAfter)}s`,
     });
   }
-  if (error instanceof WebAPIPlatformError && PERMANENT_SLACK_ERRORS.has(error.data.error)) {
+  if (error instanceof WebAPIPlatformError && !TRANSIENT_SLACK_ERRORS.has(error.data.error)) {
     throw ApplicationFailure.nonRetryable(`Slack refused ${what}: ${error.data.error}`, SLACK_REFUSED);
   }
   throw error;
