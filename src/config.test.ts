@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ApprovalPolicy } from './approval/schemas.js';
-import { ConfigError, envSchema, parseConfig, requireSlackCredentials } from './config.js';
+import {
+  ConfigError,
+  envSchema,
+  isLoopbackHost,
+  parseConfig,
+  requireSlackCredentials,
+  startupWarnings,
+} from './config.js';
 
 function errorOf(run: () => unknown): string {
   try {
@@ -123,6 +130,24 @@ describe('parseConfig', () => {
     ['APPROVAL_RISK_THRESHOLD', 'extreme', /APPROVAL_RISK_THRESHOLD: expected low, medium or high/],
     ['WEBHOOK_ALLOWLIST', 'https://ok.example/,ftp://files', /WEBHOOK_ALLOWLIST: .*not a URL: ftp:\/\/files/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL: expected one of debug, info, warn, error/],
+    [
+      'APPROVAL_TIMEOUT',
+      '200000000d',
+      /APPROVAL_TIMEOUT: at most 90d \(an approval that waits longer is a process problem, not a setting\), got "200000000d"/,
+    ],
+    ['APPROVAL_TIMEOUT', `${'9'.repeat(400)}d`, /APPROVAL_TIMEOUT: at most 90d/],
+    ['TEMPORAL_TLS', 'maybe', /TEMPORAL_TLS: expected true or false/],
+    ['SLACK_API_URL', 'ftp://slack.example/api/', /SLACK_API_URL: expected an http\(s\) URL, got ftp:/],
+    [
+      'SLACK_API_URL',
+      'http://slack-proxy.internal/api/',
+      /SLACK_API_URL: http:\/\/ would send the bot token unencrypted to slack-proxy\.internal; use https:\/\//,
+    ],
+    [
+      'OPENAI_BASE_URL',
+      'http://10.0.0.7:8000/v1',
+      /OPENAI_BASE_URL: http:\/\/ would send the OpenAI API key unencrypted to 10\.0\.0\.7; use https:\/\//,
+    ],
   ])('refuses %s=%s with a message naming the variable', (name, value, expected) => {
     const message = errorOf(() => parseConfig({ [name]: value }));
     expect(message).toMatch(expected);
@@ -134,10 +159,115 @@ describe('parseConfig', () => {
     expect(message).not.toContain('very-secret');
   });
 
+  it('accepts the longest approval wait, and plain http to this machine', () => {
+    const config = parseConfig({
+      APPROVAL_TIMEOUT: '90d',
+      SLACK_API_URL: 'http://localhost:9999/api/',
+      OPENAI_BASE_URL: 'http://[::1]:8000/v1',
+    });
+    expect(config.approval.policy.default.stages[0]?.timeoutMs).toBe(90 * 86_400_000);
+    expect(parseConfig({ OPENAI_BASE_URL: 'https://llm.internal/v1' }).openai.baseUrl).toBe(
+      'https://llm.internal/v1',
+    );
+  });
+
+  it.each([
+    ['localhost', true],
+    ['api.localhost', true],
+    ['127.0.0.1', true],
+    ['127.1.2.3', true],
+    ['[::1]', true],
+    ['::1', true],
+    ['10.0.0.1', false],
+    ['temporal.internal', false],
+    ['localhost.example.com', false],
+    ['127.0.0.1.nip.io', false],
+  ])('treats %s as this machine: %s', (host, loopback) => {
+    expect(isLoopbackHost(host)).toBe(loopback);
+  });
+
   it('requires the TLS certificate and key together', () => {
     expect(errorOf(() => parseConfig({ TEMPORAL_TLS_CERT: '/etc/cert.pem' }))).toMatch(
       /TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY: set both/,
     );
+  });
+});
+
+describe('the connection to Temporal', () => {
+  it('refuses an unencrypted connection off this machine, saying how to choose', () => {
+    expect(errorOf(() => parseConfig({ TEMPORAL_ADDRESS: 'temporal.internal:7233' }))).toBe(
+      'Invalid configuration — TEMPORAL_ADDRESS: the connection to temporal.internal would not be encrypted (no TEMPORAL_API_KEY, no TEMPORAL_TLS_CERT); set TEMPORAL_TLS=true if the server speaks TLS, or TEMPORAL_TLS=false to accept an unencrypted connection on a network you trust',
+    );
+  });
+
+  it('connects without TLS to this machine, and with it when a credential implies it or TEMPORAL_TLS says so', () => {
+    expect(parseConfig({ TEMPORAL_ADDRESS: '127.0.0.1:7233' }).temporal.tls).toBe(false);
+    expect(parseConfig({ TEMPORAL_ADDRESS: 'localhost:7233' }).temporal.tls).toBe(false);
+    expect(
+      parseConfig({ TEMPORAL_ADDRESS: 'ns.tmprl.cloud:7233', TEMPORAL_API_KEY: 'key' }).temporal.tls,
+    ).toBe(true);
+    expect(
+      parseConfig({
+        TEMPORAL_ADDRESS: 'temporal.internal:7233',
+        TEMPORAL_TLS_CERT: '/etc/c.pem',
+        TEMPORAL_TLS_KEY: '/etc/k.pem',
+      }).temporal.tls,
+    ).toBe(true);
+    expect(
+      parseConfig({ TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_TLS: 'true' }).temporal.tls,
+    ).toBe(true);
+  });
+
+  it('accepts an unencrypted connection when TEMPORAL_TLS=false says so, and warns at start-up', () => {
+    const config = parseConfig({ TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_TLS: 'false' });
+    expect(config.temporal.tls).toBe(false);
+    expect(startupWarnings(config).filter((w) => w.about === 'temporal')).toEqual([
+      {
+        about: 'temporal',
+        message:
+          'The connection to Temporal at temporal.internal:7233 is not encrypted (TEMPORAL_TLS=false): anyone on the network path can read every request and decision, and send decisions as an operator',
+      },
+    ]);
+    const local = parseConfig({ TEMPORAL_ADDRESS: '127.0.0.1:7233', TEMPORAL_TLS: 'false' });
+    expect(startupWarnings(local).filter((w) => w.about === 'temporal')).toEqual([]);
+  });
+
+  it('refuses TEMPORAL_TLS=false beside a credential that needs TLS', () => {
+    expect(
+      errorOf(() =>
+        parseConfig({
+          TEMPORAL_ADDRESS: 'ns.tmprl.cloud:7233',
+          TEMPORAL_API_KEY: 'key',
+          TEMPORAL_TLS: 'false',
+        }),
+      ),
+    ).toBe(
+      'Invalid configuration — TEMPORAL_TLS: false contradicts TEMPORAL_API_KEY (the key would be sent unencrypted); remove TEMPORAL_TLS=false',
+    );
+    expect(
+      errorOf(() =>
+        parseConfig({
+          TEMPORAL_ADDRESS: '127.0.0.1:7233',
+          TEMPORAL_TLS_CERT: '/etc/c.pem',
+          TEMPORAL_TLS_KEY: '/etc/k.pem',
+          TEMPORAL_TLS: 'false',
+        }),
+      ),
+    ).toMatch(/TEMPORAL_TLS: false contradicts TEMPORAL_TLS_CERT \(an mTLS client certificate needs TLS\)/);
+  });
+});
+
+describe('start-up warnings', () => {
+  it('say loudly that anyone in the workspace may approve when no approvers are configured', () => {
+    expect(startupWarnings(parseConfig({}))).toEqual([
+      {
+        about: 'approval_policy',
+        message: expect.stringMatching(
+          /^No approvers configured .*any full member of this workspace may approve/,
+        ),
+      },
+    ]);
+    expect(startupWarnings(parseConfig({ APPROVERS: 'U0ANA' }))).toEqual([]);
   });
 });
 
@@ -214,6 +344,13 @@ describe('approval policy', () => {
     const path = policyFile('{\n  "tools": { "archive_channel": { "required": 0 } }\n}');
     expect(errorOf(() => parseConfig({ POLICY_FILE: path }))).toBe(
       `Invalid approval policy ${path} — line 2, column 47, tools.archive_channel.required: must be a whole number of at least 1`,
+    );
+  });
+
+  it('refuses a duration in the file beyond the longest approval wait, naming its line and field', () => {
+    const path = policyFile('{\n  "default": { "timeout": "200000000d" }\n}');
+    expect(errorOf(() => parseConfig({ POLICY_FILE: path }))).toBe(
+      `Invalid approval policy ${path} — line 2, column 27, default.timeout: must be at most 90d (an approval that waits longer is a process problem, not a setting), got "200000000d"`,
     );
   });
 

@@ -2,9 +2,17 @@
 import { resolve } from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
-import { loadPolicyFile, PolicyFileError, type PolicyFileOptions } from './approval/policy-file.js';
+import {
+  APPROVAL_WAIT_MAX_MS,
+  approvalWaitLimit,
+  loadPolicyFile,
+  PolicyFileError,
+  type PolicyFileOptions,
+} from './approval/policy-file.js';
+import { policyWarnings } from './approval/policy-summary.js';
 import { type ApprovalPlan, type ApprovalPolicy, RISKS } from './approval/schemas.js';
 import { parseDuration } from './duration.js';
+import { redactEverywhere } from './logger.js';
 import { SLACK_CONVERSATION_ID, SLACK_USER_ID, SLACK_USERGROUP_ID } from './slack/ids.js';
 import { TOOLS } from './tools/index.js';
 
@@ -20,12 +28,21 @@ const emptyAsUnset = (value: unknown) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 const optionalString = z.preprocess(emptyAsUnset, z.string().optional());
 
+const FLAG_VALUES = ['true', 'false', '1', '0', 'yes', 'no'] as const;
+const isOn = (v: (typeof FLAG_VALUES)[number]) => v === 'true' || v === '1' || v === 'yes';
+
 const booleanFlag = z.preprocess(
   emptyAsUnset,
+  z.enum(FLAG_VALUES, { error: 'expected true or false' }).default('false').transform(isOn),
+);
+
+/** A flag whose absence means "decide from the rest of the configuration". */
+const optionalFlag = z.preprocess(
+  emptyAsUnset,
   z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
-    .default('false')
-    .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+    .enum(FLAG_VALUES, { error: 'expected true or false' })
+    .optional()
+    .transform((v) => (v === undefined ? undefined : isOn(v))),
 );
 
 const duration = (fallback: string) =>
@@ -41,6 +58,10 @@ const duration = (fallback: string) =>
             code: 'custom',
             message: `expected a duration like 90s, 15m, 24h or 7d, got "${text}"`,
           });
+          return z.NEVER;
+        }
+        if (ms > APPROVAL_WAIT_MAX_MS) {
+          ctx.addIssue({ code: 'custom', message: `at most ${approvalWaitLimit()}, got "${text}"` });
           return z.NEVER;
         }
         return ms;
@@ -72,8 +93,35 @@ const approvers = z.preprocess(
     }),
 );
 
-const url = (fallback: string) =>
-  z.preprocess(emptyAsUnset, z.url({ error: 'expected an http(s) URL' }).default(fallback));
+/** This machine: names and addresses that never leave it, so plain http and unencrypted gRPC stay private. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return (
+    name === 'localhost' ||
+    name.endsWith('.localhost') ||
+    /^127(?:\.\d{1,3}){3}$/.test(name) ||
+    name === '::1'
+  );
+}
+
+/**
+ * An http(s) URL the app sends a credential to (the bot token, the OpenAI key): plain http only to this machine,
+ * where the tests' fakes and local model servers listen; anywhere else the credential would cross the network in clear.
+ */
+const credentialUrl = (sends: string) =>
+  z.url({ error: 'expected an http(s) URL' }).superRefine((text, ctx) => {
+    // zod goes on to refinements after a failed check; that failure has been reported already.
+    if (!URL.canParse(text)) return;
+    const parsed = new URL(text);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+      ctx.addIssue({ code: 'custom', message: `expected an http(s) URL, got ${parsed.protocol}` });
+    } else if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `http:// would send ${sends} unencrypted to ${parsed.hostname}; use https:// (plain http is allowed only to this machine: localhost, 127.0.0.1, ::1)`,
+      });
+    }
+  });
 
 const hostPort = z.preprocess(
   emptyAsUnset,
@@ -93,7 +141,9 @@ export const envSchema = z.object({
     emptyAsUnset,
     z.string().startsWith('xapp-', { error: 'expected an app-level token starting with xapp-' }).optional(),
   ),
-  SLACK_API_URL: url('https://slack.com/api/').transform((u) => (u.endsWith('/') ? u : `${u}/`)),
+  SLACK_API_URL: z
+    .preprocess(emptyAsUnset, credentialUrl('the bot token').default('https://slack.com/api/'))
+    .transform((u) => (u.endsWith('/') ? u : `${u}/`)),
   PORT: z.preprocess(
     emptyAsUnset,
     z.coerce
@@ -140,7 +190,7 @@ export const envSchema = z.object({
       }),
   ),
   OPENAI_API_KEY: optionalString,
-  OPENAI_BASE_URL: z.preprocess(emptyAsUnset, z.url({ error: 'expected an http(s) URL' }).optional()),
+  OPENAI_BASE_URL: z.preprocess(emptyAsUnset, credentialUrl('the OpenAI API key').optional()),
   OPENAI_MODEL: z.preprocess(emptyAsUnset, z.string().default(DEFAULT_OPENAI_MODEL)),
   TEMPORAL_ADDRESS: hostPort,
   TEMPORAL_NAMESPACE: z.preprocess(emptyAsUnset, z.string().default('default')),
@@ -148,6 +198,7 @@ export const envSchema = z.object({
   TEMPORAL_API_KEY: optionalString,
   TEMPORAL_TLS_CERT: optionalString,
   TEMPORAL_TLS_KEY: optionalString,
+  TEMPORAL_TLS: optionalFlag,
   TEMPORAL_CLI_PATH: optionalString,
   TEMPORAL_MAX_CACHED_WORKFLOWS: z.preprocess(
     emptyAsUnset,
@@ -202,6 +253,11 @@ export interface Config {
     apiKey: string | undefined;
     tlsCertPath: string | undefined;
     tlsKeyPath: string | undefined;
+    /**
+     * Whether the connection to TEMPORAL_ADDRESS is encrypted: TEMPORAL_TLS, else implied by an API key or a client
+     * certificate. Unencrypted off this machine only when TEMPORAL_TLS=false says so.
+     */
+    tls: boolean;
     cliPath: string | undefined;
     maxCachedWorkflows: number;
     /** The embedded dev server's SQLite file: pending approvals survive a restart. */
@@ -229,6 +285,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       'Invalid configuration — TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY: set both (paths to the client certificate and its key) or neither',
     );
   }
+  const temporalTls = temporalTlsFrom(e);
   const envApprovers =
     e.APPROVERS && e.APPROVERS.users.length + e.APPROVERS.userGroups.length > 0 ? e.APPROVERS : undefined;
   const envPlan: ApprovalPlan = {
@@ -273,6 +330,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       apiKey: e.TEMPORAL_API_KEY,
       tlsCertPath: e.TEMPORAL_TLS_CERT,
       tlsKeyPath: e.TEMPORAL_TLS_KEY,
+      tls: temporalTls,
       cliPath: e.TEMPORAL_CLI_PATH,
       stateFile: e.TEMPORAL_STATE_FILE,
       maxCachedWorkflows: e.TEMPORAL_MAX_CACHED_WORKFLOWS,
@@ -280,6 +338,31 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/**
+ * Whether to encrypt the connection to Temporal. Whoever reads that traffic sees every request, proposal and
+ * decision, and whoever can write to it can approve as an operator; so off this machine it is encrypted unless
+ * TEMPORAL_TLS=false accepts the risk (a private network the operator trusts), and a credential is never sent in clear.
+ */
+function temporalTlsFrom(e: Env): boolean {
+  const implied = Boolean(e.TEMPORAL_API_KEY) || Boolean(e.TEMPORAL_TLS_CERT);
+  if (e.TEMPORAL_TLS === false && implied) {
+    const why = e.TEMPORAL_API_KEY
+      ? 'TEMPORAL_API_KEY (the key would be sent unencrypted)'
+      : 'TEMPORAL_TLS_CERT (an mTLS client certificate needs TLS)';
+    throw new ConfigError(
+      `Invalid configuration — TEMPORAL_TLS: false contradicts ${why}; remove TEMPORAL_TLS=false`,
+    );
+  }
+  const tls = e.TEMPORAL_TLS ?? implied;
+  const host = e.TEMPORAL_ADDRESS?.replace(/:\d+$/, '');
+  if (host !== undefined && !tls && e.TEMPORAL_TLS === undefined && !isLoopbackHost(host)) {
+    throw new ConfigError(
+      `Invalid configuration — TEMPORAL_ADDRESS: the connection to ${host} would not be encrypted (no TEMPORAL_API_KEY, no TEMPORAL_TLS_CERT); set TEMPORAL_TLS=true if the server speaks TLS, or TEMPORAL_TLS=false to accept an unencrypted connection on a network you trust`,
+    );
+  }
+  return tls;
 }
 
 /** POLICY_FILE read now, at start-up, so a broken policy stops the app before any request waits on it. */
@@ -315,8 +398,44 @@ export function requireSlackCredentials(config: Config): asserts config is Confi
   }
 }
 
-/** Reads .env (if present) into process.env, then validates. */
+/** Something allowed but risky, said loudly when a process starts. */
+export interface StartupWarning {
+  about: 'temporal' | 'approval_policy';
+  message: string;
+}
+
+/** What this configuration permits that an operator should know: an unencrypted Temporal, policy surprises. */
+export function startupWarnings(config: Config): StartupWarning[] {
+  const warnings: StartupWarning[] = [];
+  const { address, tls } = config.temporal;
+  const host = address?.replace(/:\d+$/, '');
+  if (host !== undefined && !tls && !isLoopbackHost(host)) {
+    warnings.push({
+      about: 'temporal',
+      message: `The connection to Temporal at ${address} is not encrypted (TEMPORAL_TLS=false): anyone on the network path can read every request and decision, and send decisions as an operator`,
+    });
+  }
+  for (const message of policyWarnings(config.approval.policy, TOOLS)) {
+    warnings.push({ about: 'approval_policy', message });
+  }
+  return warnings;
+}
+
+/** The configured credentials, which no log line may carry whatever path they take into one. */
+function secretsOf(config: Config): (string | undefined)[] {
+  return [
+    config.slack.botToken,
+    config.slack.appToken,
+    config.slack.signingSecret,
+    config.openai.apiKey,
+    config.temporal.apiKey,
+  ];
+}
+
+/** Reads .env (if present) into process.env, then validates; the credentials it finds are kept out of the logs. */
 export function loadConfig(): Config {
   dotenv.config({ quiet: true });
-  return parseConfig(process.env);
+  const config = parseConfig(process.env);
+  redactEverywhere(secretsOf(config));
+  return config;
 }

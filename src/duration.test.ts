@@ -14,6 +14,11 @@ describe('parseDuration', () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
+  it('reads a duration too long for any use as a number larger than every bound, never NaN', () => {
+    expect(parseDuration('200000000d')).toBe(200_000_000 * 86_400_000);
+    expect(parseDuration(`${'9'.repeat(400)}d`)).toBe(Number.POSITIVE_INFINITY);
+  });
+
   it.each(['', '10', 'm', '1.5h', '-5m', '5 minutes', '0s', '1w'])('refuses %j', (text) => {
     expect(parseDuration(text)).toBeUndefined();
   });

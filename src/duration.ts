@@ -4,7 +4,10 @@ const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as c
 const DURATION = /^(?:\d+(?:ms|s|m|h|d))+$/;
 const PART = /(\d+)(ms|s|m|h|d)/g;
 
-/** Milliseconds for a duration like `90s` or `1h30m`; undefined when the text is not one. */
+/**
+ * Milliseconds for a duration like `90s` or `1h30m`; undefined when the text is not one. Unbounded (up to Infinity):
+ * each use states its own bound, e.g. APPROVAL_WAIT_MAX_MS.
+ */
 export function parseDuration(text: string): number | undefined {
   const compact = text.trim().toLowerCase();
   if (!DURATION.test(compact)) return undefined;

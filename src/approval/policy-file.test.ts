@@ -237,6 +237,28 @@ describe('parsePolicyFile: problems name the file, line, column and field', () =
       message: 'must be a duration like 90s, 15m, 24h, 7d or 1h30m, got "tomorrow"',
     },
     {
+      problem: 'a timeout beyond the longest approval wait',
+      text: '{\n  "default": { "timeout": "200000000d" }\n}',
+      at: '"200000000d"',
+      field: 'default.timeout',
+      message:
+        'must be at most 90d (an approval that waits longer is a process problem, not a setting), got "200000000d"',
+    },
+    {
+      problem: 'a reminder beyond the longest approval wait',
+      text: '{\n  "risks": { "high": { "stages": [{ "remind_after": "91d" }] } }\n}',
+      at: '"91d"',
+      field: 'risks.high.stages[0].remind_after',
+      message: 'must be at most 90d',
+    },
+    {
+      problem: 'an escalation beyond the longest approval wait',
+      text: '{\n  "tools": { "archive_channel": { "escalate_after": "2160h1s", "escalate_to": { "channel": "C0ONCALL" } } }\n}',
+      at: '"2160h1s"',
+      field: 'tools.archive_channel.escalate_after',
+      message: 'must be at most 90d',
+    },
+    {
       problem: 'an unknown risk',
       text: '{ "threshold": "extreme" }',
       at: '"extreme"',

@@ -30,6 +30,12 @@ import {
 
 /** Most stages in a chain: each may wait its full timeout, so a longer chain keeps a request open for days. */
 export const MAX_STAGES = 5;
+/**
+ * The longest an approval may wait, and so the longest of any timeout, reminder or escalation: a request left
+ * open for a quarter is a process problem, not a setting. Far inside what Temporal timers and JS Dates hold
+ * (an unbounded "200000000d" overflows a Date and fails the workflow task instead of start-up).
+ */
+export const APPROVAL_WAIT_MAX_MS = 90 * 86_400_000;
 /** Problems listed in one error: enough to fix a file in one pass; a file with more is likely not a policy. */
 const PROBLEMS_SHOWN_MAX = 20;
 
@@ -97,6 +103,11 @@ const channelField = z
       `must be a Slack channel ID like C0123ABCD (channel details → About), got ${quoted(issue.input)}`,
   });
 
+/** The bound on approval durations, with its reason, as errors state it. */
+export function approvalWaitLimit(): string {
+  return `${formatDuration(APPROVAL_WAIT_MAX_MS)} (an approval that waits longer is a process problem, not a setting)`;
+}
+
 const durationField = z
   .string({ error: 'must be a duration in quotes, like "90s", "15m", "24h" or "7d"' })
   .transform((text, ctx) => {
@@ -105,6 +116,13 @@ const durationField = z
       ctx.addIssue({
         code: 'custom',
         message: `must be a duration like 90s, 15m, 24h, 7d or 1h30m, got ${quoted(text)}`,
+      });
+      return z.NEVER;
+    }
+    if (ms > APPROVAL_WAIT_MAX_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be at most ${approvalWaitLimit()}, got ${quoted(text)}`,
       });
       return z.NEVER;
     }

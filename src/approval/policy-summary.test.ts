@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describePolicy } from './policy-summary.js';
-import type { ApprovalPlan, StagePlan } from './schemas.js';
+import { describePolicy, policyWarnings, type ToolRisk } from './policy-summary.js';
+import type { ApprovalPlan, ApprovalPolicy, StagePlan } from './schemas.js';
 
 const stage = (overrides: Partial<StagePlan> = {}): StagePlan => ({
   name: 'Approval',
@@ -61,5 +61,112 @@ describe('describePolicy', () => {
     expect(lines[3]).toBe(
       'tool archive_channel: "Team lead": 1 of U0LEAD, timeout 4h, remind after 1h → "Security": 2 of S0SECURITY, U0SAM, timeout 1d, after 2h escalate: add S0ONCALL and post in C0ONCALL; on timeout reject; the requester may decide; cards in C0APPROVALS',
     );
+  });
+});
+
+describe('policyWarnings', () => {
+  const TOOLS: ToolRisk[] = [
+    { name: 'channel_info', risk: 'low' },
+    { name: 'post_message', risk: 'medium' },
+    {
+      name: 'invite_to_channel',
+      risk: ({ users }: { users: string[] }) => (users.length > 5 ? 'high' : 'medium'),
+    },
+    { name: 'archive_channel', risk: 'high' },
+  ];
+  const ana = { users: ['U0ANA'], userGroups: [] };
+  const policy = (overrides: Partial<ApprovalPolicy>): ApprovalPolicy => ({
+    threshold: 'medium',
+    default: plan({ stages: [stage({ approvers: ana })] }),
+    risks: {},
+    tools: {},
+    ...overrides,
+  });
+
+  it('has nothing to say about a policy whose every rule can apply and names its approvers', () => {
+    expect(
+      policyWarnings(
+        policy({ risks: { high: plan({ rule: 'risk high' }) }, tools: { archive_channel: plan() } }),
+        TOOLS,
+      ).filter((w) => !w.includes('any full member')),
+    ).toEqual([]);
+    expect(policyWarnings(policy({}), TOOLS)).toEqual([]);
+  });
+
+  it('says a rule for a risk below the threshold never applies', () => {
+    const lines = policyWarnings(
+      policy({
+        threshold: 'high',
+        risks: { low: plan(), medium: plan(), high: plan({ stages: [stage({ approvers: ana })] }) },
+      }),
+      TOOLS,
+    );
+    expect(lines).toEqual([
+      'risks.low never applies: calls of low risk run without approval (threshold high)',
+      'risks.medium never applies: calls of medium risk run without approval (threshold high)',
+    ]);
+  });
+
+  it('says a rule for a tool of fixed risk below the threshold applies only when the model rates a call higher', () => {
+    const withApprovers = plan({ stages: [stage({ approvers: ana })] });
+    const lines = policyWarnings(
+      policy({
+        threshold: 'high',
+        tools: {
+          channel_info: withApprovers,
+          post_message: withApprovers,
+          invite_to_channel: withApprovers,
+          archive_channel: withApprovers,
+        },
+      }),
+      TOOLS,
+    );
+    expect(lines).toEqual([
+      'tools.channel_info applies only when the model rates a call high risk or higher: channel_info itself is low risk, below the threshold (high), so its calls run without approval otherwise',
+      'tools.post_message applies only when the model rates a call high risk or higher: post_message itself is medium risk, below the threshold (high), so its calls run without approval otherwise',
+    ]);
+  });
+
+  it('says loudly when no rule names any approver: anyone in the workspace may approve', () => {
+    const lines = policyWarnings(
+      policy({
+        default: plan(),
+        risks: { high: plan({ rule: 'risk high', stages: [stage({ required: 2 })] }) },
+      }),
+      TOOLS,
+    );
+    expect(lines).toEqual([
+      'No approvers configured (APPROVERS is unset and no policy rule lists approvers): any full member of this workspace may approve; set APPROVERS, or approvers in the policy file',
+    ]);
+  });
+
+  it('names each rule that leaves a stage open to anyone when others list approvers', () => {
+    const lines = policyWarnings(
+      policy({
+        default: plan(),
+        risks: { high: plan({ rule: 'risk high', stages: [stage({ approvers: ana })] }) },
+        tools: {
+          archive_channel: plan({
+            stages: [stage({ name: 'Team lead', approvers: ana }), stage({ name: 'Anyone' })],
+          }),
+        },
+      }),
+      TOOLS,
+    );
+    expect(lines).toEqual([
+      'default: any full member of this workspace may approve (no approvers for stage "Approval"); set APPROVERS, or approvers in this rule',
+      'tools.archive_channel: any full member of this workspace may approve (no approvers for stage "Anyone"); set APPROVERS, or approvers in this rule',
+    ]);
+  });
+
+  it('does not count a default that every rule by risk shadows, nor rules that never apply', () => {
+    const listed = plan({ stages: [stage({ approvers: ana })] });
+    const lines = policyWarnings(
+      policy({ default: plan(), risks: { low: plan(), medium: listed, high: listed } }),
+      TOOLS,
+    );
+    expect(lines).toEqual([
+      'risks.low never applies: calls of low risk run without approval (threshold medium)',
+    ]);
   });
 });

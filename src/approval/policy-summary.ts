@@ -1,7 +1,15 @@
 // The approval policy in force, in plain lines: printed by `npm run check-policy` and logged when a worker starts,
 // so that what the file says and what the app understood can be compared at a glance.
 import { formatDuration } from '../duration.js';
-import type { ApprovalPlan, ApprovalPolicy, ApproverIds, StagePlan } from './schemas.js';
+import { needsApproval } from './policy.js';
+import {
+  type ApprovalPlan,
+  type ApprovalPolicy,
+  type ApproverIds,
+  RISKS,
+  type Risk,
+  type StagePlan,
+} from './schemas.js';
 
 function approvers(ids: ApproverIds | undefined): string {
   if (!ids) return 'anyone';
@@ -42,4 +50,74 @@ export function describePolicy(policy: ApprovalPolicy): string[] {
     ...Object.values(policy.risks).map(planLine),
     ...Object.values(policy.tools).map(planLine),
   ];
+}
+
+/** What the warnings need of a tool: a risk fixed by the tool, or one that depends on the call's arguments. */
+export interface ToolRisk {
+  name: string;
+  risk: Risk | ((args: never) => Risk);
+}
+
+/** The rules a call can meet, each with the field that names it in the policy file. */
+function applicableRules(policy: ApprovalPolicy): { field: string; plan: ApprovalPlan }[] {
+  const gated = RISKS.filter((risk) => needsApproval(risk, policy.threshold));
+  const byRisk = gated.flatMap((risk) => {
+    const plan = policy.risks[risk];
+    return plan ? [{ field: `risks.${risk}`, plan }] : [];
+  });
+  // Every tool rule may apply: the model can raise any call's risk to the threshold.
+  const byTool = Object.entries(policy.tools).map(([tool, plan]) => ({ field: `tools.${tool}`, plan }));
+  const defaultApplies = gated.some((risk) => policy.risks[risk] === undefined);
+  return [...(defaultApplies ? [{ field: 'default', plan: policy.default }] : []), ...byRisk, ...byTool];
+}
+
+const listsApprovers = (ids: ApproverIds | undefined) =>
+  ids !== undefined && ids.users.length + ids.userGroups.length > 0;
+
+/**
+ * What the policy allows that its author may not mean: rules that can never apply or rarely will, and approvals
+ * anyone in the workspace may give. Said by `npm run check-policy` and logged as warnings when a worker starts.
+ */
+export function policyWarnings(policy: ApprovalPolicy, tools: readonly ToolRisk[]): string[] {
+  const warnings: string[] = [];
+  for (const risk of RISKS) {
+    if (policy.risks[risk] && !needsApproval(risk, policy.threshold)) {
+      warnings.push(
+        `risks.${risk} never applies: calls of ${risk} risk run without approval (threshold ${policy.threshold})`,
+      );
+    }
+  }
+  for (const name of Object.keys(policy.tools)) {
+    const risk = tools.find((tool) => tool.name === name)?.risk;
+    // A risk computed from the arguments may reach high; only a fixed one is known to stay below.
+    if (typeof risk !== 'string' || needsApproval(risk, policy.threshold)) continue;
+    warnings.push(
+      `tools.${name} applies only when the model rates a call ${policy.threshold} risk or higher: ` +
+        `${name} itself is ${risk} risk, below the threshold (${policy.threshold}), so its calls run without approval otherwise`,
+    );
+  }
+
+  const rules = applicableRules(policy);
+  const named = rules.some(({ plan }) =>
+    plan.stages.some(
+      (stage) => listsApprovers(stage.approvers) || listsApprovers(stage.escalateTo?.approvers),
+    ),
+  );
+  if (!named && rules.length > 0) {
+    warnings.push(
+      'No approvers configured (APPROVERS is unset and no policy rule lists approvers): any full member of this ' +
+        'workspace may approve; set APPROVERS, or approvers in the policy file',
+    );
+    return warnings;
+  }
+  for (const { field, plan } of rules) {
+    const open = plan.stages.filter((stage) => !listsApprovers(stage.approvers));
+    if (open.length === 0) continue;
+    const stages = open.map((stage) => `"${stage.name}"`).join(', ');
+    warnings.push(
+      `${field}: any full member of this workspace may approve (no approvers for ${open.length === 1 ? 'stage' : 'stages'} ` +
+        `${stages}); set APPROVERS, or approvers in this rule`,
+    );
+  }
+  return warnings;
 }

@@ -6,7 +6,7 @@ import type { App } from '@slack/bolt';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { describePolicy } from '../approval/policy-summary.js';
-import { type Config, ConfigError } from '../config.js';
+import { type Config, ConfigError, startupWarnings } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createSlackApp, type Health } from '../slack/app.js';
 import { registerListeners } from '../slack/listeners/index.js';
@@ -77,6 +77,7 @@ export async function startWorkerRole(proc: Proc): Promise<Worker> {
     policy_file: proc.config.approval.policyFile ?? null,
     approval_policy: describePolicy(proc.config.approval.policy),
   });
+  for (const { about, message } of startupWarnings(proc.config)) proc.logger.warn(message, { about });
   return worker;
 }
 
@@ -138,6 +139,9 @@ export async function startBotRole(proc: Proc, worker?: Worker): Promise<App> {
     mode: config.slack.socketMode ? 'socket' : 'http',
     ...(config.slack.socketMode ? {} : { port: config.slack.port }),
   });
+  // The policy is the worker's to report; a worker in this process has already said these.
+  const ownWarnings = worker ? [] : startupWarnings(config).filter((warning) => warning.about === 'temporal');
+  for (const { about, message } of ownWarnings) logger.warn(message, { about });
   return app;
 }
 

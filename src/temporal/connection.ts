@@ -19,8 +19,8 @@ function tlsFrom(temporal: Config['temporal']): TLSConfig | boolean | undefined 
       clientCertPair: { crt: readFileSync(temporal.tlsCertPath), key: readFileSync(temporal.tlsKeyPath) },
     };
   }
-  // Temporal Cloud API keys travel over TLS.
-  return temporal.apiKey ? true : undefined;
+  // Server-only TLS (the system's CAs): Temporal Cloud with an API key, or a cluster behind TLS (TEMPORAL_TLS=true).
+  return temporal.tls ? true : undefined;
 }
 
 export async function resolveTemporal(
