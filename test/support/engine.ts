@@ -13,7 +13,12 @@ import {
   type RecordedOpenAIRequest,
   startFakeOpenAI,
 } from '../fakes/openai.js';
-import { type FakeSlackApi, type SlackCall, startFakeSlackApi } from '../fakes/slack-api.js';
+import {
+  type FakeSlackApi,
+  type FakeSlackChannel,
+  type SlackCall,
+  startFakeSlackApi,
+} from '../fakes/slack-api.js';
 import { connectToTestServer, type TemporalTestContext, uniqueTaskQueue } from './temporal.js';
 
 export const PEOPLE = {
@@ -51,11 +56,14 @@ export async function startEngine(options: {
   env?: Record<string, string>;
   worker?: Partial<WorkerOptions>;
   prefix: string;
+  /** Channels the fake workspace has up front (e.g. private ones with members); others appear on first use. */
+  channels?: FakeSlackChannel[];
 }): Promise<Engine> {
   const temporal = await connectToTestServer();
   const slackApi = await startFakeSlackApi({
     users: WORKSPACE_USERS,
     userGroups: { [SECURITY_GROUP]: [PEOPLE.security.id] },
+    ...(options.channels ? { channels: options.channels } : {}),
   });
   const openai = await startFakeOpenAI();
   const taskQueue = uniqueTaskQueue(options.prefix);

@@ -1,4 +1,4 @@
-// `/agent status <run id>`: where a run stands, for the person asking.
+// `/agent status <run id>` and `/agent cancel <run id>`: what the person asking reads.
 import type { KnownBlock } from '@slack/types';
 import type { AgentStatus } from '../../workflows/agent-types.js';
 import {
@@ -67,3 +67,30 @@ export function runStatusText(status: AgentStatus): string {
   if (status.outcome?.answer) lines.push(`Answer:\n${quote(status.outcome.answer, 800)}`);
   return truncate(lines.join('\n'), FALLBACK_TEXT_MAX);
 }
+
+/**
+ * The one answer for a run id that names no run *and* for a run that is not the asker's: the same words, so that
+ * a run id alone reveals neither what the run asked for nor that it exists.
+ */
+export function noRunText(runId: string): string {
+  return `:grey_question: No run with id \`${safeText(runId, 100)}\` for you. A run is shown only to the person who asked for it and to its approvers, and only the person who asked can withdraw it.`;
+}
+
+/** The requester's run is not waiting on a person, so there is nothing to withdraw. */
+export function nothingToWithdrawText(status: Pick<AgentStatus, 'run_id' | 'status'>): string {
+  return `:information_source: Nothing to withdraw: run \`${safeText(status.run_id, 100)}\` is not waiting for an approval (it is ${status.status.replaceAll('_', ' ')}).`;
+}
+
+export function withdrawnText(runId: string, tool: string): string {
+  return `:no_entry_sign: Withdrawn: run \`${safeText(runId, 100)}\` will not \`${safeText(tool, 80)}\`; its approval card is being updated.`;
+}
+
+/** The withdrawal was sent but Temporal did not confirm it in time: it may or may not have arrived. */
+export function withdrawUnconfirmedText(runId: string): string {
+  const id = safeText(runId, 100);
+  return `:warning: Countersign could not confirm in time that run \`${id}\` was withdrawn. Check with \`/agent status ${id}\` in a moment, and withdraw again if it still waits for approval.`;
+}
+
+/** Shown while a slow Temporal is still being asked; the answer follows in a second message. */
+export const STILL_CHECKING_TEXT =
+  ":hourglass_flowing_sand: Checking with Countersign's workflow service (Temporal), which is slow to answer right now; the answer follows here.";

@@ -1,7 +1,7 @@
 // "Withdraw request" on the requester's acknowledgement of `/agent`: the same as `/agent cancel <run id>`.
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { Client } from '@temporalio/client';
-import { withdrawRequest } from '../../approvals.js';
+import { withdrawRunFor } from '../../run-access.js';
 
 export function withdrawButton(deps: { temporal: Client }) {
   return async ({
@@ -11,8 +11,8 @@ export function withdrawButton(deps: { temporal: Client }) {
     respond,
   }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs): Promise<void> => {
     await ack();
-    // The value names a run; only that run's requester may withdraw it, which withdrawRequest checks.
-    const text = await withdrawRequest(deps.temporal, action.value ?? '', {
+    // The value names a run, and anyone can send any value: withdrawRunFor answers only the run's requester.
+    const text = await withdrawRunFor(deps.temporal, action.value ?? '', {
       id: body.user.id,
       name: body.user.name,
     });

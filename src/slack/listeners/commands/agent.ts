@@ -1,13 +1,13 @@
-// `/agent <request>`: acknowledge within Slack's 3 seconds, start the agent run.
+// `/agent <request>`, `status`, `cancel`: each acknowledged within Slack's 3 seconds, however slow Temporal is.
 import { createHash } from 'node:crypto';
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { agentWorkflow } from '../../../workflows/agent.js';
-import { agentStatusQuery } from '../../../workflows/messages.js';
-import { TEMPORAL_UNREACHABLE_TEXT, withdrawRequest, withinSlackDeadline } from '../../approvals.js';
-import { runAcknowledgement, runStatusText } from '../../blocks/run-status.js';
+import { TEMPORAL_UNREACHABLE_TEXT, withinSlackDeadline } from '../../approvals.js';
+import { runAcknowledgement, STILL_CHECKING_TEXT } from '../../blocks/run-status.js';
 import { escapeMrkdwn, truncate } from '../../blocks/text.js';
+import { runStatusFor, withdrawRunFor } from '../../run-access.js';
 
 export interface AgentCommandDeps {
   temporal: Client;
@@ -17,7 +17,7 @@ export interface AgentCommandDeps {
 const USAGE = [
   '*Countersign* — ask the agent to do something in this workspace. Risky actions wait for an approver.',
   '• `/agent <request>` — e.g. `/agent archive #old-project`',
-  '• `/agent status <run id>` — where a run stands',
+  '• `/agent status <run id>` — where a run stands (your own runs, and those you approve)',
   '• `/agent cancel <run id>` — withdraw your request while it waits for approval (or use the button on its acknowledgement)',
   '• `/agent help` — this message',
 ].join('\n');
@@ -35,17 +35,28 @@ export function runIdFor(teamId: string, triggerId: string): string {
   return `run-${createHash('sha256').update(`${teamId}:${triggerId}`).digest('base64url').slice(0, 12)}`;
 }
 
-async function describeRun(temporal: Client, runId: string): Promise<string> {
-  try {
-    return runStatusText(
-      await withinSlackDeadline(temporal, () => temporal.workflow.getHandle(runId).query(agentStatusQuery)),
-    );
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) {
-      return `:grey_question: No run with id \`${escapeMrkdwn(truncate(runId, 100))}\`.`;
-    }
-    return TEMPORAL_UNREACHABLE_TEXT;
+/** Within Slack's 3 s for the acknowledgement, less Bolt's and the network's share. */
+const ACK_BUDGET_MS = 2_500;
+
+/**
+ * Acknowledges with the answer when Temporal gives it in time; otherwise acknowledges at once that it is still
+ * being asked, and sends the answer (or why there is none) through the response_url when it comes.
+ */
+async function answerInTime(
+  answer: Promise<string>,
+  { ack, respond }: Pick<SlackCommandMiddlewareArgs, 'ack' | 'respond'>,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const tooLate = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ACK_BUDGET_MS);
+  });
+  const early = await Promise.race([answer, tooLate]).finally(() => clearTimeout(timer));
+  if (early !== undefined) {
+    await ack({ response_type: 'ephemeral', text: early });
+    return;
   }
+  await ack({ response_type: 'ephemeral', text: STILL_CHECKING_TEXT });
+  await respond({ response_type: 'ephemeral', text: await answer });
 }
 
 export function agentCommand(deps: AgentCommandDeps) {
@@ -60,15 +71,15 @@ export function agentCommand(deps: AgentCommandDeps) {
       await ack({ response_type: 'ephemeral', text: USAGE });
       return;
     }
+    const asker = { id: command.user_id, name: command.user_name };
     const cancelOf = CANCEL_COMMAND.exec(text)?.[1];
     if (cancelOf) {
-      const user = { id: command.user_id, name: command.user_name };
-      await ack({ response_type: 'ephemeral', text: await withdrawRequest(deps.temporal, cancelOf, user) });
+      await answerInTime(withdrawRunFor(deps.temporal, cancelOf, asker), { ack, respond });
       return;
     }
     const statusOf = STATUS_COMMAND.exec(text)?.[1];
     if (statusOf) {
-      await ack({ response_type: 'ephemeral', text: await describeRun(deps.temporal, statusOf) });
+      await answerInTime(runStatusFor(deps.temporal, statusOf, asker), { ack, respond });
       return;
     }
     // Acknowledge first: Slack gives three seconds, and a busy Temporal must not eat them. The run id is known
