@@ -284,3 +284,36 @@ describe('channel_info reads only what the requester could read', () => {
     });
   });
 });
+
+describe('a request anyone may approve', () => {
+  let open: Engine;
+  let openSlack: SlackAppHarness;
+  beforeAll(async () => {
+    open = await startEngine({ prefix: 'access-anyone', env: { APPROVAL_TIMEOUT: '1h' } });
+    openSlack = await startSlackApp(open);
+  });
+  afterAll(async () => {
+    await openSlack?.close();
+    await open?.close();
+  });
+
+  it('is not readable by the whole workspace: only by the requester and whoever decided', async () => {
+    const request = 'archive <#C0ANYONE|anyone>';
+    scriptModel(open.openai, { [request]: [archive('C0ANYONE'), message('Archived anyone.')] });
+    const runId = await askAgent(openSlack.sender, request);
+    const card = await waitForCard(open.slackApi, runId);
+    const statusBy = async (userId: string) => (await command(`status ${runId}`, userId, openSlack)).text;
+
+    expect(await statusBy(PEOPLE.ana.id)).toMatch(/No run with id/);
+    expect(await statusBy(PEOPLE.requester.id)).toContain('waiting for approval');
+
+    await open.client.workflow.getHandle(card.workflowId).signal('approval_decision', {
+      request_id: card.requestId,
+      approved: true,
+      reviewer: { id: PEOPLE.ana.id, name: PEOPLE.ana.name },
+    });
+    await open.slackApi.waitForCall('chat.postMessage', (c) => c.args.thread_ts === card.ts);
+    expect(await statusBy(PEOPLE.ana.id)).toContain('completed');
+    expect(await statusBy(PEOPLE.bob.id)).toMatch(/No run with id/);
+  });
+});
