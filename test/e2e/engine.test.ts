@@ -524,7 +524,12 @@ describe('tools reaching out', () => {
     const run = await engine.startRun(request);
     const outcome = (await run.result()) as RunOutcome;
     expect(outcome.actions).toEqual([
-      expect.objectContaining({ tool: 'channel_info', ok: false, summary: 'Slack said: channel_not_found' }),
+      // channel_not_found is told in the words of a channel the requester cannot see: existence is not revealed.
+      expect.objectContaining({
+        tool: 'channel_info',
+        ok: false,
+        summary: expect.stringMatching(/^No channel with this id that the requester can see/),
+      }),
       expect.objectContaining({ tool: 'channel_info', ok: true }),
     ]);
     const infoCalls = engine.slackApi.callsTo('conversations.info');

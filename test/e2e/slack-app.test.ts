@@ -629,6 +629,8 @@ describe('when Temporal is unreachable', () => {
       workflowId: card.workflowId,
       requestId: card.requestId,
       approved: true,
+      digest: (await pendingStatus(card.workflowId)).proposal.digest,
+      stage: 1,
     });
     const submitted = await offline.sender.viewSubmission({
       callbackId: 'approval_decision_modal',

@@ -16,6 +16,7 @@ import {
 import {
   type FakeSlackApi,
   type FakeSlackChannel,
+  type FakeSlackUser,
   type SlackCall,
   startFakeSlackApi,
 } from '../fakes/slack-api.js';
@@ -58,10 +59,12 @@ export async function startEngine(options: {
   prefix: string;
   /** Channels the fake workspace has up front (e.g. private ones with members); others appear on first use. */
   channels?: FakeSlackChannel[];
+  /** People beyond PEOPLE in the fake workspace (guests, people of another organisation). */
+  users?: FakeSlackUser[];
 }): Promise<Engine> {
   const temporal = await connectToTestServer();
   const slackApi = await startFakeSlackApi({
-    users: WORKSPACE_USERS,
+    users: [...WORKSPACE_USERS, ...(options.users ?? [])],
     userGroups: { [SECURITY_GROUP]: [PEOPLE.security.id] },
     ...(options.channels ? { channels: options.channels } : {}),
   });
