@@ -1,5 +1,4 @@
-import type { ClientRequest, IncomingMessage } from 'node:http';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { z } from 'zod';
 import { defineTool, OutcomeUnknownError, ToolError } from './tool.js';
@@ -101,24 +100,20 @@ export function postWebhook(
       );
     };
     // A fresh connection per call, so "connected" means this request's bytes may have gone out.
-    const req: ClientRequest = send(
-      url,
-      { method: 'POST', headers, agent: false },
-      (res: IncomingMessage) => {
-        answer = { status: res.statusCode ?? 0, body: '' };
-        res.on('data', (chunk: Buffer) => {
-          read += chunk.length;
-          chunks.push(chunk);
-          if (read >= RESPONSE_READ_MAX_BYTES) res.destroy();
-        });
-        res.on('end', () => {
-          settle();
-          resolve(answer as WebhookAnswer);
-        });
-        res.on('close', () => fail(new Error('answer cut short')));
-        res.on('error', fail);
-      },
-    );
+    const req = send(url, { method: 'POST', headers, agent: false }, (res: IncomingMessage) => {
+      answer = { status: res.statusCode ?? 0, body: '' };
+      res.on('data', (chunk: Buffer) => {
+        read += chunk.length;
+        chunks.push(chunk);
+        if (read >= RESPONSE_READ_MAX_BYTES) res.destroy();
+      });
+      res.on('end', () => {
+        settle();
+        resolve(answer as WebhookAnswer);
+      });
+      res.on('close', () => fail(new Error('answer cut short')));
+      res.on('error', fail);
+    });
     const timer = setTimeout(() => {
       const timeout = Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'timeout' });
       req.destroy(timeout);
