@@ -1,8 +1,12 @@
 // Logs never carry credentials or response_urls, at any level: the Slack app at LOG_LEVEL=debug and the worker, both
 // writing our JSON lines. Over HTTP, Bolt and the Slack SDK print request URLs, bodies and results at debug level; in
 // Socket Mode the client prints every message Slack sends, whole payload included (legacy token, response_url).
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { App, SocketModeReceiver } from '@slack/bolt';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { parseConfig, requireSlackCredentials } from '../../src/config.js';
 import { createLogger, redactEverywhere } from '../../src/logger.js';
 import { createSlackApp, SLACK_EVENTS_PATH } from '../../src/slack/app.js';
@@ -11,6 +15,7 @@ import { installTemporalRuntime } from '../../src/temporal/runtime.js';
 import { functionCall, message } from '../fakes/openai.js';
 import { SlackSender } from '../fakes/slack-sender.js';
 import { type Engine, PEOPLE, proposal, scriptModel, startEngine, waitForCard } from '../support/engine.js';
+import { type RunningApp, startEntryPoint } from '../support/entry-point.js';
 import { buttonValue, notesValues, runIdFromAck } from '../support/slack-app.js';
 
 const BOT_TOKEN = 'xoxb-logging-e2e-bot-token';
@@ -216,5 +221,54 @@ describe('logs at debug level in Socket Mode', () => {
     ]) {
       expect(everything).not.toContain(secret);
     }
+  });
+});
+
+describe('start-up warnings of the built worker', () => {
+  let worker: RunningApp | undefined;
+  afterAll(async () => {
+    worker?.child.kill('SIGTERM');
+    await worker?.exited;
+  });
+
+  it('logs at warn level that anyone may approve and which policy rules never apply; check-policy says the same', async () => {
+    const policyFile = join(mkdtempSync(join(tmpdir(), 'countersign-warnings-')), 'policy.jsonc');
+    writeFileSync(policyFile, '{ "risks": { "low": { "required": 1 } } }');
+    const env = {
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_API_URL: engine.slackApi.url,
+      OPENAI_API_KEY: OPENAI_KEY,
+      OPENAI_BASE_URL: engine.openai.url,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+      TEMPORAL_TASK_QUEUE: `warnings-${Date.now().toString(36)}`,
+      POLICY_FILE: policyFile,
+    };
+    worker = startEntryPoint('dist/main-worker.js', env);
+    const started = worker;
+    await vi.waitFor(() => expect(started.output()).toContain('"msg":"worker running"'), { timeout: 20_000 });
+    const warnings = started
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((entry) => entry.level === 'warn');
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        about: 'approval_policy',
+        msg: 'risks.low never applies: calls of low risk run without approval (threshold medium)',
+      }),
+      expect.objectContaining({
+        about: 'approval_policy',
+        msg: expect.stringMatching(
+          /^No approvers configured .*any full member of this workspace may approve/,
+        ),
+      }),
+    ]);
+    expect(started.output()).not.toContain(BOT_TOKEN);
+
+    const check = startEntryPoint('dist/check-policy.js', env);
+    expect((await check.exited).code).toBe(0);
+    expect(check.output()).toMatch(/Warnings:\n {2}risks\.low never applies.*\n {2}No approvers configured/);
   });
 });
