@@ -3,8 +3,14 @@ import { proposalDigest, shortDigest } from './digest.js';
 
 describe('proposalDigest', () => {
   it('is the same whatever the order of the arguments’ keys', () => {
-    const a = proposalDigest({ tool: 'post_message', arguments: { channel: 'C1', text: 'hi', extra: { b: 1, a: 2 } } });
-    const b = proposalDigest({ tool: 'post_message', arguments: { extra: { a: 2, b: 1 }, text: 'hi', channel: 'C1' } });
+    const a = proposalDigest({
+      tool: 'post_message',
+      arguments: { channel: 'C1', text: 'hi', extra: { b: 1, a: 2 } },
+    });
+    const b = proposalDigest({
+      tool: 'post_message',
+      arguments: { extra: { a: 2, b: 1 }, text: 'hi', channel: 'C1' },
+    });
     expect(a).toBe(b);
     expect(a).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
@@ -13,9 +19,9 @@ describe('proposalDigest', () => {
     const base = proposalDigest({ tool: 'archive_channel', arguments: { channel: 'C0123ABCD' } });
     expect(proposalDigest({ tool: 'archive_channel', arguments: { channel: 'C0123ABCE' } })).not.toBe(base);
     expect(proposalDigest({ tool: 'channel_info', arguments: { channel: 'C0123ABCD' } })).not.toBe(base);
-    expect(proposalDigest({ tool: 'archive_channel', arguments: { channel: 'C0123ABCD', x: null } })).not.toBe(
-      base,
-    );
+    expect(
+      proposalDigest({ tool: 'archive_channel', arguments: { channel: 'C0123ABCD', x: null } }),
+    ).not.toBe(base);
   });
 
   it('shows a short form for people to compare', () => {

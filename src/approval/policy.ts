@@ -89,7 +89,8 @@ export function checkDecision(
     return { ok: false, reason: 'digest_mismatch' };
   }
   if (!state.pending) return { ok: false, reason: 'already_decided' };
-  if (decision.stage !== undefined && decision.stage !== state.stage) return { ok: false, reason: 'stale_stage' };
+  if (decision.stage !== undefined && decision.stage !== state.stage)
+    return { ok: false, reason: 'stale_stage' };
   if (decision.team_id !== undefined && state.teamId !== undefined && decision.team_id !== state.teamId) {
     return { ok: false, reason: 'wrong_team' };
   }

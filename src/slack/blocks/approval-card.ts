@@ -15,7 +15,6 @@ import { proposalSummaryBlocks, type SlackIdLabels } from './proposal.js';
 import {
   BUTTON_VALUE_MAX,
   CONTEXT_TEXT_MAX,
-  codeBlock,
   FALLBACK_TEXT_MAX,
   mention,
   quote,

@@ -6,7 +6,6 @@ import {
   decisionModalMetadataSchema,
   readApproval,
   sendDecision,
-  TEMPORAL_UNREACHABLE_TEXT,
   whyNot,
   whyStale,
 } from '../../approvals.js';
