@@ -11,6 +11,7 @@ import {
   type Engine,
   PEOPLE,
   proposal,
+  runOutcome,
   scriptModel,
   startEngine,
   toolOutputs,
@@ -161,7 +162,7 @@ describe('a run id reveals nothing to someone the run does not belong to', () =>
     expect(status.text).toContain('waiting for approval');
     const cancel = await command(`cancel ${runId}`, PEOPLE.requester.id);
     expect(cancel.text).toMatch(/Withdrawn: run/);
-    const outcome = (await engine.client.workflow.getHandle(runId).result()) as RunOutcome;
+    const outcome = await runOutcome(engine.client, runId);
     expect(outcome).toMatchObject({ status: 'cancelled', reason: expect.stringMatching(/withdrawn/) });
     expect(
       engine.slackApi.callsTo('conversations.archive').filter((c) => c.args.channel === 'C0PRIVACY'),
@@ -207,7 +208,7 @@ describe('every answer inside Slack’s 3 seconds', () => {
       );
       expect(String(followUp.args.text)).toMatch(/Withdrawn: run/);
       expect(followUp.args.response_type).toBe('ephemeral');
-      const outcome = (await engine.client.workflow.getHandle(runId).result()) as RunOutcome;
+      const outcome = await runOutcome(engine.client, runId);
       expect(outcome.status).toBe('cancelled');
       expect((await pendingStatus(card.workflowId)).status).toBe('cancelled');
     } finally {
@@ -220,7 +221,7 @@ describe('channel_info reads only what the requester could read', () => {
   /** The run's outcome, once its reply is in Slack (the run starts just after the acknowledgement). */
   async function outcomeOf(runId: string, reply: string): Promise<RunOutcome> {
     await engine.slackApi.waitForCall('chat.postMessage', (c) => String(c.args.text).includes(reply));
-    return (await engine.client.workflow.getHandle(runId).result()) as RunOutcome;
+    return await runOutcome(engine.client, runId);
   }
 
   /** Everything the model was sent, and everything posted or updated in Slack, as one string. */

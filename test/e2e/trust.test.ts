@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApprovalStatus } from '../../src/approval/schemas.js';
-import type { RunOutcome } from '../../src/workflows/agent-types.js';
 import { approvalDecisionSignal, approvalStatusQuery } from '../../src/workflows/messages.js';
 import { functionCall, message } from '../fakes/openai.js';
 import type { SlackCall } from '../fakes/slack-api.js';
@@ -14,6 +13,7 @@ import {
   isApprovalCard,
   PEOPLE,
   proposal,
+  runOutcome,
   SECURITY_GROUP,
   scriptModel,
   startEngine,
@@ -175,7 +175,7 @@ describe('the approver sees everything that will run', () => {
       ],
     });
     const runId = await askAgent(slack.sender, request);
-    const outcome = (await engine.client.workflow.getHandle(runId).result()) as RunOutcome;
+    const outcome = await runOutcome(engine.client, runId);
     expect(outcome.status).toBe('completed');
     const told = engine.openai.requests.filter((r) => userText(r) === request).at(-1);
     expect(told && JSON.stringify(toolOutputs(told))).toMatch(/too large to show to an approver whole/);
@@ -300,7 +300,7 @@ describe('an approval never hangs', () => {
       2,
     );
     const runId = await askAgent(slack.sender, request);
-    const outcome = (await engine.client.workflow.getHandle(runId).result()) as RunOutcome;
+    const outcome = await runOutcome(engine.client, runId);
     expect(outcome.status).toBe('cancelled');
     expect(outcome.reason).toMatch(
       /could not be posted.*restricted_action_read_only_channel.*nothing was run/,
@@ -332,7 +332,7 @@ describe('an approval never hangs', () => {
     engine.slackApi.fail('usergroups.users.list', { kind: 'error', error: 'subteam_not_found' });
     const form = await openForm(card, 'approve', PEOPLE.ana.id);
     await submit(form, PEOPLE.ana.id, null);
-    const outcome = (await engine.client.workflow.getHandle(runId).result()) as RunOutcome;
+    const outcome = await runOutcome(engine.client, runId);
     expect(outcome.status).toBe('cancelled');
     expect(outcome.reason).toMatch(/subteam_not_found/);
     const updated = await engine.slackApi.waitForCall(

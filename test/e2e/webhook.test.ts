@@ -11,6 +11,7 @@ import {
   isApprovalCard,
   PEOPLE,
   proposal,
+  runOutcome,
   scriptModel,
   startEngine,
   toolOutputs,
@@ -123,7 +124,7 @@ async function approveInSlack(runId: string) {
 }
 
 async function outcomeOf(runId: string): Promise<RunOutcome> {
-  return (await engine.client.workflow.getHandle(runId).result()) as RunOutcome;
+  return await runOutcome(engine.client, runId);
 }
 
 // Runs first, on purpose: every Slack call recorded by its end belongs to these refused runs.

@@ -1,11 +1,11 @@
 // The engine on real parts: the run's dev server, a real worker with Countersign's workflows and
 // activities, and the Slack and OpenAI fakes over HTTP. Nothing of ours is mocked.
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { type Config, parseConfig } from '../../src/config.js';
 import { createWorker, workflowsPath } from '../../src/temporal/worker.js';
 import { agentWorkflow } from '../../src/workflows/agent.js';
-import type { AgentInput } from '../../src/workflows/agent-types.js';
+import type { AgentInput, RunOutcome } from '../../src/workflows/agent-types.js';
 import { agentStatusQuery } from '../../src/workflows/messages.js';
 import {
   type FakeOpenAI,
@@ -124,6 +124,26 @@ export async function startEngine(options: {
     },
   };
   return engine;
+}
+
+/**
+ * The run's outcome. `/agent` is acknowledged before its run starts, so a test that has only the acknowledgement may
+ * ask before the run exists: wait for it to appear first.
+ */
+export async function runOutcome(
+  client: Client,
+  runId: string,
+  appearWithinMs = 10_000,
+): Promise<RunOutcome> {
+  const deadline = Date.now() + appearWithinMs;
+  for (;;) {
+    try {
+      return (await client.workflow.getHandle(runId).result()) as RunOutcome;
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 /** A tool call as the model sends it: the tool's arguments in the envelope with reasoning and risk. */
