@@ -9,6 +9,7 @@ import { finalRisk } from '../approval/policy.js';
 import { type Proposal, type Risk, riskSchema } from '../approval/schemas.js';
 import { proposalFitsForReview, REVIEW_BLOCKS_MAX } from '../slack/blocks/proposal.js';
 import { riskOf, type Tool, type ToolContext } from '../tools/tool.js';
+import { MODEL_RATE_LIMITED, MODEL_REQUEST_REJECTED } from './failure-types.js';
 
 /** One turn of the conversation the workflow keeps, replayed to the model on every step. */
 export type ConversationItem =
@@ -24,7 +25,7 @@ export type NextStep =
   | { kind: 'final'; text: string }
   | { kind: 'calls'; checks: ProposalCheck[]; modelItems: ConversationItem[] };
 
-export const MODEL_REQUEST_REJECTED = 'ModelRequestRejected';
+export { MODEL_REQUEST_REJECTED };
 
 /** Statuses that will fail the same way however often they are retried. */
 const NON_RETRYABLE_STATUSES = new Set([400, 401, 403, 404, 422]);
@@ -138,7 +139,7 @@ function classify(error: unknown): never {
     if (Number.isFinite(retryAfter) && retryAfter > 0) {
       throw ApplicationFailure.create({
         message: `the model service is rate-limiting; retrying after ${retryAfter}s`,
-        type: 'ModelRateLimited',
+        type: MODEL_RATE_LIMITED,
         nextRetryDelay: `${Math.min(retryAfter, RETRY_AFTER_MAX_SECONDS)}s`,
       });
     }

@@ -4,15 +4,22 @@
 import { WebAPIPlatformError, WebAPIRateLimitedError, type WebClient } from '@slack/web-api';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { resolveEligibility } from '../approval/policy.js';
-import type { ApproverIds, Eligibility, SlackMessageRef } from '../approval/schemas.js';
-import { type ApprovalCardView, approvalCard, approvalCardText } from '../slack/blocks/approval-card.js';
-import { type ApprovalNote, approvalNoteText } from '../slack/blocks/approval-notes.js';
+import type {
+  ApprovalNote,
+  ApprovalStatus,
+  ApproverIds,
+  Eligibility,
+  SlackMessageRef,
+} from '../approval/schemas.js';
+import { approvalCard, approvalCardText } from '../slack/blocks/approval-card.js';
+import { approvalNoteText } from '../slack/blocks/approval-notes.js';
 import { type SlackIdLabels, slackIdsIn } from '../slack/blocks/proposal.js';
 import { runResultText } from '../slack/blocks/run-result.js';
 import { SLACK_CHANNEL_ID, SLACK_USER_ID } from '../slack/ids.js';
 import type { RunOutcome } from '../workflows/agent-types.js';
+import { SLACK_RATE_LIMITED, SLACK_REFUSED } from './failure-types.js';
 
-export const SLACK_REFUSED = 'SlackRefused';
+export { SLACK_REFUSED };
 
 /** Channels and people: the IDs worth a name beside them. */
 const LABELLED_ID = new RegExp(`${SLACK_CHANNEL_ID.source}|${SLACK_USER_ID.source}`);
@@ -38,7 +45,7 @@ export function asTemporalFailure(error: unknown, what: string): never {
   if (error instanceof WebAPIRateLimitedError) {
     throw ApplicationFailure.create({
       message: `Slack rate-limited ${what}; retrying after ${error.retryAfter}s`,
-      type: 'SlackRateLimited',
+      type: SLACK_RATE_LIMITED,
       nextRetryDelay: `${Math.max(1, error.retryAfter)}s`,
     });
   }
@@ -205,22 +212,31 @@ export function createSlackActivities(deps: { slack: WebClient }) {
       }
     },
 
-    async postApprovalCard(view: ApprovalCardView & { channel: string }): Promise<SlackMessageRef> {
+    async postApprovalCard({
+      snapshot,
+      channel,
+    }: {
+      snapshot: ApprovalStatus;
+      channel: string;
+    }): Promise<SlackMessageRef> {
       try {
-        const requestedAtSeconds = Math.floor((Date.parse(view.expiresAt) - view.timeoutMs) / 1000);
         const earlier = await findEarlierPost(
           slack,
-          { channel: view.channel, threadTs: undefined, oldestSeconds: requestedAtSeconds },
-          { eventType: CARD_EVENT_TYPE, key: 'request_id', value: view.requestId },
+          {
+            channel,
+            threadTs: undefined,
+            oldestSeconds: Math.floor(Date.parse(snapshot.requested_at) / 1000),
+          },
+          { eventType: CARD_EVENT_TYPE, key: 'request_id', value: snapshot.request_id },
         );
-        if (earlier) return { channel: view.channel, ts: earlier };
+        if (earlier) return { channel, ts: earlier };
         const posted = await slack.chat.postMessage({
-          channel: view.channel,
-          text: approvalCardText(view),
-          blocks: approvalCard(view),
+          channel,
+          text: approvalCardText(snapshot),
+          blocks: approvalCard(snapshot),
           metadata: {
             event_type: CARD_EVENT_TYPE,
-            event_payload: { request_id: view.requestId, workflow_id: view.workflowId },
+            event_payload: { request_id: snapshot.request_id, workflow_id: snapshot.workflow_id },
           },
           unfurl_links: false,
           unfurl_media: false,
@@ -229,23 +245,21 @@ export function createSlackActivities(deps: { slack: WebClient }) {
           throw new Error('Slack accepted the approval card but returned no ts');
         return { channel: posted.channel, ts: posted.ts };
       } catch (error) {
-        asTemporalFailure(error, `posting the approval card for ${view.requestId}`);
+        asTemporalFailure(error, `posting the approval card for ${snapshot.request_id}`);
       }
     },
-
-    async updateApprovalCard(view: ApprovalCardView, card: SlackMessageRef): Promise<void> {
+    async updateApprovalCard(snapshot: ApprovalStatus, card: SlackMessageRef): Promise<void> {
       try {
         await slack.chat.update({
           channel: card.channel,
           ts: card.ts,
-          text: approvalCardText(view),
-          blocks: approvalCard(view),
+          text: approvalCardText(snapshot),
+          blocks: approvalCard(snapshot),
         });
       } catch (error) {
-        asTemporalFailure(error, `updating the approval card for ${view.requestId}`);
+        asTemporalFailure(error, `updating the approval card for ${snapshot.request_id}`);
       }
     },
-
     /**
      * The run's outcome, as a reply in a thread (or a new message when there is no thread). When Slack refuses that
      * channel for good (the bot removed, the channel archived or read-only), the requester gets it as a direct message

@@ -35,19 +35,64 @@ export type DecisionRefusal =
   | 'wrong_team'
   | 'stale_stage';
 
-export const REFUSAL_TEXT: Record<DecisionRefusal, string> = {
-  malformed: 'the decision payload is not a valid approval_decision',
-  wrong_request: 'the decision is for another request',
-  already_decided: 'the request was already decided',
-  too_late: 'the request had already expired',
-  not_eligible: 'the reviewer is not an approver for this request',
-  self_approval: 'the requester may not decide their own request',
-  already_counted: 'the reviewer already approved this request, and each person counts once',
-  not_requester: 'only the requester may withdraw a request',
-  digest_mismatch: 'the decision is for a proposal other than the one waiting (its digest differs)',
-  wrong_team: 'the reviewer is not a member of the workspace Countersign is installed in',
-  stale_stage: 'the decision was made on an earlier stage of the request',
+/**
+ * Every refusal, in the audit's words and in the words the person refused reads: one table, so the two never drift.
+ */
+export const REFUSALS: Record<DecisionRefusal, { audit: string; person: string }> = {
+  malformed: {
+    audit: 'the decision payload is not a valid approval_decision',
+    person: ':warning: This decision could not be read, so nothing was recorded.',
+  },
+  wrong_request: {
+    audit: 'the decision is for another request',
+    person: ':no_entry_sign: This form belongs to another request; nothing was recorded.',
+  },
+  already_decided: {
+    audit: 'the request was already decided',
+    person: ':information_source: This request was already decided; its card shows how.',
+  },
+  too_late: {
+    audit: 'the request had already expired',
+    person: ':hourglass: This request expired; nothing was run.',
+  },
+  not_eligible: {
+    audit: 'the reviewer is not an approver for this request',
+    person: ':no_entry_sign: You are not one of the approvers for this request.',
+  },
+  self_approval: {
+    audit: 'the requester may not decide their own request',
+    person: ':no_entry_sign: You asked for this action, so someone else has to decide on it.',
+  },
+  already_counted: {
+    audit: 'the reviewer already approved this request, and each person counts once',
+    person:
+      ':information_source: You already approved this request, and each person counts once; it is waiting for someone else.',
+  },
+  not_requester: {
+    audit: 'only the requester may withdraw a request',
+    person: ':no_entry_sign: Only the person who asked can withdraw this request.',
+  },
+  digest_mismatch: {
+    audit: 'the decision is for a proposal other than the one waiting (its digest differs)',
+    person:
+      ':no_entry_sign: This form shows a different proposal from the one now waiting; nothing was recorded. Open the card again.',
+  },
+  wrong_team: {
+    audit: 'the reviewer is not a member of the workspace Countersign is installed in',
+    person:
+      ':no_entry_sign: Only full members of the workspace Countersign is installed in can decide on its agent actions.',
+  },
+  stale_stage: {
+    audit: 'the decision was made on an earlier stage of the request',
+    person:
+      ':information_source: This form was opened for an earlier stage of the request, which has passed; nothing was recorded. Open the card again to decide on the current stage.',
+  },
 };
+
+/** The audit's words for each refusal. */
+export const REFUSAL_TEXT = Object.fromEntries(
+  Object.entries(REFUSALS).map(([reason, words]) => [reason, words.audit]),
+) as Record<DecisionRefusal, string>;
 
 /** May this person decide? Operators (no reviewer, a decision signalled through Temporal) always may. */
 export function mayDecide(

@@ -173,9 +173,14 @@ export interface StageSummary {
   escalated: boolean;
 }
 
-/** Query `approval_status` — public API. */
+/**
+ * One approval as it stands: what the workflow holds, what query `approval_status` answers (public API), and what
+ * the card and the decision form are built from. snake_case, as the recipe's query is.
+ */
 export interface ApprovalStatus {
   request_id: string;
+  /** The approval's own workflow: `<run id>/approval-<n>`. */
+  workflow_id: string;
   status: ApprovalStatusName;
   proposal: Proposal;
   requester: Person;
@@ -193,11 +198,40 @@ export interface ApprovalStatus {
   decision?: ApprovalDecisionRecord;
   /** Every stage of the plan, by name, in order. */
   stage_names: string[];
+  stages: StageSummary[];
   /** Names of the Slack IDs in the arguments (`C0123ABCD` → `#old-project`), for the form. */
   labels: Record<string, string>;
-  stages: StageSummary[];
+  /** The workspace Countersign is installed in, once known: decisions from another team are refused. */
+  team_id?: string;
+  /** Who withdrew the request: the requester, or an operator through Temporal. */
+  withdrawn_by?: Person | 'operator';
+  /** For a timeout: the stage nobody completed, and how long it waited. */
+  timed_out?: { stage: string; after_ms: number };
+  /** Why the request ended without a decision when Slack made it impossible to ask. */
+  failure?: string;
   audit: AuditEvent[];
 }
+
+/** What an approval says in its card's thread while it waits: the next stage opening, reminders, escalation. */
+export type ApprovalNote =
+  | {
+      kind: 'stage_opened';
+      /** The stage just passed, and the one now open (1-based numbers). */
+      passed: StageSummary;
+      stage: StageSummary;
+      stageNumber: number;
+      stageCount: number;
+    }
+  | { kind: 'reminder'; stage: StageSummary; quietMs: number; counted: string[] }
+  | {
+      kind: 'escalation';
+      stage: StageSummary;
+      afterMs: number;
+      /** Approvers added by the escalation, if any. */
+      added: Eligibility | undefined;
+      /** Where a copy of the card was posted, if anywhere. */
+      channel: string | undefined;
+    };
 
 export interface ApprovalOutcome {
   requestId: string;

@@ -7,7 +7,6 @@ import type { ApprovalRef, ApprovalStatus, Eligibility } from '../approval/schem
 import { MAX_MODEL_STEPS } from '../workflows/agent.js';
 import type { AgentStatus } from '../workflows/agent-types.js';
 import { agentStatusQuery, approvalStatusQuery, withdrawRequestSignal } from '../workflows/messages.js';
-import { TEMPORAL_UNREACHABLE_TEXT, TemporalTooSlowError, withinSlackDeadline } from './approvals.js';
 import {
   noRunText,
   nothingToWithdrawText,
@@ -15,6 +14,7 @@ import {
   withdrawnText,
   withdrawUnconfirmedText,
 } from './blocks/run-status.js';
+import { TEMPORAL_UNREACHABLE_TEXT, TemporalTooSlowError, withinSlackDeadline } from './temporal-deadline.js';
 
 /** All the Temporal calls of one status or withdrawal answer share this; past it, the person is told so. */
 export const RUN_ANSWER_BUDGET_MS = 10_000;

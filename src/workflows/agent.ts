@@ -7,15 +7,12 @@ import {
   executeChild,
   log,
   ParentClosePolicy,
-  proxyActivities,
   setHandler,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ConversationItem, createLlmActivities, ProposalCheck } from '../activities/llm.js';
-import type { createRunActivities } from '../activities/run.js';
-import type { createSlackActivities } from '../activities/slack.js';
-import type { createToolActivities, ToolOutcome } from '../activities/tools.js';
+import type { ConversationItem, ProposalCheck } from '../activities/llm.js';
+import type { ToolOutcome } from '../activities/tools.js';
 import { needsApproval, planFor } from '../approval/policy.js';
 import type {
   ApprovalOutcome,
@@ -25,6 +22,7 @@ import type {
   SlackMessageRef,
 } from '../approval/schemas.js';
 import { formatDuration } from '../duration.js';
+import { llm, run, runSlack as slack, toolsOnce, toolsRetried } from './activities.js';
 import type {
   ActionRecord,
   AgentInput,
@@ -40,46 +38,6 @@ import { agentStatusQuery } from './messages.js';
 export const MAX_MODEL_STEPS = 8;
 /** Consecutive turns with nothing valid proposed before the run gives up on the model. */
 export const MAX_INVALID_TURNS = 2;
-
-const llm = proxyActivities<ReturnType<typeof createLlmActivities>>({
-  startToCloseTimeout: '2 minutes',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 6,
-    nonRetryableErrorTypes: ['ModelRequestRejected'],
-  },
-});
-
-/** Attempts of a tool that may be repeated (reads, look-up-first writes, keyed calls) before it counts as failed. */
-const TOOL_ATTEMPTS_MAX = 5;
-const TOOL_CALL_TIMEOUT = '1 minute';
-
-const toolsRetried = proxyActivities<ReturnType<typeof createToolActivities>>({
-  startToCloseTimeout: TOOL_CALL_TIMEOUT,
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: TOOL_ATTEMPTS_MAX,
-  },
-});
-
-/** A side effect that is not safe to repeat is attempted once: an unknown outcome is reported, never retried. */
-const toolsOnce = proxyActivities<ReturnType<typeof createToolActivities>>({
-  startToCloseTimeout: TOOL_CALL_TIMEOUT,
-  retry: { maximumAttempts: 1 },
-});
-
-const slack = proxyActivities<ReturnType<typeof createSlackActivities>>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-
-const run = proxyActivities<ReturnType<typeof createRunActivities>>({
-  startToCloseTimeout: '10 seconds',
-});
 
 function failureMessage(error: unknown): string {
   let cause: unknown = error;

@@ -1,13 +1,21 @@
-// Temporal messages, declared once; the client side imports these same objects.
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+// Temporal messages, declared once; the Slack app and the tests import these same objects. Payloads are typed for
+// callers and still checked inside the workflow: a signal can come from anyone who can reach Temporal.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ApprovalStatus } from '../approval/schemas.js';
+import type { ApprovalDecision, Withdrawal } from '../approval/signals.js';
+import type { DecisionAnswer } from '../approval/state.js';
 import type { AgentStatus } from './agent-types.js';
 
-/** Public API (the recipe's CLI command works unchanged). The payload is validated inside the workflow. */
-export const approvalDecisionSignal = defineSignal<[unknown]>('approval_decision');
+/** Public API (the recipe's CLI command works unchanged): an operator's decision, fire and forget. */
+export const approvalDecisionSignal = defineSignal<[ApprovalDecision]>('approval_decision');
+
+/** A reviewer's decision from Slack, bound to what they were shown; the answer says whether it counted, and why not. */
+export type SubmittedDecision = ApprovalDecision &
+  Required<Pick<ApprovalDecision, 'reviewer' | 'proposal_digest' | 'team_id' | 'stage'>>;
+export const submitDecisionUpdate = defineUpdate<DecisionAnswer, [SubmittedDecision]>('submit_decision');
 
 /** The requester withdraws a pending request: `{ "request_id": …, "by"?: { "id": … } }`. */
-export const withdrawRequestSignal = defineSignal<[unknown]>('withdraw_request');
+export const withdrawRequestSignal = defineSignal<[Withdrawal]>('withdraw_request');
 
 /** Public API. */
 export const approvalStatusQuery = defineQuery<ApprovalStatus>('approval_status');

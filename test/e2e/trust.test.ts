@@ -337,8 +337,10 @@ describe('an approval never hangs', () => {
     expect(outcome.reason).toMatch(/subteam_not_found/);
     const updated = await engine.slackApi.waitForCall(
       'chat.update',
-      (c) => c.args.ts === card.ts && JSON.stringify(c.args.blocks).includes('Cancelled'),
+      (c) => c.args.ts === card.ts && JSON.stringify(c.args.blocks).includes('Ended'),
     );
+    // The card says why it ended, and offers nothing more to click.
+    expect(JSON.stringify(updated.args.blocks)).toContain('subteam_not_found');
     expect(JSON.stringify(updated.args.blocks)).not.toContain('approval_approve');
     expect(
       engine.slackApi.callsTo('conversations.setTopic').filter((c) => c.args.channel === 'C0NOGROUP'),

@@ -1,13 +1,13 @@
 import type { KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
-import type { ApprovalDecisionRecord, Eligibility, Proposal, StageSummary } from '../../approval/schemas.js';
-import {
-  APPROVE_ACTION_ID,
-  type ApprovalCardView,
-  approvalCard,
-  approvalCardText,
-  REJECT_ACTION_ID,
-} from './approval-card.js';
+import type {
+  ApprovalDecisionRecord,
+  ApprovalStatus,
+  Eligibility,
+  Proposal,
+  StageSummary,
+} from '../../approval/schemas.js';
+import { APPROVE_ACTION_ID, approvalCard, approvalCardText, REJECT_ACTION_ID } from './approval-card.js';
 import {
   BUTTON_VALUE_MAX,
   CONTEXT_TEXT_MAX,
@@ -32,17 +32,24 @@ const proposal: Proposal = {
   digest: `sha256:${'0f'.repeat(32)}`,
 };
 
-function view(overrides: Partial<ApprovalCardView> = {}): ApprovalCardView {
+function view(overrides: Partial<ApprovalStatus> = {}): ApprovalStatus {
   return {
-    workflowId: 'run-42/approval-1',
-    requestId: 'req-7f3a',
-    runId: 'run-42',
+    workflow_id: 'run-42/approval-1',
+    request_id: 'req-7f3a',
+    run_id: 'run-42',
+    requested_at: '2024-03-04T10:00:00Z',
+    allow_self_approval: false,
+    card: null,
+    cards: [],
+    stage_names: ['Approval'],
+    stages: [],
+    labels: {},
+    audit: [],
     request: 'Please archive the old projects channel',
     requester: { id: REQUESTER_ID, name: 'Requester' },
     proposal,
     eligibility: { kind: 'anyone' },
-    expiresAt: '2024-03-05T10:00:00Z',
-    timeoutMs: 86_400_000,
+    expires_at: '2024-03-05T10:00:00Z',
     status: 'pending',
     ...overrides,
   };
@@ -152,7 +159,7 @@ describe('foreign text on the card', () => {
   });
 
   it('shows a hostile request ID as text', () => {
-    const text = allText(approvalCard(view({ requestId: 'req-<!here>' })));
+    const text = allText(approvalCard(view({ request_id: 'req-<!here>' })));
     expect(text).not.toContain('<!here>');
     expect(text).toContain('req-&lt;!here&gt;');
   });
@@ -207,7 +214,7 @@ describe('a card for huge input', () => {
     for (const button of buttons(blocks)) {
       expect(button.value?.length ?? 0).toBeLessThanOrEqual(BUTTON_VALUE_MAX);
       expect(JSON.parse(button.value ?? '')).toEqual({
-        workflowId: hugeView.workflowId,
+        workflowId: hugeView.workflow_id,
         requestId: 'req-7f3a',
       });
     }
@@ -263,7 +270,9 @@ describe('a decided card', () => {
   });
 
   it('shows an expired card with how long it waited', () => {
-    const blocks = approvalCard(view({ status: 'timed_out', timeoutMs: 5_400_000 }));
+    const blocks = approvalCard(
+      view({ status: 'timed_out', timed_out: { stage: 'Approval', after_ms: 5_400_000 } }),
+    );
     expect(blocks.some((b) => b.type === 'actions')).toBe(false);
     const text = allText(blocks);
     expect(text).toContain('*Expired*');
@@ -351,13 +360,13 @@ describe('quorum and chains on the card', () => {
   });
 
   it('shows how far a quorum has come and who counted, keeping the buttons', () => {
-    const blocks = approvalCard(view({ stageNames: ['Security'], stages: [stage({ approvals: [ana] })] }));
+    const blocks = approvalCard(view({ stage_names: ['Security'], stages: [stage({ approvals: [ana] })] }));
     expect(allText(blocks)).toContain('*1 of 2 approvals: <@U0ANA>*');
     expect(buttons(blocks)).toHaveLength(2);
   });
 
   it('shows no progress line for a single approval, as before quorums existed', () => {
-    const blocks = approvalCard(view({ stageNames: ['Approval'], stages: [stage({ required: 1 })] }));
+    const blocks = approvalCard(view({ stage_names: ['Approval'], stages: [stage({ required: 1 })] }));
     expect(allText(blocks)).not.toContain('approvals');
     expect(allText(blocks)).not.toContain('Approval chain');
   });
@@ -365,7 +374,7 @@ describe('quorum and chains on the card', () => {
   it('shows a chain stage by stage: passed, current with its quorum, and still to come', () => {
     const blocks = approvalCard(
       view({
-        stageNames: ['Team lead', 'Security', 'CTO <!channel>'],
+        stage_names: ['Team lead', 'Security', 'CTO <!channel>'],
         stages: [
           stage({ name: 'Team lead', required: 1, status: 'approved', approvals: [ana] }),
           stage({ approvals: [sam] }),
@@ -385,7 +394,7 @@ describe('quorum and chains on the card', () => {
       view({
         status: 'approved',
         decision: sam,
-        stageNames: ['Security'],
+        stage_names: ['Security'],
         stages: [stage({ status: 'approved', approvals: [ana, sam] })],
       }),
     );
@@ -398,7 +407,7 @@ describe('quorum and chains on the card', () => {
       view({
         status: 'rejected',
         decision: veto,
-        stageNames: ['Team lead', 'Security'],
+        stage_names: ['Team lead', 'Security'],
         stages: [
           stage({ name: 'Team lead', required: 1, status: 'approved', approvals: [ana] }),
           stage({ status: 'rejected' }),
@@ -427,21 +436,27 @@ describe('a quorum that cannot be reached', () => {
 
   it('warns when fewer people may approve than approvals are missing, not counting the requester', () => {
     const text = allText(
-      approvalCard(view({ stageNames: ['Security'], stages: [stage(['U0ANA', REQUESTER_ID])] })),
+      approvalCard(view({ stage_names: ['Security'], stages: [stage(['U0ANA', REQUESTER_ID])] })),
     );
     expect(text).toContain(':warning: 2 more approvals needed, but only 1 more person may give one');
   });
 
   it('counts the requester when self-approval is allowed, and stays quiet when the quorum is reachable', () => {
     const blocks = approvalCard(
-      view({ stageNames: ['Security'], stages: [stage(['U0ANA', REQUESTER_ID])], allowSelfApproval: true }),
+      view({
+        stage_names: ['Security'],
+        stages: [stage(['U0ANA', REQUESTER_ID])],
+        allow_self_approval: true,
+      }),
     );
     expect(allText(blocks)).not.toContain(':warning:');
   });
 
   it('does not count someone who already approved twice', () => {
     const ana = decision({ reviewer: { id: 'U0ANA' } });
-    const text = allText(approvalCard(view({ stageNames: ['Security'], stages: [stage(['U0ANA'], [ana])] })));
+    const text = allText(
+      approvalCard(view({ stage_names: ['Security'], stages: [stage(['U0ANA'], [ana])] })),
+    );
     expect(text).toContain(':warning: 1 more approval needed, but only 0 more people may give one');
   });
 });

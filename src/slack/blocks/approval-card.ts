@@ -3,15 +3,14 @@ import type { KnownBlock } from '@slack/types';
 import {
   type ApprovalDecisionRecord,
   type ApprovalRef,
+  type ApprovalStatus,
   type ApprovalStatusName,
   type Eligibility,
-  type Person,
-  type Proposal,
   STAGE_NAME_MAX,
   type StageSummary,
 } from '../../approval/schemas.js';
 import { formatDuration } from '../../duration.js';
-import { proposalSummaryBlocks, type SlackIdLabels } from './proposal.js';
+import { proposalSummaryBlocks } from './proposal.js';
 import {
   BUTTON_VALUE_MAX,
   CONTEXT_TEXT_MAX,
@@ -26,27 +25,6 @@ import {
 
 export const APPROVE_ACTION_ID = 'approval_approve';
 export const REJECT_ACTION_ID = 'approval_reject';
-
-export interface ApprovalCardView {
-  workflowId: string;
-  requestId: string;
-  runId: string;
-  request: string;
-  requester: Person;
-  proposal: Proposal;
-  eligibility: Eligibility;
-  expiresAt: string;
-  timeoutMs: number;
-  status: ApprovalStatusName;
-  decision?: ApprovalDecisionRecord | undefined;
-  /** The plan's stages by name; a chain (more than one) is shown stage by stage. */
-  stageNames?: string[] | undefined;
-  /** The stages opened so far, the current one last: quorum progress and the chain come from here. */
-  stages?: StageSummary[] | undefined;
-  allowSelfApproval?: boolean | undefined;
-  /** Names of the Slack IDs in the arguments, shown beside them. */
-  labels?: SlackIdLabels | undefined;
-}
 
 function section(text: string): KnownBlock {
   return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, SECTION_TEXT_MAX) } };
@@ -126,11 +104,11 @@ function chainLines(names: string[], stages: StageSummary[]): string {
  * A warning when the current stage cannot reach its quorum: fewer people may still approve than approvals are
  * missing (user groups are resolved when the stage opens). It then waits for escalation or its timeout.
  */
-function unreachableQuorum(view: ApprovalCardView, stage: StageSummary): string | undefined {
+function unreachableQuorum(view: ApprovalStatus, stage: StageSummary): string | undefined {
   if (stage.eligibility.kind === 'anyone') return undefined;
-  const counted = new Set(view.stages?.flatMap((s) => s.approvals.map((a) => a.reviewer?.id)) ?? []);
+  const counted = new Set(view.stages.flatMap((s) => s.approvals.map((a) => a.reviewer?.id)));
   const possible = stage.eligibility.users.filter(
-    (id) => !counted.has(id) && (view.allowSelfApproval === true || id !== view.requester.id),
+    (id) => !counted.has(id) && (view.allow_self_approval || id !== view.requester.id),
   ).length;
   const missing = stage.required - stage.approvals.length;
   if (possible >= missing) return undefined;
@@ -141,9 +119,9 @@ export function buttonValue(value: ApprovalRef): string {
   return truncate(JSON.stringify(value), BUTTON_VALUE_MAX);
 }
 
-function outcomeLine(view: ApprovalCardView): string {
+function outcomeLine(view: ApprovalStatus): string {
   const d = view.decision;
-  const approvals = view.stages?.flatMap((stage) => stage.approvals) ?? [];
+  const approvals = view.stages.flatMap((stage) => stage.approvals);
   const by =
     view.status === 'approved' && approvals.length > 1
       ? approvals.map(reviewerName).join(', ')
@@ -157,8 +135,9 @@ function outcomeLine(view: ApprovalCardView): string {
     case 'rejected':
       return `:x: *Rejected* by ${by} ${d ? slackDate(d.decidedAt) : ''} — nothing was run.${notes}`;
     case 'timed_out':
-      return `:hourglass: *Expired* — nobody decided within ${formatDuration(view.timeoutMs)}; nothing was run.`;
+      return `:hourglass: *Expired* — nobody decided within ${formatDuration(view.timed_out?.after_ms ?? 0)}; nothing was run.`;
     case 'cancelled':
+      if (view.failure) return `:no_entry_sign: *Ended* — ${safeText(view.failure, 1000)}; nothing was run.`;
       return ':no_entry_sign: *Cancelled* — the request was withdrawn or its run stopped; nothing was run.';
     case 'pending':
       return '';
@@ -166,7 +145,7 @@ function outcomeLine(view: ApprovalCardView): string {
 }
 
 /** Fallback text for notifications and screen readers; no foreign text, so no mention can be smuggled in. */
-export function approvalCardText(view: ApprovalCardView): string {
+export function approvalCardText(view: ApprovalStatus): string {
   const state = view.status === 'pending' ? 'Approval needed' : `Approval ${view.status.replace('_', ' ')}`;
   return truncate(
     `${state}: ${view.proposal.tool} (${view.proposal.risk} risk), requested by ${mention(view.requester.id)}`,
@@ -174,10 +153,10 @@ export function approvalCardText(view: ApprovalCardView): string {
   );
 }
 
-export function approvalCard(view: ApprovalCardView): KnownBlock[] {
+export function approvalCard(view: ApprovalStatus): KnownBlock[] {
   const blocks = proposalSummaryBlocks(view);
-  const names = view.stageNames ?? [];
-  const stages = view.stages ?? [];
+  const names = view.stage_names;
+  const stages = view.stages;
   const current = stages.at(-1);
   if (names.length > 1) blocks.push(section(`*Approval chain:*\n${chainLines(names, stages)}`));
   if (view.status === 'pending') {
@@ -185,7 +164,7 @@ export function approvalCard(view: ApprovalCardView): KnownBlock[] {
     if (warning) blocks.push(section(warning));
     blocks.push(
       context(
-        `${currentStageLabel(names, stages)}Expires ${slackDate(view.expiresAt)} · May decide: ${whoMayDecide(view.eligibility)} · Request \`${safeText(view.requestId, 200)}\``,
+        `${currentStageLabel(names, stages)}Expires ${slackDate(view.expires_at)} · May decide: ${whoMayDecide(view.eligibility)} · Request \`${safeText(view.request_id, 200)}\``,
       ),
       {
         type: 'actions',
@@ -196,14 +175,14 @@ export function approvalCard(view: ApprovalCardView): KnownBlock[] {
             action_id: APPROVE_ACTION_ID,
             style: 'primary',
             text: { type: 'plain_text', text: 'Approve' },
-            value: buttonValue({ workflowId: view.workflowId, requestId: view.requestId }),
+            value: buttonValue({ workflowId: view.workflow_id, requestId: view.request_id }),
           },
           {
             type: 'button',
             action_id: REJECT_ACTION_ID,
             style: 'danger',
             text: { type: 'plain_text', text: 'Reject' },
-            value: buttonValue({ workflowId: view.workflowId, requestId: view.requestId }),
+            value: buttonValue({ workflowId: view.workflow_id, requestId: view.request_id }),
           },
         ],
       },
@@ -211,7 +190,7 @@ export function approvalCard(view: ApprovalCardView): KnownBlock[] {
   } else {
     blocks.push(
       section(outcomeLine(view)),
-      context(`Request \`${safeText(view.requestId, 200)}\` · Run \`${safeText(view.runId, 200)}\``),
+      context(`Request \`${safeText(view.request_id, 200)}\` · Run \`${safeText(view.run_id, 200)}\``),
     );
   }
   return blocks;

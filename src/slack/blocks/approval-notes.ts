@@ -1,28 +1,8 @@
 // What an approval says in its card's thread while it waits: the next stage opening, reminders, escalation.
-import { type Eligibility, STAGE_NAME_MAX, type StageSummary } from '../../approval/schemas.js';
+import { type ApprovalNote, type Eligibility, STAGE_NAME_MAX } from '../../approval/schemas.js';
 import { formatDuration } from '../../duration.js';
 import { quorumProgress, reviewerName, whoMayDecide } from './approval-card.js';
 import { FALLBACK_TEXT_MAX, safeText, slackDate, truncate } from './text.js';
-
-export type ApprovalNote =
-  | {
-      kind: 'stage_opened';
-      /** The stage just passed, and the one now open (1-based numbers). */
-      passed: StageSummary;
-      stage: StageSummary;
-      stageNumber: number;
-      stageCount: number;
-    }
-  | { kind: 'reminder'; stage: StageSummary; quietMs: number; counted: string[] }
-  | {
-      kind: 'escalation';
-      stage: StageSummary;
-      afterMs: number;
-      /** Approvers added by the escalation, if any. */
-      added: Eligibility | undefined;
-      /** Where a copy of the card was posted, if anywhere. */
-      channel: string | undefined;
-    };
 
 /** The approvers who have not yet approved: a reminder pings them, not the people already counted. */
 function stillToDecide(eligibility: Eligibility, counted: string[]): string {

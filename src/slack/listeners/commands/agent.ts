@@ -4,10 +4,10 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { agentWorkflow } from '../../../workflows/agent.js';
-import { TEMPORAL_UNREACHABLE_TEXT, withinSlackDeadline } from '../../approvals.js';
 import { runAcknowledgement, STILL_CHECKING_TEXT } from '../../blocks/run-status.js';
 import { escapeMrkdwn, truncate } from '../../blocks/text.js';
 import { runStatusFor, withdrawRunFor } from '../../run-access.js';
+import { TEMPORAL_UNREACHABLE_TEXT, withinSlackDeadline } from '../../temporal-deadline.js';
 
 export interface AgentCommandDeps {
   temporal: Client;

@@ -1,17 +1,16 @@
-// The notes modal submitted: validate, send `approval_decision` bound to what the modal showed. The workflow re-checks
-// everything and updates the card.
+// The decision form submitted: validate, then submit the decision to the approval's workflow as Update
+// `submit_decision` and tell the reviewer what the workflow answered — in the form itself when it answers in time.
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import type { Client } from '@temporalio/client';
-import {
-  decisionModalMetadataSchema,
-  readApproval,
-  sendDecision,
-  whyNot,
-  whyStale,
-} from '../../approvals.js';
-import { NOTES_ACTION_ID, NOTES_BLOCK_ID } from '../../blocks/decision-modal.js';
+import type { WebClient } from '@slack/web-api';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { REFUSALS } from '../../../approval/policy.js';
+import type { DecisionAnswer } from '../../../approval/state.js';
+import { submitDecision } from '../../approvals.js';
+import { NOTES_ACTION_ID, NOTES_BLOCK_ID, noticeModal } from '../../blocks/decision-modal.js';
+import { decisionModalMetadataSchema } from '../../decision-form.js';
 import { STANDING_TEXT, type StandingCheck } from '../../reviewer-standing.js';
 import type { Sealer } from '../../seal.js';
+import { TEMPORAL_UNREACHABLE_TEXT } from '../../temporal-deadline.js';
 
 export interface DecisionModalDeps {
   temporal: Client;
@@ -19,20 +18,35 @@ export interface DecisionModalDeps {
   standing: StandingCheck;
 }
 
-/**
- * Everything before the acknowledgement shares this budget, inside Slack's 3 seconds: the check of the approval
- * as it stands and the delivery of the decision, not 2 seconds each.
- */
+/** Everything before the acknowledgement shares this budget, inside Slack's 3 seconds. */
 const SUBMISSION_BUDGET_MS = 2_400;
-/** The delivery always gets at least this long, however long the check took. */
-const DELIVERY_MIN_MS = 600;
+/** The workflow always gets at least this long to answer, however long the membership check took. */
+const ANSWER_MIN_MS = 600;
 
-const NOT_CONFIRMED_TEXT =
-  ':warning: Countersign could not confirm in time that your decision was recorded. If it was, the card will show it within a moment; if the card still waits, please decide again.';
+const STILL_RECORDING_TEXT =
+  ':hourglass_flowing_sand: Your decision is being recorded: Countersign’s workflow service is slow to answer just now. You will get a message here once it has been counted (or, if it could not be, why).';
 
 /** Slack shows these under the notes field, keeping the modal (and what was typed) open. */
 function notesError(text: string) {
   return { response_action: 'errors' as const, errors: { [NOTES_BLOCK_ID]: text } };
+}
+
+function answerText(answer: DecisionAnswer, approved: boolean): string {
+  if (!answer.accepted) return REFUSALS[answer.reason].person;
+  if (!approved) return ':x: Your rejection was recorded: nothing will run, and the agent reads your reason.';
+  return answer.decided
+    ? ':white_check_mark: Your approval was recorded: the request is approved.'
+    : `:white_check_mark: Your approval was recorded (${answer.progress}); the request waits for the rest.`;
+}
+
+/** The late answer, as an ephemeral message where the card was clicked (or a direct message when that is unknown). */
+async function tellLater(
+  client: WebClient,
+  where: { channel: string | undefined; user: string },
+  text: string,
+): Promise<void> {
+  if (where.channel) await client.chat.postEphemeral({ channel: where.channel, user: where.user, text });
+  else await client.chat.postMessage({ channel: where.user, text });
 }
 
 export function decisionModalSubmission(deps: DecisionModalDeps) {
@@ -50,33 +64,22 @@ export function decisionModalSubmission(deps: DecisionModalDeps) {
       await ack(notesError('This form was altered or is not from Countersign; nothing was recorded.'));
       return;
     }
-    const { workflowId, requestId, approved, digest, stage } = metadata.data;
+    const { workflowId, requestId, approved, digest, stage, channel } = metadata.data;
     const notes = view.state.values[NOTES_BLOCK_ID]?.[NOTES_ACTION_ID]?.value?.trim() ?? '';
     if (!approved && notes === '') {
       await ack(notesError('Please say why you are rejecting: the agent and the requester read it.'));
       return;
     }
     const reviewer = { id: body.user.id, name: body.user.name };
-    // Checked again here, not only at the click: minutes may have passed with the modal open.
-    const [lookup, standing] = await Promise.all([
-      readApproval(deps.temporal, { workflowId, requestId }, SUBMISSION_BUDGET_MS - DELIVERY_MIN_MS),
-      deps.standing(client, reviewer.id),
-    ]);
+    // Checked again here, not only at the click: minutes may have passed with the form open.
+    const standing = await deps.standing(client, reviewer.id);
     if (!standing.ok) {
       await ack(notesError(STANDING_TEXT[standing.reason]));
       return;
     }
-    if (!lookup.ok) {
-      await ack(notesError(lookup.message));
-      return;
-    }
-    const reason = whyStale(lookup.status, metadata.data) ?? whyNot(lookup.status, reviewer, Date.now());
-    if (reason) {
-      await ack(notesError(reason));
-      return;
-    }
+    let submission: Awaited<ReturnType<typeof submitDecision>>;
     try {
-      await sendDecision(
+      submission = await submitDecision(
         deps.temporal,
         workflowId,
         {
@@ -89,16 +92,39 @@ export function decisionModalSubmission(deps: DecisionModalDeps) {
           team_id: standing.teamId,
           stage,
         },
-        Math.max(DELIVERY_MIN_MS, SUBMISSION_BUDGET_MS - (Date.now() - startedAt)),
+        {
+          // One form, one decision: Slack resubmitting the same form is the same Update.
+          updateId: `${view.id}/${reviewer.id}`,
+          budgetMs: Math.max(ANSWER_MIN_MS, SUBMISSION_BUDGET_MS - (Date.now() - startedAt)),
+        },
       );
     } catch (error) {
-      logger.error('could not confirm the delivery of an approval decision', {
-        workflowId,
-        error: (error as Error).message,
-      });
-      await ack(notesError(NOT_CONFIRMED_TEXT));
+      if (error instanceof WorkflowNotFoundError) {
+        // The approval's workflow has ended (decided, expired or withdrawn) while the form was open.
+        await ack(notesError(REFUSALS.already_decided.person));
+        return;
+      }
+      logger.error('could not submit an approval decision', { workflowId, error: (error as Error).message });
+      await ack(notesError(TEMPORAL_UNREACHABLE_TEXT));
       return;
     }
-    await ack();
+    if (submission.answered) {
+      const { answer } = submission;
+      await ack(answer.accepted ? undefined : notesError(REFUSALS[answer.reason].person));
+      return;
+    }
+    // Truthful rather than fast: the decision may still count, so say so, and send the answer when it comes.
+    await ack({ response_action: 'update', view: noticeModal(STILL_RECORDING_TEXT) });
+    const where = { channel, user: reviewer.id };
+    try {
+      await tellLater(client, where, answerText(await submission.answer, approved));
+    } catch (error) {
+      logger.error('a late approval decision has no answer', { workflowId, error: (error as Error).message });
+      await tellLater(
+        client,
+        where,
+        ':warning: Countersign could not confirm whether your decision was recorded. Open the card: it shows every decision that counted.',
+      ).catch(() => {});
+    }
   };
 }

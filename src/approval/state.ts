@@ -1,0 +1,131 @@
+// The approval's rules applied to its snapshot: deterministic, no I/O. The workflow wires its handlers and timers to
+// these; the Slack app's early check at a click calls the same ones. A function here changes the snapshot only when
+// the rules allow it, and says what happened.
+import { checkDecision, countedReviewers, type DecisionRefusal, REFUSAL_TEXT } from './policy.js';
+import type { ApprovalDecisionRecord, ApprovalStatus, Eligibility } from './schemas.js';
+import type { ApprovalDecision, Withdrawal } from './signals.js';
+
+/** Who may decide while no stage is open (the first one's approvers are still being resolved): nobody. */
+export const NOBODY: Eligibility = { kind: 'listed', users: [], userGroups: [] };
+
+/** What a decision did: the answer of Update `submit_decision`, and what the audit records. */
+export type DecisionAnswer =
+  | {
+      accepted: true;
+      /** Where the current stage's quorum stands after it, e.g. "1 of 2 approvals". */
+      progress: string;
+      /** Whether it decided the request: a rejection, or the approval that passed the last stage. */
+      decided: boolean;
+    }
+  | { accepted: false; reason: DecisionRefusal; explanation: string };
+
+/** The checks' view of a snapshot at a moment. */
+export function decisionRules(snapshot: ApprovalStatus, nowMs: number) {
+  const stage = snapshot.stages.at(-1);
+  return {
+    requestId: snapshot.request_id,
+    // Between stages, or before the first opens, there is nothing to decide on.
+    pending: snapshot.status === 'pending' && stage?.status === 'pending',
+    nowMs,
+    expiresAtMs: Date.parse(snapshot.expires_at),
+    requester: snapshot.requester,
+    eligibility: stage?.eligibility ?? NOBODY,
+    allowSelfApproval: snapshot.allow_self_approval,
+    counted: countedReviewers(snapshot.stages),
+    digest: snapshot.proposal.digest,
+    teamId: snapshot.team_id,
+    stage: snapshot.stages.length,
+  };
+}
+
+function refused(reason: DecisionRefusal): DecisionAnswer {
+  return { accepted: false, reason, explanation: REFUSAL_TEXT[reason] };
+}
+
+function approvalsText(count: number, required: number): string {
+  return `${count} of ${required} approval${required === 1 ? '' : 's'}`;
+}
+
+/** Applies a decision to the snapshot when the rules allow it: a rejection vetoes, an approval counts to the quorum. */
+export function applyDecision(
+  snapshot: ApprovalStatus,
+  decision: ApprovalDecision,
+  nowMs: number,
+): DecisionAnswer {
+  const check = checkDecision(decision, decisionRules(snapshot, nowMs));
+  const stage = snapshot.stages.at(-1);
+  if (!check.ok) return refused(check.reason);
+  if (!stage) return refused('already_decided'); // unreachable: with no stage open, the check refused as not pending
+  const accepted: ApprovalDecisionRecord = {
+    approved: decision.approved,
+    notes: decision.reviewer_notes?.trim() || null,
+    decidedAt: new Date(nowMs).toISOString(),
+    reviewer: decision.reviewer,
+  };
+  if (!accepted.approved) {
+    stage.status = 'rejected';
+    snapshot.status = 'rejected';
+    snapshot.decision = accepted;
+    return { accepted: true, progress: 'rejected', decided: true };
+  }
+  stage.approvals.push(accepted);
+  // An operator, deciding through Temporal itself, passes the stage outright.
+  const passed = stage.approvals.length >= stage.required || !accepted.reviewer;
+  const last = snapshot.stages.length === snapshot.stage_names.length;
+  if (passed) {
+    stage.status = 'approved';
+    // The request's decision is the approval that passed its last stage; earlier ones only open the next.
+    if (last) snapshot.decision = accepted;
+  }
+  return {
+    accepted: true,
+    progress: approvalsText(stage.approvals.length, stage.required),
+    decided: passed && last,
+  };
+}
+
+/** The requester (or an operator, with no `by`) withdraws a pending request. */
+export function applyWithdrawal(
+  snapshot: ApprovalStatus,
+  withdrawal: Withdrawal,
+): { ok: true } | { ok: false; reason: DecisionRefusal } {
+  if (withdrawal.request_id !== snapshot.request_id) return { ok: false, reason: 'wrong_request' };
+  if (snapshot.status !== 'pending') return { ok: false, reason: 'already_decided' };
+  if (withdrawal.by && withdrawal.by.id !== snapshot.requester.id)
+    return { ok: false, reason: 'not_requester' };
+  snapshot.status = 'cancelled';
+  snapshot.withdrawn_by = withdrawal.by ?? 'operator';
+  return { ok: true };
+}
+
+/** What a stage waits for next besides a decision: its reminder, its escalation, or its end. */
+export interface StageTimers {
+  remindAtMs: number | undefined;
+  escalateAtMs: number | undefined;
+  expiresAtMs: number;
+}
+
+export function stageTimers(
+  openedAtMs: number,
+  expiresAtMs: number,
+  plan: { remindAfterMs: number | undefined; escalateAfterMs: number | undefined },
+): StageTimers {
+  return {
+    remindAtMs: plan.remindAfterMs === undefined ? undefined : openedAtMs + plan.remindAfterMs,
+    escalateAtMs: plan.escalateAfterMs === undefined ? undefined : openedAtMs + plan.escalateAfterMs,
+    expiresAtMs,
+  };
+}
+
+/** When the next timer is due. */
+export function nextTimerAt(timers: StageTimers): number {
+  return Math.min(timers.remindAtMs ?? Infinity, timers.escalateAtMs ?? Infinity, timers.expiresAtMs);
+}
+
+/** The timer due at `nowMs`, most important first: the end, then escalation, then a reminder. */
+export function dueTimer(timers: StageTimers, nowMs: number): 'expire' | 'escalate' | 'remind' | undefined {
+  if (nowMs >= timers.expiresAtMs) return 'expire';
+  if (timers.escalateAtMs !== undefined && nowMs >= timers.escalateAtMs) return 'escalate';
+  if (timers.remindAtMs !== undefined && nowMs >= timers.remindAtMs) return 'remind';
+  return undefined;
+}

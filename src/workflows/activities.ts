@@ -1,0 +1,67 @@
+// The activities as the workflows reach them: each proxy, with its timeouts and retries, defined once.
+import { proxyActivities } from '@temporalio/workflow';
+import { MODEL_REQUEST_REJECTED } from '../activities/failure-types.js';
+import type { createLlmActivities } from '../activities/llm.js';
+import type { createRunActivities } from '../activities/run.js';
+import type { createSlackActivities } from '../activities/slack.js';
+import type { createToolActivities } from '../activities/tools.js';
+
+type Llm = ReturnType<typeof createLlmActivities>;
+type Tools = ReturnType<typeof createToolActivities>;
+type Slack = ReturnType<typeof createSlackActivities>;
+type Run = ReturnType<typeof createRunActivities>;
+
+export const llm = proxyActivities<Llm>({
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 6,
+    nonRetryableErrorTypes: [MODEL_REQUEST_REJECTED],
+  },
+});
+
+/** Attempts of a tool that may be repeated (reads, look-up-first writes, keyed calls) before it counts as failed. */
+const TOOL_ATTEMPTS_MAX = 5;
+const TOOL_CALL_TIMEOUT = '1 minute';
+
+export const toolsRetried = proxyActivities<Tools>({
+  startToCloseTimeout: TOOL_CALL_TIMEOUT,
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: TOOL_ATTEMPTS_MAX,
+  },
+});
+
+/** A side effect that is not safe to repeat is attempted once: an unknown outcome is reported, never retried. */
+export const toolsOnce = proxyActivities<Tools>({
+  startToCloseTimeout: TOOL_CALL_TIMEOUT,
+  retry: { maximumAttempts: 1 },
+});
+
+/** The run's own Slack posts (its result): retried until Slack takes them or refuses for good. */
+export const runSlack = proxyActivities<Slack>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/**
+ * Attempts of each Slack call on the approval path: about two minutes of backoff. Past that, Slack is refusing for
+ * good or is down, and the request must end visibly rather than wait forever with nothing to click.
+ */
+const APPROVAL_SLACK_ATTEMPTS_MAX = 8;
+
+export const approvalSlack = proxyActivities<Slack>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: APPROVAL_SLACK_ATTEMPTS_MAX,
+  },
+});
+
+export const run = proxyActivities<Run>({ startToCloseTimeout: '10 seconds' });
