@@ -239,7 +239,11 @@ describe('a decision is bound to what was shown', () => {
     });
     await expect.poll(async () => (await approvalOf(card.workflowId)).stages.length).toBe(2);
     const answer = await submit(stale, PEOPLE.ana.id, null);
-    expect(answer.json).toMatchObject({ response_action: 'errors' });
+    // The workflow's own reason, shown in the form.
+    expect(answer.json).toMatchObject({
+      response_action: 'errors',
+      errors: { notes: expect.stringMatching(/opened for an earlier stage/) },
+    });
     const status = await approvalOf(card.workflowId);
     expect(status.status).toBe('pending');
     expect(status.stages[1]?.approvals).toEqual([]);
@@ -345,5 +349,57 @@ describe('an approval never hangs', () => {
     expect(
       engine.slackApi.callsTo('conversations.setTopic').filter((c) => c.args.channel === 'C0NOGROUP'),
     ).toEqual([]);
+  });
+});
+
+describe('the workflow answers each decision', () => {
+  it('shows a refusal in the form in the workflow’s own words, and closes the form when the decision counts', async () => {
+    const request = 'archive <#C0ANSWER|answer>';
+    scriptModel(engine.openai, {
+      [request]: [
+        functionCall('archive_channel', proposal({ channel: 'C0ANSWER' }, 'high')),
+        message('Done.'),
+      ],
+    });
+    const card = await waitForCard(engine.slackApi, await askAgent(slack.sender, request));
+    const form = await openForm(card, 'approve', PEOPLE.ana.id);
+    const first = await submit(form, PEOPLE.ana.id, 'yes');
+    expect(first.status).toBe(200);
+    expect(first.text).toBe('');
+    const audit = (await approvalOf(card.workflowId)).audit.find((e) => e.type === 'decision');
+    expect(audit?.details).toMatchObject({ via: 'update', bound_to_digest: true });
+  });
+
+  it('says a slow decision is still being recorded, then tells the reviewer once it counted', async () => {
+    const request = 'archive <#C0LATEANSWER|lateanswer>';
+    scriptModel(engine.openai, {
+      [request]: [
+        functionCall('archive_channel', proposal({ channel: 'C0LATEANSWER' }, 'high')),
+        message('Done.'),
+      ],
+    });
+    const card = await waitForCard(engine.slackApi, await askAgent(slack.sender, request));
+    const form = await openForm(card, 'approve', PEOPLE.bob.id);
+    await engine.stopWorker();
+    try {
+      const sentAt = Date.now();
+      const answer = await submit(form, PEOPLE.bob.id, 'when you can');
+      expect(Date.now() - sentAt).toBeLessThan(3_000);
+      expect(answer.json).toMatchObject({ response_action: 'update' });
+      expect(JSON.stringify(answer.json)).toContain('being recorded');
+      await engine.startWorker();
+      const told = await engine.slackApi.waitForCall(
+        'chat.postEphemeral',
+        (c) => ephemeralTo(PEOPLE.bob.id, sentAt)(c) && String(c.args.text).includes('recorded'),
+        30_000,
+      );
+      expect(String(told.args.text)).toMatch(/Your approval was recorded: the request is approved/);
+      await runOutcome(engine.client, card.workflowId.split('/')[0] ?? '');
+      expect(
+        engine.slackApi.callsTo('conversations.archive').filter((c) => c.args.channel === 'C0LATEANSWER'),
+      ).toHaveLength(1);
+    } finally {
+      if (engine.worker.getState() !== 'RUNNING') await engine.startWorker();
+    }
   });
 });
