@@ -1,0 +1,223 @@
+// Records the histories of representative runs — one per way an approval can go — into test/histories/, so that every
+// later change to the workflows is replayed against them in CI (replay.test.ts). Run: `npm run record-histories`.
+// Re-record only when a change is meant to break old histories; the README says how to change a workflow safely.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { ApprovalStatus } from '../../src/approval/schemas.js';
+import {
+  approvalDecisionSignal,
+  approvalStatusQuery,
+  submitDecisionUpdate,
+  withdrawRequestSignal,
+} from '../../src/workflows/messages.js';
+import { functionCall, message } from '../fakes/openai.js';
+import {
+  type Engine,
+  PEOPLE,
+  proposal,
+  runOutcome,
+  SECURITY_GROUP,
+  scriptModel,
+  startEngine,
+} from '../support/engine.js';
+
+const HOOK = 'https://hooks.example.com/recorded/';
+const POLICY = `{
+  "default": { "approvers": ["${PEOPLE.ana.id}", "${PEOPLE.bob.id}"], "timeout": "1h" },
+  "tools": {
+    "archive_channel": { "required": 2 },
+    "set_channel_topic": {
+      "stages": [
+        { "name": "Team lead", "approvers": ["${PEOPLE.ana.id}"] },
+        { "name": "Security", "approvers": ["${SECURITY_GROUP}"] }
+      ]
+    },
+    "invite_to_channel": {
+      "approvers": ["${PEOPLE.ana.id}"],
+      "remind_after": "1s",
+      "escalate_after": "2s",
+      "escalate_to": { "approvers": ["${PEOPLE.bob.id}"], "channel": "C0ONCALL" }
+    },
+    "call_webhook": { "timeout": "2s", "on_timeout": "reject" }
+  }
+}`;
+
+let engine: Engine;
+
+/**
+ * A history as its protobuf bytes, base64: exactly what the server sent, read back by replay.test.ts without any
+ * conversion. (The SDK's JSON conversion, historyToJSON/historyFromJSON, fails with "type must be a Type" here:
+ * @temporalio/common and @temporalio/proto 1.24 each carry their own copy of protobufjs 8.)
+ */
+async function recorded(workflowId: string) {
+  const history = await engine.client.workflow.getHandle(workflowId).fetchHistory();
+  return {
+    workflowId,
+    // For a reader of the file: what happened, event by event.
+    events: history.events?.map((e) => temporal.api.enums.v1.EventType[e.eventType ?? 0]) ?? [],
+    history: Buffer.from(temporal.api.history.v1.History.encode(history).finish()).toString('base64'),
+  };
+}
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'countersign-record-'));
+  writeFileSync(join(dir, 'policy.jsonc'), POLICY);
+  engine = await startEngine({
+    prefix: 'recorded',
+    env: { POLICY_FILE: join(dir, 'policy.jsonc'), WEBHOOK_ALLOWLIST: HOOK },
+  });
+});
+
+afterAll(async () => {
+  await engine?.close();
+});
+
+async function approvalOf(workflowId: string): Promise<ApprovalStatus> {
+  for (;;) {
+    try {
+      const status = await engine.client.workflow.getHandle(workflowId).query(approvalStatusQuery);
+      if (status.stages.at(-1)?.status === 'pending' && status.card) return status;
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A reviewer's decision as the Slack app submits it: the Update, bound to the digest, stage and team. */
+async function submit(
+  workflowId: string,
+  reviewer: { id: string; name?: string },
+  approved: boolean,
+  notes: string,
+) {
+  const status = await approvalOf(workflowId);
+  return engine.client.workflow.getHandle(workflowId).executeUpdate(submitDecisionUpdate, {
+    args: [
+      {
+        request_id: status.request_id,
+        approved,
+        reviewer,
+        reviewer_notes: notes,
+        proposal_digest: status.proposal.digest,
+        team_id: status.team_id ?? '',
+        stage: status.stages.length,
+      },
+    ],
+  });
+}
+
+async function record(
+  scenario: string,
+  request: string,
+  script: Parameters<typeof scriptModel>[1][string],
+  act: (runId: string) => Promise<void>,
+) {
+  scriptModel(engine.openai, { [request]: script });
+  const handle = await engine.startRun(request);
+  await act(handle.workflowId);
+  await runOutcome(engine.client, handle.workflowId);
+  const histories = [await recorded(handle.workflowId)];
+  for (let n = 1; ; n += 1) {
+    const childId = `${handle.workflowId}/approval-${n}`;
+    try {
+      await engine.client.workflow.getHandle(childId).describe();
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) break;
+      throw error;
+    }
+    histories.push(await recorded(childId));
+  }
+  writeFileSync(
+    join(import.meta.dirname, `${scenario}.json`),
+    `${JSON.stringify({ scenario, request, histories }, null, 1)}\n`,
+  );
+  expect(histories.length).toBeGreaterThan(0);
+}
+
+const post = (text: string) => functionCall('post_message', proposal({ channel: 'C0REC', text }, 'medium'));
+
+it('approve', () =>
+  record('approve', 'post hello', [post('hello'), message('Posted.')], async (runId) => {
+    await submit(`${runId}/approval-1`, PEOPLE.ana, true, 'fine');
+  }));
+
+it('reject', () =>
+  record('reject', 'post goodbye', [post('goodbye'), message('Not posted.')], async (runId) => {
+    await submit(`${runId}/approval-1`, PEOPLE.bob, false, 'not today');
+  }));
+
+it('quorum with veto', () =>
+  record(
+    'quorum-veto',
+    'archive the old channel',
+    [functionCall('archive_channel', proposal({ channel: 'C0OLD' }, 'high')), message('Left it.')],
+    async (runId) => {
+      await submit(`${runId}/approval-1`, PEOPLE.ana, true, 'ok by me');
+      await submit(`${runId}/approval-1`, PEOPLE.bob, false, 'finance uses it');
+    },
+  ));
+
+it('two-stage chain', () =>
+  record(
+    'two-stage-chain',
+    'set the topic',
+    [
+      functionCall('set_channel_topic', proposal({ channel: 'C0TOPIC', topic: 'Launch' }, 'medium')),
+      message('Set.'),
+    ],
+    async (runId) => {
+      await submit(`${runId}/approval-1`, PEOPLE.ana, true, 'lead ok');
+      await submit(`${runId}/approval-1`, PEOPLE.security, true, 'security ok');
+    },
+  ));
+
+it('reminder and escalation', () =>
+  record(
+    'reminder-escalation',
+    'invite bob',
+    [
+      functionCall('invite_to_channel', proposal({ channel: 'C0INV', users: [PEOPLE.bob.id] }, 'medium')),
+      message('Invited.'),
+    ],
+    async (runId) => {
+      await approvalOf(`${runId}/approval-1`);
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      // An operator decides through Temporal itself, as the public recipe's CLI does.
+      const status = await approvalOf(`${runId}/approval-1`);
+      await engine.client.workflow
+        .getHandle(`${runId}/approval-1`)
+        .signal(approvalDecisionSignal, { request_id: status.request_id, approved: true });
+    },
+  ));
+
+it('withdraw', () =>
+  record('withdraw', 'post maybe', [post('maybe'), message('never')], async (runId) => {
+    const status = await approvalOf(`${runId}/approval-1`);
+    await engine.client.workflow
+      .getHandle(`${runId}/approval-1`)
+      .signal(withdrawRequestSignal, { request_id: status.request_id, by: PEOPLE.requester });
+  }));
+
+it('timeout', () =>
+  record(
+    'timeout',
+    'call the hook',
+    [
+      functionCall('call_webhook', proposal({ url: `${HOOK}deploy`, payload: { a: 1 } }, 'high')),
+      message('Nobody approved.'),
+    ],
+    async () => {},
+  ));
+
+it('low-risk run with no approval', () =>
+  record(
+    'low-risk',
+    'look at a channel',
+    [functionCall('channel_info', proposal({ channel: 'C0LOOK' })), message('It is a channel.')],
+    async () => {},
+  ));
