@@ -4,6 +4,7 @@
 import { WebAPIPlatformError, WebAPIRateLimitedError, type WebClient } from '@slack/web-api';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { resolveEligibility } from '../approval/policy.js';
+import type { RunOutcome } from '../approval/run.js';
 import type {
   ApprovalNote,
   ApprovalStatus,
@@ -16,7 +17,6 @@ import { approvalNoteText } from '../slack/blocks/approval-notes.js';
 import { type SlackIdLabels, slackIdsIn } from '../slack/blocks/proposal.js';
 import { runResultText } from '../slack/blocks/run-result.js';
 import { SLACK_CHANNEL_ID, SLACK_USER_ID } from '../slack/ids.js';
-import type { RunOutcome } from '../workflows/agent-types.js';
 import { SLACK_RATE_LIMITED, SLACK_REFUSED } from './failure-types.js';
 
 export { SLACK_REFUSED };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { AgentStatus } from '../approval/run.js';
 import type { ApprovalDecisionRecord, Eligibility, StageSummary } from '../approval/schemas.js';
-import type { AgentStatus } from '../workflows/agent-types.js';
 import { approvalReaders, approvalsOf, maySeeRun, mayWithdraw } from './run-access.js';
 
 const requester = { id: 'U0REQ', name: 'rita' };

@@ -3,9 +3,9 @@
 // withdrawal only to the requester, and anyone else reads exactly what an unknown run id gets.
 import { type Client, QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
 import { countedReviewers } from '../approval/policy.js';
+import type { AgentStatus } from '../approval/run.js';
 import type { ApprovalRef, ApprovalStatus, Eligibility } from '../approval/schemas.js';
 import { MAX_MODEL_STEPS } from '../workflows/agent.js';
-import type { AgentStatus } from '../workflows/agent-types.js';
 import { agentStatusQuery, approvalStatusQuery, withdrawRequestSignal } from '../workflows/messages.js';
 import {
   noRunText,

@@ -15,6 +15,14 @@ import type { ConversationItem, ProposalCheck } from '../activities/llm.js';
 import type { ToolOutcome } from '../activities/tools.js';
 import { needsApproval, planFor } from '../approval/policy.js';
 import type {
+  ActionRecord,
+  AgentInput,
+  AgentStatus,
+  ApprovalRecord,
+  RunOutcome,
+  RunStatusName,
+} from '../approval/run.js';
+import type {
   ApprovalOutcome,
   ApprovalPolicy,
   AuditEvent,
@@ -23,14 +31,6 @@ import type {
 } from '../approval/schemas.js';
 import { formatDuration } from '../duration.js';
 import { llm, run, runSlack as slack, toolsOnce, toolsRetried } from './activities.js';
-import type {
-  ActionRecord,
-  AgentInput,
-  AgentStatus,
-  ApprovalRecord,
-  RunOutcome,
-  RunStatusName,
-} from './agent-types.js';
 import { approvalWorkflow } from './approval.js';
 import { agentStatusQuery } from './messages.js';
 

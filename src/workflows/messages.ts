@@ -1,10 +1,10 @@
 // Temporal messages, declared once; the Slack app and the tests import these same objects. Payloads are typed for
 // callers and still checked inside the workflow: a signal can come from anyone who can reach Temporal.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AgentStatus } from '../approval/run.js';
 import type { ApprovalStatus } from '../approval/schemas.js';
 import type { ApprovalDecision, Withdrawal } from '../approval/signals.js';
 import type { DecisionAnswer } from '../approval/state.js';
-import type { AgentStatus } from './agent-types.js';
 
 /** Public API (the recipe's CLI command works unchanged): an operator's decision, fire and forget. */
 export const approvalDecisionSignal = defineSignal<[ApprovalDecision]>('approval_decision');

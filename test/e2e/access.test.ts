@@ -3,7 +3,7 @@
 // knowing one must reveal nothing; and a low-risk read must not lend the bot's access to the requester.
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunOutcome } from '../../src/workflows/agent-types.js';
+import type { RunOutcome } from '../../src/approval/run.js';
 import { approvalStatusQuery } from '../../src/workflows/messages.js';
 import { functionCall, message } from '../fakes/openai.js';
 import { FAKE_SLACK_BOT } from '../fakes/slack-api.js';

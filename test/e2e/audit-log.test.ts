@@ -1,8 +1,8 @@
 // Every audit event is emitted as one JSON log line, ready for a SIEM.
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { RunOutcome } from '../../src/approval/run.js';
 import { createLogger } from '../../src/logger.js';
 import { installTemporalRuntime } from '../../src/temporal/runtime.js';
-import type { RunOutcome } from '../../src/workflows/agent-types.js';
 import { agentStatusQuery } from '../../src/workflows/messages.js';
 import { functionCall, message } from '../fakes/openai.js';
 import { type Engine, PEOPLE, proposal, scriptModel, startEngine } from '../support/engine.js';

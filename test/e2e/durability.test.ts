@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { RunOutcome } from '../../src/approval/run.js';
 import type { AuditEvent } from '../../src/approval/schemas.js';
 import { SLACK_EVENTS_PATH } from '../../src/slack/app.js';
 import { chooseTemporalCli, type DevServer, startDevServer } from '../../src/temporal/dev-server.js';
 import { agentWorkflow } from '../../src/workflows/agent.js';
-import type { RunOutcome } from '../../src/workflows/agent-types.js';
 import {
   agentStatusQuery,
   approvalDecisionSignal,

@@ -2,8 +2,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunOutcome } from '../../src/approval/run.js';
 import type { ApprovalStatus } from '../../src/approval/schemas.js';
-import type { RunOutcome } from '../../src/workflows/agent-types.js';
 import {
   agentStatusQuery,
   approvalDecisionSignal,

@@ -1,7 +1,7 @@
 // Faults of the services around us: Slack answering 429 and 500 (or losing its answer after doing the work)
 // on every post the workflows make, and the model service failing for a while or for good.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunOutcome } from '../../src/workflows/agent-types.js';
+import type { RunOutcome } from '../../src/approval/run.js';
 import { approvalDecisionSignal, approvalStatusQuery } from '../../src/workflows/messages.js';
 import { functionCall, httpError, message } from '../fakes/openai.js';
 import type { FakeSlackApi } from '../fakes/slack-api.js';

@@ -5,8 +5,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunOutcome } from '../../src/approval/run.js';
 import type { AuditEvent } from '../../src/approval/schemas.js';
-import type { RunOutcome } from '../../src/workflows/agent-types.js';
 import {
   agentStatusQuery,
   approvalDecisionSignal,

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunOutcome } from '../../src/workflows/agent-types.js';
+import type { RunOutcome } from '../../src/approval/run.js';
 import { functionCall, message } from '../fakes/openai.js';
 import { type Engine, PEOPLE, proposal, scriptModel, startEngine } from '../support/engine.js';
 import {

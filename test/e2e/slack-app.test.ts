@@ -2,8 +2,8 @@
 // worker on the dev server, and the Slack and OpenAI fakes.
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunOutcome } from '../../src/approval/run.js';
 import { createSealer } from '../../src/slack/seal.js';
-import type { RunOutcome } from '../../src/workflows/agent-types.js';
 import { approvalStatusQuery } from '../../src/workflows/messages.js';
 import { functionCall, message } from '../fakes/openai.js';
 import {

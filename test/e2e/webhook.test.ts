@@ -4,7 +4,7 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunOutcome } from '../../src/workflows/agent-types.js';
+import type { RunOutcome } from '../../src/approval/run.js';
 import { functionCall, message } from '../fakes/openai.js';
 import {
   type Engine,

@@ -2,10 +2,10 @@
 // activities, and the Slack and OpenAI fakes over HTTP. Nothing of ours is mocked.
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
+import type { AgentInput, RunOutcome } from '../../src/approval/run.js';
 import { type Config, parseConfig } from '../../src/config.js';
 import { createWorker, workflowsPath } from '../../src/temporal/worker.js';
 import { agentWorkflow } from '../../src/workflows/agent.js';
-import type { AgentInput, RunOutcome } from '../../src/workflows/agent-types.js';
 import { agentStatusQuery } from '../../src/workflows/messages.js';
 import {
   type FakeOpenAI,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ActionRecord, RunOutcome } from '../../workflows/agent-types.js';
+import type { ActionRecord, RunOutcome } from '../../approval/run.js';
 import { runResultText } from './run-result.js';
 import { FALLBACK_TEXT_MAX } from './text.js';
 

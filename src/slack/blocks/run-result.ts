@@ -1,5 +1,5 @@
 // The run's outcome as the requester reads it in the thread.
-import type { RunOutcome } from '../../workflows/agent-types.js';
+import type { RunOutcome } from '../../approval/run.js';
 import { FALLBACK_TEXT_MAX, mention, quote, safeText, withChannelLinks } from './text.js';
 
 /** Approvals and actions each listed before "…and N more". */

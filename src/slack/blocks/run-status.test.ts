@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AgentStatus } from '../../workflows/agent-types.js';
+import type { AgentStatus } from '../../approval/run.js';
 import {
   noRunText,
   nothingToWithdrawText,

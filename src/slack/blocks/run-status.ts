@@ -1,6 +1,6 @@
 // `/agent status <run id>` and `/agent cancel <run id>`: what the person asking reads.
 import type { KnownBlock } from '@slack/types';
-import type { AgentStatus } from '../../workflows/agent-types.js';
+import type { AgentStatus } from '../../approval/run.js';
 import {
   BUTTON_VALUE_MAX,
   FALLBACK_TEXT_MAX,

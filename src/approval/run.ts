@@ -1,4 +1,6 @@
-import type { AuditEvent, Person, SlackMessageRef, TimeoutMeaning } from '../approval/schemas.js';
+// An agent run as the workflow, the Slack app and the Block Kit builders all see it: its input, where it stands, and
+// how it ended.
+import type { AuditEvent, Person, SlackMessageRef, TimeoutMeaning } from './schemas.js';
 
 export interface AgentInput {
   request: string;
