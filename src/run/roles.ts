@@ -72,12 +72,13 @@ export async function startWorkerRole(proc: Proc): Promise<Worker> {
       await nativeConnection.close();
     },
   });
+  // Warnings before "running": whoever waits for that line has read them too.
+  for (const { about, message } of startupWarnings(proc.config)) proc.logger.warn(message, { about });
   proc.logger.info('worker running', {
     task_queue: proc.config.temporal.taskQueue,
     policy_file: proc.config.approval.policyFile ?? null,
     approval_policy: describePolicy(proc.config.approval.policy),
   });
-  for (const { about, message } of startupWarnings(proc.config)) proc.logger.warn(message, { about });
   return worker;
 }
 
