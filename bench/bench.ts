@@ -11,6 +11,7 @@ import { SLACK_EVENTS_PATH } from '../src/slack/app.js';
 import { createSealer } from '../src/slack/seal.js';
 import { chooseTemporalCli, startDevServer } from '../src/temporal/dev-server.js';
 import { agentWorkflow } from '../src/workflows/agent.js';
+import { approvalStatusQuery } from '../src/workflows/messages.js';
 import { functionCall, message, startFakeOpenAI } from '../test/fakes/openai.js';
 import { startFakeSlackApi } from '../test/fakes/slack-api.js';
 import { SlackSender } from '../test/fakes/slack-sender.js';
@@ -247,10 +248,12 @@ async function main() {
     // 3. Modal submit → threaded result posted, with an instant tool.
     const submitCards = await cardsFor(SUBMIT_CYCLES, 'submit');
     const submitToResult = await pool(submitCards, 10, async (status, i) => {
+      // What the form would carry (the proposal's digest, the stage), read before the clock starts.
+      const shown = await client.workflow.getHandle(`submit-${i}/approval-1`).query(approvalStatusQuery);
       const submittedAt = Date.now();
       await sender.viewSubmission({
         callbackId: 'approval_decision_modal',
-        privateMetadata: sealFor(status, `submit-${i}`),
+        privateMetadata: sealFor(shown, `submit-${i}`),
         values: notesValues(null),
         userId: PEOPLE.ana.id,
       });
@@ -334,11 +337,16 @@ async function main() {
 }
 
 /** Seals modal metadata exactly as the Slack app does, so a submission can be sent without a click first. */
-function sealFor(status: { request_id: string }, runId: string): string {
+function sealFor(
+  status: { request_id: string; proposal: { digest: string }; stages: unknown[] },
+  runId: string,
+): string {
   return createSealer(SIGNING_SECRET).seal({
     workflowId: `${runId}/approval-1`,
     requestId: status.request_id,
     approved: true,
+    digest: status.proposal.digest,
+    stage: status.stages.length,
   });
 }
 
