@@ -7,11 +7,10 @@ import { readFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { SLACK_EVENTS_PATH } from '../src/slack/app.js';
-import { createSealer } from '../src/slack/seal.js';
 import { chooseTemporalCli, startDevServer } from '../src/temporal/dev-server.js';
 import { agentWorkflow } from '../src/workflows/agent.js';
-import { approvalStatusQuery } from '../src/workflows/messages.js';
 import { functionCall, message, startFakeOpenAI } from '../test/fakes/openai.js';
 import { startFakeSlackApi } from '../test/fakes/slack-api.js';
 import { SlackSender } from '../test/fakes/slack-sender.js';
@@ -26,7 +25,9 @@ import { notesValues } from '../test/support/slack-app.js';
 
 const CONCURRENT_SENDERS = 50;
 const ACK_REQUESTS = 1_000;
-const SUBMIT_CYCLES = 100;
+/** Reviewer-path cycles: one reviewer at a time, then 50 at once. */
+const REVIEWER_PATH_CYCLES_ALONE = 30;
+const REVIEWER_PATH_CYCLES_CROWD = 200;
 const PENDING_HELD = Number(process.env.BENCH_PENDING ?? 5_000);
 const THROUGHPUT_CYCLES = 300;
 const IDLE_WINDOW_MS = 10_000;
@@ -245,25 +246,102 @@ async function main() {
       },
     );
 
-    // 3. Modal submit → threaded result posted, with an instant tool.
-    const submitCards = await cardsFor(SUBMIT_CYCLES, 'submit');
-    const submitToResult = await pool(submitCards, 10, async (status, i) => {
-      // What the form would carry (the proposal's digest, the stage), read before the clock starts.
-      const shown = await client.workflow.getHandle(`submit-${i}/approval-1`).query(approvalStatusQuery);
-      const submittedAt = Date.now();
-      await sender.viewSubmission({
-        callbackId: 'approval_decision_modal',
-        privateMetadata: sealFor(shown, `submit-${i}`),
-        values: notesValues(null),
-        userId: PEOPLE.ana.id,
+    // 3. The reviewer's path through the real Slack app, at 1 and at 50 reviewers at once: click → the form on screen
+    // (views.open), submit → the card updated (chat.update), submit → the threaded result (instant tool).
+    const reviewerPath = async (
+      count: number,
+      concurrency: number,
+      prefix: string,
+    ): Promise<ReviewerPath> => {
+      const cards = await cardsFor(count, prefix);
+      const clickToForm: number[] = [];
+      const submitToCard: number[] = [];
+      const submitToResult: number[] = [];
+      await pool(cards, concurrency, async (status, i) => {
+        if (!status.card) throw new Error('no card');
+        const card = status.card;
+        const triggerId = `${prefix}-${i}.trigger`;
+        const clickedAt = Date.now();
+        const click = await sender.blockAction({
+          actionId: 'approval_approve',
+          value: JSON.stringify({ workflowId: `${prefix}-${i}/approval-1`, requestId: status.request_id }),
+          userId: PEOPLE.ana.id,
+          channelId: card.channel,
+          messageTs: card.ts,
+          triggerId,
+        });
+        if (click.status !== 200) throw new Error(`click answered ${click.status}`);
+        const opened = await slackApi.waitForCall(
+          'views.open',
+          (c) => c.args.trigger_id === triggerId,
+          30_000,
+        );
+        clickToForm.push(opened.at - clickedAt);
+        const form = opened.args.view as { callback_id: string; private_metadata: string };
+        const submittedAt = Date.now();
+        const submitted = await sender.viewSubmission({
+          callbackId: form.callback_id,
+          privateMetadata: form.private_metadata,
+          values: notesValues(null),
+          userId: PEOPLE.ana.id,
+        });
+        if (submitted.status !== 200 || submitted.text !== '')
+          throw new Error(`submit answered ${submitted.text}`);
+        const updated = await slackApi.waitForCall(
+          'chat.update',
+          (c) =>
+            c.args.ts === card.ts &&
+            c.at >= submittedAt &&
+            JSON.stringify(c.args.blocks).includes('Approved'),
+          30_000,
+        );
+        submitToCard.push(updated.at - submittedAt);
+        const result = await slackApi.waitForCall(
+          'chat.postMessage',
+          (c) => c.args.thread_ts === card.ts && c.at >= submittedAt,
+          30_000,
+        );
+        submitToResult.push(result.at - submittedAt);
       });
-      const result = await slackApi.waitForCall(
-        'chat.postMessage',
-        (c) => c.args.thread_ts === status.card?.ts && c.at >= submittedAt,
-        30_000,
-      );
-      return result.at - submittedAt;
-    });
+      return {
+        reviewers: concurrency,
+        clickToFormMs: summary(clickToForm),
+        submitToCardUpdatedMs: summary(submitToCard),
+        submitToThreadedResultMs: summary(submitToResult),
+      };
+    };
+    const oneReviewer = await reviewerPath(REVIEWER_PATH_CYCLES_ALONE, 1, 'alone');
+    const manyReviewers = await reviewerPath(REVIEWER_PATH_CYCLES_CROWD, CONCURRENT_SENDERS, 'crowd');
+
+    // What one approved request costs the Temporal cluster, from its histories: events, and the billable actions
+    // (workflow starts, activities, timers, signals, updates) plus the query each click makes.
+    const costOf = async (runId: string) => {
+      const kinds = new Map<string, number>();
+      let events = 0;
+      for (const id of [runId, `${runId}/approval-1`]) {
+        const history = await client.workflow.getHandle(id).fetchHistory();
+        for (const event of history.events ?? []) {
+          events += 1;
+          const kind = proto.temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? 'unknown';
+          kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+        }
+      }
+      const count = (kind: string) => kinds.get(`EVENT_TYPE_${kind}`) ?? 0;
+      const actions = {
+        workflowStarts: count('WORKFLOW_EXECUTION_STARTED'),
+        activities: count('ACTIVITY_TASK_SCHEDULED'),
+        timers: count('TIMER_STARTED'),
+        signals: count('WORKFLOW_EXECUTION_SIGNALED'),
+        updates: count('WORKFLOW_EXECUTION_UPDATE_ACCEPTED'),
+        queries: 1,
+      };
+      return {
+        historyEvents: events,
+        actions,
+        billableActions: Object.values(actions).reduce((sum, n) => sum + n, 0),
+      };
+    };
+    const perRequest = await costOf('alone-0');
 
     // 4. Complete cycles per second: request → card → approve → result, one worker.
     const cycleStart = performance.now();
@@ -313,7 +391,8 @@ async function main() {
         slashCommand: { concurrentSenders: CONCURRENT_SENDERS, ...summary(commandAcks) },
         buttonClick: { concurrentSenders: CONCURRENT_SENDERS, ...summary(clickAcks) },
       },
-      submitToThreadedResultMs: summary(submitToResult),
+      reviewerPath: [oneReviewer, manyReviewers],
+      perApprovedRequest: perRequest,
       cycles: {
         count: THROUGHPUT_CYCLES,
         perSecond: Math.round((THROUGHPUT_CYCLES / cycleSeconds) * 10) / 10,
@@ -336,25 +415,25 @@ async function main() {
   }
 }
 
-/** Seals modal metadata exactly as the Slack app does, so a submission can be sent without a click first. */
-function sealFor(
-  status: { request_id: string; proposal: { digest: string }; stages: unknown[] },
-  runId: string,
-): string {
-  return createSealer(SIGNING_SECRET).seal({
-    workflowId: `${runId}/approval-1`,
-    requestId: status.request_id,
-    approved: true,
-    digest: status.proposal.digest,
-    stage: status.stages.length,
-  });
+type Summary = ReturnType<typeof summary>;
+
+interface ReviewerPath {
+  reviewers: number;
+  clickToFormMs: Summary;
+  submitToCardUpdatedMs: Summary;
+  submitToThreadedResultMs: Summary;
+}
+
+function latency(s: Summary): string {
+  return `p50 ${s.p50} ms · p95 ${s.p95} ms · p99 ${s.p99} ms (n ${s.n})`;
 }
 
 function printTable(r: Record<string, unknown>) {
   const results = r as {
     machine: Record<string, unknown>;
     ackLatencyMs: Record<string, { p50: number; p95: number; p99: number; n: number }>;
-    submitToThreadedResultMs: { p50: number; p99: number; n: number };
+    reviewerPath: ReviewerPath[];
+    perApprovedRequest: { historyEvents: number; billableActions: number; actions: Record<string, number> };
     cycles: { perSecond: number; cpuPercentOfOneCore: Record<string, number> };
     pendingApprovals: {
       held: number;
@@ -371,9 +450,20 @@ function printTable(r: Record<string, unknown>) {
       `ack ${k} (${v.n}, 50 senders)`,
       `p50 ${v.p50} ms · p95 ${v.p95} ms · p99 ${v.p99} ms`,
     ]),
+    ...results.reviewerPath.flatMap(
+      (path): Array<[string, string]> => [
+        [`click → form on screen, ${path.reviewers} at once`, latency(path.clickToFormMs)],
+        [`submit → card updated, ${path.reviewers} at once`, latency(path.submitToCardUpdatedMs)],
+        [`submit → threaded result, ${path.reviewers} at once`, latency(path.submitToThreadedResultMs)],
+      ],
+    ),
     [
-      `modal submit → threaded result (${results.submitToThreadedResultMs.n})`,
-      `p50 ${results.submitToThreadedResultMs.p50} ms · p99 ${results.submitToThreadedResultMs.p99} ms`,
+      'one approved request on Temporal',
+      `${results.perApprovedRequest.historyEvents} history events · ${results.perApprovedRequest.billableActions} actions (${Object.entries(
+        results.perApprovedRequest.actions,
+      )
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')})`,
     ],
     [
       'request → approve → result cycles',

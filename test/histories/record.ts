@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ApprovalStatus } from '../../src/approval/schemas.js';
 import {
@@ -58,8 +58,8 @@ async function recorded(workflowId: string) {
   return {
     workflowId,
     // For a reader of the file: what happened, event by event.
-    events: history.events?.map((e) => temporal.api.enums.v1.EventType[e.eventType ?? 0]) ?? [],
-    history: Buffer.from(temporal.api.history.v1.History.encode(history).finish()).toString('base64'),
+    events: history.events?.map((e) => proto.temporal.api.enums.v1.EventType[e.eventType ?? 0]) ?? [],
+    history: Buffer.from(proto.temporal.api.history.v1.History.encode(history).finish()).toString('base64'),
   };
 }
 

@@ -2,7 +2,7 @@
 // record-histories`) must replay on the current workflow code. A change that is not replay-safe fails here.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { workflowsPath } from '../../src/temporal/worker.js';
@@ -37,7 +37,7 @@ describe('recorded histories', () => {
     const histories = recordings.flatMap((r) =>
       r.histories.map((h) => ({
         workflowId: h.workflowId,
-        history: temporal.api.history.v1.History.decode(Buffer.from(h.history, 'base64')),
+        history: proto.temporal.api.history.v1.History.decode(Buffer.from(h.history, 'base64')),
       })),
     );
     const failures: string[] = [];
