@@ -8,7 +8,7 @@ import { proposalDigest } from '../approval/digest.js';
 import { finalRisk } from '../approval/policy.js';
 import { type Proposal, type Risk, riskSchema } from '../approval/schemas.js';
 import { proposalFitsForReview, REVIEW_BLOCKS_MAX } from '../slack/blocks/proposal.js';
-import { riskOf, type Tool, type ToolContext } from '../tools/tool.js';
+import { describeIssues, riskOf, type Tool, type ToolContext, zodIssues } from '../tools/tool.js';
 import { MODEL_RATE_LIMITED, MODEL_REQUEST_REJECTED } from './failure-types.js';
 
 /** One turn of the conversation the workflow keeps, replayed to the model on every step. */
@@ -41,20 +41,25 @@ export const AGENT_INSTRUCTIONS = [
 ].join(' ');
 
 /** The envelope every function call uses: the tool's own arguments plus the model's reasoning and risk. */
-function callEnvelope(tool: Tool) {
-  return z.object({
-    arguments: tool.parameters,
-    reasoning: z.string().describe('Why this call serves the request, in one or two sentences'),
-    risk: riskSchema.describe('Your own assessment of the risk of this call'),
-  });
-}
+const envelope = z.object({
+  arguments: z.record(z.string(), z.unknown()),
+  reasoning: z.string().describe('Why this call serves the request, in one or two sentences'),
+  risk: riskSchema.describe('Your own assessment of the risk of this call'),
+});
 
 export function functionTools(tools: readonly Tool[]): OpenAI.Responses.FunctionTool[] {
+  const common = z.toJSONSchema(envelope, { io: 'input' }) as {
+    properties: Record<string, unknown>;
+    required?: string[];
+  };
   return tools.map((tool) => ({
     type: 'function',
     name: tool.name,
     description: tool.description,
-    parameters: z.toJSONSchema(callEnvelope(tool), { io: 'input' }) as Record<string, unknown>,
+    parameters: {
+      ...common,
+      properties: { ...common.properties, arguments: tool.inputSchema },
+    },
     strict: false,
   }));
 }
@@ -67,10 +72,6 @@ function toInput(items: ConversationItem[]): ResponseInputItem[] {
     }
     return { type: 'function_call_output', call_id: item.callId, output: item.output };
   });
-}
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
 }
 
 /** Checks one function call: known tool, JSON arguments, the tool's schema, and the tool's own refusal. */
@@ -97,9 +98,11 @@ export function checkProposal(
   } catch {
     return refuse('arguments are not valid JSON');
   }
-  const envelope = callEnvelope(tool).safeParse(parsed);
-  if (!envelope.success) return refuse(`invalid arguments: ${describeIssues(envelope.error)}`);
-  const args = envelope.data.arguments as Record<string, unknown>;
+  const call_ = envelope.safeParse(parsed);
+  if (!call_.success) return refuse(`invalid arguments: ${describeIssues(zodIssues(call_.error))}`);
+  const checked = tool.validate(call_.data.arguments);
+  if (!checked.ok) return refuse(`invalid arguments: ${describeIssues(checked.issues, 'arguments')}`);
+  const args = checked.value;
   const refusal = tool.refuse?.(args, context as ToolContext);
   if (refusal) return refuse(refusal);
   const toolRisk: Risk = riskOf(tool, args);
@@ -109,10 +112,10 @@ export function checkProposal(
     arguments: args,
     repeat: tool.repeat.kind,
     digest: proposalDigest({ tool: tool.name, arguments: args }),
-    reasoning: envelope.data.reasoning,
-    modelRisk: envelope.data.risk,
+    reasoning: call_.data.reasoning,
+    modelRisk: call_.data.risk,
     toolRisk,
-    risk: finalRisk(toolRisk, envelope.data.risk),
+    risk: finalRisk(toolRisk, call_.data.risk),
   };
   // An approver must see all of a call before deciding on it: a call too large to show whole is never proposed.
   const fits = proposalFitsForReview({

@@ -2,7 +2,7 @@
 import { WebAPIPlatformError, WebAPIRateLimitedError, type WebClient } from '@slack/web-api';
 import { Context } from '@temporalio/activity';
 import { proposalDigest } from '../approval/digest.js';
-import { OutcomeUnknownError, type Tool, ToolError, type ToolResult } from '../tools/tool.js';
+import { describeIssues, OutcomeUnknownError, type Tool, ToolError, type ToolResult } from '../tools/tool.js';
 import { asTemporalFailure } from './slack.js';
 
 export type ToolOutcome =
@@ -32,8 +32,8 @@ export function createToolActivities(deps: {
       const tool = tools.find((t) => t.name === call.tool);
       if (!tool) return { ok: false, error: `unknown tool "${call.tool}"` };
       // The arguments were validated when proposed; validate again so nothing unchecked ever runs.
-      const args = tool.parameters.safeParse(call.arguments);
-      if (!args.success) return { ok: false, error: `invalid arguments: ${args.error.message}` };
+      const args = tool.validate(call.arguments);
+      if (!args.ok) return { ok: false, error: `invalid arguments: ${describeIssues(args.issues)}` };
       if (proposalDigest({ tool: call.tool, arguments: call.arguments }) !== call.digest) {
         return { ok: false, error: 'not run: the call differs from the one that was proposed and approved' };
       }
@@ -46,10 +46,10 @@ export function createToolActivities(deps: {
       };
       try {
         if (context.attempt > 1 && tool.repeat.kind === 'look_up_first') {
-          const earlier = await tool.repeat.lookUp(args.data, context);
+          const earlier = await tool.repeat.lookUp(args.value, context);
           if (earlier) return { ok: true, result: earlier };
         }
-        return { ok: true, result: await tool.execute(args.data, context) };
+        return { ok: true, result: await tool.execute(args.value, context) };
       } catch (error) {
         // What the model should hear about comes back as a result; outages are retried by Temporal when the tool
         // allows it, and reported as "may have run" when it does not.

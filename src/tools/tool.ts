@@ -1,7 +1,7 @@
 // What a tool is: a name, a description, a zod parameter schema, a risk, whether it may be repeated, and
 // execute(args).
 import type { WebClient } from '@slack/web-api';
-import type { z } from 'zod';
+import { toJSONSchema, type z } from 'zod';
 import type { RepeatKind, Risk } from '../approval/schemas.js';
 
 export interface ToolContext {
@@ -45,21 +45,76 @@ export type Repeat<Params> = { kind: RepeatKind } & (
 
 export type { RepeatKind };
 
-export interface Tool<Params extends z.ZodObject = z.ZodObject> {
+/** Arguments checked against a tool's input schema: the value to run with, or what is wrong with it. */
+export type Validated =
+  | { ok: true; value: Record<string, unknown> }
+  | { ok: false; issues: Array<{ path: string; message: string }> };
+
+/** "arguments.channel: expected …; …" — each problem with where it is, for a person or a model to act on. */
+export function describeIssues(issues: Array<{ path: string; message: string }>, under?: string): string {
+  return issues
+    .map(({ path, message }) => `${[under, path].filter(Boolean).join('.') || '(root)'}: ${message}`)
+    .join('; ');
+}
+
+/** zod's issues in the same form. */
+export function zodIssues(error: z.ZodError): Array<{ path: string; message: string }> {
+  return error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+}
+
+/** Where a tool comes from when it is not built in: an MCP server, with what that server declares about it. */
+export interface ToolOrigin {
+  server: string;
+  /** The tool's own name on its server. */
+  tool: string;
+  title?: string | undefined;
+  /** The MCP annotations as given (hints, untrusted). */
+  annotations?: Record<string, unknown> | undefined;
+}
+
+/** A tool as the agent uses it: built in (from a zod schema, see defineTool) or from an MCP server (a JSON Schema). */
+export interface Tool {
+  name: string;
+  description: string;
+  /** The arguments' JSON Schema, as offered to the model. */
+  inputSchema: Record<string, unknown>;
+  validate(args: unknown): Validated;
+  /** Fixed, or computed from the arguments. */
+  risk: Risk | ((args: Record<string, unknown>) => Risk);
+  repeat: Repeat<Record<string, unknown>>;
+  /** A refusal before anything is proposed to a person (e.g. a URL not on the allowlist); undefined when fine. */
+  refuse?: (
+    args: Record<string, unknown>,
+    context: Pick<ToolContext, 'webhookAllowlist'>,
+  ) => string | undefined;
+  execute(args: Record<string, unknown>, context: ToolContext): Promise<ToolResult>;
+  origin?: ToolOrigin;
+}
+
+/** A built-in tool as written: its arguments typed by a zod schema. */
+export interface ZodTool<Params extends z.ZodObject> {
   name: string;
   description: string;
   parameters: Params;
-  /** Fixed, or computed from the arguments. */
   risk: Risk | ((args: z.infer<Params>) => Risk);
   repeat: Repeat<z.infer<Params>>;
-  /** A refusal before anything is proposed to a person (e.g. a URL not on the allowlist); undefined when fine. */
   refuse?: (args: z.infer<Params>, context: Pick<ToolContext, 'webhookAllowlist'>) => string | undefined;
   execute(args: z.infer<Params>, context: ToolContext): Promise<ToolResult>;
 }
 
-/** Keeps each tool file's arguments typed by its own schema. */
-export function defineTool<Params extends z.ZodObject>(tool: Tool<Params>): Tool {
-  return tool as unknown as Tool;
+/** A built-in tool from its zod schema: the JSON Schema offered to the model and the check are both derived from it. */
+export function defineTool<Params extends z.ZodObject>(tool: ZodTool<Params>): Tool {
+  const { parameters, ...rest } = tool;
+  return {
+    ...(rest as unknown as Omit<Tool, 'inputSchema' | 'validate'>),
+    inputSchema: toJSONSchema(parameters, { io: 'input' }) as Record<string, unknown>,
+    validate(args) {
+      const parsed = parameters.safeParse(args);
+      return parsed.success
+        ? { ok: true, value: parsed.data as Record<string, unknown> }
+        : { ok: false, issues: zodIssues(parsed.error) };
+    },
+  };
 }
 
 export function riskOf(tool: Tool, args: Record<string, unknown>): Risk {
