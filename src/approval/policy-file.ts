@@ -1,21 +1,20 @@
 // The approval policy file (POLICY_FILE): JSON with comments, checked so that every problem names its line,
 // column and field, then normalized into the ApprovalPolicy the workflows follow. It reads files, so workflows
 // receive its result and never import it.
-import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
-import {
-  findNodeAtLocation,
-  type JSONPath,
-  type Node,
-  type ParseError,
-  type ParseOptions,
-  parse,
-  parseTree,
-  printParseErrorCode,
-  stripComments,
-} from 'jsonc-parser';
+import type { JSONPath } from 'jsonc-parser';
 import { z } from 'zod';
 import { formatDuration, parseDuration } from '../duration.js';
+import {
+  duplicateKeyProblems,
+  type LocatedProblem,
+  locateProblems,
+  type Problem,
+  parseJsonc,
+  problemsMessage,
+  quoted,
+  readTextFile,
+  shapeProblems,
+} from '../jsonc-file.js';
 import { SLACK_CONVERSATION_ID, SLACK_USER_ID, SLACK_USERGROUP_ID } from '../slack/ids.js';
 import {
   type ApprovalPlan,
@@ -36,12 +35,6 @@ export const MAX_STAGES = 5;
  * (an unbounded "200000000d" overflows a Date and fails the workflow task instead of start-up).
  */
 export const APPROVAL_WAIT_MAX_MS = 90 * 86_400_000;
-/** Problems listed in one error: enough to fix a file in one pass; a file with more is likely not a policy. */
-const PROBLEMS_SHOWN_MAX = 20;
-
-// Comments and trailing commas are what make a hand-edited policy pleasant; anything else stays strict JSON.
-const JSONC: ParseOptions = { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false };
-
 /** A policy file that cannot be used; the message lists every problem with its line, column and field. */
 export class PolicyFileError extends Error {
   override name = 'PolicyFileError';
@@ -64,8 +57,6 @@ export interface PolicyFileOptions {
 }
 
 // ---- The file's shape -------------------------------------------------------------------------------------
-
-const quoted = (input: unknown) => JSON.stringify(input);
 
 /** A strict object: an unknown key is reported by name with the fields that are allowed, which catches typos. */
 function fieldsOf<Shape extends z.ZodRawShape>(what: string, shape: Shape) {
@@ -195,132 +186,8 @@ type PolicyFileInput = z.output<typeof policyFileSchema>;
 
 // ---- Problems, located --------------------------------------------------------------------------------------
 
-interface Problem {
-  path: JSONPath;
-  message: string;
-  /** Point at the field's name rather than its value (an unknown key). */
-  atKey?: boolean;
-  /** Already known: the path alone cannot tell two equal keys apart. */
-  offset?: number;
-}
-
-/** `tools.archive_channel.stages[0].required`, as a person would write it. */
-function fieldPath(path: JSONPath): string {
-  return path
-    .map((segment, index) => {
-      if (typeof segment === 'number') return `[${segment}]`;
-      if (!/^[A-Za-z_$][\w$]*$/.test(segment)) return `[${quoted(segment)}]`;
-      return index === 0 ? segment : `.${segment}`;
-    })
-    .join('');
-}
-
-/** 1-based line and column of an offset, as editors count them. */
-function lineAndColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset);
-  const lineStart = before.lastIndexOf('\n') + 1;
-  return { line: before.split('\n').length, column: offset - lineStart + 1 };
-}
-
-/** Where a problem is: its own node, else the nearest enclosing one that exists (e.g. the rule of a missing field). */
-function offsetOf(tree: Node | undefined, problem: Problem): number {
-  if (problem.offset !== undefined) return problem.offset;
-  if (!tree) return 0;
-  for (let depth = problem.path.length; depth >= 0; depth--) {
-    const node = findNodeAtLocation(tree, problem.path.slice(0, depth));
-    if (!node) continue;
-    const key = node.parent?.type === 'property' ? node.parent.children?.[0] : undefined;
-    return problem.atKey && depth === problem.path.length && key ? key.offset : node.offset;
-  }
-  return 0;
-}
-
-function policyError(
-  source: string,
-  text: string,
-  located: { offset: number; text: string }[],
-): PolicyFileError {
-  const lines = located
-    .sort((a, b) => a.offset - b.offset)
-    .map(({ offset, text: message }) => {
-      const { line, column } = lineAndColumn(text, offset);
-      return `line ${line}, column ${column}${message}`;
-    });
-  if (lines.length === 1) return new PolicyFileError(`Invalid approval policy ${source} — ${lines[0]}`);
-  const shown = lines.slice(0, PROBLEMS_SHOWN_MAX);
-  const more = lines.length - shown.length;
-  return new PolicyFileError(
-    [
-      `Invalid approval policy ${source} — ${lines.length} problems:`,
-      ...shown.map((line) => `  ${line}`),
-      ...(more > 0 ? [`  … and ${more} more`] : []),
-    ].join('\n'),
-  );
-}
-
-const SYNTAX_MESSAGES: Record<ReturnType<typeof printParseErrorCode>, string> = {
-  InvalidSymbol: 'unexpected character',
-  InvalidNumberFormat: 'not a valid number',
-  PropertyNameExpected: 'expected a field name in double quotes',
-  ValueExpected: 'expected a value',
-  ColonExpected: 'expected ":" after the field name',
-  CommaExpected: 'expected a comma before the next entry',
-  CloseBraceExpected: 'expected "}" to close the object',
-  CloseBracketExpected: 'expected "]" to close the list',
-  EndOfFileExpected: 'unexpected text after the end of the policy',
-  InvalidCommentToken: 'not a valid comment',
-  UnexpectedEndOfComment: 'comment not closed with */',
-  UnexpectedEndOfString: 'string not closed with "',
-  UnexpectedEndOfNumber: 'number cut short',
-  InvalidUnicode: 'not a valid \\u escape',
-  InvalidEscapeCharacter: 'not a valid escape in a string',
-  InvalidCharacter: 'a line break or control character inside a string',
-  '<unknown ParseErrorCode>': 'not valid JSON',
-};
-
-function syntaxProblems(text: string, errors: ParseError[]): { offset: number; text: string }[] {
-  if (stripComments(text).trim() === '') {
-    return [{ offset: 0, text: ': the file holds no policy; write at least {} to keep the defaults' }];
-  }
-  return errors.map((error) => ({
-    offset: error.offset,
-    text: `: ${SYNTAX_MESSAGES[printParseErrorCode(error.error)]}`,
-  }));
-}
-
-/** Problems zod found, one per unknown key so that each is located at its own name. */
-function shapeProblems(issues: z.core.$ZodIssue[]): Problem[] {
-  return issues.flatMap((issue): Problem[] => {
-    const path = issue.path as JSONPath;
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: [...path, key], message: issue.message, atKey: true }));
-    }
-    return [{ path, message: issue.message }];
-  });
-}
-
-/** JSON.parse and jsonc keep the last of two equal keys silently; in a policy that hides a rule. */
-function duplicateKeyProblems(node: Node | undefined, path: JSONPath = []): Problem[] {
-  if (!node?.children) return [];
-  if (node.type === 'array')
-    return node.children.flatMap((child, index) => duplicateKeyProblems(child, [...path, index]));
-  if (node.type !== 'object') return [];
-  const seen = new Set<string>();
-  const problems: Problem[] = [];
-  for (const property of node.children) {
-    const [key, value] = property.children ?? [];
-    if (!key || typeof key.value !== 'string') continue;
-    if (seen.has(key.value)) {
-      problems.push({
-        path: [...path, key.value],
-        message: 'given twice; keep one (the last would win)',
-        offset: key.offset,
-      });
-    }
-    seen.add(key.value);
-    problems.push(...duplicateKeyProblems(value, [...path, key.value]));
-  }
-  return problems;
+function policyError(source: string, text: string, located: LocatedProblem[]): PolicyFileError {
+  return new PolicyFileError(problemsMessage('Invalid approval policy', source, text, located));
 }
 
 function unknownToolProblems(raw: unknown, toolNames: readonly string[]): Problem[] {
@@ -499,17 +366,13 @@ function policyFrom(file: PolicyFileInput, options: PolicyFileOptions, out: Reso
 
 /** The policy a file's text describes, refining the environment's defaults; throws PolicyFileError listing every problem. */
 export function parsePolicyFile(text: string, options: PolicyFileOptions): ApprovalPolicy {
-  const errors: ParseError[] = [];
-  const raw: unknown = parse(text, errors, JSONC);
-  if (errors.length > 0 || raw === undefined) {
-    throw policyError(options.source, text, syntaxProblems(text, errors));
-  }
-  const tree = parseTree(text, undefined, JSONC);
-  const locate = (problems: Problem[]) =>
-    problems.map((problem) => ({
-      offset: offsetOf(tree, problem),
-      text: `${problem.path.length > 0 ? `, ${fieldPath(problem.path)}` : ''}: ${problem.message}`,
-    }));
+  const parsed = parseJsonc(text, {
+    what: 'the policy',
+    empty: 'the file holds no policy; write at least {} to keep the defaults',
+  });
+  if ('syntax' in parsed) throw policyError(options.source, text, parsed.syntax);
+  const { raw, tree } = parsed;
+  const locate = (problems: Problem[]) => locateProblems(tree, problems);
 
   const problems = [...duplicateKeyProblems(tree), ...unknownToolProblems(raw, options.toolNames)];
   const result = policyFileSchema.safeParse(raw);
@@ -524,16 +387,7 @@ export function parsePolicyFile(text: string, options: PolicyFileOptions): Appro
 
 /** Reads (relative to the working directory) and parses a policy file; an unreadable file is a PolicyFileError too. */
 export function loadPolicyFile(path: string, options: Omit<PolicyFileOptions, 'source'>): ApprovalPolicy {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    // Node's message repeats the path after a comma ("ENOENT: no such file or directory, open '…'").
-    const reason = error instanceof Error ? (error.message.split(',')[0] ?? error.message) : String(error);
-    // A relative path is read from wherever the app was started, which is worth seeing when it is not found.
-    const where = isAbsolute(path) ? '' : ` at ${resolve(path)}`;
-    throw new PolicyFileError(`cannot read ${path} (${reason}${where})`, true);
-  }
-  // Some editors on Windows start a UTF-8 file with a byte-order mark, which is not JSON.
-  return parsePolicyFile(text.replace(/^\uFEFF/, ''), { ...options, source: path });
+  const file = readTextFile(path);
+  if ('unreadable' in file) throw new PolicyFileError(file.unreadable, true);
+  return parsePolicyFile(file.text, { ...options, source: path });
 }
