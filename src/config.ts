@@ -13,6 +13,7 @@ import { policyWarnings } from './approval/policy-summary.js';
 import { type ApprovalPlan, type ApprovalPolicy, RISKS } from './approval/schemas.js';
 import { parseDuration } from './duration.js';
 import { redactEverywhere } from './logger.js';
+import { loadMcpConfig, McpConfigError, type McpServerConfig } from './mcp/config.js';
 import { SLACK_CONVERSATION_ID, SLACK_USER_ID, SLACK_USERGROUP_ID } from './slack/ids.js';
 import { TOOLS } from './tools/index.js';
 
@@ -168,6 +169,7 @@ export const envSchema = z.object({
     z.enum(RISKS, { error: 'expected low, medium or high' }).default('medium'),
   ),
   POLICY_FILE: optionalString,
+  MCP_CONFIG: optionalString,
   WEBHOOK_ALLOWLIST: z.preprocess(
     emptyAsUnset,
     z
@@ -240,6 +242,12 @@ export interface Config {
   };
   tools: {
     webhookAllowlist: string[];
+  };
+  mcp: {
+    /** The MCP config read, as an absolute path; undefined when MCP_CONFIG is unset. */
+    configFile?: string;
+    /** In file order; their header and env values are credentials, kept out of the logs. */
+    servers: McpServerConfig[];
   };
   openai: {
     apiKey: string | undefined;
@@ -322,6 +330,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       policyFile: e.POLICY_FILE ? resolve(e.POLICY_FILE) : undefined,
     },
     tools: { webhookAllowlist: e.WEBHOOK_ALLOWLIST },
+    mcp: e.MCP_CONFIG
+      ? { configFile: resolve(e.MCP_CONFIG), servers: mcpServersFrom(e.MCP_CONFIG, env) }
+      : { servers: [] },
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
     temporal: {
       address: e.TEMPORAL_ADDRESS,
@@ -373,6 +384,20 @@ function policyFromFile(path: string, envDefaults: PolicyFileOptions['envDefault
     if (!(error instanceof PolicyFileError)) throw error;
     // A problem inside the file names the file; a file not found needs the variable that pointed there.
     const message = error.unreadable ? `POLICY_FILE: ${error.message}` : error.message;
+    throw new ConfigError(message, { cause: error });
+  }
+}
+
+/** MCP_CONFIG read now, at start-up, with `${VAR}`s taken from the same environment as every other variable. */
+function mcpServersFrom(path: string, env: Record<string, string | undefined>): McpServerConfig[] {
+  try {
+    const { servers, variables } = loadMcpConfig(path, env);
+    // A token given as ${VAR} may sit in args or a URL, not only in headers and env: keep each out of the logs.
+    redactEverywhere(variables.map((name) => env[name]));
+    return servers;
+  } catch (error) {
+    if (!(error instanceof McpConfigError)) throw error;
+    const message = error.unreadable ? `MCP_CONFIG: ${error.message}` : error.message;
     throw new ConfigError(message, { cause: error });
   }
 }
@@ -429,6 +454,9 @@ function secretsOf(config: Config): (string | undefined)[] {
     config.slack.signingSecret,
     config.openai.apiKey,
     config.temporal.apiKey,
+    ...config.mcp.servers.flatMap((server) =>
+      Object.values(server.transport === 'http' ? server.headers : server.env),
+    ),
   ];
 }
 

@@ -21,6 +21,17 @@ const PROBLEMS_SHOWN_MAX = 20;
 // Comments and trailing commas are what make a hand-edited file pleasant; anything else stays strict JSON.
 const JSONC: ParseOptions = { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false };
 
+/** A file that cannot be used; the message lists every problem with its line, column and field. */
+export class JsoncFileError extends Error {
+  constructor(
+    message: string,
+    /** The file could not be read at all (missing, a directory, no permission), as opposed to read and refused. */
+    readonly unreadable = false,
+  ) {
+    super(message);
+  }
+}
+
 export const quoted = (input: unknown) => JSON.stringify(input);
 
 export interface Problem {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { formatDuration, parseDuration } from '../duration.js';
 import {
   duplicateKeyProblems,
+  JsoncFileError,
   type LocatedProblem,
   locateProblems,
   type Problem,
@@ -36,15 +37,8 @@ export const MAX_STAGES = 5;
  */
 export const APPROVAL_WAIT_MAX_MS = 90 * 86_400_000;
 /** A policy file that cannot be used; the message lists every problem with its line, column and field. */
-export class PolicyFileError extends Error {
+export class PolicyFileError extends JsoncFileError {
   override name = 'PolicyFileError';
-  constructor(
-    message: string,
-    /** The file could not be read at all (missing, a directory, no permission), as opposed to read and refused. */
-    readonly unreadable = false,
-  ) {
-    super(message);
-  }
 }
 
 export interface PolicyFileOptions {
