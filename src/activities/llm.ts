@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { proposalDigest } from '../approval/digest.js';
 import { finalRisk } from '../approval/policy.js';
 import { type Proposal, type Risk, riskSchema } from '../approval/schemas.js';
+import { annotationWords } from '../mcp/tools.js';
 import { proposalFitsForReview, REVIEW_BLOCKS_MAX } from '../slack/blocks/proposal.js';
 import { describeIssues, riskOf, type Tool, type ToolContext, zodIssues } from '../tools/tool.js';
 import { MODEL_RATE_LIMITED, MODEL_REQUEST_REJECTED } from './failure-types.js';
@@ -116,6 +117,17 @@ export function checkProposal(
     modelRisk: call_.data.risk,
     toolRisk,
     risk: finalRisk(toolRisk, call_.data.risk),
+    ...(tool.origin
+      ? {
+          origin: {
+            server: tool.origin.server,
+            tool: tool.origin.tool,
+            ...(tool.origin.title ? { title: tool.origin.title } : {}),
+            description: tool.description,
+            declares: annotationWords(tool.origin.annotations),
+          },
+        }
+      : {}),
   };
   // An approver must see all of a call before deciding on it: a call too large to show whole is never proposed.
   const fits = proposalFitsForReview({

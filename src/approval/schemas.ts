@@ -28,6 +28,16 @@ export const proposalSchema = z.object({
   repeat: z.enum(REPEAT_KINDS),
   /** `sha256:…` of the tool and its canonical arguments: a decision must carry it back (src/approval/digest.ts). */
   digest: z.string(),
+  /** For a tool from an MCP server: the server, the tool's title and description, and its annotations in words. */
+  origin: z
+    .object({
+      server: z.string(),
+      tool: z.string(),
+      title: z.string().optional(),
+      description: z.string(),
+      declares: z.array(z.string()),
+    })
+    .optional(),
 });
 export type Proposal = z.infer<typeof proposalSchema>;
 

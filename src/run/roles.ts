@@ -8,11 +8,13 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { describePolicy } from '../approval/policy-summary.js';
 import { type Config, ConfigError, startupWarnings } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
+import { connectMcpTools } from '../mcp/tools.js';
 import { createSlackApp, type Health } from '../slack/app.js';
 import { registerListeners } from '../slack/listeners/index.js';
 import { resolveTemporal, type TemporalTarget } from '../temporal/connection.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
 import { createWorker } from '../temporal/worker.js';
+import { TOOLS } from '../tools/index.js';
 
 /** How long shutdown may take before the process exits anyway. */
 export const SHUTDOWN_GRACE_MS = 20_000;
@@ -59,9 +61,27 @@ function connectionOptions(target: TemporalTarget) {
   };
 }
 
+/** The configured MCP servers' tools; a server that fails to start is reported by name, and the others still work. */
+async function startMcpServers(proc: Proc) {
+  const mcp = await connectMcpTools(
+    proc.config.mcp.servers,
+    proc.logger,
+    TOOLS.map((tool) => tool.name),
+  );
+  for (const problem of mcp.problems) proc.logger.error('MCP server problem', problem);
+  proc.stops.push({ name: 'MCP servers', stop: () => mcp.close() });
+  if (proc.config.mcp.servers.length > 0) {
+    proc.logger.info('MCP tools', {
+      servers: proc.config.mcp.servers.length,
+      tools: mcp.tools.map((tool) => `${tool.name} (${tool.risk})`),
+    });
+  }
+  return mcp.tools;
+}
+
 export async function startWorkerRole(proc: Proc): Promise<Worker> {
   const nativeConnection = await NativeConnection.connect(connectionOptions(proc.target));
-  const worker = await createWorker(proc.config, nativeConnection);
+  const worker = await createWorker(proc.config, nativeConnection, {}, await startMcpServers(proc));
   const running = worker.run();
   // Stops run in reverse order of start; the worker drains before its connection closes.
   proc.stops.unshift({

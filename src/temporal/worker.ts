@@ -6,6 +6,8 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import OpenAI from 'openai';
 import { createActivities } from '../activities/index.js';
 import type { Config } from '../config.js';
+import { TOOLS } from '../tools/index.js';
+import type { Tool } from '../tools/tool.js';
 
 /**
  * After a worker restart, the server holds a workflow's next task (a click's status query among them) for its
@@ -51,6 +53,8 @@ export async function createWorker(
   config: Config,
   connection: NativeConnection,
   overrides: Partial<WorkerOptions> = {},
+  /** Tools beyond the built-in ones: those of the configured MCP servers. */
+  extraTools: readonly Tool[] = [],
 ): Promise<Worker> {
   const { slack, openai } = createClients(config);
   return Worker.create({
@@ -58,7 +62,7 @@ export async function createWorker(
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...workflowSource(),
-    activities: createActivities({ config, slack, openai }),
+    activities: createActivities({ config, slack, openai, tools: [...TOOLS, ...extraTools] }),
     stickyQueueScheduleToStartTimeout: STICKY_QUEUE_TIMEOUT,
     maxCachedWorkflows: config.temporal.maxCachedWorkflows,
     ...overrides,

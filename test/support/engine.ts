@@ -4,7 +4,10 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import type { AgentInput, RunOutcome } from '../../src/approval/run.js';
 import { type Config, parseConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { connectMcpTools } from '../../src/mcp/tools.js';
 import { createWorker, workflowsPath } from '../../src/temporal/worker.js';
+import { TOOLS } from '../../src/tools/index.js';
 import { agentWorkflow } from '../../src/workflows/agent.js';
 import { agentStatusQuery } from '../../src/workflows/messages.js';
 import {
@@ -79,7 +82,14 @@ export async function startEngine(options: {
     TEMPORAL_NAMESPACE: temporal.namespace,
     ...options.env,
   });
-  const newWorker = () => createWorker(config, temporal.nativeConnection, options.worker ?? {});
+  // The configured MCP servers, started as the worker process starts them (one client per server).
+  const mcp = await connectMcpTools(
+    config.mcp.servers,
+    createLogger('error', { service: 'engine-test' }),
+    TOOLS.map((tool) => tool.name),
+  );
+  if (mcp.problems.length > 0) throw new Error(`MCP servers failed: ${JSON.stringify(mcp.problems)}`);
+  const newWorker = () => createWorker(config, temporal.nativeConnection, options.worker ?? {}, mcp.tools);
   let worker = await newWorker();
   let running = worker.run();
   let runs = 0;
@@ -118,6 +128,7 @@ export async function startEngine(options: {
     async close() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
+      await mcp.close();
       await slackApi.close();
       await openai.close();
       await temporal.close();

@@ -24,7 +24,7 @@ const RISK_BADGE = {
 };
 
 const REPEAT_TEXT: Record<Proposal['repeat'], string> = {
-  safe: 'a read: safe to repeat',
+  safe: 'safe to repeat (a read, or a call its tool declares repeatable)',
   look_up_first: 'run once; a retry first checks whether it already happened',
   idempotency_key: 'run once; every attempt carries the same idempotency key',
   once: 'attempted once, never repeated',
@@ -111,9 +111,19 @@ function labelLines(ids: string[], labels: SlackIdLabels | undefined): string {
 
 const ANY_SLACK_ID = /^[CGDUW][A-Z0-9]{2,}$/;
 
+/** Server-provided text, untrusted: escaped, cut, and said to come from the server. */
+function originLine(origin: NonNullable<Proposal['origin']>): string {
+  const title = origin.title ? ` — ${safeText(origin.title, 100)}` : '';
+  return (
+    `*From MCP server* \`${safeText(origin.server, 40)}\`, tool \`${safeText(origin.tool, 80)}\`${title}\n` +
+    `*The server says:* ${safeText(origin.declares.join(', '), 200)} · ${safeText(origin.description, 600)}\n`
+  );
+}
+
 function headerLine(view: ProposalView): string {
   const { proposal } = view;
   return (
+    (proposal.origin ? originLine(proposal.origin) : '') +
     `*Proposed action:* \`${safeText(proposal.tool, 100)}\`   *Risk:* ${RISK_BADGE[proposal.risk]}` +
     ` (tool: ${proposal.toolRisk}, model: ${proposal.modelRisk})\n` +
     `*If it fails midway:* ${REPEAT_TEXT[proposal.repeat]} · *Proposal* \`${safeText(shortDigest(proposal.digest), 20)}\``

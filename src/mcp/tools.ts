@@ -1,0 +1,213 @@
+// Tools from MCP servers, behind Countersign's policies and approvals. One client per server (the official SDK), each
+// server's tools offered to the model as `<server>__<tool>` with the server's own JSON Schema (checked with ajv), a
+// risk from the tool's annotations (safe by default, as the MCP specification reads them), and attempted once unless
+// the server says repeating it is harmless.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import { Ajv } from 'ajv';
+import type { Risk } from '../approval/schemas.js';
+import type { Logger } from '../logger.js';
+import { OutcomeUnknownError, type Repeat, type Tool, ToolError, type ToolResult } from '../tools/tool.js';
+import type { McpServerConfig } from './config.js';
+
+/** OpenAI's limit on a function's name, and the characters it allows. */
+const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** What of a server's stderr is kept to explain a failed start. */
+const STDERR_TAIL_MAX = 2_000;
+/** How long one tool call may take before its outcome counts as unknown. */
+const CALL_TIMEOUT_MS = 50_000;
+/** What of a result's text goes into the thread's summary line. */
+const SUMMARY_MAX = 200;
+/** What of a result goes back to the model. */
+const RESULT_TEXT_MAX = 20_000;
+
+/** The MCP specification's defaults: a tool is a destructive write reaching outside unless it says otherwise. */
+export function riskFromAnnotations(annotations: McpTool['annotations']): Risk {
+  if (annotations?.readOnlyHint === true) return 'low';
+  return annotations?.destructiveHint === false ? 'medium' : 'high';
+}
+
+/** Reads are safe to repeat; a write only when the server says repeating it changes nothing more. */
+export function repeatFromAnnotations(annotations: McpTool['annotations']): Repeat<Record<string, unknown>> {
+  return annotations?.readOnlyHint === true || annotations?.idempotentHint === true
+    ? { kind: 'safe' }
+    : { kind: 'once' };
+}
+
+/** The annotations as words for an approver: what the server says the tool does. */
+export function annotationWords(annotations: Record<string, unknown> | undefined): string[] {
+  const words: string[] = [];
+  if (annotations?.readOnlyHint === true) words.push('read-only');
+  else {
+    words.push(annotations?.destructiveHint === false ? 'changes things, not destructive' : 'destructive');
+    if (annotations?.idempotentHint === true) words.push('safe to repeat');
+  }
+  if (annotations?.openWorldHint !== false) words.push('reaches outside');
+  return words;
+}
+
+interface Connection {
+  config: McpServerConfig;
+  client: Client | undefined;
+  stderr: string;
+}
+
+export interface McpTools {
+  tools: Tool[];
+  /** Servers that could not be started or listed, each with why (its stderr tail for a stdio server). */
+  problems: Array<{ server: string; error: string }>;
+  close(): Promise<void>;
+}
+
+function transportFor(config: McpServerConfig, connection: Connection): Transport {
+  if (config.transport === 'http') {
+    return new StreamableHTTPClientTransport(new URL(config.url), {
+      requestInit: { headers: config.headers },
+    });
+  }
+  const transport = new StdioClientTransport({
+    command: config.command,
+    args: config.args,
+    // A server gets the minimal environment the SDK gives every server (PATH, HOME, …) and what its entry names:
+    // never the worker's own secrets.
+    env: { ...getDefaultEnvironment(), ...config.env },
+    ...(config.cwd ? { cwd: config.cwd } : {}),
+    stderr: 'pipe',
+  });
+  transport.stderr?.on('data', (chunk: Buffer) => {
+    connection.stderr = (connection.stderr + chunk.toString()).slice(-STDERR_TAIL_MAX);
+  });
+  return transport;
+}
+
+async function connect(connection: Connection, logger: Logger): Promise<Client> {
+  const client = new Client({ name: 'countersign', version: '0.1.0' });
+  client.onclose = () => {
+    // A crashed server is started again at its next call.
+    if (connection.client === client) connection.client = undefined;
+    logger.warn('MCP server connection closed', { server: connection.config.name });
+  };
+  await client.connect(transportFor(connection.config, connection));
+  connection.client = client;
+  return client;
+}
+
+function textOf(result: CallToolResult): string {
+  return (result.content ?? [])
+    .map((item) => (item.type === 'text' ? item.text : `[${item.type}]`))
+    .join('\n')
+    .slice(0, RESULT_TEXT_MAX);
+}
+
+function asTool(connection: Connection, mcp: McpTool, ajv: Ajv, logger: Logger): Tool {
+  const server = connection.config.name;
+  const validate = ajv.compile(mcp.inputSchema);
+  const annotations = mcp.annotations as Record<string, unknown> | undefined;
+  return {
+    name: `${server}__${mcp.name}`,
+    description: mcp.description ?? mcp.title ?? mcp.name,
+    inputSchema: mcp.inputSchema as Record<string, unknown>,
+    validate(args) {
+      if (validate(args)) return { ok: true, value: args as Record<string, unknown> };
+      return {
+        ok: false,
+        issues: (validate.errors ?? []).map((e) => ({
+          path: e.instancePath.replace(/^\//, '').replaceAll('/', '.'),
+          message: e.message ?? 'is invalid',
+        })),
+      };
+    },
+    risk: riskFromAnnotations(mcp.annotations),
+    repeat: repeatFromAnnotations(mcp.annotations),
+    origin: { server, tool: mcp.name, title: mcp.title ?? mcp.annotations?.title, annotations },
+    async execute(args): Promise<ToolResult> {
+      let client = connection.client;
+      if (!client) {
+        try {
+          client = await connect(connection, logger);
+        } catch (error) {
+          // Nothing was sent: the server is not there to receive it.
+          throw new ToolError(`the MCP server "${server}" is not running: ${(error as Error).message}`);
+        }
+      }
+      let result: CallToolResult;
+      try {
+        result = (await client.callTool({ name: mcp.name, arguments: args }, undefined, {
+          timeout: CALL_TIMEOUT_MS,
+        })) as CallToolResult;
+      } catch (error) {
+        // The request went out; whether the server acted before failing or going silent is unknown.
+        throw new OutcomeUnknownError(
+          `the MCP server "${server}" did not answer ${mcp.name} (${(error as Error).message}); it may have run`,
+        );
+      }
+      const text = textOf(result);
+      if (result.isError) throw new ToolError(`${mcp.name} failed: ${text || 'no details given'}`);
+      return {
+        summary: `${server} · ${mcp.name}: ${text.split('\n')[0]?.slice(0, SUMMARY_MAX) ?? 'done'}`,
+        data: {
+          text,
+          ...(result.structuredContent ? { structured: result.structuredContent } : {}),
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Starts every configured server and lists its tools. A server that fails to start is reported with its stderr tail,
+ * and the others still work; a tool name clash, or a name the model cannot take, is refused.
+ */
+export async function connectMcpTools(
+  servers: readonly McpServerConfig[],
+  logger: Logger,
+  builtIn: readonly string[],
+): Promise<McpTools> {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const connections: Connection[] = [];
+  const tools: Tool[] = [];
+  const problems: McpTools['problems'] = [];
+  const taken = new Set(builtIn);
+  for (const config of servers) {
+    const connection: Connection = { config, client: undefined, stderr: '' };
+    connections.push(connection);
+    try {
+      const client = await connect(connection, logger);
+      const listed = await client.listTools();
+      for (const mcp of listed.tools) {
+        const tool = asTool(connection, mcp, ajv, logger);
+        if (!TOOL_NAME.test(tool.name)) {
+          problems.push({
+            server: config.name,
+            error: `tool "${mcp.name}": its name cannot be offered to a model`,
+          });
+          continue;
+        }
+        if (taken.has(tool.name)) {
+          problems.push({ server: config.name, error: `tool "${mcp.name}": ${tool.name} is already a tool` });
+          continue;
+        }
+        taken.add(tool.name);
+        tools.push(tool);
+      }
+    } catch (error) {
+      const stderr = connection.stderr.trim();
+      problems.push({
+        server: config.name,
+        error: `${(error as Error).message}${stderr ? ` — stderr: ${stderr}` : ''}`,
+      });
+      await connection.client?.close().catch(() => {});
+      connection.client = undefined;
+    }
+  }
+  return {
+    tools,
+    problems,
+    async close() {
+      await Promise.all(connections.map((c) => c.client?.close().catch(() => {})));
+    },
+  };
+}

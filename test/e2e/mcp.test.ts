@@ -1,0 +1,154 @@
+// Tools of a real MCP server nobody here wrote — the official filesystem server, pinned, over stdio — behind
+// Countersign's approvals, end to end through signed Slack requests, a real worker and the dev server.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { functionCall, message } from '../fakes/openai.js';
+import {
+  type Engine,
+  isApprovalCard,
+  PEOPLE,
+  proposal,
+  runOutcome,
+  scriptModel,
+  startEngine,
+  toolOutputs,
+  userText,
+  waitForCard,
+} from '../support/engine.js';
+import {
+  askAgent,
+  buttonValue,
+  notesValues,
+  type SlackAppHarness,
+  startSlackApp,
+} from '../support/slack-app.js';
+
+const require = createRequire(import.meta.url);
+const serverPackage = require.resolve('@modelcontextprotocol/server-filesystem/package.json');
+const serverEntry = join(dirname(serverPackage), 'dist', 'index.js');
+
+let engine: Engine;
+let slack: SlackAppHarness;
+let files: string;
+
+beforeAll(async () => {
+  files = mkdtempSync(join(tmpdir(), 'countersign-mcp-files-'));
+  writeFileSync(join(files, 'notes.txt'), 'The launch is on Tuesday.\n');
+  const configDir = mkdtempSync(join(tmpdir(), 'countersign-mcp-'));
+  const configFile = join(configDir, 'mcp.jsonc');
+  writeFileSync(
+    configFile,
+    JSON.stringify({ mcpServers: { files: { command: process.execPath, args: [serverEntry, files] } } }),
+  );
+  engine = await startEngine({ prefix: 'mcp', env: { MCP_CONFIG: configFile, APPROVERS: PEOPLE.ana.id } });
+  slack = await startSlackApp(engine);
+});
+
+afterAll(async () => {
+  await slack?.close();
+  await engine?.close();
+});
+
+async function decide(
+  card: Awaited<ReturnType<typeof waitForCard>>,
+  which: 'approve' | 'reject',
+  notes: string,
+) {
+  const sentAt = Date.now();
+  await slack.sender.blockAction({
+    actionId: `approval_${which}`,
+    value: buttonValue(card.call, which),
+    userId: PEOPLE.ana.id,
+    channelId: 'C0GENERAL',
+    messageTs: card.ts,
+  });
+  const opened = await engine.slackApi.waitForCall('views.open', (c) => c.at >= sentAt);
+  const view = opened.args.view as { callback_id: string; private_metadata: string; blocks: unknown[] };
+  const submitted = await slack.sender.viewSubmission({
+    callbackId: view.callback_id,
+    privateMetadata: view.private_metadata,
+    values: notesValues(notes),
+    userId: PEOPLE.ana.id,
+  });
+  expect(submitted.text).toBe('');
+  return view;
+}
+
+describe('an MCP server’s tools behind approvals', () => {
+  it('runs a read-only tool at once, with no card, and gives the model what it read', async () => {
+    const request = 'what does notes.txt say?';
+    scriptModel(engine.openai, {
+      [request]: [
+        functionCall('files__read_text_file', proposal({ path: join(files, 'notes.txt') })),
+        message('It says the launch is on Tuesday.'),
+      ],
+    });
+    const runId = await askAgent(slack.sender, request);
+    const outcome = await runOutcome(engine.client, runId);
+    expect(outcome.status).toBe('completed');
+    const last = engine.openai.requests.filter((r) => userText(r) === request).at(-1);
+    expect(last && JSON.stringify(toolOutputs(last))).toContain('The launch is on Tuesday.');
+    expect(
+      engine.slackApi.calls.filter((c) => isApprovalCard(c) && JSON.stringify(c.args).includes(runId)),
+    ).toEqual([]);
+  });
+
+  it('holds write_file for approval, shows the server and what it declares, and writes exactly what was approved, once', async () => {
+    const target = join(files, 'plan.md');
+    const content = '# Plan\n\n- ship <!channel> on Tuesday\n';
+    const request = 'write the plan';
+    scriptModel(engine.openai, {
+      [request]: [
+        functionCall('files__write_file', proposal({ path: target, content }, 'low')),
+        message('Written.'),
+      ],
+    });
+    const card = await waitForCard(engine.slackApi, await askAgent(slack.sender, request));
+    expect(existsSync(target)).toBe(false);
+    const cardJson = JSON.stringify(card.call.args.blocks);
+    expect(cardJson).toContain('From MCP server* `files`');
+    expect(cardJson).toContain('destructive');
+    expect(cardJson).toContain(':red_circle: high');
+    expect(cardJson).not.toContain('<!channel>');
+    const form = await decide(card, 'approve', 'ok');
+    expect(JSON.stringify(form.blocks)).toContain('Write File');
+    const outcome = await runOutcome(engine.client, card.workflowId.split('/')[0] ?? '');
+    expect(outcome.status).toBe('completed');
+    expect(readFileSync(target, 'utf8')).toBe(content);
+    expect(outcome.actions).toEqual([expect.objectContaining({ tool: 'files__write_file', ok: true })]);
+  });
+
+  it('writes nothing when the write is rejected, and the model hears why', async () => {
+    const target = join(files, 'secret.md');
+    const request = 'write the secret';
+    scriptModel(engine.openai, {
+      [request]: [
+        functionCall('files__write_file', proposal({ path: target, content: 'secret' }, 'high')),
+        message('Not written.'),
+      ],
+    });
+    const card = await waitForCard(engine.slackApi, await askAgent(slack.sender, request));
+    await decide(card, 'reject', 'not in this folder');
+    await runOutcome(engine.client, card.workflowId.split('/')[0] ?? '');
+    expect(existsSync(target)).toBe(false);
+    const last = engine.openai.requests.filter((r) => userText(r) === request).at(-1);
+    expect(last && toolOutputs(last)[0]).toMatchObject({ reviewer_notes: 'not in this folder' });
+  });
+
+  it('refuses arguments that break the server’s own schema before anyone is asked', async () => {
+    const request = 'write something odd';
+    scriptModel(engine.openai, {
+      [request]: [functionCall('files__write_file', proposal({ path: 42 }, 'high')), message('Could not.')],
+    });
+    const runId = await askAgent(slack.sender, request);
+    await runOutcome(engine.client, runId);
+    const last = engine.openai.requests.filter((r) => userText(r) === request).at(-1);
+    expect(last && JSON.stringify(toolOutputs(last))).toMatch(/invalid arguments: arguments/);
+    expect(
+      engine.slackApi.calls.filter((c) => isApprovalCard(c) && JSON.stringify(c.args).includes(runId)),
+    ).toEqual([]);
+  });
+});
