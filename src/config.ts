@@ -314,6 +314,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     channel: e.APPROVALS_CHANNEL,
   };
   const envDefaults = { plan: envPlan, threshold: e.APPROVAL_RISK_THRESHOLD };
+  // Read before the policy, whose rules may name the MCP servers' tools.
+  const mcpServers = e.MCP_CONFIG ? mcpServersFrom(e.MCP_CONFIG, env) : [];
   return {
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
@@ -325,14 +327,16 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     approval: {
       policy: e.POLICY_FILE
-        ? policyFromFile(e.POLICY_FILE, envDefaults)
+        ? policyFromFile(
+            e.POLICY_FILE,
+            envDefaults,
+            mcpServers.map((server) => server.name),
+          )
         : { threshold: envDefaults.threshold, default: envPlan, risks: {}, tools: {} },
       policyFile: e.POLICY_FILE ? resolve(e.POLICY_FILE) : undefined,
     },
     tools: { webhookAllowlist: e.WEBHOOK_ALLOWLIST },
-    mcp: e.MCP_CONFIG
-      ? { configFile: resolve(e.MCP_CONFIG), servers: mcpServersFrom(e.MCP_CONFIG, env) }
-      : { servers: [] },
+    mcp: e.MCP_CONFIG ? { configFile: resolve(e.MCP_CONFIG), servers: mcpServers } : { servers: [] },
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
     temporal: {
       address: e.TEMPORAL_ADDRESS,
@@ -377,9 +381,13 @@ function temporalTlsFrom(e: Env): boolean {
 }
 
 /** POLICY_FILE read now, at start-up, so a broken policy stops the app before any request waits on it. */
-function policyFromFile(path: string, envDefaults: PolicyFileOptions['envDefaults']): ApprovalPolicy {
+function policyFromFile(
+  path: string,
+  envDefaults: PolicyFileOptions['envDefaults'],
+  mcpServers: readonly string[],
+): ApprovalPolicy {
   try {
-    return loadPolicyFile(path, { toolNames: TOOLS.map((tool) => tool.name), envDefaults });
+    return loadPolicyFile(path, { toolNames: TOOLS.map((tool) => tool.name), mcpServers, envDefaults });
   } catch (error) {
     if (!(error instanceof PolicyFileError)) throw error;
     // A problem inside the file names the file; a file not found needs the variable that pointed there.

@@ -369,6 +369,28 @@ describe('parsePolicyFile: problems name the file, line, column and field', () =
     );
   });
 
+  it('accepts a rule for a tool of a configured MCP server, and refuses one for a server nobody configured', () => {
+    const text = '{ "tools": { "files__write_file": { "required": 2 }, "github__create_issue": {} } }';
+    const withFiles = { ...options, mcpServers: ['files'] };
+    expect(() =>
+      parsePolicyFile('{ "tools": { "files__write_file": { "required": 2 } } }', withFiles),
+    ).not.toThrow();
+    expect(
+      parsePolicyFile('{ "tools": { "files__write_file": { "required": 2 } } }', withFiles).tools
+        .files__write_file?.stages[0]?.required,
+    ).toBe(2);
+    let message = '';
+    try {
+      parsePolicyFile(text, withFiles);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain(
+      'tools.github__create_issue: unknown tool "github__create_issue"; the tools are archive_channel, post_message, call_webhook, or <server>__<tool> for the MCP servers files',
+    );
+    expect(message).not.toContain('files__write_file');
+  });
+
   it('lists every problem, one a line, in the order of the file', () => {
     const text =
       '{\n  "threshold": "extreme",\n  "tools": { "nope": {}, "post_message": { "required": -1 } }\n}';

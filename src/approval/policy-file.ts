@@ -46,6 +46,8 @@ export interface PolicyFileOptions {
   source: string;
   /** The agent's tools: a rule under `tools` must name one of them. */
   toolNames: readonly string[];
+  /** The configured MCP servers: a rule may also name one of their tools, `<server>__<tool>`, listed only at run time. */
+  mcpServers?: readonly string[];
   /** The environment's simple policy, which the file refines: what every unspecified value falls back to. */
   envDefaults: { plan: ApprovalPlan; threshold: Risk };
 }
@@ -184,14 +186,25 @@ function policyError(source: string, text: string, located: LocatedProblem[]): P
   return new PolicyFileError(problemsMessage('Invalid approval policy', source, text, located));
 }
 
-function unknownToolProblems(raw: unknown, toolNames: readonly string[]): Problem[] {
+/** A tool of a configured MCP server: its tools are listed when the worker starts, so its name is all there is to check. */
+function isMcpToolName(name: string, servers: readonly string[]): boolean {
+  const at = name.indexOf('__');
+  return at > 0 && at + 2 < name.length && servers.includes(name.slice(0, at));
+}
+
+function unknownToolProblems(
+  raw: unknown,
+  toolNames: readonly string[],
+  servers: readonly string[],
+): Problem[] {
   const tools = (raw as { tools?: unknown } | undefined)?.tools;
   if (typeof tools !== 'object' || tools === null || Array.isArray(tools)) return [];
+  const mcp = servers.length > 0 ? `, or <server>__<tool> for the MCP servers ${servers.join(', ')}` : '';
   return Object.keys(tools)
-    .filter((name) => !toolNames.includes(name))
+    .filter((name) => !toolNames.includes(name) && !isMcpToolName(name, servers))
     .map((name) => ({
       path: ['tools', name],
-      message: `unknown tool ${quoted(name)}; the tools are ${toolNames.join(', ')}`,
+      message: `unknown tool ${quoted(name)}; the tools are ${toolNames.join(', ')}${mcp}`,
       atKey: true,
     }));
 }
@@ -368,7 +381,10 @@ export function parsePolicyFile(text: string, options: PolicyFileOptions): Appro
   const { raw, tree } = parsed;
   const locate = (problems: Problem[]) => locateProblems(tree, problems);
 
-  const problems = [...duplicateKeyProblems(tree), ...unknownToolProblems(raw, options.toolNames)];
+  const problems = [
+    ...duplicateKeyProblems(tree),
+    ...unknownToolProblems(raw, options.toolNames, options.mcpServers ?? []),
+  ];
   const result = policyFileSchema.safeParse(raw);
   if (!result.success) {
     throw policyError(options.source, text, locate([...problems, ...shapeProblems(result.error.issues)]));

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approvalStatusQuery } from '../../src/workflows/messages.js';
 import { functionCall, message } from '../fakes/openai.js';
 import {
   type Engine,
@@ -43,7 +44,13 @@ beforeAll(async () => {
     configFile,
     JSON.stringify({ mcpServers: { files: { command: process.execPath, args: [serverEntry, files] } } }),
   );
-  engine = await startEngine({ prefix: 'mcp', env: { MCP_CONFIG: configFile, APPROVERS: PEOPLE.ana.id } });
+  // A policy rule for one of the server's tools, by its <server>__<tool> name.
+  const policyFile = join(configDir, 'policy.jsonc');
+  writeFileSync(policyFile, '{ "tools": { "files__write_file": { "timeout": "2h" } } }');
+  engine = await startEngine({
+    prefix: 'mcp',
+    env: { MCP_CONFIG: configFile, POLICY_FILE: policyFile, APPROVERS: PEOPLE.ana.id },
+  });
   slack = await startSlackApp(engine);
 });
 
@@ -113,6 +120,10 @@ describe('an MCP server’s tools behind approvals', () => {
     expect(cardJson).toContain('destructive');
     expect(cardJson).toContain(':red_circle: high');
     expect(cardJson).not.toContain('<!channel>');
+    const requested = (
+      await engine.client.workflow.getHandle(card.workflowId).query(approvalStatusQuery)
+    ).audit.find((e) => e.type === 'approval_requested');
+    expect(requested?.details).toMatchObject({ rule: 'tool files__write_file' });
     const form = await decide(card, 'approve', 'ok');
     expect(JSON.stringify(form.blocks)).toContain('Write File');
     const outcome = await runOutcome(engine.client, card.workflowId.split('/')[0] ?? '');
