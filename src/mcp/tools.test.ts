@@ -1,9 +1,13 @@
-import { mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../../test/support/entry-point.js';
 import { createLogger } from '../logger.js';
+import { OutcomeUnknownError } from '../tools/tool.js';
 import type { McpServerConfig } from './config.js';
 import { annotationWords, connectMcpTools, repeatFromAnnotations, riskFromAnnotations } from './tools.js';
 
@@ -70,6 +74,85 @@ describe('connectMcpTools', () => {
       expect(write?.validate({ path: 'x', content: 'y' })).toMatchObject({ ok: true });
     } finally {
       await mcp.close();
+    }
+  });
+});
+
+const appendServer = fileURLToPath(new URL('../../test/fixtures/mcp-append-server.mjs', import.meta.url));
+
+describe('calling an MCP tool', () => {
+  it('reports a server that dies mid-call as "may have run" (a write is attempted once), and starts it again for the next call', async () => {
+    const ledger = join(mkdtempSync(join(tmpdir(), 'countersign-mcp-ledger-')), 'ledger.txt');
+    const mcp = await connectMcpTools(
+      [
+        {
+          name: 'ledger',
+          transport: 'stdio',
+          command: process.execPath,
+          args: [appendServer],
+          env: { MCP_TEST_FILE: ledger },
+        },
+      ],
+      createLogger('error', { service: 'test' }),
+      [],
+    );
+    try {
+      const crash = mcp.tools.find((tool) => tool.name === 'ledger__append_then_crash');
+      expect(crash?.repeat.kind).toBe('once');
+      const context = { callKey: 'run-1/call_1', attempt: 1 } as Parameters<
+        NonNullable<typeof crash>['execute']
+      >[1];
+      await expect(crash?.execute({ line: 'paid' }, context)).rejects.toBeInstanceOf(OutcomeUnknownError);
+      expect(readFileSync(ledger, 'utf8')).toBe('paid\n');
+      // The server is started again for the next call, which works.
+      const append = mcp.tools.find((tool) => tool.name === 'ledger__append');
+      await expect(append?.execute({ line: 'next' }, context)).resolves.toMatchObject({
+        summary: expect.stringContaining('appended next'),
+      });
+      expect(readFileSync(ledger, 'utf8')).toBe('paid\nnext\n');
+    } finally {
+      await mcp.close();
+    }
+  });
+
+  it('reaches a Streamable HTTP server with the bearer header from its entry', async () => {
+    const ledger = join(mkdtempSync(join(tmpdir(), 'countersign-mcp-http-')), 'ledger.txt');
+    const port = await freePort();
+    const child = spawn(process.execPath, [appendServer, '--http', String(port)], {
+      env: { ...process.env, MCP_TEST_FILE: ledger, MCP_TEST_TOKEN: 'secret-token' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      await new Promise<void>((resolve) =>
+        child.stderr?.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()),
+      );
+      const url = `http://127.0.0.1:${port}/mcp`;
+      const logger = createLogger('error', { service: 'test' });
+      const refused = await connectMcpTools(
+        [{ name: 'remote', transport: 'http', url, headers: { Authorization: 'Bearer wrong' } }],
+        logger,
+        [],
+      );
+      expect(refused.problems).toEqual([{ server: 'remote', error: expect.any(String) }]);
+      await refused.close();
+      const mcp = await connectMcpTools(
+        [{ name: 'remote', transport: 'http', url, headers: { Authorization: 'Bearer secret-token' } }],
+        logger,
+        [],
+      );
+      try {
+        expect(mcp.problems).toEqual([]);
+        const append = mcp.tools.find((tool) => tool.name === 'remote__append');
+        const context = { callKey: 'run-1/call_1', attempt: 1 } as Parameters<
+          NonNullable<typeof append>['execute']
+        >[1];
+        await append?.execute({ line: 'over http' }, context);
+        expect(readFileSync(ledger, 'utf8')).toBe('over http\n');
+      } finally {
+        await mcp.close();
+      }
+    } finally {
+      child.kill();
     }
   });
 });
