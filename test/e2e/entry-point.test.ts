@@ -251,6 +251,35 @@ describe('npm run check-policy', () => {
     expect(app.output()).toMatch(/tool archive_channel: "Team lead": 1 of .*→ "Security"/);
   });
 
+  it('lists every tool with its risk, an MCP server’s too, and an MCP server that does not start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'countersign-check-mcp-'));
+    const mcpConfig = join(dir, 'mcp.json');
+    const filesystemServer = join(
+      PROJECT_ROOT,
+      'node_modules/@modelcontextprotocol/server-filesystem/dist/index.js',
+    );
+    writeFileSync(
+      mcpConfig,
+      JSON.stringify({
+        mcpServers: {
+          files: { command: process.execPath, args: [filesystemServer, dir] },
+          broken: {
+            command: process.execPath,
+            args: ['-e', "console.error('no such database'); process.exit(2)"],
+          },
+        },
+      }),
+    );
+    const app = startEntryPoint('dist/check-policy.js', { MCP_CONFIG: mcpConfig });
+    running.push(app);
+    expect((await app.exited).code).toBe(0);
+    const output = app.output();
+    expect(output).toContain('archive_channel: high risk');
+    expect(output).toMatch(/files__read_text_file: low risk \(MCP server files: read-only\)/);
+    expect(output).toMatch(/files__write_file: high risk \(MCP server files: destructive, safe to repeat\)/);
+    expect(output).toMatch(/MCP server broken: .*no such database/);
+  });
+
   it('lists the problems of an invalid one, and exits 1', async () => {
     const policyFile = join(mkdtempSync(join(tmpdir(), 'countersign-check-')), 'policy.jsonc');
     writeFileSync(policyFile, '{ "threshold": "extreme" }');
