@@ -1,8 +1,16 @@
-// Drives the fake Responses API with the real openai SDK, so the fake is held to what the SDK sends and parses.
+// Drives the fake OpenAI API with the real openai SDK, on both wires, so the fake is held to what the SDK
+// sends and parses.
 import OpenAI from 'openai';
+import type {
+  ChatCompletionFunctionTool,
+  ChatCompletionMessageFunctionToolCall,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions';
 import type { FunctionTool, ResponseFunctionToolCall } from 'openai/resources/responses/responses';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  chatToolOutputs,
+  chatUserText,
   type FakeOpenAI,
   functionCall,
   functionCalls,
@@ -267,7 +275,7 @@ describe('recording', () => {
     await ask();
 
     const [request] = fake.requests;
-    expect(request).toMatchObject({ method: 'POST', path: '/v1/responses' });
+    expect(request).toMatchObject({ method: 'POST', path: '/v1/responses', api: 'responses' });
     expect(request?.body).toEqual({
       model: MODEL,
       instructions: 'You are a deploy agent.',
@@ -304,5 +312,216 @@ describe('recording', () => {
     expect(fake.requests).toHaveLength(0);
     expect(fake.pendingReplies).toBe(0);
     await expect(ask()).rejects.toThrow('no scripted reply');
+  });
+});
+
+describe('the chat completions wire', () => {
+  const chatPostMessageTool: ChatCompletionFunctionTool = {
+    type: 'function',
+    function: {
+      name: postMessageTool.name,
+      description: postMessageTool.description ?? '',
+      strict: true,
+      parameters: postMessageTool.parameters ?? {},
+    },
+  };
+  const conversation: ChatCompletionMessageParam[] = [
+    { role: 'system', content: 'You are a deploy agent.' },
+    { role: 'user', content: 'Announce the deploy in #deploys' },
+  ];
+
+  // The call the app makes with OPENAI_API=chat.
+  function chat(openai: OpenAI = client(), messages: ChatCompletionMessageParam[] = conversation) {
+    return openai.chat.completions.create({
+      model: MODEL,
+      messages,
+      tools: [chatPostMessageTool],
+      tool_choice: 'auto',
+    });
+  }
+
+  function toolCallsOf(completion: OpenAI.ChatCompletion): ChatCompletionMessageFunctionToolCall[] {
+    expect(completion.choices).toHaveLength(1);
+    expect(completion.choices[0]?.finish_reason).toBe('tool_calls');
+    expect(completion.choices[0]?.message.content).toBeNull();
+    return (completion.choices[0]?.message.tool_calls ?? []) as ChatCompletionMessageFunctionToolCall[];
+  }
+
+  it('answers a tool call as message.tool_calls', async () => {
+    fake.reply(functionCall('post_message', { channel: '#deploys', text: 'Deploying v42' }));
+
+    const completion = await chat();
+
+    const calls = toolCallsOf(completion);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ type: 'function', function: { name: 'post_message' } });
+    expect(calls[0]?.id).toMatch(/^call_/);
+    expect(JSON.parse(calls[0]?.function.arguments ?? '')).toEqual({
+      channel: '#deploys',
+      text: 'Deploying v42',
+    });
+  });
+
+  it('answers parallel tool calls in one message, honouring a given call id', async () => {
+    fake.reply(
+      functionCalls([
+        { name: 'post_message', args: { channel: '#a', text: '1' }, callId: 'call_fixed' },
+        { name: 'post_message', args: { channel: '#b', text: '2' } },
+      ]),
+    );
+
+    const calls = toolCallsOf(await chat());
+
+    expect(calls.map((call) => call.id)).toEqual(['call_fixed', expect.stringMatching(/^call_/)]);
+    expect(calls.map((call) => JSON.parse(call.function.arguments).channel)).toEqual(['#a', '#b']);
+  });
+
+  it('answers a final message as a full chat completion object', async () => {
+    fake.reply(message('Deployed v42.'));
+
+    const completion = await chat();
+
+    expect(completion).toMatchObject({
+      object: 'chat.completion',
+      model: MODEL,
+      choices: [
+        {
+          index: 0,
+          finish_reason: 'stop',
+          message: { role: 'assistant', content: 'Deployed v42.', refusal: null },
+        },
+      ],
+    });
+    expect(completion.choices[0]?.message.tool_calls).toBeUndefined();
+    expect(completion.id).toMatch(/^chatcmpl-/);
+    expect(completion.created).toBeCloseTo(Date.now() / 1000, -1);
+    expect(completion.usage?.prompt_tokens).toBeGreaterThan(0);
+    expect(completion.usage?.total_tokens).toBe(
+      (completion.usage?.prompt_tokens ?? 0) + (completion.usage?.completion_tokens ?? 0),
+    );
+    expect(completion._request_id).toMatch(/^req_/);
+  });
+
+  it('names the first chat tool in a malformed call', async () => {
+    fake.reply(malformed('{"channel": '));
+    const [call] = toolCallsOf(await chat());
+    expect(call?.function).toEqual({ name: 'post_message', arguments: '{"channel": ' });
+  });
+
+  it('rate-limits with 429 and Retry-After, surfaced as RateLimitError', async () => {
+    fake.reply(httpError(429, { retryAfterSeconds: 20 }));
+
+    const error = await chat().catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(error).toMatchObject({ status: 429, code: 'rate_limit_exceeded', type: 'requests' });
+    expect((error as InstanceType<typeof OpenAI.RateLimitError>).headers.get('retry-after')).toBe('20');
+  });
+
+  it('lets the SDK retry a 429 and succeed, recording both attempts', async () => {
+    // Retry-After 0 keeps the test fast; the SDK still waits for it rather than its own backoff.
+    fake.reply(httpError(429, { retryAfterSeconds: 0 }), message('after the limit'));
+
+    const completion = await chat(client({ maxRetries: 1 }));
+
+    expect(completion.choices[0]?.message.content).toBe('after the limit');
+    expect(fake.requests.map((request) => request.headers.retryCount)).toEqual([0, 1]);
+  });
+
+  it('makes the SDK throw when the body is not JSON', async () => {
+    fake.reply(garbageBody());
+    await expect(chat()).rejects.toThrow(SyntaxError);
+  });
+
+  it('rejects a request without a model or messages, and streaming, as 400s', async () => {
+    const post = (body: object) =>
+      fetch(`${fake.url}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer sk-test', 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+
+    const noModel = await post({ messages: conversation });
+    expect(noModel.status).toBe(400);
+    expect(((await noModel.json()) as { error: { param: string } }).error.param).toBe('model');
+    const noMessages = await post({ model: MODEL });
+    expect(noMessages.status).toBe(400);
+    expect(await noMessages.json()).toEqual({
+      error: {
+        message: "Missing required parameter: 'messages'.",
+        type: 'invalid_request_error',
+        param: 'messages',
+        code: 'missing_required_parameter',
+      },
+    });
+    const streaming = await post({ model: MODEL, messages: conversation, stream: true });
+    expect(streaming.status).toBe(400);
+    expect(((await streaming.json()) as { error: { param: string } }).error.param).toBe('stream');
+    expect(fake.pendingReplies).toBe(0);
+  });
+
+  it('answers 401 when no API key is sent', async () => {
+    const error = await chat(client({ defaultHeaders: { Authorization: null } })).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+
+  it('serves one script across both wires, recording which path each request came on', async () => {
+    fake.reply(message('from responses'), message('from chat'));
+    fake.otherwise(message('fallback'));
+
+    expect((await ask()).output_text).toBe('from responses');
+    expect((await chat()).choices[0]?.message.content).toBe('from chat');
+    await client()
+      .models.list()
+      .catch(() => undefined);
+
+    expect(fake.requests.map(({ path, api }) => ({ path, api }))).toEqual([
+      { path: '/v1/responses', api: 'responses' },
+      { path: '/v1/chat/completions', api: 'chat' },
+      { path: '/v1/models', api: null },
+    ]);
+    expect(fake.requests[1]?.body).toEqual({
+      model: MODEL,
+      messages: conversation,
+      tools: [chatPostMessageTool],
+      tool_choice: 'auto',
+    });
+  });
+
+  it('reads the user text and the tool outputs a chat request carries', async () => {
+    fake.otherwise(message('done'));
+    const messages: ChatCompletionMessageParam[] = [
+      ...conversation,
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          {
+            id: 'call_1',
+            type: 'function',
+            function: { name: 'post_message', arguments: '{"channel":"#deploys","text":"hi"}' },
+          },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'call_1', content: '{"ok":true,"ts":"1.0"}' },
+      { role: 'tool', tool_call_id: 'call_2', content: [{ type: 'text', text: '{"ok":false}' }] },
+    ];
+
+    await chat(client(), conversation);
+    await chat(client(), messages);
+
+    const [first, second] = fake.requests;
+    expect(first && chatUserText(first)).toBe('Announce the deploy in #deploys');
+    expect(first && chatToolOutputs(first)).toEqual([]);
+    expect(second && chatToolOutputs(second)).toEqual([{ ok: true, ts: '1.0' }, { ok: false }]);
+  });
+
+  it('reads the user text from content parts', async () => {
+    fake.otherwise(message('done'));
+    await chat(client(), [{ role: 'user', content: [{ type: 'text', text: 'Roll back v42' }] }]);
+    const [request] = fake.requests;
+    expect(request && chatUserText(request)).toBe('Roll back v42');
   });
 });

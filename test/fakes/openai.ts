@@ -1,9 +1,16 @@
-// A fake of the OpenAI Responses API (non-streaming): a real HTTP server answering POST /v1/responses with
-// whole Response objects, scripted per test as a queue of replies (tool calls, text, structured output,
-// malformed output, HTTP errors), and recording every request the SDK sent.
+// A fake of the OpenAI API (non-streaming): a real HTTP server answering POST /v1/responses with whole
+// Response objects and POST /v1/chat/completions with whole chat completions, as OpenAI-compatible servers
+// (vLLM, Ollama, LiteLLM, Azure) do. One script serves both wires, so a test written for one runs on the
+// other: a queue of replies (tool calls, text, structured output, malformed output, HTTP errors), and a record
+// of every request the SDK sent.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type {
+  ChatCompletion,
+  ChatCompletionMessage,
+  ChatCompletionMessageFunctionToolCall,
+} from 'openai/resources/chat/completions';
 import type {
   Response as OpenAIResponse,
   ResponseFunctionToolCall,
@@ -22,9 +29,14 @@ export interface OpenAIErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
 }
 
+/** The two wires the fake answers: the Responses API and Chat Completions. */
+export type OpenAIApi = 'responses' | 'chat';
+
 export interface RecordedOpenAIRequest {
   method: string;
   path: string;
+  /** Which wire the request came on; null for a path the fake does not answer. */
+  api: OpenAIApi | null;
   /** The parsed JSON body; null when the body was not a JSON object. */
   body: Record<string, unknown> | null;
   headers: {
@@ -58,7 +70,7 @@ export interface FakeOpenAI {
   readonly requests: readonly RecordedOpenAIRequest[];
   /** Scripted replies not yet used. */
   readonly pendingReplies: number;
-  /** Queues replies; each POST /v1/responses takes the oldest. */
+  /** Queues replies; each POST to either wire takes the oldest. */
   reply(...replies: FakeOpenAIReply[]): void;
   /** What to answer once the queue is empty (by default: a loud HTTP 500). */
   otherwise(reply: FakeOpenAIReply): void;
@@ -192,9 +204,44 @@ function firstFunctionToolName(request: RecordedOpenAIRequest): string | undefin
   const tools = request.body?.tools;
   if (!Array.isArray(tools)) return undefined;
   for (const tool of tools) {
-    if (isRecord(tool) && tool.type === 'function' && typeof tool.name === 'string') return tool.name;
+    if (!isRecord(tool) || tool.type !== 'function') continue;
+    // Responses tools carry the name at the top; chat tools nest it under `function`.
+    const name = isRecord(tool.function) ? tool.function.name : tool.name;
+    if (typeof name === 'string') return name;
   }
   return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reading a chat request (the Responses equivalents are userText/toolOutputs in test/support/engine.ts)
+// ---------------------------------------------------------------------------------------------------------
+
+function chatMessages(request: RecordedOpenAIRequest): Record<string, unknown>[] {
+  const messages = request.body?.messages;
+  return Array.isArray(messages) ? messages.filter(isRecord) : [];
+}
+
+/** Message content is a string or an array of text parts; tests want the text either way. */
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .filter((part) => isRecord(part) && part.type === 'text' && typeof part.text === 'string')
+    .map((part) => (part as { text: string }).text)
+    .join('');
+}
+
+/** The text of the first user message of a chat request ('' when there is none). */
+export function chatUserText(request: RecordedOpenAIRequest): string {
+  const first = chatMessages(request).find((item) => item.role === 'user');
+  return contentText(first?.content);
+}
+
+/** The tool outputs (role `tool` messages) a chat request gives the model so far, parsed as JSON. */
+export function chatToolOutputs(request: RecordedOpenAIRequest): Array<Record<string, unknown>> {
+  return chatMessages(request)
+    .filter((item) => item.role === 'tool')
+    .map((item) => JSON.parse(contentText(item.content)) as Record<string, unknown>);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -209,7 +256,10 @@ const DEFAULT_WAIT_MS = 10_000;
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 /** The usual rule of thumb for English text; usage only needs to be plausible, not exact. */
 const CHARS_PER_TOKEN = 4;
-const RESPONSES_PATH = '/v1/responses';
+const API_PATHS: Record<string, OpenAIApi> = {
+  '/v1/responses': 'responses',
+  '/v1/chat/completions': 'chat',
+};
 
 /** What goes over the wire: `output_text` is not sent, the SDK computes it from `output`. */
 type WireResponse = Omit<OpenAIResponse, 'output_text'>;
@@ -230,6 +280,17 @@ const responsesRequestSchema = z.looseObject({
   previous_response_id: z.string().nullish(),
 });
 type ResponsesRequest = z.infer<typeof responsesRequestSchema>;
+
+const chatRequestSchema = z.looseObject({
+  model: z.string().min(1),
+  messages: z.array(z.looseObject({ role: z.string() })).min(1),
+  stream: z.boolean().nullish(),
+  tools: z.array(z.looseObject({ type: z.string() })).optional(),
+  tool_choice: z.unknown().optional(),
+});
+type ChatRequest = z.infer<typeof chatRequestSchema>;
+
+type ValidRequest = { api: 'responses'; request: ResponsesRequest } | { api: 'chat'; request: ChatRequest };
 
 function openAIId(prefix: string): string {
   return `${prefix}_${randomBytes(24).toString('hex')}`;
@@ -303,6 +364,58 @@ function buildResponse(request: ResponsesRequest, output: ResponseOutputItem[]):
   };
 }
 
+function chatToolCall(output: Extract<ScriptedOutput, { type: 'function_call' }>) {
+  const call: ChatCompletionMessageFunctionToolCall = {
+    id: output.callId ?? openAIId('call'),
+    type: 'function',
+    function: { name: output.name, arguments: output.arguments },
+  };
+  return call;
+}
+
+/** Chat has one assistant message per choice: scripted texts become its content, scripted calls its tool_calls. */
+function buildChatCompletion(request: ChatRequest, output: ScriptedOutput[]): ChatCompletion {
+  const toolCalls = output.flatMap((item) => (item.type === 'function_call' ? [chatToolCall(item)] : []));
+  const texts = output.flatMap((item) => (item.type === 'message' ? [item.text] : []));
+  const assistantMessage: ChatCompletionMessage = {
+    role: 'assistant',
+    content: texts.length > 0 ? texts.join('') : null,
+    refusal: null,
+    annotations: [],
+    ...(toolCalls.length > 0 && { tool_calls: toolCalls }),
+  };
+  const promptTokens = estimateTokens(request.messages);
+  const completionTokens = estimateTokens(assistantMessage);
+  return {
+    // Chat completion ids use a dash where the other OpenAI ids use an underscore.
+    id: `chatcmpl-${randomBytes(16).toString('hex')}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: request.model,
+    choices: [
+      {
+        index: 0,
+        message: assistantMessage,
+        finish_reason: toolCalls.length > 0 ? 'tool_calls' : 'stop',
+        logprobs: null,
+      },
+    ],
+    usage: {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+      completion_tokens_details: {
+        reasoning_tokens: 0,
+        audio_tokens: 0,
+        accepted_prediction_tokens: 0,
+        rejected_prediction_tokens: 0,
+      },
+    },
+    service_tier: 'default',
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // The server
 // ---------------------------------------------------------------------------------------------------------
@@ -344,6 +457,7 @@ function recordRequest(
   return {
     method: request.method ?? 'GET',
     path,
+    api: request.method === 'POST' ? (API_PATHS[path] ?? null) : null,
     body,
     headers: {
       hasAuth: hasBearerAuth(request),
@@ -496,7 +610,7 @@ class FakeOpenAIServer implements FakeOpenAI {
     // Recorded before answering, so a caller holding its answer can already see its request.
     this.record(recorded);
 
-    if (request.method !== 'POST' || path !== RESPONSES_PATH) {
+    if (recorded.api === null) {
       const message = `Invalid URL (${request.method} ${path})`;
       sendError(response, 404, errorBody(message, 'invalid_request_error'));
       return;
@@ -507,21 +621,26 @@ class FakeOpenAIServer implements FakeOpenAI {
       sendError(response, 401, errorBody(message, 'invalid_request_error', { code: 'invalid_api_key' }));
       return;
     }
-    const parsed = parseResponsesRequest(body);
+    const parsed = parseRequest(recorded.api, body);
     if ('rejection' in parsed) {
       sendError(response, 400, parsed.rejection);
       return;
     }
-    this.answer(response, recorded, parsed.request);
+    this.answer(response, recorded, parsed);
   }
 
-  private answer(response: ServerResponse, recorded: RecordedOpenAIRequest, request: ResponsesRequest): void {
+  private answer(response: ServerResponse, recorded: RecordedOpenAIRequest, valid: ValidRequest): void {
     const next = this.queue.shift() ?? this.fallback;
     const reply = typeof next === 'function' ? next(recorded) : next;
     switch (reply.kind) {
-      case 'output':
-        send(response, 200, JSON.stringify(buildResponse(request, reply.output.map(materialize))));
+      case 'output': {
+        const body =
+          valid.api === 'chat'
+            ? buildChatCompletion(valid.request, reply.output)
+            : buildResponse(valid.request, reply.output.map(materialize));
+        send(response, 200, JSON.stringify(body));
         return;
+      }
       case 'garbage':
         send(response, 200, reply.body);
         return;
@@ -533,15 +652,28 @@ class FakeOpenAIServer implements FakeOpenAI {
 }
 
 /** Validates what the fake needs from the body, answering 400s shaped like the API's. */
-function parseResponsesRequest(
+function parseRequest(
+  api: OpenAIApi,
   body: Record<string, unknown> | null,
-): { request: ResponsesRequest } | { rejection: OpenAIErrorBody } {
+): ValidRequest | { rejection: OpenAIErrorBody } {
+  if (api === 'chat') {
+    const parsed = validate(chatRequestSchema, body);
+    return 'rejection' in parsed ? parsed : { api, request: parsed.request };
+  }
+  const parsed = validate(responsesRequestSchema, body);
+  return 'rejection' in parsed ? parsed : { api, request: parsed.request };
+}
+
+function validate<T extends { stream?: boolean | null | undefined }>(
+  schema: z.ZodType<T>,
+  body: Record<string, unknown> | null,
+): { request: T } | { rejection: OpenAIErrorBody } {
   if (body === null) {
     return {
       rejection: errorBody('We could not parse the JSON body of your request.', 'invalid_request_error'),
     };
   }
-  const parsed = responsesRequestSchema.safeParse(body);
+  const parsed = schema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const param = issue?.path.join('.') || null;
