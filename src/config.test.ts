@@ -61,6 +61,7 @@ describe('parseConfig', () => {
       OPENAI_API_KEY: 'sk-1',
       OPENAI_BASE_URL: 'http://127.0.0.1:9998/v1',
       OPENAI_MODEL: 'gpt-test',
+      OPENAI_API: 'chat',
       TEMPORAL_ADDRESS: 'temporal.internal:7233',
       TEMPORAL_NAMESPACE: 'prod',
       TEMPORAL_TASK_QUEUE: 'cs',
@@ -93,7 +94,12 @@ describe('parseConfig', () => {
       'https://hooks.example.com/countersign/',
       'http://10.0.0.5:8080/',
     ]);
-    expect(config.openai).toEqual({ apiKey: 'sk-1', baseUrl: 'http://127.0.0.1:9998/v1', model: 'gpt-test' });
+    expect(config.openai).toEqual({
+      apiKey: 'sk-1',
+      baseUrl: 'http://127.0.0.1:9998/v1',
+      model: 'gpt-test',
+      api: 'chat',
+    });
     expect(config.temporal).toMatchObject({
       address: 'temporal.internal:7233',
       namespace: 'prod',

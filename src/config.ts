@@ -194,6 +194,11 @@ export const envSchema = z.object({
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: z.preprocess(emptyAsUnset, credentialUrl('the OpenAI API key').optional()),
   OPENAI_MODEL: z.preprocess(emptyAsUnset, z.string().default(DEFAULT_OPENAI_MODEL)),
+  /** Which wire the model service speaks: OpenAI's Responses API, or Chat Completions (vLLM, Ollama, LiteLLM, …). */
+  OPENAI_API: z.preprocess(
+    emptyAsUnset,
+    z.enum(['responses', 'chat'], { error: 'expected "responses" or "chat"' }).default('responses'),
+  ),
   TEMPORAL_ADDRESS: hostPort,
   TEMPORAL_NAMESPACE: z.preprocess(emptyAsUnset, z.string().default('default')),
   TEMPORAL_TASK_QUEUE: z.preprocess(emptyAsUnset, z.string().default('countersign')),
@@ -253,6 +258,8 @@ export interface Config {
     apiKey: string | undefined;
     baseUrl: string | undefined;
     model: string;
+    /** The wire the model service speaks. */
+    api: 'responses' | 'chat';
   };
   temporal: {
     address: string | undefined;
@@ -337,7 +344,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     tools: { webhookAllowlist: e.WEBHOOK_ALLOWLIST },
     mcp: e.MCP_CONFIG ? { configFile: resolve(e.MCP_CONFIG), servers: mcpServers } : { servers: [] },
-    openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
+    openai: {
+      apiKey: e.OPENAI_API_KEY,
+      baseUrl: e.OPENAI_BASE_URL,
+      model: e.OPENAI_MODEL,
+      api: e.OPENAI_API,
+    },
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,

@@ -20,7 +20,13 @@ export function createActivities(deps: {
   const webhookAllowlist = config.tools.webhookAllowlist;
   return {
     ...createRunActivities(config),
-    ...createLlmActivities({ openai, model: config.openai.model, tools, webhookAllowlist }),
+    ...createLlmActivities({
+      openai,
+      model: config.openai.model,
+      api: config.openai.api,
+      tools,
+      webhookAllowlist,
+    }),
     ...createSlackActivities({ slack }),
     ...createToolActivities({ slack, webhookAllowlist, tools }),
   };

@@ -172,38 +172,101 @@ function classify(error: unknown): never {
   throw error;
 }
 
+/** The tools as Chat Completions takes them: the same JSON Schemas as the Responses API's function tools. */
+function chatTools(tools: readonly Tool[]): OpenAI.Chat.Completions.ChatCompletionTool[] {
+  return functionTools(tools).map((tool) => ({
+    type: 'function',
+    function: {
+      name: tool.name,
+      ...(tool.description ? { description: tool.description } : {}),
+      parameters: tool.parameters ?? {},
+    },
+  }));
+}
+
+/** The conversation as Chat Completions messages: a turn's calls in one assistant message, each output a tool message. */
+function toMessages(items: ConversationItem[]): OpenAI.Chat.Completions.ChatCompletionMessageParam[] {
+  const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [
+    { role: 'system', content: AGENT_INSTRUCTIONS },
+  ];
+  for (const item of items) {
+    if (item.type === 'user') messages.push({ role: 'user', content: item.text });
+    else if (item.type === 'output')
+      messages.push({ role: 'tool', tool_call_id: item.callId, content: item.output });
+    else {
+      const call = {
+        id: item.callId,
+        type: 'function' as const,
+        function: { name: item.name, arguments: item.arguments },
+      };
+      const last = messages.at(-1);
+      if (last?.role === 'assistant' && last.tool_calls) last.tool_calls.push(call);
+      else messages.push({ role: 'assistant', content: null, tool_calls: [call] });
+    }
+  }
+  return messages;
+}
+
+type ModelCall = { callId: string; name: string; arguments: string };
+
+/** One model turn on the configured wire: the function calls it made, or its final text. */
+async function askModel(
+  deps: { openai: OpenAI; model: string; api: 'responses' | 'chat'; tools: readonly Tool[] },
+  conversation: ConversationItem[],
+): Promise<{ calls: ModelCall[]; text: string }> {
+  try {
+    if (deps.api === 'chat') {
+      const completion = await deps.openai.chat.completions.create({
+        model: deps.model,
+        messages: toMessages(conversation),
+        tools: chatTools(deps.tools),
+        tool_choice: 'auto',
+      });
+      const message = Array.isArray(completion?.choices) ? completion.choices[0]?.message : undefined;
+      if (!message) throw new Error('the model service answered without any choice');
+      const calls = (message.tool_calls ?? []).flatMap((call) =>
+        call.type === 'function'
+          ? [{ callId: call.id, name: call.function.name, arguments: call.function.arguments }]
+          : [],
+      );
+      return { calls, text: typeof message.content === 'string' ? message.content : '' };
+    }
+    const response = await deps.openai.responses.create({
+      model: deps.model,
+      instructions: AGENT_INSTRUCTIONS,
+      input: toInput(conversation),
+      tools: functionTools(deps.tools),
+      tool_choice: 'auto',
+      store: false,
+    });
+    const output = Array.isArray(response?.output) ? response.output : undefined;
+    if (!output) throw new Error('the model service answered without any output');
+    const calls = output.flatMap((item) =>
+      item.type === 'function_call'
+        ? [{ callId: item.call_id, name: item.name, arguments: item.arguments }]
+        : [],
+    );
+    return { calls, text: response.output_text ?? '' };
+  } catch (error) {
+    if (error instanceof OpenAI.APIError) classify(error);
+    throw error;
+  }
+}
+
 export function createLlmActivities(deps: {
   openai: OpenAI;
   model: string;
+  /** The wire the model service speaks (OPENAI_API). */
+  api?: 'responses' | 'chat';
   tools: readonly Tool[];
   webhookAllowlist: string[];
 }) {
-  const tools = functionTools(deps.tools);
+  const model = { openai: deps.openai, model: deps.model, api: deps.api ?? 'responses', tools: deps.tools };
   return {
     async planNextStep(conversation: ConversationItem[]): Promise<NextStep> {
-      let response: OpenAI.Responses.Response;
-      try {
-        response = await deps.openai.responses.create({
-          model: deps.model,
-          instructions: AGENT_INSTRUCTIONS,
-          input: toInput(conversation),
-          tools,
-          tool_choice: 'auto',
-          store: false,
-        });
-      } catch (error) {
-        classify(error);
-      }
-      const output = Array.isArray(response?.output) ? response.output : undefined;
-      if (!output) throw new Error('the model service answered without any output');
-      const calls = output.flatMap((item) =>
-        item.type === 'function_call'
-          ? [{ callId: item.call_id, name: item.name, arguments: item.arguments }]
-          : [],
-      );
+      const { calls, text } = await askModel(model, conversation);
       if (calls.length === 0) {
-        const text = response.output_text?.trim();
-        return { kind: 'final', text: text || '(the model gave no answer)' };
+        return { kind: 'final', text: text.trim() || '(the model gave no answer)' };
       }
       return {
         kind: 'calls',
