@@ -21,10 +21,10 @@ import {
 } from '../support/engine.js';
 import {
   askAgent,
-  buttonValue,
-  notesValues,
+  openDecisionForm,
   type SlackAppHarness,
   startSlackApp,
+  submitDecisionForm,
 } from '../support/slack-app.js';
 
 const require = createRequire(import.meta.url);
@@ -64,24 +64,9 @@ async function decide(
   which: 'approve' | 'reject',
   notes: string,
 ) {
-  const sentAt = Date.now();
-  await slack.sender.blockAction({
-    actionId: `approval_${which}`,
-    value: buttonValue(card.call, which),
-    userId: PEOPLE.ana.id,
-    channelId: 'C0GENERAL',
-    messageTs: card.ts,
-  });
-  const opened = await engine.slackApi.waitForCall('views.open', (c) => c.at >= sentAt);
-  const view = opened.args.view as { callback_id: string; private_metadata: string; blocks: unknown[] };
-  const submitted = await slack.sender.viewSubmission({
-    callbackId: view.callback_id,
-    privateMetadata: view.private_metadata,
-    values: notesValues(notes),
-    userId: PEOPLE.ana.id,
-  });
-  expect(submitted.text).toBe('');
-  return view;
+  const form = await openDecisionForm(slack, engine.slackApi, card, which, PEOPLE.ana.id);
+  expect((await submitDecisionForm(slack, form, PEOPLE.ana.id, notes)).text).toBe('');
+  return form;
 }
 
 describe('an MCP server’s tools behind approvals', () => {

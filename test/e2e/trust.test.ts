@@ -24,9 +24,11 @@ import {
 import {
   askAgent,
   buttonValue,
-  notesValues,
+  type DecisionForm,
+  openDecisionForm,
   type SlackAppHarness,
   startSlackApp,
+  submitDecisionForm,
 } from '../support/slack-app.js';
 
 const CHANNEL = 'C0GENERAL';
@@ -86,37 +88,14 @@ async function click(
   return sentAt;
 }
 
-/** Clicks and returns the decision form Slack was asked to open for this person. */
-async function openForm(
+const openForm = (
   card: Awaited<ReturnType<typeof waitForCard>>,
   which: 'approve' | 'reject',
   userId: string,
-) {
-  const sentAt = await click(card, which, userId);
-  const opened = await engine.slackApi.waitForCall(
-    'views.open',
-    (c) =>
-      c.at >= sentAt && (c.args.view as { callback_id?: string }).callback_id === 'approval_decision_modal',
-  );
-  return opened.args.view as {
-    callback_id: string;
-    private_metadata: string;
-    blocks: Array<{ type: string; text?: { type: string; text: string } }>;
-  };
-}
+) => openDecisionForm(slack, engine.slackApi, card, which, userId);
 
-async function submit(
-  form: { callback_id: string; private_metadata: string },
-  userId: string,
-  notes: string | null,
-) {
-  return slack.sender.viewSubmission({
-    callbackId: form.callback_id,
-    privateMetadata: form.private_metadata,
-    values: notesValues(notes),
-    userId,
-  });
-}
+const submit = (form: DecisionForm, userId: string, notes: string | null) =>
+  submitDecisionForm(slack, form, userId, notes);
 
 function approvalOf(workflowId: string): Promise<ApprovalStatus> {
   return engine.client.workflow.getHandle(workflowId).query(approvalStatusQuery);

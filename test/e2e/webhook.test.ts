@@ -20,10 +20,10 @@ import {
 } from '../support/engine.js';
 import {
   askAgent,
-  buttonValue,
-  notesValues,
+  openDecisionForm,
   type SlackAppHarness,
   startSlackApp,
+  submitDecisionForm,
 } from '../support/slack-app.js';
 
 /** The path of an allowlist entry nobody asks for: it must never reach the model or Slack. */
@@ -100,26 +100,8 @@ function lastModelInput(request: string) {
 /** Ana approves the run's card as a person does: click Approve, then submit the modal it opens. */
 async function approveInSlack(runId: string) {
   const card = await waitForCard(engine.slackApi, runId);
-  const triggerId = slack.sender.nextTriggerId();
-  const clicked = await slack.sender.blockAction({
-    actionId: 'approval_approve',
-    value: buttonValue(card.call, 'approve'),
-    userId: PEOPLE.ana.id,
-    channelId: String(card.call.args.channel),
-    messageTs: card.ts,
-    triggerId,
-  });
-  expect(clicked.status).toBe(200);
-  const opened = await engine.slackApi.waitForCall('views.open', (c) => c.args.trigger_id === triggerId);
-  const view = opened.args.view as { callback_id: string; private_metadata: string };
-  const submitted = await slack.sender.viewSubmission({
-    callbackId: view.callback_id,
-    privateMetadata: view.private_metadata,
-    values: notesValues('Go ahead.'),
-    userId: PEOPLE.ana.id,
-    userName: PEOPLE.ana.name,
-  });
-  expect(submitted.status).toBe(200);
+  const form = await openDecisionForm(slack, engine.slackApi, card, 'approve', PEOPLE.ana.id);
+  expect((await submitDecisionForm(slack, form, PEOPLE.ana.id, 'Go ahead.')).status).toBe(200);
   return card;
 }
 

@@ -90,3 +90,49 @@ export async function askAgent(
 export async function askForCard(harness: SlackAppHarness, slackApi: FakeSlackApi, text: string) {
   return waitForCard(slackApi, await askAgent(harness.sender, text));
 }
+
+/** A decision form as Slack was asked to open it. */
+export interface DecisionForm {
+  callback_id: string;
+  private_metadata: string;
+  blocks: Array<{ type: string; text?: { type: string; text: string } }>;
+}
+
+type Card = Awaited<ReturnType<typeof waitForCard>>;
+
+/** Clicks Approve or Reject on a card as `userId`, as Slack sends it, and returns the form the app opened. */
+export async function openDecisionForm(
+  harness: SlackAppHarness,
+  slackApi: FakeSlackApi,
+  card: Card,
+  which: 'approve' | 'reject',
+  userId: string,
+): Promise<DecisionForm> {
+  const triggerId = harness.sender.nextTriggerId();
+  const clicked = await harness.sender.blockAction({
+    actionId: `approval_${which}`,
+    value: buttonValue(card.call, which),
+    userId,
+    channelId: String(card.call.args.channel),
+    messageTs: card.ts,
+    triggerId,
+  });
+  expect(clicked.status).toBe(200);
+  const opened = await slackApi.waitForCall('views.open', (c) => c.args.trigger_id === triggerId);
+  return opened.args.view as DecisionForm;
+}
+
+/** Submits a decision form as `userId` with `notes`: Slack's answer (empty when the form closes). */
+export function submitDecisionForm(
+  harness: SlackAppHarness,
+  form: Pick<DecisionForm, 'callback_id' | 'private_metadata'>,
+  userId: string,
+  notes: string | null,
+) {
+  return harness.sender.viewSubmission({
+    callbackId: form.callback_id,
+    privateMetadata: form.private_metadata,
+    values: notesValues(notes),
+    userId,
+  });
+}
