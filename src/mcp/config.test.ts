@@ -73,6 +73,36 @@ describe('parseMcpConfig', () => {
   });
 });
 
+describe('parseMcpConfig: the "type" other MCP clients write', () => {
+  it('accepts "stdio" with command and "http" with url, as pasted from another client', () => {
+    const servers = parse(
+      '{"mcpServers": {"a": {"type": "stdio", "command": "npx"}, "b": {"type": "http", "url": "https://x.example/mcp"}}}',
+    );
+    expect(servers.servers.map((s) => s.transport)).toEqual(['stdio', 'http']);
+  });
+
+  it.each([
+    [
+      '"sse", which MCP deprecated',
+      '{"mcpServers": {"a": {"type": "sse", "url": "https://x.example/sse"}}}',
+      /SSE transport is deprecated/,
+    ],
+    [
+      '"stdio" without command',
+      '{"mcpServers": {"a": {"type": "stdio", "url": "https://x.example/mcp"}}}',
+      /"stdio" needs command/,
+    ],
+    ['"http" without url', '{"mcpServers": {"a": {"type": "http", "command": "npx"}}}', /"http" needs url/],
+    [
+      'an unknown type',
+      '{"mcpServers": {"a": {"type": "websocket", "command": "npx"}}}',
+      /mcpServers\.a\.type: must be "stdio" or "http"/,
+    ],
+  ])('refuses %s, naming the field', (_, text, message) => {
+    expect(errorOf(text)).toMatch(message);
+  });
+});
+
 describe('parseMcpConfig: ${VAR}', () => {
   const text = `{
   "mcpServers": {
@@ -140,7 +170,7 @@ describe('parseMcpConfig: problems name the file, line, column and field', () =>
       text: '{\n  "mcpServers": {\n    "github": {\n      "comand": "npx"\n    }\n  }\n}',
       at: '"comand"',
       message:
-        'mcpServers.github.comand: unknown field "comand"; the fields are command, args, env, cwd, url, headers',
+        'mcpServers.github.comand: unknown field "comand"; the fields are type, command, args, env, cwd, url, headers',
     },
     {
       problem: 'an unknown top-level field',

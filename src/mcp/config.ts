@@ -58,7 +58,7 @@ export interface McpConfigOptions {
 
 // ---- The file's shape -------------------------------------------------------------------------------------
 
-const SERVER_FIELDS = ['command', 'args', 'env', 'cwd', 'url', 'headers'] as const;
+const SERVER_FIELDS = ['type', 'command', 'args', 'env', 'cwd', 'url', 'headers'] as const;
 const STDIO_ONLY = ['args', 'env', 'cwd'] as const;
 
 const nonEmpty = (what: string) =>
@@ -70,6 +70,10 @@ const stringsByName = (what: string) =>
 
 const serverSchema = z.strictObject(
   {
+    // Written by many MCP clients beside command or url; checked against them, never needed.
+    type: z
+      .enum(['stdio', 'http', 'sse'], { error: 'must be "stdio" or "http" (Streamable HTTP)' })
+      .optional(),
     command: nonEmpty('the program that starts the server, e.g. "npx"').optional(),
     args: z
       .array(z.string({ error: 'must be a string in quotes' }), {
@@ -202,6 +206,18 @@ function urlProblems(url: string, server: ServerInput, path: JSONPath): Problem[
 function serverFrom(name: string, server: ServerInput, out: Problem[]): McpServerConfig | undefined {
   const path: JSONPath = ['mcpServers', name];
   const { command, url } = server;
+  const typeProblem =
+    server.type === 'sse'
+      ? 'the SSE transport is deprecated in MCP and not supported: give the server\'s Streamable HTTP url with "type": "http"'
+      : server.type === 'stdio' && command === undefined
+        ? '"stdio" needs command (the program that starts the server)'
+        : server.type === 'http' && url === undefined
+          ? '"http" needs url (the server\'s Streamable HTTP endpoint)'
+          : undefined;
+  if (typeProblem) {
+    out.push({ path: [...path, 'type'], message: typeProblem });
+    return undefined;
+  }
   if (command !== undefined && url !== undefined) {
     out.push({
       path: [...path, 'url'],
