@@ -26,6 +26,7 @@ export function createActivities(deps: {
       api: config.openai.api,
       tools,
       webhookAllowlist,
+      toolRisks: config.approval.policy.toolRisks ?? {},
     }),
     ...createSlackActivities({ slack }),
     ...createToolActivities({ slack, webhookAllowlist, tools }),

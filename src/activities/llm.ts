@@ -82,6 +82,8 @@ export function checkProposal(
   context: Pick<ToolContext, 'webhookAllowlist'> & {
     /** The person's request, shown with the proposal: it counts towards what a form can hold. */
     request?: string;
+    /** Tool risks the policy pins, over what the tool (or its MCP server) declares. */
+    toolRisks?: Readonly<Record<string, Risk>>;
   },
 ): ProposalCheck {
   const refuse = (error: string): ProposalCheck => ({
@@ -106,7 +108,7 @@ export function checkProposal(
   const args = checked.value;
   const refusal = tool.refuse?.(args, context as ToolContext);
   if (refusal) return refuse(refusal);
-  const toolRisk: Risk = riskOf(tool, args);
+  const toolRisk: Risk = context.toolRisks?.[tool.name] ?? riskOf(tool, args);
   const proposal: Proposal = {
     callId: call.callId,
     tool: tool.name,
@@ -260,6 +262,8 @@ export function createLlmActivities(deps: {
   api?: 'responses' | 'chat';
   tools: readonly Tool[];
   webhookAllowlist: string[];
+  /** Tool risks the policy file pins (`tools.<name>.risk`). */
+  toolRisks?: Readonly<Record<string, Risk>>;
 }) {
   const model = { openai: deps.openai, model: deps.model, api: deps.api ?? 'responses', tools: deps.tools };
   return {
@@ -273,6 +277,7 @@ export function createLlmActivities(deps: {
         checks: calls.map((call) =>
           checkProposal(call, deps.tools, {
             webhookAllowlist: deps.webhookAllowlist,
+            ...(deps.toolRisks ? { toolRisks: deps.toolRisks } : {}),
             request: conversation.find((item) => item.type === 'user')?.text ?? '',
           }),
         ),

@@ -369,6 +369,25 @@ describe('parsePolicyFile: problems name the file, line, column and field', () =
     );
   });
 
+  it('takes a rule per MCP server and pins a tool’s risk, for configured servers only', () => {
+    const withFiles = { ...options, mcpServers: ['files'] };
+    const policy = parsePolicyFile(
+      '{ "servers": { "files": { "timeout": "3h" } }, "tools": { "files__list_directory": { "risk": "high" } } }',
+      withFiles,
+    );
+    expect(policy.servers?.files?.rule).toBe('server files');
+    expect(policy.servers?.files?.stages[0]?.timeoutMs).toBe(3 * 3600_000);
+    expect(policy.toolRisks).toEqual({ files__list_directory: 'high' });
+    // Pinning the risk alone makes no rule: the call goes by its server's, risk's or the default rule.
+    expect(policy.tools.files__list_directory).toBeUndefined();
+    expect(() => parsePolicyFile('{ "servers": { "github": {} } }', withFiles)).toThrow(
+      /servers\.github: unknown MCP server "github"; the servers in MCP_CONFIG are files/,
+    );
+    expect(() => parsePolicyFile('{ "tools": { "post_message": { "risk": "extreme" } } }', options)).toThrow(
+      /tools\.post_message\.risk: must be "low", "medium" or "high"/,
+    );
+  });
+
   it('accepts a rule for a tool of a configured MCP server, and refuses one for a server nobody configured', () => {
     const text = '{ "tools": { "files__write_file": { "required": 2 }, "github__create_issue": {} } }';
     const withFiles = { ...options, mcpServers: ['files'] };
@@ -416,7 +435,7 @@ describe('parsePolicyFile: problems name the file, line, column and field', () =
 
   it('refuses a file that is not an object', () => {
     expect(errorOf('["post_message"]')).toBe(
-      'Invalid approval policy policy.json — line 1, column 1: must be an object: the policy with any of $schema, threshold, default, risks, tools',
+      'Invalid approval policy policy.json — line 1, column 1: must be an object: the policy with any of $schema, threshold, default, risks, tools, servers',
     );
   });
 });

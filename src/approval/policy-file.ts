@@ -145,7 +145,7 @@ const STAGE_FIELD_NAMES = Object.keys(stageFields) as (keyof typeof stageFields)
 
 const stageSchema = fieldsOf('a stage', stageFields);
 
-const ruleSchema = fieldsOf('a rule', {
+const ruleFields = {
   allow_self_approval: z.boolean({ error: 'must be true or false' }).optional(),
   on_timeout: z
     .enum(TIMEOUT_MEANINGS, { error: `must be ${TIMEOUT_MEANINGS.map(quoted).join(' or ')}` })
@@ -157,9 +157,13 @@ const ruleSchema = fieldsOf('a rule', {
     .max(MAX_STAGES, { error: `must list at most ${MAX_STAGES} stages` })
     .optional(),
   ...stageFields,
-});
+};
+const ruleSchema = fieldsOf('a rule', ruleFields);
 
 const riskField = z.enum(RISKS, { error: 'must be "low", "medium" or "high"' });
+
+/** A tool's rule may also pin the tool's own risk, whatever the tool or its server declares. */
+const toolRuleSchema = fieldsOf('a tool rule', { risk: riskField.optional(), ...ruleFields });
 
 const policyFileSchema = fieldsOf('the policy', {
   // Editors use it to find a JSON schema; it means nothing to the policy.
@@ -172,7 +176,10 @@ const policyFileSchema = fieldsOf('the policy', {
     high: ruleSchema.optional(),
   }).optional(),
   tools: z
-    .record(z.string(), ruleSchema, { error: 'must be an object of rules keyed by tool name' })
+    .record(z.string(), toolRuleSchema, { error: 'must be an object of rules keyed by tool name' })
+    .optional(),
+  servers: z
+    .record(z.string(), ruleSchema, { error: 'must be an object of rules keyed by MCP server name' })
     .optional(),
 });
 
@@ -190,6 +197,21 @@ function policyError(source: string, text: string, located: LocatedProblem[]): P
 function isMcpToolName(name: string, servers: readonly string[]): boolean {
   const at = name.indexOf('__');
   return at > 0 && at + 2 < name.length && servers.includes(name.slice(0, at));
+}
+
+function unknownServerProblems(raw: unknown, servers: readonly string[]): Problem[] {
+  const named = (raw as { servers?: unknown } | undefined)?.servers;
+  if (typeof named !== 'object' || named === null || Array.isArray(named)) return [];
+  return Object.keys(named)
+    .filter((name) => !servers.includes(name))
+    .map((name) => ({
+      path: ['servers', name],
+      message:
+        servers.length > 0
+          ? `unknown MCP server ${quoted(name)}; the servers in MCP_CONFIG are ${servers.join(', ')}`
+          : `unknown MCP server ${quoted(name)}; MCP_CONFIG names no servers`,
+      atKey: true,
+    }));
 }
 
 function unknownToolProblems(
@@ -363,10 +385,26 @@ function policyFrom(file: PolicyFileInput, options: PolicyFileOptions, out: Reso
     if (rule) risks[risk] = planFrom(rule, ['risks', risk], `risk ${risk}`, defaultPlan, base, out);
   }
   const tools: ApprovalPolicy['tools'] = {};
-  for (const [tool, rule] of Object.entries(file.tools ?? {})) {
-    tools[tool] = planFrom(rule, ['tools', tool], `tool ${tool}`, defaultPlan, base, out);
+  const toolRisks: NonNullable<ApprovalPolicy['toolRisks']> = {};
+  for (const [tool, { risk, ...rule }] of Object.entries(file.tools ?? {})) {
+    if (risk) toolRisks[tool] = risk;
+    // A rule that only pins the risk leaves the call to the rules by server, risk and default.
+    if (Object.keys(rule).length > 0 || !risk) {
+      tools[tool] = planFrom(rule, ['tools', tool], `tool ${tool}`, defaultPlan, base, out);
+    }
   }
-  return { threshold: file.threshold ?? options.envDefaults.threshold, default: defaultPlan, risks, tools };
+  const servers: NonNullable<ApprovalPolicy['servers']> = {};
+  for (const [server, rule] of Object.entries(file.servers ?? {})) {
+    servers[server] = planFrom(rule, ['servers', server], `server ${server}`, defaultPlan, base, out);
+  }
+  return {
+    threshold: file.threshold ?? options.envDefaults.threshold,
+    default: defaultPlan,
+    risks,
+    tools,
+    ...(Object.keys(servers).length > 0 ? { servers } : {}),
+    ...(Object.keys(toolRisks).length > 0 ? { toolRisks } : {}),
+  };
 }
 
 // ---- Entry points -------------------------------------------------------------------------------------------------
@@ -384,6 +422,7 @@ export function parsePolicyFile(text: string, options: PolicyFileOptions): Appro
   const problems = [
     ...duplicateKeyProblems(tree),
     ...unknownToolProblems(raw, options.toolNames, options.mcpServers ?? []),
+    ...unknownServerProblems(raw, options.mcpServers ?? []),
   ];
   const result = policyFileSchema.safeParse(raw);
   if (!result.success) {

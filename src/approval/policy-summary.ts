@@ -49,6 +49,10 @@ export function describePolicy(policy: ApprovalPolicy): string[] {
     planLine(policy.default),
     ...Object.values(policy.risks).map(planLine),
     ...Object.values(policy.tools).map(planLine),
+    ...Object.values(policy.servers ?? {}).map(planLine),
+    ...Object.entries(policy.toolRisks ?? {}).map(
+      ([tool, risk]) => `tool ${tool}: its risk is pinned to ${risk}`,
+    ),
   ];
 }
 

@@ -291,6 +291,24 @@ describe('planFor', () => {
     expect(planFor({ tool: 'post_message', risk: 'medium' }, policy).rule).toBe('default');
   });
 
+  it('takes an MCP server’s rule for its tools that have none of their own, before the risk’s', () => {
+    const withServer: ApprovalPolicy = {
+      ...policy,
+      tools: { ...policy.tools, files__write_file: plan('tool files__write_file') },
+      servers: { files: plan('server files') },
+    };
+    const from = (tool: string) => ({ server: 'files', tool, description: '', declares: [] });
+    expect(planFor({ tool: 'files__list', risk: 'high', origin: from('list') }, withServer).rule).toBe(
+      'server files',
+    );
+    expect(
+      planFor({ tool: 'files__write_file', risk: 'high', origin: from('write_file') }, withServer).rule,
+    ).toBe('tool files__write_file');
+    expect(planFor({ tool: 'files__list', risk: 'high', origin: from('list') }, policy).rule).toBe(
+      'risk high',
+    );
+  });
+
   it('finds no rule in what every object inherits', () => {
     expect(planFor({ tool: 'constructor', risk: 'medium' }, policy).rule).toBe('default');
     expect(planFor({ tool: '__proto__', risk: 'high' }, policy).rule).toBe('risk high');

@@ -153,11 +153,22 @@ export function countedReviewers(stages: readonly StageSummary[]): string[] {
   return stages.flatMap((stage) => stage.approvals.flatMap((a) => (a.reviewer ? [a.reviewer.id] : [])));
 }
 
-/** The rule for a call: its tool's, else its risk's, else the default. */
-export function planFor(proposal: Pick<Proposal, 'tool' | 'risk'>, policy: ApprovalPolicy): ApprovalPlan {
-  // Own keys only: a tool named like an Object.prototype member must not find something that is not a rule.
-  const byTool = Object.hasOwn(policy.tools, proposal.tool) ? policy.tools[proposal.tool] : undefined;
-  return byTool ?? policy.risks[proposal.risk] ?? policy.default;
+/** Own keys only: a name like an Object.prototype member must not find something that is not a rule. */
+function own<T>(record: Record<string, T> | undefined, key: string | undefined): T | undefined {
+  return record && key !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/** The rule for a call: its tool's, else its MCP server's, else its risk's, else the default. */
+export function planFor(
+  proposal: Pick<Proposal, 'tool' | 'risk' | 'origin'>,
+  policy: ApprovalPolicy,
+): ApprovalPlan {
+  return (
+    own(policy.tools, proposal.tool) ??
+    own(policy.servers, proposal.origin?.server) ??
+    policy.risks[proposal.risk] ??
+    policy.default
+  );
 }
 
 /** Escalation widens who may decide; "anyone" is already as wide as it gets. */

@@ -111,6 +111,13 @@ export interface ApprovalPolicy {
   default: ApprovalPlan;
   risks: Partial<Record<Risk, ApprovalPlan>>;
   tools: Record<string, ApprovalPlan>;
+  /**
+   * By MCP server: the rule for its tools that have none of their own. Optional, as is `toolRisks`: a run recorded
+   * before they existed replays with a policy that has neither.
+   */
+  servers?: Record<string, ApprovalPlan>;
+  /** A tool's own risk as the policy pins it, overriding what the tool (or its MCP server) declares. */
+  toolRisks?: Record<string, Risk>;
 }
 
 export const auditEventSchema = z.object({

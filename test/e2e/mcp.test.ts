@@ -46,7 +46,13 @@ beforeAll(async () => {
   );
   // A policy rule for one of the server's tools, by its <server>__<tool> name.
   const policyFile = join(configDir, 'policy.jsonc');
-  writeFileSync(policyFile, '{ "tools": { "files__write_file": { "timeout": "2h" } } }');
+  writeFileSync(
+    policyFile,
+    JSON.stringify({
+      tools: { files__write_file: { timeout: '2h' }, files__list_directory: { risk: 'high' } },
+      servers: { files: { timeout: '3h' } },
+    }),
+  );
   engine = await startEngine({
     prefix: 'mcp',
     env: { MCP_CONFIG: configFile, POLICY_FILE: policyFile, APPROVERS: PEOPLE.ana.id },
@@ -132,6 +138,21 @@ describe('an MCP server’s tools behind approvals', () => {
     expect(existsSync(target)).toBe(false);
     const last = engine.openai.requests.filter((r) => userText(r) === request).at(-1);
     expect(last && toolOutputs(last)[0]).toMatchObject({ reviewer_notes: 'not in this folder' });
+  });
+
+  it('applies the policy’s pinned risk and the server’s rule: a read pinned high waits for a card', async () => {
+    const request = 'list the folder';
+    scriptModel(engine.openai, {
+      [request]: [functionCall('files__list_directory', proposal({ path: files })), message('Listed.')],
+    });
+    const card = await waitForCard(engine.slackApi, await askAgent(slack.sender, request));
+    const status = await engine.client.workflow.getHandle(card.workflowId).query(approvalStatusQuery);
+    expect(status.proposal).toMatchObject({ toolRisk: 'high', risk: 'high' });
+    expect(status.audit.find((e) => e.type === 'approval_requested')?.details).toMatchObject({
+      rule: 'server files',
+    });
+    await decide(card, 'approve', 'fine');
+    expect((await runOutcome(engine.client, card.workflowId.split('/')[0] ?? '')).status).toBe('completed');
   });
 
   it('refuses arguments that break the server’s own schema before anyone is asked', async () => {
