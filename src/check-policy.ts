@@ -21,14 +21,12 @@ try {
   const source = config.approval.policyFile ?? 'no POLICY_FILE: the environment’s default policy';
   console.log(`Approval policy OK (${source}):`);
   for (const line of describePolicy(config.approval.policy)) console.log(`  ${line}`);
-  const mcp = await connectMcpTools(
-    config.mcp.servers,
-    createLogger('error', { service: 'check-policy' }),
-    TOOLS.map((tool) => tool.name),
-  );
+  const mcp = await connectMcpTools(config.mcp.servers, createLogger('error', { service: 'check-policy' }), [
+    ...TOOLS,
+  ]);
   console.log(`Tools (threshold ${config.approval.policy.threshold}):`);
   for (const tool of TOOLS) console.log(`  ${tool.name}: ${riskText(tool)} risk`);
-  for (const tool of mcp.tools) {
+  for (const tool of mcp.tools.filter((t) => t.origin)) {
     const declares = annotationWords(tool.origin?.annotations).join(', ');
     console.log(`  ${tool.name}: ${riskText(tool)} risk (MCP server ${tool.origin?.server}: ${declares})`);
   }

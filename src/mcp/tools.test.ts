@@ -4,10 +4,10 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../test/support/entry-point.js';
 import { createLogger } from '../logger.js';
-import { OutcomeUnknownError } from '../tools/tool.js';
+import { OutcomeUnknownError, type Tool } from '../tools/tool.js';
 import type { McpServerConfig } from './config.js';
 import { annotationWords, connectMcpTools, repeatFromAnnotations, riskFromAnnotations } from './tools.js';
 
@@ -59,7 +59,7 @@ describe('connectMcpTools', () => {
         env: {},
       },
     ];
-    const mcp = await connectMcpTools(servers, createLogger('error', { service: 'test' }), ['channel_info']);
+    const mcp = await connectMcpTools(servers, createLogger('error', { service: 'test' }), []);
     try {
       expect(mcp.problems).toEqual([
         { server: 'broken', error: expect.stringContaining('cannot open the database') },
@@ -110,6 +110,28 @@ describe('calling an MCP tool', () => {
         summary: expect.stringContaining('appended next'),
       });
       expect(readFileSync(ledger, 'utf8')).toBe('paid\nnext\n');
+    } finally {
+      await mcp.close();
+    }
+  });
+
+  it('follows a server that adds a tool while running: the same tool list gains it, beside the built-in ones', async () => {
+    const builtIn = { name: 'channel_info' } as Tool;
+    const tools: Tool[] = [builtIn];
+    const mcp = await connectMcpTools(
+      [{ name: 'ledger', transport: 'stdio', command: process.execPath, args: [appendServer], env: {} }],
+      createLogger('error', { service: 'test' }),
+      tools,
+    );
+    try {
+      expect(mcp.tools).toBe(tools);
+      expect(tools.map((t) => t.name)).not.toContain('ledger__late');
+      const learn = tools.find((t) => t.name === 'ledger__learn');
+      const context = { callKey: 'run-1/call_1', attempt: 1 } as Parameters<Tool['execute']>[1];
+      await learn?.execute({}, context);
+      await vi.waitFor(() => expect(tools.map((t) => t.name)).toContain('ledger__late'), { timeout: 5_000 });
+      expect(tools[0]).toBe(builtIn);
+      expect(tools.filter((t) => t.name === 'ledger__append')).toHaveLength(1);
     } finally {
       await mcp.close();
     }

@@ -83,8 +83,29 @@ function transportFor(config: McpServerConfig, connection: Connection): Transpor
   return transport;
 }
 
-async function connect(connection: Connection, logger: Logger): Promise<Client> {
-  const client = new Client({ name: 'countersign', version: '0.1.0' });
+async function connect(
+  connection: Connection,
+  logger: Logger,
+  onToolsChanged: (tools: McpTool[]) => void,
+): Promise<Client> {
+  const client = new Client(
+    { name: 'countersign', version: '0.1.0' },
+    {
+      // A server that adds or removes tools while running says so; its tools are listed again and replaced.
+      listChanged: {
+        tools: {
+          onChanged: (error, tools) => {
+            if (error)
+              logger.warn('could not list an MCP server’s changed tools', {
+                server: connection.config.name,
+                error: error.message,
+              });
+            else if (tools) onToolsChanged(tools);
+          },
+        },
+      },
+    },
+  );
   client.onclose = () => {
     // A crashed server is started again at its next call.
     if (connection.client === client) connection.client = undefined;
@@ -102,7 +123,7 @@ function textOf(result: CallToolResult): string {
     .slice(0, RESULT_TEXT_MAX);
 }
 
-function asTool(connection: Connection, mcp: McpTool, ajv: Ajv, logger: Logger): Tool {
+function asTool(connection: Connection, mcp: McpTool, ajv: Ajv, reconnect: () => Promise<Client>): Tool {
   const server = connection.config.name;
   const validate = ajv.compile(mcp.inputSchema);
   const annotations = mcp.annotations as Record<string, unknown> | undefined;
@@ -127,7 +148,7 @@ function asTool(connection: Connection, mcp: McpTool, ajv: Ajv, logger: Logger):
       let client = connection.client;
       if (!client) {
         try {
-          client = await connect(connection, logger);
+          client = await reconnect();
         } catch (error) {
           // Nothing was sent: the server is not there to receive it.
           throw new ToolError(`the MCP server "${server}" is not running: ${(error as Error).message}`);
@@ -158,41 +179,51 @@ function asTool(connection: Connection, mcp: McpTool, ajv: Ajv, logger: Logger):
 }
 
 /**
- * Starts every configured server and lists its tools. A server that fails to start is reported with its stderr tail,
- * and the others still work; a tool name clash, or a name the model cannot take, is refused.
+ * Starts every configured server and adds its tools to `tools` (which holds the built-in ones), in place: the same array
+ * the worker's activities read, so a server's `tools/list_changed` reaches them without a restart. A server that fails
+ * to start is reported with its stderr tail, and the others still work; a tool name clash, or a name the model cannot
+ * take, is refused.
  */
 export async function connectMcpTools(
   servers: readonly McpServerConfig[],
   logger: Logger,
-  builtIn: readonly string[],
+  tools: Tool[] = [],
 ): Promise<McpTools> {
   const ajv = new Ajv({ allErrors: true, strict: false });
   const connections: Connection[] = [];
-  const tools: Tool[] = [];
   const problems: McpTools['problems'] = [];
-  const taken = new Set(builtIn);
+
+  /** Replaces one server's tools in the list with what it lists now. */
+  const install = (connection: Connection, listed: McpTool[], reconnect: () => Promise<Client>) => {
+    const server = connection.config.name;
+    for (let i = tools.length - 1; i >= 0; i -= 1)
+      if (tools[i]?.origin?.server === server) tools.splice(i, 1);
+    for (const mcp of listed) {
+      const tool = asTool(connection, mcp, ajv, reconnect);
+      if (!TOOL_NAME.test(tool.name)) {
+        problems.push({ server, error: `tool "${mcp.name}": its name cannot be offered to a model` });
+      } else if (tools.some((t) => t.name === tool.name)) {
+        problems.push({ server, error: `tool "${mcp.name}": ${tool.name} is already a tool` });
+      } else {
+        tools.push(tool);
+      }
+    }
+  };
+
   for (const config of servers) {
     const connection: Connection = { config, client: undefined, stderr: '' };
     connections.push(connection);
+    const reconnect = (): Promise<Client> =>
+      connect(connection, logger, (listed) => {
+        install(connection, listed, reconnect);
+        logger.info('MCP server changed its tools', {
+          server: config.name,
+          tools: listed.map((t) => t.name),
+        });
+      });
     try {
-      const client = await connect(connection, logger);
-      const listed = await client.listTools();
-      for (const mcp of listed.tools) {
-        const tool = asTool(connection, mcp, ajv, logger);
-        if (!TOOL_NAME.test(tool.name)) {
-          problems.push({
-            server: config.name,
-            error: `tool "${mcp.name}": its name cannot be offered to a model`,
-          });
-          continue;
-        }
-        if (taken.has(tool.name)) {
-          problems.push({ server: config.name, error: `tool "${mcp.name}": ${tool.name} is already a tool` });
-          continue;
-        }
-        taken.add(tool.name);
-        tools.push(tool);
-      }
+      const client = await reconnect();
+      install(connection, (await client.listTools()).tools, reconnect);
     } catch (error) {
       const stderr = connection.stderr.trim();
       problems.push({

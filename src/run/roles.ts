@@ -63,17 +63,13 @@ function connectionOptions(target: TemporalTarget) {
 
 /** The configured MCP servers' tools; a server that fails to start is reported by name, and the others still work. */
 async function startMcpServers(proc: Proc) {
-  const mcp = await connectMcpTools(
-    proc.config.mcp.servers,
-    proc.logger,
-    TOOLS.map((tool) => tool.name),
-  );
+  const mcp = await connectMcpTools(proc.config.mcp.servers, proc.logger, [...TOOLS]);
   for (const problem of mcp.problems) proc.logger.error('MCP server problem', problem);
   proc.stops.push({ name: 'MCP servers', stop: () => mcp.close() });
   if (proc.config.mcp.servers.length > 0) {
     proc.logger.info('MCP tools', {
       servers: proc.config.mcp.servers.length,
-      tools: mcp.tools.map((tool) => `${tool.name} (${tool.risk})`),
+      tools: mcp.tools.filter((tool) => tool.origin).map((tool) => `${tool.name} (${tool.risk})`),
     });
   }
   return mcp.tools;

@@ -53,8 +53,8 @@ export async function createWorker(
   config: Config,
   connection: NativeConnection,
   overrides: Partial<WorkerOptions> = {},
-  /** Tools beyond the built-in ones: those of the configured MCP servers. */
-  extraTools: readonly Tool[] = [],
+  /** The agent's tools: the built-in ones and the MCP servers' (a live list: a server may change its tools). */
+  tools: readonly Tool[] = TOOLS,
 ): Promise<Worker> {
   const { slack, openai } = createClients(config);
   return Worker.create({
@@ -62,7 +62,7 @@ export async function createWorker(
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...workflowSource(),
-    activities: createActivities({ config, slack, openai, tools: [...TOOLS, ...extraTools] }),
+    activities: createActivities({ config, slack, openai, tools }),
     stickyQueueScheduleToStartTimeout: STICKY_QUEUE_TIMEOUT,
     maxCachedWorkflows: config.temporal.maxCachedWorkflows,
     ...overrides,

@@ -83,11 +83,9 @@ export async function startEngine(options: {
     ...options.env,
   });
   // The configured MCP servers, started as the worker process starts them (one client per server).
-  const mcp = await connectMcpTools(
-    config.mcp.servers,
-    createLogger('error', { service: 'engine-test' }),
-    TOOLS.map((tool) => tool.name),
-  );
+  const mcp = await connectMcpTools(config.mcp.servers, createLogger('error', { service: 'engine-test' }), [
+    ...TOOLS,
+  ]);
   if (mcp.problems.length > 0) throw new Error(`MCP servers failed: ${JSON.stringify(mcp.problems)}`);
   const newWorker = () => createWorker(config, temporal.nativeConnection, options.worker ?? {}, mcp.tools);
   let worker = await newWorker();
