@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../test/support/entry-point.js';
 import { createLogger } from '../logger.js';
-import { OutcomeUnknownError, type Tool } from '../tools/tool.js';
+import { OutcomeUnknownError, type Tool, ToolError } from '../tools/tool.js';
 import type { McpServerConfig } from './config.js';
 import { annotationWords, connectMcpTools, repeatFromAnnotations, riskFromAnnotations } from './tools.js';
 
@@ -111,6 +111,36 @@ describe('calling an MCP tool', () => {
       });
       expect(readFileSync(ledger, 'utf8')).toBe('paid\nnext\n');
     } finally {
+      await mcp.close();
+    }
+  });
+
+  it('tells a tool’s own failure (isError) as a failure, and gives a stdio server only the environment its entry names', async () => {
+    process.env.COUNTERSIGN_WORKER_SECRET = 'xoxb-must-not-leak';
+    const mcp = await connectMcpTools(
+      [
+        {
+          name: 'ledger',
+          transport: 'stdio',
+          command: process.execPath,
+          args: [appendServer],
+          env: { LEDGER_TOKEN: 'for-the-server' },
+        },
+      ],
+      createLogger('error', { service: 'test' }),
+      [],
+    );
+    try {
+      const context = { callKey: 'run-1/call_1', attempt: 1 } as Parameters<Tool['execute']>[1];
+      const refuse = mcp.tools.find((t) => t.name === 'ledger__refuse');
+      await expect(refuse?.execute({}, context)).rejects.toThrow(/refuse failed: the ledger is locked/);
+      await expect(refuse?.execute({}, context)).rejects.toBeInstanceOf(ToolError);
+      const environment = mcp.tools.find((t) => t.name === 'ledger__environment');
+      const names = JSON.parse(String((await environment?.execute({}, context))?.data?.text)) as string[];
+      expect(names).toContain('LEDGER_TOKEN');
+      expect(names).not.toContain('COUNTERSIGN_WORKER_SECRET');
+    } finally {
+      delete process.env.COUNTERSIGN_WORKER_SECRET;
       await mcp.close();
     }
   });
