@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalStatusQuery } from '../../src/workflows/messages.js';
 import { functionCall, message } from '../fakes/openai.js';
@@ -34,15 +35,24 @@ const serverEntry = join(dirname(serverPackage), 'dist', 'index.js');
 let engine: Engine;
 let slack: SlackAppHarness;
 let files: string;
+let ledger: string;
+/** A small SDK server of our tests whose `append_then_crash` writes, then dies before answering. */
+const appendServer = fileURLToPath(new URL('../fixtures/mcp-append-server.mjs', import.meta.url));
 
 beforeAll(async () => {
   files = mkdtempSync(join(tmpdir(), 'countersign-mcp-files-'));
   writeFileSync(join(files, 'notes.txt'), 'The launch is on Tuesday.\n');
   const configDir = mkdtempSync(join(tmpdir(), 'countersign-mcp-'));
+  ledger = join(configDir, 'ledger.txt');
   const configFile = join(configDir, 'mcp.jsonc');
   writeFileSync(
     configFile,
-    JSON.stringify({ mcpServers: { files: { command: process.execPath, args: [serverEntry, files] } } }),
+    JSON.stringify({
+      mcpServers: {
+        files: { command: process.execPath, args: [serverEntry, files] },
+        ledger: { command: process.execPath, args: [appendServer], env: { MCP_TEST_FILE: ledger } },
+      },
+    }),
   );
   // A policy rule for one of the server's tools, by its <server>__<tool> name.
   const policyFile = join(configDir, 'policy.jsonc');
@@ -153,6 +163,28 @@ describe('an MCP server’s tools behind approvals', () => {
     });
     await decide(card, 'approve', 'fine');
     expect((await runOutcome(engine.client, card.workflowId.split('/')[0] ?? '')).status).toBe('completed');
+  });
+
+  it('reports an approved write whose server dies mid-call as "may have run", and never repeats it', async () => {
+    const request = 'record the payment';
+    scriptModel(engine.openai, {
+      [request]: [
+        functionCall('ledger__append_then_crash', proposal({ line: 'paid 100' }, 'high')),
+        message('It may have been recorded; please check the ledger.'),
+      ],
+    });
+    const card = await waitForCard(engine.slackApi, await askAgent(slack.sender, request));
+    await decide(card, 'approve', 'go');
+    const runId = card.workflowId.split('/')[0] ?? '';
+    const outcome = await runOutcome(engine.client, runId);
+    expect(outcome.actions).toEqual([
+      expect.objectContaining({ tool: 'ledger__append_then_crash', ok: false, unknown: true }),
+    ]);
+    expect(readFileSync(ledger, 'utf8')).toBe('paid 100\n');
+    const last = engine.openai.requests.filter((r) => userText(r) === request).at(-1);
+    expect(last && toolOutputs(last)[0]).toMatchObject({ status: 'outcome_unknown' });
+    const reply = await engine.slackApi.waitForCall('chat.postMessage', (c) => c.args.thread_ts === card.ts);
+    expect(String(reply.args.text)).toContain('may have run; check before retrying');
   });
 
   it('refuses arguments that break the server’s own schema before anyone is asked', async () => {
