@@ -14,15 +14,14 @@ import type {
 } from '../approval/schemas.js';
 import { approvalCard, approvalCardText } from '../slack/blocks/approval-card.js';
 import { approvalNoteText } from '../slack/blocks/approval-notes.js';
-import { type SlackIdLabels, slackIdsIn } from '../slack/blocks/proposal.js';
+import type { SlackIdLabels } from '../slack/blocks/proposal.js';
 import { runResultText } from '../slack/blocks/run-result.js';
-import { SLACK_CHANNEL_ID, SLACK_USER_ID } from '../slack/ids.js';
+import { SLACK_USER_ID, slackIdsIn } from '../slack/ids.js';
+import { installedTeam } from '../slack/installed-team.js';
 import { SLACK_RATE_LIMITED, SLACK_REFUSED } from './failure-types.js';
 
 export { SLACK_REFUSED };
 
-/** Channels and people: the IDs worth a name beside them. */
-const LABELLED_ID = new RegExp(`${SLACK_CHANNEL_ID.source}|${SLACK_USER_ID.source}`);
 /** Names looked up per call; past this, IDs show as they are (an agent call rarely names more). */
 const LABELLED_IDS_MAX = 30;
 
@@ -40,6 +39,13 @@ const TRANSIENT_SLACK_ERRORS = new Set([
   'team_added_to_org',
 ]);
 
+/** The error code of a refusal no retry can fix; undefined for Slack's own trouble and for anything not a refusal. */
+function refusedForGood(error: unknown): string | undefined {
+  return error instanceof WebAPIPlatformError && !TRANSIENT_SLACK_ERRORS.has(error.data.error)
+    ? error.data.error
+    : undefined;
+}
+
 /** Rethrows a Slack error the way Temporal should treat it. */
 export function asTemporalFailure(error: unknown, what: string): never {
   if (error instanceof WebAPIRateLimitedError) {
@@ -49,9 +55,8 @@ export function asTemporalFailure(error: unknown, what: string): never {
       nextRetryDelay: `${Math.max(1, error.retryAfter)}s`,
     });
   }
-  if (error instanceof WebAPIPlatformError && !TRANSIENT_SLACK_ERRORS.has(error.data.error)) {
-    throw ApplicationFailure.nonRetryable(`Slack refused ${what}: ${error.data.error}`, SLACK_REFUSED);
-  }
+  const refused = refusedForGood(error);
+  if (refused) throw ApplicationFailure.nonRetryable(`Slack refused ${what}: ${refused}`, SLACK_REFUSED);
   throw error;
 }
 
@@ -133,19 +138,12 @@ async function postTextOnce(
 
 export function createSlackActivities(deps: { slack: WebClient }) {
   const { slack } = deps;
-  /** The installing workspace never changes while the process runs: asked once. */
-  let team: Promise<string> | undefined;
   return {
     /** The workspace the bot token belongs to: only its full members may decide. */
     async installedTeam(): Promise<string> {
-      team ??= slack.auth.test().then((answer) => {
-        if (!answer.team_id) throw new Error('Slack auth.test answered without a team_id');
-        return answer.team_id;
-      });
       try {
-        return await team;
+        return await installedTeam(slack);
       } catch (error) {
-        team = undefined;
         asTemporalFailure(error, 'asking Slack which workspace Countersign is installed in');
       }
     },
@@ -169,7 +167,7 @@ export function createSlackActivities(deps: { slack: WebClient }) {
      */
     async labelSlackIds(args: Record<string, unknown>): Promise<SlackIdLabels> {
       const labels: SlackIdLabels = {};
-      for (const id of slackIdsIn(args, LABELLED_ID).slice(0, LABELLED_IDS_MAX)) {
+      for (const id of slackIdsIn(args).slice(0, LABELLED_IDS_MAX)) {
         try {
           if (SLACK_USER_ID.test(id)) {
             const { user } = await slack.users.info({ user: id });
@@ -284,20 +282,17 @@ export function createSlackActivities(deps: { slack: WebClient }) {
       try {
         return await post(reply.channel, reply.threadTs);
       } catch (error) {
-        try {
-          asTemporalFailure(error, 'posting the run result');
-        } catch (failure) {
-          if (!(failure instanceof ApplicationFailure && failure.type === SLACK_REFUSED)) throw failure;
-          log.warn('the run result was refused in its channel; sending it to the requester directly', {
-            run_id: reply.runId,
-            error: failure.message,
-          });
-          try {
-            return await post(reply.outcome.requester.id, undefined);
-          } catch (dmError) {
-            asTemporalFailure(dmError, 'sending the run result to the requester directly');
-          }
-        }
+        const refused = refusedForGood(error);
+        if (!refused) asTemporalFailure(error, 'posting the run result');
+        log.warn('the run result was refused in its channel; sending it to the requester directly', {
+          run_id: reply.runId,
+          error: refused,
+        });
+      }
+      try {
+        return await post(reply.outcome.requester.id, undefined);
+      } catch (error) {
+        asTemporalFailure(error, 'sending the run result to the requester directly');
       }
     },
   };

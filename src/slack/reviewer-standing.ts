@@ -2,6 +2,8 @@
 // not people of another organisation who share a channel through Slack Connect, not bots, not deactivated accounts.
 // Slack's own users.info is the authority; the workflow checks the team again with the decision.
 import type { WebClient } from '@slack/web-api';
+import { REFUSALS } from '../approval/policy.js';
+import { installedTeam } from './installed-team.js';
 
 export type Standing =
   | { ok: true; teamId: string }
@@ -9,8 +11,8 @@ export type Standing =
 
 export const STANDING_TEXT: Record<Exclude<Standing, { ok: true }>['reason'], string> = {
   guest: ':no_entry_sign: Guests cannot decide on agent actions: only full members of this workspace can.',
-  other_workspace:
-    ':no_entry_sign: Only full members of the workspace Countersign is installed in can decide on its agent actions.',
+  // The same words as the workflow's own refusal of another team.
+  other_workspace: REFUSALS.wrong_team.person,
   bot: ':no_entry_sign: Bots and apps cannot decide on agent actions.',
   deactivated: ':no_entry_sign: Deactivated accounts cannot decide on agent actions.',
   unverifiable:
@@ -19,16 +21,11 @@ export const STANDING_TEXT: Record<Exclude<Standing, { ok: true }>['reason'], st
 
 export type StandingCheck = (client: WebClient, userId: string) => Promise<Standing>;
 
-/** A check that asks Slack which workspace the app is installed in once, and who the person is on every call. */
+/** A check that asks Slack who the person is on every call (and which workspace the app is in, once). */
 export function createStandingCheck(): StandingCheck {
-  let installedTeam: Promise<string> | undefined;
   return async (client, userId) => {
     try {
-      installedTeam ??= client.auth.test().then((answer) => {
-        if (!answer.team_id) throw new Error('auth.test answered without a team_id');
-        return answer.team_id;
-      });
-      const [team, info] = await Promise.all([installedTeam, client.users.info({ user: userId })]);
+      const [team, info] = await Promise.all([installedTeam(client), client.users.info({ user: userId })]);
       const user = info.user;
       if (!user) return { ok: false, reason: 'unverifiable' };
       if (user.deleted) return { ok: false, reason: 'deactivated' };
@@ -37,7 +34,6 @@ export function createStandingCheck(): StandingCheck {
       if (user.is_restricted || user.is_ultra_restricted) return { ok: false, reason: 'guest' };
       return { ok: true, teamId: team };
     } catch {
-      installedTeam = undefined;
       return { ok: false, reason: 'unverifiable' };
     }
   };

@@ -121,11 +121,6 @@ export function riskOf(tool: Tool, args: Record<string, unknown>): Risk {
   return typeof tool.risk === 'function' ? tool.risk(args) : tool.risk;
 }
 
-/** May a failed attempt of this tool be retried by Temporal? Only `once` may not. */
-export function mayRetry(tool: Pick<Tool, 'repeat'>): boolean {
-  return tool.repeat.kind !== 'once';
-}
-
 /** A failure the model should hear about (bad channel, refused URL), as opposed to an outage to retry. */
 export class ToolError extends Error {
   override name = 'ToolError';

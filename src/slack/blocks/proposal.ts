@@ -4,6 +4,7 @@
 import type { KnownBlock } from '@slack/types';
 import { shortDigest } from '../../approval/digest.js';
 import type { Person, Proposal } from '../../approval/schemas.js';
+import { slackIdsIn } from '../ids.js';
 import { codeBlock, escapeMrkdwn, mention, quote, SECTION_TEXT_MAX, safeText, truncate } from './text.js';
 
 /** Slack IDs in a call, with what they name: `C0123ABCD` → `#old-project`, `U0123ABCD` → `@rita`. */
@@ -85,18 +86,6 @@ function isLongString(value: unknown): value is string {
   return typeof value === 'string' && (value.length > INLINE_STRING_MAX || /[\r\n\u2028\u2029]/.test(value));
 }
 
-/** Every Slack ID the arguments hold, in order of appearance. */
-export function slackIdsIn(value: unknown, pattern: RegExp): string[] {
-  const found = new Set<string>();
-  const visit = (v: unknown) => {
-    if (typeof v === 'string' && pattern.test(v)) found.add(v);
-    else if (Array.isArray(v)) v.forEach(visit);
-    else if (v && typeof v === 'object') Object.values(v).forEach(visit);
-  };
-  visit(value);
-  return [...found];
-}
-
 /** `#old-project (C0123ABCD)` — a name beside each ID, so nobody approves a raw ID they cannot read. */
 function labelLines(ids: string[], labels: SlackIdLabels | undefined): string {
   return ids
@@ -108,8 +97,6 @@ function labelLines(ids: string[], labels: SlackIdLabels | undefined): string {
     })
     .join(', ');
 }
-
-const ANY_SLACK_ID = /^[CGDUW][A-Z0-9]{2,}$/;
 
 /** Server-provided text, untrusted: escaped, cut, and said to come from the server. */
 function originLine(origin: NonNullable<Proposal['origin']>): string {
@@ -138,7 +125,7 @@ function requestHead(view: ProposalView): string {
 export function proposalSummaryBlocks(view: ProposalView): KnownBlock[] {
   const { proposal } = view;
   const json = argumentsJson(proposal.arguments);
-  const ids = slackIdsIn(proposal.arguments, ANY_SLACK_ID);
+  const ids = slackIdsIn(proposal.arguments);
   const cut =
     Array.from(view.request).length > CARD_REQUEST_MAX ||
     Array.from(json).length > CARD_ARGUMENTS_MAX ||
@@ -166,7 +153,7 @@ export function proposalReviewBlocks(view: ProposalView): KnownBlock[] {
   const blocks: KnownBlock[] = [section(requestHead(view))];
   for (const piece of splitQuoted(view.request)) blocks.push(section(piece));
   blocks.push(section(headerLine(view)));
-  const ids = slackIdsIn(proposal.arguments, ANY_SLACK_ID);
+  const ids = slackIdsIn(proposal.arguments);
   if (ids.length > 0) {
     for (const piece of splitEscaped(labelLines(ids, view.labels), SECTION_ROOM)) {
       blocks.push(section(`*Slack IDs:* ${piece}`));
