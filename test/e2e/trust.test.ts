@@ -23,7 +23,7 @@ import {
 } from '../support/engine.js';
 import {
   askAgent,
-  buttonValue,
+  clickCard,
   type DecisionForm,
   openDecisionForm,
   type SlackAppHarness,
@@ -31,7 +31,6 @@ import {
   submitDecisionForm,
 } from '../support/slack-app.js';
 
-const CHANNEL = 'C0GENERAL';
 const GUEST = { id: 'U0GUEST', name: 'gus', isRestricted: true };
 const STRANGER = { id: 'U0STRANGER', name: 'stan', teamId: 'T0OTHERCO' };
 
@@ -70,23 +69,6 @@ afterAll(async () => {
   await slack?.close();
   await engine?.close();
 });
-
-async function click(
-  card: Awaited<ReturnType<typeof waitForCard>>,
-  which: 'approve' | 'reject',
-  userId: string,
-) {
-  const sentAt = Date.now();
-  const response = await slack.sender.blockAction({
-    actionId: `approval_${which}`,
-    value: buttonValue(card.call, which),
-    userId,
-    channelId: CHANNEL,
-    messageTs: card.ts,
-  });
-  expect(response.status).toBe(200);
-  return sentAt;
-}
 
 const openForm = (
   card: Awaited<ReturnType<typeof waitForCard>>,
@@ -245,7 +227,8 @@ describe('“anyone may approve” means full members of this workspace only', (
       [STRANGER, /Only full members of the workspace/],
     ] as const) {
       const opensBefore = engine.slackApi.callsTo('views.open').length;
-      const sentAt = await click(card, 'approve', person.id);
+      const sentAt = Date.now();
+      await clickCard(slack, card, 'approve', person.id);
       const told = await engine.slackApi.waitForCall('chat.postEphemeral', ephemeralTo(person.id, sentAt));
       expect(String(told.args.text)).toMatch(words);
       expect(engine.slackApi.callsTo('views.open')).toHaveLength(opensBefore);
@@ -300,6 +283,24 @@ describe('an approval never hangs', () => {
     expect(status.audit.find((e) => e.type === 'card_not_posted')?.details).toMatchObject({
       error: expect.stringContaining('restricted_action_read_only_channel'),
     });
+  });
+
+  it('counts the expiry from the request, however late Slack takes the card', async () => {
+    const request = 'archive <#C0SLOWCARD|slowcard>';
+    scriptModel(engine.openai, {
+      [request]: [
+        functionCall('archive_channel', proposal({ channel: 'C0SLOWCARD' }, 'high')),
+        message('never'),
+      ],
+    });
+    // Slack's edge fails the card twice: it lands after the retries' 1 s and 2 s of backoff.
+    engine.slackApi.fail('chat.postMessage', { kind: 'http', status: 503 }, 2);
+    const card = await waitForCard(engine.slackApi, await askAgent(slack.sender, request));
+    const status = await approvalOf(card.workflowId);
+    const requestedAtMs = Date.parse(status.requested_at);
+    expect(card.call.at - requestedAtMs).toBeGreaterThanOrEqual(2_000);
+    expect(status.stages[0]?.opened_at).toBe(status.requested_at);
+    expect(Date.parse(status.expires_at) - requestedAtMs).toBe(60 * 60 * 1000);
   });
 
   it('ends the request with its card updated when a later stage’s approvers cannot be resolved', async () => {

@@ -100,14 +100,13 @@ export interface DecisionForm {
 
 type Card = Awaited<ReturnType<typeof waitForCard>>;
 
-/** Clicks Approve or Reject on a card as `userId`, as Slack sends it, and returns the form the app opened. */
-export async function openDecisionForm(
+/** Clicks Approve or Reject on a card as `userId`, as Slack sends it; the click's trigger_id. */
+export async function clickCard(
   harness: SlackAppHarness,
-  slackApi: FakeSlackApi,
   card: Card,
   which: 'approve' | 'reject',
   userId: string,
-): Promise<DecisionForm> {
+): Promise<string> {
   const triggerId = harness.sender.nextTriggerId();
   const clicked = await harness.sender.blockAction({
     actionId: `approval_${which}`,
@@ -118,6 +117,18 @@ export async function openDecisionForm(
     triggerId,
   });
   expect(clicked.status).toBe(200);
+  return triggerId;
+}
+
+/** Clicks Approve or Reject on a card as `userId` and returns the form the app opened. */
+export async function openDecisionForm(
+  harness: SlackAppHarness,
+  slackApi: FakeSlackApi,
+  card: Card,
+  which: 'approve' | 'reject',
+  userId: string,
+): Promise<DecisionForm> {
+  const triggerId = await clickCard(harness, card, which, userId);
   const opened = await slackApi.waitForCall('views.open', (c) => c.args.trigger_id === triggerId);
   return opened.args.view as DecisionForm;
 }
