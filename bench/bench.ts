@@ -29,6 +29,7 @@ const ACK_REQUESTS = 1_000;
 const REVIEWER_PATH_CYCLES_ALONE = 30;
 const REVIEWER_PATH_CYCLES_CROWD = 200;
 const PENDING_HELD = Number(process.env.BENCH_PENDING ?? 5_000);
+const QUICK = process.env.BENCH_QUICK === '1';
 const THROUGHPUT_CYCLES = 300;
 const IDLE_WINDOW_MS = 10_000;
 const SIGNING_SECRET = 'bench-secret';
@@ -166,22 +167,6 @@ async function main() {
 
     const botIdle = await idle(botPid);
 
-    // 1. Acknowledgement latency of slash commands, 50 concurrent senders.
-    const commandAcks = await pool(
-      Array.from({ length: ACK_REQUESTS }, (_, i) => i),
-      CONCURRENT_SENDERS,
-      async (i) => {
-        const t = performance.now();
-        const response = await sender.slashCommand({
-          text: `hello ${i}`,
-          userId: PEOPLE.requester.id,
-          channelId: 'C0BENCH',
-        });
-        if (response.status !== 200) throw new Error(`slash command answered ${response.status}`);
-        return performance.now() - t;
-      },
-    );
-
     // Cards to click and decide on.
     /** Starts `count` risky runs and waits for their cards — watching Slack, not querying, to add no load. */
     const cardsFor = async (count: number, prefix: string) => {
@@ -222,6 +207,160 @@ async function main() {
       );
     };
 
+    // 3. The reviewer's path through the real Slack app, at 1 and at 50 reviewers at once: click → the form on screen
+    // (views.open), submit → the card updated (chat.update), submit → the threaded result (instant tool).
+    const reviewerPath = async (
+      count: number,
+      concurrency: number,
+      prefix: string,
+    ): Promise<ReviewerPath> => {
+      const cards = await cardsFor(count, prefix);
+      const clickToForm: number[] = [];
+      const submitToCard: number[] = [];
+      const submitToResult: number[] = [];
+      const submittedAtOf: number[] = [];
+      const resultMsOf: number[] = [];
+      await pool(cards, concurrency, async (status, i) => {
+        if (!status.card) throw new Error('no card');
+        const card = status.card;
+        const triggerId = `${prefix}-${i}.trigger`;
+        const clickedAt = Date.now();
+        const click = await sender.blockAction({
+          actionId: 'approval_approve',
+          value: JSON.stringify({ workflowId: `${prefix}-${i}/approval-1`, requestId: status.request_id }),
+          userId: PEOPLE.ana.id,
+          channelId: card.channel,
+          messageTs: card.ts,
+          triggerId,
+        });
+        if (click.status !== 200) throw new Error(`click answered ${click.status}`);
+        const opened = await slackApi.waitForCall(
+          'views.open',
+          (c) => c.args.trigger_id === triggerId,
+          30_000,
+        );
+        clickToForm.push(opened.at - clickedAt);
+        const form = opened.args.view as { callback_id: string; private_metadata: string };
+        const submittedAt = Date.now();
+        submittedAtOf[i] = submittedAt;
+        const submitted = await sender.viewSubmission({
+          callbackId: form.callback_id,
+          privateMetadata: form.private_metadata,
+          values: notesValues(null),
+          userId: PEOPLE.ana.id,
+        });
+        if (submitted.status !== 200 || submitted.text !== '')
+          throw new Error(`submit answered ${submitted.text}`);
+        const updated = await slackApi.waitForCall(
+          'chat.update',
+          (c) =>
+            c.args.ts === card.ts &&
+            c.at >= submittedAt &&
+            JSON.stringify(c.args.blocks).includes('Approved'),
+          30_000,
+        );
+        submitToCard.push(updated.at - submittedAt);
+        const result = await slackApi.waitForCall(
+          'chat.postMessage',
+          (c) => c.args.thread_ts === card.ts && c.at >= submittedAt,
+          30_000,
+        );
+        submitToResult.push(result.at - submittedAt);
+        resultMsOf[i] = result.at - submittedAt;
+      });
+      return {
+        reviewers: concurrency,
+        median: medianCycle(submittedAtOf, resultMsOf),
+        clickToFormMs: summary(clickToForm),
+        submitToCardUpdatedMs: summary(submitToCard),
+        submitToThreadedResultMs: summary(submitToResult),
+      };
+    };
+    // What one approved request costs the Temporal cluster, from its histories: events, and the billable actions
+    // (workflow starts, activities, timers, signals, updates) plus the query each click makes.
+    const costOf = async (runId: string) => {
+      const kinds = new Map<string, number>();
+      /** Temporal Cloud counts the local activities of one workflow task as one action. */
+      const localActivityTasks = new Set<string>();
+      let events = 0;
+      for (const id of [runId, `${runId}/approval-1`]) {
+        const history = await client.workflow.getHandle(id).fetchHistory();
+        for (const event of history.events ?? []) {
+          events += 1;
+          const kind = proto.temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? 'unknown';
+          kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+          const marker = event.markerRecordedEventAttributes;
+          if (marker?.markerName === 'core_local_activity') {
+            localActivityTasks.add(`${id}#${marker.workflowTaskCompletedEventId}`);
+          }
+        }
+      }
+      const count = (kind: string) => kinds.get(`EVENT_TYPE_${kind}`) ?? 0;
+      const actions = {
+        workflowStarts: count('WORKFLOW_EXECUTION_STARTED'),
+        activities: count('ACTIVITY_TASK_SCHEDULED'),
+        localActivityBatches: localActivityTasks.size,
+        timers: count('TIMER_STARTED'),
+        signals: count('WORKFLOW_EXECUTION_SIGNALED'),
+        updates: count('WORKFLOW_EXECUTION_UPDATE_ACCEPTED'),
+        queries: 1,
+      };
+      return {
+        historyEvents: events,
+        actions,
+        billableActions: Object.values(actions).reduce((sum, n) => sum + n, 0),
+      };
+    };
+
+    /** Where the time between submit and result goes: both workflows' events, in ms from the submission. */
+    const timelineOf = async (runId: string, submittedAt: number) => {
+      const events: Array<{ ms: number; workflow: string; event: string }> = [];
+      for (const [workflow, id] of [
+        ['agent', runId],
+        ['approval', `${runId}/approval-1`],
+      ] as const) {
+        const history = await client.workflow.getHandle(id).fetchHistory();
+        for (const event of history.events ?? []) {
+          const at =
+            Number(event.eventTime?.seconds ?? 0) * 1000 + Math.round((event.eventTime?.nanos ?? 0) / 1e6);
+          if (at < submittedAt) continue;
+          const kind = proto.temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? 'unknown';
+          const activity = event.activityTaskScheduledEventAttributes?.activityType?.name;
+          events.push({
+            ms: at - submittedAt,
+            workflow,
+            event: `${kind.replace('EVENT_TYPE_', '')}${activity ? ` ${activity}` : ''}`,
+          });
+        }
+      }
+      return events.sort((a, b) => a.ms - b.ms);
+    };
+    // BENCH_QUICK=1: only the one-reviewer path, its cost and its timeline, to compare one change before and after.
+    if (QUICK) {
+      const alone = await reviewerPath(REVIEWER_PATH_CYCLES_ALONE, 1, 'alone');
+      const cost = await costOf('alone-0');
+      const events = await timelineOf(`alone-${alone.median.index}`, alone.median.submittedAt);
+      console.log(JSON.stringify({ ...alone, perApprovedRequest: cost }, null, 1));
+      for (const e of events) console.log(`+${e.ms} ${e.workflow} ${e.event}`);
+      return;
+    }
+
+    // 1. Acknowledgement latency of slash commands, 50 concurrent senders.
+    const commandAcks = await pool(
+      Array.from({ length: ACK_REQUESTS }, (_, i) => i),
+      CONCURRENT_SENDERS,
+      async (i) => {
+        const t = performance.now();
+        const response = await sender.slashCommand({
+          text: `hello ${i}`,
+          userId: PEOPLE.requester.id,
+          channelId: 'C0BENCH',
+        });
+        if (response.status !== 200) throw new Error(`slash command answered ${response.status}`);
+        return performance.now() - t;
+      },
+    );
+
     // 2. Acknowledgement latency of button clicks (ack first; the check and the modal follow).
     const clickCards = await cardsFor(200, 'click');
     const clickAcks = await pool(
@@ -246,102 +385,15 @@ async function main() {
       },
     );
 
-    // 3. The reviewer's path through the real Slack app, at 1 and at 50 reviewers at once: click → the form on screen
-    // (views.open), submit → the card updated (chat.update), submit → the threaded result (instant tool).
-    const reviewerPath = async (
-      count: number,
-      concurrency: number,
-      prefix: string,
-    ): Promise<ReviewerPath> => {
-      const cards = await cardsFor(count, prefix);
-      const clickToForm: number[] = [];
-      const submitToCard: number[] = [];
-      const submitToResult: number[] = [];
-      await pool(cards, concurrency, async (status, i) => {
-        if (!status.card) throw new Error('no card');
-        const card = status.card;
-        const triggerId = `${prefix}-${i}.trigger`;
-        const clickedAt = Date.now();
-        const click = await sender.blockAction({
-          actionId: 'approval_approve',
-          value: JSON.stringify({ workflowId: `${prefix}-${i}/approval-1`, requestId: status.request_id }),
-          userId: PEOPLE.ana.id,
-          channelId: card.channel,
-          messageTs: card.ts,
-          triggerId,
-        });
-        if (click.status !== 200) throw new Error(`click answered ${click.status}`);
-        const opened = await slackApi.waitForCall(
-          'views.open',
-          (c) => c.args.trigger_id === triggerId,
-          30_000,
-        );
-        clickToForm.push(opened.at - clickedAt);
-        const form = opened.args.view as { callback_id: string; private_metadata: string };
-        const submittedAt = Date.now();
-        const submitted = await sender.viewSubmission({
-          callbackId: form.callback_id,
-          privateMetadata: form.private_metadata,
-          values: notesValues(null),
-          userId: PEOPLE.ana.id,
-        });
-        if (submitted.status !== 200 || submitted.text !== '')
-          throw new Error(`submit answered ${submitted.text}`);
-        const updated = await slackApi.waitForCall(
-          'chat.update',
-          (c) =>
-            c.args.ts === card.ts &&
-            c.at >= submittedAt &&
-            JSON.stringify(c.args.blocks).includes('Approved'),
-          30_000,
-        );
-        submitToCard.push(updated.at - submittedAt);
-        const result = await slackApi.waitForCall(
-          'chat.postMessage',
-          (c) => c.args.thread_ts === card.ts && c.at >= submittedAt,
-          30_000,
-        );
-        submitToResult.push(result.at - submittedAt);
-      });
-      return {
-        reviewers: concurrency,
-        clickToFormMs: summary(clickToForm),
-        submitToCardUpdatedMs: summary(submitToCard),
-        submitToThreadedResultMs: summary(submitToResult),
-      };
-    };
     const oneReviewer = await reviewerPath(REVIEWER_PATH_CYCLES_ALONE, 1, 'alone');
     const manyReviewers = await reviewerPath(REVIEWER_PATH_CYCLES_CROWD, CONCURRENT_SENDERS, 'crowd');
 
-    // What one approved request costs the Temporal cluster, from its histories: events, and the billable actions
-    // (workflow starts, activities, timers, signals, updates) plus the query each click makes.
-    const costOf = async (runId: string) => {
-      const kinds = new Map<string, number>();
-      let events = 0;
-      for (const id of [runId, `${runId}/approval-1`]) {
-        const history = await client.workflow.getHandle(id).fetchHistory();
-        for (const event of history.events ?? []) {
-          events += 1;
-          const kind = proto.temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? 'unknown';
-          kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-        }
-      }
-      const count = (kind: string) => kinds.get(`EVENT_TYPE_${kind}`) ?? 0;
-      const actions = {
-        workflowStarts: count('WORKFLOW_EXECUTION_STARTED'),
-        activities: count('ACTIVITY_TASK_SCHEDULED'),
-        timers: count('TIMER_STARTED'),
-        signals: count('WORKFLOW_EXECUTION_SIGNALED'),
-        updates: count('WORKFLOW_EXECUTION_UPDATE_ACCEPTED'),
-        queries: 1,
-      };
-      return {
-        historyEvents: events,
-        actions,
-        billableActions: Object.values(actions).reduce((sum, n) => sum + n, 0),
-      };
-    };
     const perRequest = await costOf('alone-0');
+
+    const submitTimeline = await timelineOf(
+      `alone-${oneReviewer.median.index}`,
+      oneReviewer.median.submittedAt,
+    );
 
     // 4. Complete cycles per second: request → card → approve → result, one worker.
     const cycleStart = performance.now();
@@ -393,6 +445,7 @@ async function main() {
       },
       reviewerPath: [oneReviewer, manyReviewers],
       perApprovedRequest: perRequest,
+      submitTimeline,
       cycles: {
         count: THROUGHPUT_CYCLES,
         perSecond: Math.round((THROUGHPUT_CYCLES / cycleSeconds) * 10) / 10,
@@ -417,8 +470,16 @@ async function main() {
 
 type Summary = ReturnType<typeof summary>;
 
+function medianCycle(submittedAt: number[], resultMs: number[]): ReviewerPath['median'] {
+  const byTime = resultMs.map((ms, index) => ({ ms, index })).sort((a, b) => a.ms - b.ms);
+  const { index, ms } = byTime[Math.floor((byTime.length - 1) / 2)] as { index: number; ms: number };
+  return { index, submittedAt: submittedAt[index] as number, submitToResultMs: ms };
+}
+
 interface ReviewerPath {
   reviewers: number;
+  /** The cycle whose submit → result was the median: its index, and when its submission was sent (epoch ms). */
+  median: { index: number; submittedAt: number; submitToResultMs: number };
   clickToFormMs: Summary;
   submitToCardUpdatedMs: Summary;
   submitToThreadedResultMs: Summary;
@@ -480,6 +541,12 @@ function printTable(r: Record<string, unknown>) {
       `RSS ${results.pendingApprovals.temporalServerWhileHolding.rssMiB} MiB · idle CPU ${results.pendingApprovals.temporalServerWhileHolding.cpuPercent}%`,
     ],
   ];
+  const timeline = (r as { submitTimeline: Array<{ ms: number; workflow: string; event: string }> })
+    .submitTimeline;
+  rows.push([
+    `submit → result, median cycle (${results.reviewerPath[0]?.median.submitToResultMs} ms)`,
+    timeline.map((e) => `+${e.ms} ${e.workflow} ${e.event}`).join('\n'),
+  ]);
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
 }

@@ -323,3 +323,20 @@ describe('parseConfig: MCP_CONFIG', () => {
     );
   });
 });
+
+describe('the documented example (examples/mcp.example.jsonc)', () => {
+  it('is a valid MCP_CONFIG, and runs the filesystem server at the version the tests run against', () => {
+    const root = new URL('../../', import.meta.url);
+    const text = readFileSync(new URL('examples/mcp.example.jsonc', root), 'utf8');
+    const [files] = parse(text).servers;
+    const tested = (
+      JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {
+        devDependencies: Record<string, string>;
+      }
+    ).devDependencies['@modelcontextprotocol/server-filesystem'];
+    expect(files).toMatchObject({ name: 'files', transport: 'stdio', command: 'npx' });
+    expect(files?.transport === 'stdio' && files.args).toContain(
+      `@modelcontextprotocol/server-filesystem@${tested}`,
+    );
+  });
+});

@@ -123,12 +123,30 @@ async function approveThroughSlack(
 }
 
 describe('npm start (node dist/main.js)', () => {
-  it('becomes healthy, serves a slash command end to end, and exits 0 on SIGTERM leaving no server behind', async () => {
-    const stateFile = join(mkdtempSync(join(tmpdir(), 'countersign-entry-')), 'temporal.sqlite');
-    const { app, health, sender } = await start(stateFile);
+  it('becomes healthy, serves a slash command end to end, and exits 0 on SIGTERM leaving no server behind, MCP servers included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'countersign-entry-'));
+    const stateFile = join(dir, 'temporal.sqlite');
+    // An MCP server over stdio that outlives its stdin unless stopped; its command line names this test's directory.
+    const mcpConfig = join(dir, 'mcp.json');
+    const mcpServer = join(PROJECT_ROOT, 'test/fixtures/mcp-append-server.mjs');
+    writeFileSync(
+      mcpConfig,
+      JSON.stringify({
+        mcpServers: { ledger: { command: process.execPath, args: [mcpServer, '--linger', dir] } },
+      }),
+    );
+    const { app, health, sender } = await start(stateFile, { MCP_CONFIG: mcpConfig });
     expect(health).toMatchObject({ ok: true, temporal: 'reachable', worker: 'RUNNING' });
     expect(app.output()).toMatch(/Temporal Web UI: http:\/\/localhost:\d+/);
+    // One embedded server, with the settings that shorten a person's wait.
+    const [embedded] = await processesMentioning(stateFile);
     expect(await processesMentioning(stateFile)).toHaveLength(1);
+    for (const setting of [
+      'system.enableActivityEagerExecution=true',
+      'history.transferProcessorMaxPollRPS=1000',
+    ])
+      expect(embedded).toContain(`--dynamic-config-value ${setting}`);
+    expect(await processesMentioning(`${mcpServer} --linger ${dir}`)).toHaveLength(1);
 
     const card = await askToArchive(sender, 'C0ENTRY', 'Archived entry.');
     await approveThroughSlack(sender, card, 'go');
@@ -139,6 +157,7 @@ describe('npm start (node dist/main.js)', () => {
     expect(exit.code).toBe(0);
     expect(exit.tookMs).toBeLessThan(SHUTDOWN_BOUND_MS);
     expect(await processesMentioning(stateFile)).toEqual([]);
+    expect(await processesMentioning(`${mcpServer} --linger ${dir}`)).toEqual([]);
     // Structured logs, and no credential in them.
     expect(app.output()).toMatch(/^\{"time":"[^"]+","level":"info","msg":"Countersign is running"/m);
     for (const secret of [BOT_TOKEN, SIGNING_SECRET, OPENAI_KEY]) expect(app.output()).not.toContain(secret);

@@ -1,7 +1,8 @@
-// Records the histories of representative runs — one per way an approval can go — into test/histories/, so that every
-// later change to the workflows is replayed against them in CI (replay.test.ts). Run: `npm run record-histories`.
-// Re-record only when a change is meant to break old histories; the README says how to change a workflow safely.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+// Records the histories of representative runs — one per way an approval can go — into test/histories/<set>/, so that
+// every later change to the workflows is replayed against them in CI (replay.test.ts). Run:
+// `HISTORIES_SET=<n>-<what changed> npm run record-histories`. Record a new set after a patched() change, so that both
+// its new path and (through the sets before it) its old path stay tested; the README says how.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -45,6 +46,14 @@ const POLICY = `{
     "call_webhook": { "timeout": "2s", "on_timeout": "reject" }
   }
 }`;
+
+const SET = process.env.HISTORIES_SET ?? '';
+if (!/^\d+-[a-z0-9-]+$/.test(SET)) {
+  throw new Error(
+    'HISTORIES_SET=<n>-<what changed> names the set to record, e.g. HISTORIES_SET=3-batch-review',
+  );
+}
+const SET_DIR = join(import.meta.dirname, SET);
 
 let engine: Engine;
 
@@ -132,8 +141,9 @@ async function record(
     }
     histories.push(await recorded(childId));
   }
+  mkdirSync(SET_DIR, { recursive: true });
   writeFileSync(
-    join(import.meta.dirname, `${scenario}.json`),
+    join(SET_DIR, `${scenario}.json`),
     `${JSON.stringify({ scenario, request, histories }, null, 1)}\n`,
   );
   expect(histories.length).toBeGreaterThan(0);
