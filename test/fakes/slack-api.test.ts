@@ -1042,3 +1042,105 @@ describe('Block Kit limits in views', () => {
     );
   });
 });
+
+describe('App Home', () => {
+  const home = (text: string, overrides: Record<string, unknown> = {}) => ({
+    type: 'home',
+    callback_id: 'inbox',
+    blocks: [section(text)],
+    ...overrides,
+  });
+
+  function publish(args: Record<string, unknown>) {
+    return client().apiCall('views.publish', args);
+  }
+
+  async function published(args: Record<string, unknown>): Promise<{ id?: string; hash?: string }> {
+    const { view } = (await publish(args)) as { view?: { id?: string; hash?: string } };
+    return view ?? {};
+  }
+
+  it('publishes a Home tab, answers with the view, and homeView shows it', async () => {
+    const { view } = await client().views.publish({
+      user_id: APPROVER.id,
+      view: {
+        type: 'home',
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Nothing to decide' } }],
+      },
+    });
+    expect(view).toMatchObject({
+      id: expect.stringMatching(/^V/),
+      type: 'home',
+      hash: expect.any(String),
+      blocks: [{ type: 'section', block_id: expect.any(String), text: { text: 'Nothing to decide' } }],
+    });
+    expect(fake.homeView(APPROVER.id)).toEqual(view);
+    expect(fake.homeView(REVIEWER.id)).toBeUndefined();
+  });
+
+  it('accepts the view as a JSON string too', async () => {
+    const answer = await publish({ user_id: APPROVER.id, view: JSON.stringify(home('Inbox')) });
+    expect(answer.ok).toBe(true);
+    expect(fake.homeView(APPROVER.id)).toMatchObject({ type: 'home', callback_id: 'inbox' });
+  });
+
+  it('replaces the previous publish: same view id, fresh hash', async () => {
+    const first = await published({ user_id: APPROVER.id, view: home('first') });
+    const second = await published({ user_id: APPROVER.id, view: home('second'), hash: first.hash });
+    expect(second.id).toBe(first.id);
+    expect(second.hash).not.toBe(first.hash);
+    expect(fake.homeView(APPROVER.id)).toMatchObject({
+      hash: second.hash,
+      blocks: [{ text: { text: 'second' } }],
+    });
+  });
+
+  it('refuses a stale hash with hash_conflict and keeps the current view', async () => {
+    const first = await published({ user_id: APPROVER.id, view: home('first') });
+    await publish({ user_id: APPROVER.id, view: home('second') });
+    const answer = await refusal(publish({ user_id: APPROVER.id, view: home('third'), hash: first.hash }));
+    expect(answer.error).toBe('hash_conflict');
+    expect(fake.homeView(APPROVER.id)).toMatchObject({ blocks: [{ text: { text: 'second' } }] });
+  });
+
+  it('refuses a hash when the user has no Home tab yet', async () => {
+    const answer = await refusal(
+      publish({ user_id: APPROVER.id, view: home('first'), hash: '1700000000.00000001' }),
+    );
+    expect(answer.error).toBe('hash_conflict');
+  });
+
+  it('refuses a missing user_id with invalid_arguments and an unknown user with user_not_found', async () => {
+    const missingUser = await refusal(publish({ view: home('x') }));
+    expect(missingUser).toMatchObject({
+      error: 'invalid_arguments',
+      response_metadata: { messages: ['[ERROR] missing required field: user_id'] },
+    });
+    expect((await refusal(publish({ user_id: 'U0NOBODY', view: home('x') }))).error).toBe('user_not_found');
+  });
+
+  it('refuses a view that is not a home view with invalid_arguments', async () => {
+    const answer = await refusal(publish({ user_id: APPROVER.id, view: modal() }));
+    expect(answer).toMatchObject({
+      error: 'invalid_arguments',
+      response_metadata: { messages: ['[ERROR] must be a valid enum value [json-pointer:/view/type]'] },
+    });
+    expect(fake.homeView(APPROVER.id)).toBeUndefined();
+  });
+
+  it('refuses more than 100 blocks with invalid_arguments, and takes exactly 100', async () => {
+    const blocks = (count: number) => Array.from({ length: count }, () => ({ type: 'divider' }));
+    const answer = await refusal(publish({ user_id: APPROVER.id, view: home('x', { blocks: blocks(101) }) }));
+    expect(answer).toMatchObject({
+      error: 'invalid_arguments',
+      response_metadata: { messages: ['[ERROR] no more than 100 items allowed [json-pointer:/view/blocks]'] },
+    });
+    expect((await publish({ user_id: APPROVER.id, view: home('x', { blocks: blocks(100) }) })).ok).toBe(true);
+  });
+
+  it('forgets published Home tabs on reset', async () => {
+    await publish({ user_id: APPROVER.id, view: home('first') });
+    fake.reset();
+    expect(fake.homeView(APPROVER.id)).toBeUndefined();
+  });
+});

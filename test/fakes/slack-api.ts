@@ -106,6 +106,8 @@ export interface FakeSlackApi {
     predicate?: (call: SlackCall) => boolean,
     timeoutMs?: number,
   ): Promise<SlackCall>;
+  /** The Home tab `userId` sees now (the view as views.publish last answered it), if one was ever published. */
+  homeView(userId: string): Readonly<Record<string, unknown>> | undefined;
   /** Forgets calls and faults and restores the workspace to what the options described. */
   reset(): void;
   close(): Promise<void>;
@@ -660,6 +662,8 @@ class Workspace {
   private channels = new Map<string, Channel>();
   private messages: StoredMessage[] = [];
   private views = new Map<string, StoredView>();
+  /** User id → the id of their Home tab view: one per user, which every publish replaces. */
+  private homes = new Map<string, string>();
   private ids = new Sequence();
   private timestamps = new Sequence();
 
@@ -673,6 +677,7 @@ class Workspace {
     this.channels.clear();
     this.messages = [];
     this.views.clear();
+    this.homes.clear();
     this.ids = new Sequence();
     this.timestamps = new Sequence();
     this.seed();
@@ -764,6 +769,29 @@ class Workspace {
     const hash = optionalString(args, 'hash');
     if (hash !== undefined && hash !== existing.hash) throw new SlackMethodError('hash_conflict');
     return { view: this.storeView(existing.id, view).rendered };
+  }
+
+  /** views.publish: a user's Home tab keeps its view id, and each publish gives it a fresh hash. */
+  publishHome(args: Args): Args {
+    const userId = requiredString(args, 'user_id');
+    this.user(userId);
+    const view = requiredView(args);
+    if (view.type !== 'home')
+      throw new SlackMethodError('invalid_arguments', [
+        'must be a valid enum value [json-pointer:/view/type]',
+      ]);
+    const current = this.home(userId);
+    const hash = optionalString(args, 'hash');
+    if (hash !== undefined && hash !== current?.hash) throw new SlackMethodError('hash_conflict');
+    const stored = this.storeView(current?.id ?? slackId('V', this.ids.next()), view);
+    this.homes.set(userId, stored.id);
+    return { view: stored.rendered };
+  }
+
+  /** Looked up through `views`, so that a views.update of the Home tab by its view_id shows here too. */
+  home(userId: string): StoredView | undefined {
+    const id = this.homes.get(userId);
+    return id === undefined ? undefined : this.views.get(id);
   }
 
   private findView(
@@ -1138,6 +1166,7 @@ const METHODS: Record<string, MethodHandler> = {
   'views.open': (workspace, args) => workspace.openView(args),
   'views.push': (workspace, args) => workspace.openView(args),
   'views.update': (workspace, args) => workspace.updateView(args),
+  'views.publish': (workspace, args) => workspace.publishHome(args),
   'users.info': (workspace, args) => workspace.userInfo(args),
   'usergroups.users.list': (workspace, args) => workspace.userGroupMembers(args),
   'usergroups.users.update': (workspace, args) => workspace.updateUserGroupMembers(args),
@@ -1417,6 +1446,10 @@ class FakeSlackServer implements FakeSlackApi {
     timeoutMs = DEFAULT_WAIT_MS,
   ): Promise<SlackCall> {
     return this.log.waitFor(method, predicate, timeoutMs);
+  }
+
+  homeView(userId: string): Readonly<Record<string, unknown>> | undefined {
+    return this.workspace.home(userId)?.rendered;
   }
 
   reset(): void {

@@ -92,6 +92,46 @@ describe('SlackSender', () => {
     expect(boltAccepts(request)).toBe(true);
   });
 
+  it('sends an event as a signed JSON event_callback with the event inside', async () => {
+    await sender.event({ type: 'reaction_added', user: 'U4', reaction: 'thumbsup' });
+    const request = only();
+    expect(request.headers['content-type']).toBe('application/json');
+    expect(boltAccepts(request)).toBe(true);
+    const body = JSON.parse(request.body);
+    expect(body).toMatchObject({
+      type: 'event_callback',
+      team_id: 'T0TEST',
+      api_app_id: 'A0TEST',
+      event_id: expect.stringMatching(/^Ev/),
+      event_time: expect.any(Number),
+      event: { type: 'reaction_added', user: 'U4', reaction: 'thumbsup', event_ts: expect.any(String) },
+      authorizations: [{ team_id: 'T0TEST', user_id: 'U0BOT', is_bot: true }],
+    });
+  });
+
+  it('gives every event its own event_id, and the team asked for', async () => {
+    await sender.event({ type: 'reaction_added' });
+    await sender.event({ type: 'reaction_added' }, { teamId: 'T0OTHER' });
+    const [first, second] = captured.map((request) => JSON.parse(request.body));
+    expect(first.event_id).not.toBe(second.event_id);
+    expect(second).toMatchObject({ team_id: 'T0OTHER', authorizations: [{ team_id: 'T0OTHER' }] });
+  });
+
+  it('sends app_home_opened for the Home tab by default, and signs it as asked', async () => {
+    await sender.appHomeOpened('U0APPROVER');
+    await sender.appHomeOpened('U0APPROVER', 'messages', 'forged');
+    const [home, messages] = captured;
+    expect(JSON.parse(home?.body ?? '').event).toMatchObject({
+      type: 'app_home_opened',
+      user: 'U0APPROVER',
+      channel: 'D0APPROVER',
+      tab: 'home',
+    });
+    expect(boltAccepts(home as Captured)).toBe(true);
+    expect(JSON.parse(messages?.body ?? '').event.tab).toBe('messages');
+    expect(boltAccepts(messages as Captured)).toBe(false);
+  });
+
   it('produces a forged signature that Bolt rejects', async () => {
     await sender.slashCommand({ text: 'hi', userId: 'U1', channelId: 'C1' }, 'forged');
     const request = only();

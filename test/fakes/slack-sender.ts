@@ -1,5 +1,6 @@
 // Slack's side of the app: sends what Slack sends to an app's Request URL — slash commands
-// (form-encoded) and interactivity payloads (`payload=<json>`) — signed exactly as Slack signs.
+// (form-encoded), interactivity payloads (`payload=<json>`) and Events API callbacks (JSON) — signed exactly
+// as Slack signs.
 import { createHmac } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 
@@ -43,6 +44,7 @@ export interface SlashCommand {
 
 export class SlackSender {
   private triggerCounter = 0;
+  private eventCounter = 0;
 
   constructor(
     private readonly requestUrl: string,
@@ -110,6 +112,57 @@ export class SlackSender {
   nextTriggerId(): string {
     this.triggerCounter += 1;
     return `${Date.now()}.${this.triggerCounter}.trigger`;
+  }
+
+  /** Slack's event ids are unique per delivery (a retry keeps its id); `Ev` and upper-case letters and digits. */
+  private nextEventId(): string {
+    this.eventCounter += 1;
+    return `Ev${Date.now().toString(36).toUpperCase()}${this.eventCounter}`;
+  }
+
+  /** An Events API delivery as Slack posts it: an `event_callback` JSON envelope around `event`. */
+  event(
+    event: Record<string, unknown>,
+    options: { teamId?: string; signing?: Signing } = {},
+  ): Promise<SlackResponse> {
+    const teamId = options.teamId ?? 'T0TEST';
+    const nowMs = Date.now();
+    const body = {
+      token: 'deprecated-verification-token',
+      team_id: teamId,
+      api_app_id: 'A0TEST',
+      event: { ...event, event_ts: (nowMs / 1000).toFixed(6) },
+      type: 'event_callback',
+      event_id: this.nextEventId(),
+      event_time: Math.floor(nowMs / 1000),
+      // Whom the event is delivered to: the bot of the one installation the app has.
+      authorizations: [
+        {
+          enterprise_id: null,
+          team_id: teamId,
+          user_id: 'U0BOT',
+          is_bot: true,
+          is_enterprise_install: false,
+        },
+      ],
+      is_ext_shared_channel: false,
+    };
+    return this.send(JSON.stringify(body), 'application/json', options.signing);
+  }
+
+  /**
+   * Someone opened the app's Home or Messages tab. The channel is their DM with the app, the id the Slack fake
+   * gives that DM (`D` + the user id without its `U`).
+   */
+  appHomeOpened(
+    userId: string,
+    tab: 'home' | 'messages' = 'home',
+    signing: Signing = 'valid',
+  ): Promise<SlackResponse> {
+    return this.event(
+      { type: 'app_home_opened', user: userId, channel: `D${userId.slice(1)}`, tab },
+      { signing },
+    );
   }
 
   /** A slash command as Slack posts it: application/x-www-form-urlencoded fields. */
