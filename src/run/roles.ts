@@ -13,6 +13,7 @@ import { createSlackApp, type Health } from '../slack/app.js';
 import { registerListeners } from '../slack/listeners/index.js';
 import { resolveTemporal, type TemporalTarget } from '../temporal/connection.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
+import { ensureSearchAttributes } from '../temporal/search-attributes.js';
 import { createWorker } from '../temporal/worker.js';
 import { TOOLS } from '../tools/index.js';
 
@@ -77,6 +78,13 @@ async function startMcpServers(proc: Proc) {
 
 export async function startWorkerRole(proc: Proc): Promise<Worker> {
   const nativeConnection = await NativeConnection.connect(connectionOptions(proc.target));
+  try {
+    const registered = await ensureSearchAttributes(nativeConnection, proc.target.namespace);
+    if (registered.length > 0) proc.logger.info('registered search attributes', { names: registered });
+  } catch (error) {
+    await nativeConnection.close();
+    throw error;
+  }
   const worker = await createWorker(proc.config, nativeConnection, {}, await startMcpServers(proc));
   const running = worker.run();
   // Stops run in reverse order of start; the worker drains before its connection closes.
@@ -209,7 +217,9 @@ export async function startRoles(proc: Proc, start: () => Promise<void>): Promis
 /** For entry points: a start-up failure is one clear line and a non-zero exit. */
 export function exitOnStartupFailure(error: unknown): never {
   const message = error instanceof Error ? error.message : String(error);
-  const known = error instanceof Error && ['ConfigError', 'TemporalCliMissingError'].includes(error.name);
+  const known =
+    error instanceof Error &&
+    ['ConfigError', 'TemporalCliMissingError', 'SearchAttributesMissingError'].includes(error.name);
   console.error(known ? `countersign: ${message}` : `countersign: failed to start: ${message}`);
   if (!known) console.error(error);
   process.exit(1);

@@ -4,6 +4,7 @@ import { accessSync, constants } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { type DevServerConfig, TestWorkflowEnvironment } from '@temporalio/testing';
+import { INBOX_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 
 /** The CLI release `npm run setup:temporal` builds; keep in step with scripts/ensure-temporal-cli.sh. */
 export const PINNED_TEMPORAL_CLI_VERSION = 'v1.5.1';
@@ -124,6 +125,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         ...(options.port ? { port: options.port } : {}),
         ui: options.ui ?? false,
         ...(options.uiPort ? { uiPort: options.uiPort } : {}),
+        searchAttributes: INBOX_SEARCH_ATTRIBUTES,
         extraArgs: DEV_SERVER_DYNAMIC_CONFIG.flatMap((setting) => ['--dynamic-config-value', setting]),
       },
     });

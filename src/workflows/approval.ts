@@ -9,7 +9,9 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { INVALID_APPROVAL_PLAN } from '../activities/failure-types.js';
@@ -41,6 +43,10 @@ import {
   submitDecisionUpdate,
   withdrawRequestSignal,
 } from './messages.js';
+import { inboxAttributes } from './search-attributes.js';
+
+/** Patch id of the change that made approvals searchable (the App Home inbox): runs started before it are not. */
+export const INBOX_PATCH = 'inbox-search-attributes';
 
 export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOutcome> {
   const { plan } = input;
@@ -71,6 +77,13 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     labels: {},
     audit: [],
   };
+  // Visibility: who may decide now, and how the request stands, for the App Home inbox to list.
+  const searchable = patched(INBOX_PATCH);
+  const index = () => {
+    if (searchable) upsertSearchAttributes(inboxAttributes(snapshot));
+  };
+  index();
+
   /** Bumped by every accepted decision, so the main loop knows the cards need updating. */
   let changes = 0;
 
@@ -240,6 +253,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     snapshot.stages.push(stage);
     snapshot.eligibility = eligibility;
     snapshot.expires_at = stage.expires_at;
+    index();
     record('stage_opened', 'policy', {
       stage: stage.name,
       number: snapshot.stages.length,
@@ -258,6 +272,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     if (added) {
       stage.eligibility = widenEligibility(stage.eligibility, added);
       snapshot.eligibility = stage.eligibility;
+      index();
     }
     const afterMs = stagePlan.escalateAfterMs ?? 0;
     record('escalation', 'policy', {
@@ -381,6 +396,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
   }
   const stage = currentStage();
   if (stage?.status === 'pending') stage.status = snapshot.status;
+  index();
 
   // Runs even when this workflow is being cancelled: no card may keep live buttons.
   await CancellationScope.nonCancellable(updateCards);

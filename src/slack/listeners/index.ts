@@ -9,6 +9,7 @@ import { createStandingCheck } from '../reviewer-standing.js';
 import { createSealer } from '../seal.js';
 import { registerActions } from './actions/index.js';
 import { registerCommands } from './commands/index.js';
+import { registerEvents } from './events/index.js';
 import { registerViews } from './views/index.js';
 
 export interface ListenerDeps {
@@ -27,6 +28,9 @@ function recognized(body: Record<string, unknown>): boolean {
       [APPROVE_ACTION_ID, REJECT_ACTION_ID, WITHDRAW_ACTION_ID].includes(a.action_id ?? ''),
     );
   }
+  if (body.type === 'event_callback') {
+    return (body.event as { type?: string } | undefined)?.type === 'app_home_opened';
+  }
   if (body.type === 'view_submission') {
     return (body.view as { callback_id?: string } | undefined)?.callback_id === DECISION_MODAL_CALLBACK_ID;
   }
@@ -41,8 +45,9 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     }
     await next();
   });
-  registerCommands(app, deps);
   const standing = createStandingCheck();
+  registerCommands(app, { ...deps, standing });
   registerActions(app, { temporal: deps.temporal, sealer, standing });
   registerViews(app, { temporal: deps.temporal, sealer, standing });
+  registerEvents(app, { temporal: deps.temporal, standing });
 }

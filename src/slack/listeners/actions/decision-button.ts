@@ -7,6 +7,7 @@ import { type ApprovalRef, type ApprovalStatus, approvalRefSchema } from '../../
 import { type ApprovalLookup, readApproval, whyNot } from '../../approvals.js';
 import { APPROVE_ACTION_ID } from '../../blocks/approval-card.js';
 import { CHECKING_TEXT, decisionModal, noticeModal } from '../../blocks/decision-modal.js';
+import { INBOX_BLOCK_PREFIX } from '../../blocks/home.js';
 import { STANDING_TEXT, type Standing, type StandingCheck } from '../../reviewer-standing.js';
 import type { Sealer } from '../../seal.js';
 
@@ -31,6 +32,8 @@ interface Click {
   user: { id: string; name?: string };
   channel: string | undefined;
   messageTs: string | undefined;
+  /** A card in a channel, or the person's own inbox (App Home, `/agent pending`). */
+  origin: 'card' | 'inbox';
 }
 
 /** What the click leads to: the decision modal, or a refusal in words for the clicker. */
@@ -62,7 +65,23 @@ function assess(
 }
 
 function isOnCard(status: ApprovalStatus, click: Click): boolean {
+  // The inbox lists what the workflow's rules let this person decide; the rules are checked again below.
+  if (click.origin === 'inbox') return true;
   return status.cards.some((card) => card.ts === click.messageTs && card.channel === click.channel);
+}
+
+/**
+ * The person's inbox: their own App Home (Slack sends its view with the click), or the ephemeral `/agent pending`
+ * list, whose button blocks carry the inbox prefix.
+ */
+function fromInbox(body: BlockButtonAction, action: BlockButtonAction['actions'][number]): boolean {
+  if (body.view?.type === 'home') return true;
+  const container = body.container as { type?: string; is_ephemeral?: boolean } | undefined;
+  return (
+    container?.type === 'message' &&
+    container.is_ephemeral === true &&
+    action.block_id.startsWith(INBOX_BLOCK_PREFIX)
+  );
 }
 
 async function lookUp(temporal: Client, click: Click, budgetMs?: number): Promise<ApprovalLookup> {
@@ -90,8 +109,9 @@ export function decisionButton(deps: DecisionButtonDeps) {
     await ack();
     const channel = body.channel?.id ?? body.container?.channel_id;
     const tell = async (text: string) => {
-      if (!channel) return;
-      await client.chat.postEphemeral({ channel, user: body.user.id, text });
+      // From App Home there is no channel to answer in: the answer opens where they clicked.
+      if (!channel) await client.views.open({ trigger_id: body.trigger_id, view: noticeModal(text) });
+      else await client.chat.postEphemeral({ channel, user: body.user.id, text });
     };
 
     let value: unknown;
@@ -112,6 +132,7 @@ export function decisionButton(deps: DecisionButtonDeps) {
       user: { id: body.user.id, name: body.user.name },
       channel,
       messageTs: body.message?.ts ?? body.container?.message_ts,
+      origin: fromInbox(body, action) ? 'inbox' : 'card',
     };
 
     const [lookup, standing] = await Promise.all([

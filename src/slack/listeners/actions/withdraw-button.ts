@@ -1,21 +1,30 @@
 // "Withdraw request" on the requester's acknowledgement of `/agent`: the same as `/agent cancel <run id>`.
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import type { Client } from '@temporalio/client';
+import { noticeModal } from '../../blocks/decision-modal.js';
+import { type HomeDeps, publishHome } from '../../home.js';
 import { withdrawRunFor } from '../../run-access.js';
 
-export function withdrawButton(deps: { temporal: Client }) {
+export function withdrawButton(deps: HomeDeps) {
   return async ({
     ack,
     body,
     action,
     respond,
+    client,
+    logger,
   }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs): Promise<void> => {
     await ack();
+    const person = { id: body.user.id, name: body.user.name };
     // The value names a run, and anyone can send any value: withdrawRunFor answers only the run's requester.
-    const text = await withdrawRunFor(deps.temporal, action.value ?? '', {
-      id: body.user.id,
-      name: body.user.name,
-    });
-    await respond({ response_type: 'ephemeral', replace_original: false, text });
+    const text = await withdrawRunFor(deps.temporal, action.value ?? '', person);
+    if (body.view?.type !== 'home') {
+      await respond({ response_type: 'ephemeral', replace_original: false, text });
+      return;
+    }
+    // From App Home: the answer where they clicked, and their Home as it now stands.
+    await client.views.open({ trigger_id: body.trigger_id, view: noticeModal(text) });
+    await publishHome(deps, client, person).catch((error: Error) =>
+      logger.error('could not publish App Home', { user: person.id, error: error.message }),
+    );
   };
 }

@@ -6,17 +6,21 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { agentWorkflow } from '../../../workflows/agent.js';
 import { runAcknowledgement, STILL_CHECKING_TEXT } from '../../blocks/run-status.js';
 import { escapeMrkdwn, truncate } from '../../blocks/text.js';
+import { pendingFor } from '../../home.js';
+import type { StandingCheck } from '../../reviewer-standing.js';
 import { runStatusFor, withdrawRunFor } from '../../run-access.js';
 import { TEMPORAL_UNREACHABLE_TEXT, withinSlackDeadline } from '../../temporal-deadline.js';
 
 export interface AgentCommandDeps {
   temporal: Client;
   taskQueue: string;
+  standing: StandingCheck;
 }
 
 const USAGE = [
   '*Countersign* — ask the agent to do something in this workspace. Risky actions wait for an approver.',
   '• `/agent <request>` — e.g. `/agent archive #old-project`',
+  '• `/agent pending` — what waits on your approval (also in the app’s Home tab)',
   '• `/agent status <run id>` — where a run stands (your own runs, and those you approve)',
   '• `/agent cancel <run id>` — withdraw your request while it waits for approval (or use the button on its acknowledgement)',
   '• `/agent help` — this message',
@@ -64,11 +68,24 @@ export function agentCommand(deps: AgentCommandDeps) {
     command,
     ack,
     respond,
+    client,
     logger,
   }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     const text = command.text.trim();
     if (text === '' || text.toLowerCase() === 'help') {
       await ack({ response_type: 'ephemeral', text: USAGE });
+      return;
+    }
+    if (text.toLowerCase() === 'pending') {
+      // The list takes a Slack call and several Temporal reads: it follows the acknowledgement.
+      await ack();
+      try {
+        const pending = await pendingFor(deps, client, { id: command.user_id, name: command.user_name });
+        await respond({ response_type: 'ephemeral', replace_original: false, ...pending });
+      } catch (error) {
+        logger.error('could not list pending approvals', { error: (error as Error).message });
+        await respond({ response_type: 'ephemeral', text: TEMPORAL_UNREACHABLE_TEXT });
+      }
       return;
     }
     const asker = { id: command.user_id, name: command.user_name };

@@ -8,6 +8,7 @@ import type { DecisionAnswer } from '../../../approval/state.js';
 import { submitDecision } from '../../approvals.js';
 import { NOTES_ACTION_ID, NOTES_BLOCK_ID, noticeModal } from '../../blocks/decision-modal.js';
 import { decisionModalMetadataSchema } from '../../decision-form.js';
+import { publishHome } from '../../home.js';
 import { STANDING_TEXT, type StandingCheck } from '../../reviewer-standing.js';
 import type { Sealer } from '../../seal.js';
 import { TEMPORAL_UNREACHABLE_TEXT } from '../../temporal-deadline.js';
@@ -108,9 +109,15 @@ export function decisionModalSubmission(deps: DecisionModalDeps) {
       await ack(notesError(TEMPORAL_UNREACHABLE_TEXT));
       return;
     }
+    // Their inbox follows their decision, whether it came from there or from a card.
+    const refreshHome = () =>
+      publishHome(deps, client, reviewer).catch((error: Error) =>
+        logger.error('could not publish App Home', { user: reviewer.id, error: error.message }),
+      );
     if (submission.answered) {
       const { answer } = submission;
       await ack(answer.accepted ? undefined : notesError(REFUSALS[answer.reason].person));
+      if (answer.accepted) await refreshHome();
       return;
     }
     // Truthful rather than fast: the decision may still count, so say so, and send the answer when it comes.
@@ -118,6 +125,7 @@ export function decisionModalSubmission(deps: DecisionModalDeps) {
     const where = { channel, user: reviewer.id };
     try {
       await tellLater(client, where, answerText(await submission.answer, approved));
+      await refreshHome();
     } catch (error) {
       logger.error('a late approval decision has no answer', { workflowId, error: (error as Error).message });
       await tellLater(

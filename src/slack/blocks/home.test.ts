@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import type { ApprovalStatus, Proposal } from '../../approval/schemas.js';
+import type { Inbox } from '../inbox.js';
+import { homeView, pendingMessage } from './home.js';
+
+const HOSTILE = '<!channel> <@U999> <https://evil.example|click>';
+
+const proposal: Proposal = {
+  callId: 'call_1',
+  tool: 'archive_channel',
+  arguments: { channel: 'C0OLDPROJ' },
+  reasoning: 'quiet for a year',
+  modelRisk: 'high',
+  toolRisk: 'high',
+  risk: 'high',
+  repeat: 'look_up_first',
+  digest: `sha256:${'0f'.repeat(32)}`,
+};
+
+function approval(n: number, request = `archive old project ${n}`): ApprovalStatus {
+  return {
+    workflow_id: `run-${n}/approval-1`,
+    request_id: `req-${n}`,
+    run_id: `run-${n}`,
+    requested_at: '2026-11-22T10:00:00Z',
+    allow_self_approval: false,
+    card: null,
+    cards: [],
+    stage_names: ['Approval'],
+    stages: [],
+    labels: {},
+    audit: [],
+    request,
+    requester: { id: 'U0REQUESTER', name: 'rita' },
+    proposal,
+    eligibility: { kind: 'anyone' },
+    expires_at: '2026-11-23T10:00:00Z',
+    status: 'pending',
+  };
+}
+
+const inbox = (overrides: Partial<Inbox> = {}): Inbox => ({
+  waiting: [],
+  more: false,
+  mine: [],
+  unreachable: false,
+  ...overrides,
+});
+
+describe('homeView', () => {
+  it('escapes what the requester wrote: no mention, broadcast or link of theirs reaches the Home', () => {
+    const text = JSON.stringify(homeView(inbox({ waiting: [approval(1, HOSTILE)] }), '2026-11-22T10:00:00Z'));
+    expect(text).not.toContain('<!channel>');
+    expect(text).not.toContain('<@U999>');
+    expect(text).not.toContain('<https://evil.example');
+    expect(text).toContain('&lt;!channel&gt;');
+  });
+
+  it('stays within Slack’s 100 blocks with a full inbox, and says that more wait', () => {
+    const full = inbox({
+      waiting: Array.from({ length: 40 }, (_, i) => approval(i)),
+      more: true,
+      mine: Array.from({ length: 10 }, (_, i) => ({
+        workflowId: `run-m${i}/approval-1`,
+        runId: `run-m${i}`,
+        tool: 'archive_channel',
+        status: 'pending' as const,
+        requestedAt: '2026-11-22T10:00:00Z',
+        request: 'mine',
+      })),
+    });
+    const view = homeView(full, '2026-11-22T10:00:00Z');
+    expect(view.blocks.length).toBeLessThanOrEqual(100);
+    expect(JSON.stringify(view.blocks)).toContain('and more waiting');
+    // Both sections are there, each request's buttons with it.
+    expect(JSON.stringify(view.blocks)).toContain('Your requests');
+    expect(JSON.stringify(view.blocks)).toContain('run_withdraw');
+  });
+
+  it('says why nothing can wait on a guest instead of an empty list', () => {
+    const text = JSON.stringify(homeView(inbox({ cannotDecide: 'guest' }), '2026-11-22T10:00:00Z'));
+    expect(text).toContain('Guests cannot decide');
+    expect(text).not.toContain('Nothing waits on you');
+  });
+});
+
+describe('pendingMessage', () => {
+  it('stays within a message’s 50 blocks', () => {
+    const message = pendingMessage(inbox({ waiting: Array.from({ length: 20 }, (_, i) => approval(i)) }));
+    expect(message.blocks.length).toBeLessThanOrEqual(50);
+    expect(message.text).toBe('20 approvals wait on you.');
+  });
+});

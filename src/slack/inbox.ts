@@ -1,0 +1,148 @@
+// The approver's inbox (App Home and `/agent pending`): what waits on this person, and their own requests. Found
+// through the approval workflows' search attributes (src/workflows/search-attributes.ts), so it survives restarts and
+// is the same from any Slack app process; every approval listed as waiting is then read and put through the same
+// rules as a click, so the list shows exactly what this person may decide now, nothing another may.
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { ApprovalStatus, ApprovalStatusName, Person } from '../approval/schemas.js';
+import { approvalStatusQuery } from '../workflows/messages.js';
+import {
+  ANY_MEMBER,
+  APPROVAL_STATUS_KEY,
+  DECIDERS_KEY,
+  REQUESTER_KEY,
+  TOOL_KEY,
+} from '../workflows/search-attributes.js';
+import { whyNot } from './approvals.js';
+import { SLACK_USER_ID } from './ids.js';
+import type { Standing } from './reviewer-standing.js';
+import { withinSlackDeadline } from './temporal-deadline.js';
+
+/** Approvals read per inbox: more than a person can review at a glance; past it, the inbox says there are more. */
+export const INBOX_WAITING_MAX = 20;
+/** The person's own requests listed, newest first. */
+export const INBOX_MINE_MAX = 10;
+/** Time for the whole inbox: list calls and one query per waiting approval, in parallel. */
+const INBOX_BUDGET_MS = 5_000;
+
+export interface OwnRequest {
+  workflowId: string;
+  runId: string;
+  tool: string;
+  status: ApprovalStatusName;
+  requestedAt: string;
+  /** The request as the requester wrote it, for pending ones (read from the workflow). */
+  request?: string;
+}
+
+export interface Inbox {
+  /** Approvals this person may decide now. */
+  waiting: ApprovalStatus[];
+  /** More may wait than were read. */
+  more: boolean;
+  mine: OwnRequest[];
+  /** Why nothing can wait on them (a guest, …): shown instead of an empty list. */
+  cannotDecide?: Exclude<Standing, { ok: true }>['reason'];
+  /** Temporal could not be asked: the lists may be incomplete. */
+  unreachable: boolean;
+}
+
+function isStatus(value: unknown): value is ApprovalStatusName {
+  return ['pending', 'approved', 'rejected', 'timed_out', 'cancelled'].includes(value as string);
+}
+
+/** One approval as it stands; undefined when it is gone. */
+async function readStatus(
+  temporal: Client,
+  workflowId: string,
+  deadline: number,
+): Promise<ApprovalStatus | undefined | 'unreachable'> {
+  try {
+    return await withinSlackDeadline(
+      temporal,
+      () => temporal.workflow.getHandle(workflowId).query(approvalStatusQuery),
+      Math.max(1, deadline - Date.now()),
+    );
+  } catch (error) {
+    return error instanceof WorkflowNotFoundError ? undefined : 'unreachable';
+  }
+}
+
+export async function readInbox(
+  temporal: Client,
+  viewer: Person,
+  standing: Standing,
+  nowMs = Date.now(),
+): Promise<Inbox> {
+  const inbox: Inbox = { waiting: [], more: false, mine: [], unreachable: false };
+  // The ID goes into a visibility query: only a well-formed Slack user ID may.
+  if (!SLACK_USER_ID.test(viewer.id)) return inbox;
+  const deadline = Date.now() + INBOX_BUDGET_MS;
+
+  const waiting = async () => {
+    if (!standing.ok) {
+      inbox.cannotDecide = standing.reason;
+      return;
+    }
+    const query =
+      `${APPROVAL_STATUS_KEY.name} = 'pending' AND ` +
+      `${DECIDERS_KEY.name} IN ('${viewer.id}', '${ANY_MEMBER}')`;
+    const ids: string[] = [];
+    await withinSlackDeadline(
+      temporal,
+      async () => {
+        for await (const execution of temporal.workflow.list({ query, pageSize: INBOX_WAITING_MAX + 1 })) {
+          if (ids.length === INBOX_WAITING_MAX) {
+            inbox.more = true;
+            break;
+          }
+          ids.push(execution.workflowId);
+        }
+      },
+      INBOX_BUDGET_MS,
+    );
+    const reads = await Promise.all(ids.map((workflowId) => readStatus(temporal, workflowId, deadline)));
+    for (const read of reads) {
+      if (read === 'unreachable') inbox.unreachable = true;
+      else if (read && whyNot(read, viewer, nowMs) === undefined) inbox.waiting.push(read);
+    }
+    inbox.waiting.sort((a, b) => Date.parse(a.expires_at) - Date.parse(b.expires_at));
+  };
+
+  const mine = async () => {
+    const query = `${REQUESTER_KEY.name} = '${viewer.id}'`;
+    await withinSlackDeadline(
+      temporal,
+      async () => {
+        for await (const execution of temporal.workflow.list({ query, pageSize: INBOX_MINE_MAX })) {
+          if (inbox.mine.length === INBOX_MINE_MAX) break;
+          const status = execution.typedSearchAttributes.get(APPROVAL_STATUS_KEY);
+          inbox.mine.push({
+            workflowId: execution.workflowId,
+            runId: execution.workflowId.split('/approval-')[0] ?? execution.workflowId,
+            tool: execution.typedSearchAttributes.get(TOOL_KEY) ?? 'a tool',
+            // Ended without saying how (terminated by an operator): cancelled, as far as the requester can tell.
+            status: isStatus(status) ? status : 'cancelled',
+            requestedAt: execution.startTime.toISOString(),
+          });
+        }
+      },
+      INBOX_BUDGET_MS,
+    );
+    await Promise.all(
+      inbox.mine
+        .filter((own) => own.status === 'pending')
+        .map(async (own) => {
+          const read = await readStatus(temporal, own.workflowId, deadline);
+          // Only what the requester wrote themselves, and only if this is indeed their request.
+          if (typeof read === 'object' && read.requester.id === viewer.id) {
+            own.request = read.request;
+            own.status = read.status;
+          }
+        }),
+    );
+  };
+
+  const results = await Promise.allSettled([waiting(), mine()]);
+  if (results.some((r) => r.status === 'rejected')) inbox.unreachable = true;
+  return inbox;
+}

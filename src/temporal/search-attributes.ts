@@ -1,0 +1,67 @@
+// The inbox's search attributes (src/workflows/search-attributes.ts) must exist in the namespace before an approval
+// upserts them: an upsert of an unknown attribute fails the workflow task, and the approval would stall. The embedded
+// dev server registers them when it starts; on a real cluster the worker checks at start-up, registers what is missing
+// when it may, and otherwise refuses to start with the commands that fix it.
+import type { Connection } from '@temporalio/client';
+import { SearchAttributeType } from '@temporalio/common';
+import proto from '@temporalio/proto';
+import { INBOX_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+
+const IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
+
+const PROTO_TYPE = {
+  [SearchAttributeType.KEYWORD]: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  [SearchAttributeType.KEYWORD_LIST]: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+} as Record<string, proto.temporal.api.enums.v1.IndexedValueType>;
+
+/** The type as `temporal operator search-attribute create --type` spells it. */
+const CLI_TYPE: Record<string, string> = {
+  [SearchAttributeType.KEYWORD]: 'Keyword',
+  [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
+};
+
+export class SearchAttributesMissingError extends Error {
+  override name = 'SearchAttributesMissingError';
+}
+
+/** What was registered now (empty when all were there). Throws SearchAttributesMissingError when it cannot. */
+export async function ensureSearchAttributes(
+  connection: Pick<Connection, 'operatorService'>,
+  namespace: string,
+): Promise<string[]> {
+  const listed = await connection.operatorService.listSearchAttributes({ namespace });
+  const present = { ...listed.customAttributes, ...listed.systemAttributes };
+  const missing = INBOX_SEARCH_ATTRIBUTES.filter((key) => present[key.name] === undefined);
+  const wrongType = INBOX_SEARCH_ATTRIBUTES.filter(
+    (key) => present[key.name] !== undefined && present[key.name] !== PROTO_TYPE[key.type],
+  );
+  if (wrongType.length > 0) {
+    throw new SearchAttributesMissingError(
+      `Temporal namespace "${namespace}" has ${wrongType.map((k) => `${k.name} with a type other than ${CLI_TYPE[k.type]}`).join(', ')}; Countersign needs its own types there`,
+    );
+  }
+  if (missing.length === 0) return [];
+  try {
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(
+        missing.map((key) => [
+          key.name,
+          PROTO_TYPE[key.type] as proto.temporal.api.enums.v1.IndexedValueType,
+        ]),
+      ),
+    });
+  } catch (error) {
+    const commands = missing
+      .map(
+        (key) =>
+          `temporal operator search-attribute create --namespace ${namespace} --name ${key.name} --type ${CLI_TYPE[key.type]}`,
+      )
+      .join('\n  ');
+    throw new SearchAttributesMissingError(
+      `Temporal namespace "${namespace}" lacks the search attributes the approval inbox needs, and registering them was refused (${(error as Error).message}). Register them once, then start again:\n  ${commands}\n(On Temporal Cloud: tcld namespace search-attributes add, or the Cloud UI.)`,
+      { cause: error },
+    );
+  }
+  return missing.map((key) => key.name);
+}

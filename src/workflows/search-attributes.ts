@@ -1,0 +1,35 @@
+// What each approval workflow tells Temporal's visibility store about itself, so that "what waits on me" and "my
+// requests" are one list call, across restarts and Slack app processes. Registered by the embedded dev server at
+// start; on a real cluster, `ensureSearchAttributes` (src/temporal/search-attributes.ts) checks them at start-up.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { ApprovalStatus } from '../approval/schemas.js';
+
+/** pending | approved | rejected | timed_out | cancelled */
+export const APPROVAL_STATUS_KEY = defineSearchAttributeKey(
+  'CountersignApprovalStatus',
+  SearchAttributeType.KEYWORD,
+);
+/** Who may decide now: Slack user IDs; `*` when any full member may. Empty once the request has ended. */
+export const DECIDERS_KEY = defineSearchAttributeKey('CountersignDeciders', SearchAttributeType.KEYWORD_LIST);
+/** The requester's Slack user ID. */
+export const REQUESTER_KEY = defineSearchAttributeKey('CountersignRequester', SearchAttributeType.KEYWORD);
+/** The tool the request would run. */
+export const TOOL_KEY = defineSearchAttributeKey('CountersignTool', SearchAttributeType.KEYWORD);
+
+export const INBOX_SEARCH_ATTRIBUTES = [APPROVAL_STATUS_KEY, DECIDERS_KEY, REQUESTER_KEY, TOOL_KEY];
+
+/** Stands for "any full member of the workspace" in DECIDERS_KEY. */
+export const ANY_MEMBER = '*';
+
+/** The search attributes of an approval as it stands. */
+export function inboxAttributes(snapshot: ApprovalStatus) {
+  const stage = snapshot.stages.at(-1);
+  const open = snapshot.status === 'pending' && stage?.status === 'pending';
+  const deciders = !open ? [] : stage.eligibility.kind === 'anyone' ? [ANY_MEMBER] : stage.eligibility.users;
+  return [
+    { key: APPROVAL_STATUS_KEY, value: snapshot.status },
+    { key: DECIDERS_KEY, value: deciders },
+    { key: REQUESTER_KEY, value: snapshot.requester.id },
+    { key: TOOL_KEY, value: snapshot.proposal.tool },
+  ];
+}
