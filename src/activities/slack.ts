@@ -136,55 +136,75 @@ async function postTextOnce(
   return { channel: posted.channel ?? channel, ts: posted.ts ?? '' };
 }
 
+async function teamOf(slack: WebClient): Promise<string> {
+  try {
+    return await installedTeam(slack);
+  } catch (error) {
+    asTemporalFailure(error, 'asking Slack which workspace Countersign is installed in');
+  }
+}
+
+async function approversOf(slack: WebClient, approvers: ApproverIds | undefined): Promise<Eligibility> {
+  const groupMembers: Record<string, string[]> = {};
+  for (const group of approvers?.userGroups ?? []) {
+    try {
+      const answer = await slack.usergroups.users.list({ usergroup: group });
+      groupMembers[group] = answer.users ?? [];
+    } catch (error) {
+      asTemporalFailure(error, `listing the members of user group ${group}`);
+    }
+  }
+  return resolveEligibility(approvers, groupMembers);
+}
+
+async function labelsOf(slack: WebClient, args: Record<string, unknown>): Promise<SlackIdLabels> {
+  const labels: SlackIdLabels = {};
+  for (const id of slackIdsIn(args).slice(0, LABELLED_IDS_MAX)) {
+    try {
+      if (SLACK_USER_ID.test(id)) {
+        const { user } = await slack.users.info({ user: id });
+        const name = user?.profile?.display_name || user?.real_name || user?.name;
+        if (name) labels[id] = `@${name}`;
+      } else {
+        const { channel } = await slack.conversations.info({ channel: id });
+        if (channel?.name) labels[id] = `#${channel.name}`;
+      }
+    } catch (error) {
+      log.info('could not name a Slack ID for the approval card', {
+        id,
+        error: (error as Error).message,
+      });
+    }
+  }
+  return labels;
+}
+
 export function createSlackActivities(deps: { slack: WebClient }) {
   const { slack } = deps;
   return {
     /** The workspace the bot token belongs to: only its full members may decide. */
-    async installedTeam(): Promise<string> {
-      try {
-        return await installedTeam(slack);
-      } catch (error) {
-        asTemporalFailure(error, 'asking Slack which workspace Countersign is installed in');
-      }
-    },
+    installedTeam: () => teamOf(slack),
     /** Who may decide, with user groups resolved to their members now, to be recorded with the approval. */
-    async resolveApprovers(approvers: ApproverIds | undefined): Promise<Eligibility> {
-      const groupMembers: Record<string, string[]> = {};
-      for (const group of approvers?.userGroups ?? []) {
-        try {
-          const answer = await slack.usergroups.users.list({ usergroup: group });
-          groupMembers[group] = answer.users ?? [];
-        } catch (error) {
-          asTemporalFailure(error, `listing the members of user group ${group}`);
-        }
-      }
-      return resolveEligibility(approvers, groupMembers);
-    },
-
+    resolveApprovers: (approvers: ApproverIds | undefined) => approversOf(slack, approvers),
     /**
      * Names for the Slack IDs in a call's arguments (`#old-project`, `@rita`), shown beside the IDs on the card and in
      * the form. Best effort: an ID Slack cannot name stays unnamed, and the card says so.
      */
-    async labelSlackIds(args: Record<string, unknown>): Promise<SlackIdLabels> {
-      const labels: SlackIdLabels = {};
-      for (const id of slackIdsIn(args).slice(0, LABELLED_IDS_MAX)) {
-        try {
-          if (SLACK_USER_ID.test(id)) {
-            const { user } = await slack.users.info({ user: id });
-            const name = user?.profile?.display_name || user?.real_name || user?.name;
-            if (name) labels[id] = `@${name}`;
-          } else {
-            const { channel } = await slack.conversations.info({ channel: id });
-            if (channel?.name) labels[id] = `#${channel.name}`;
-          }
-        } catch (error) {
-          log.info('could not name a Slack ID for the approval card', {
-            id,
-            error: (error as Error).message,
-          });
-        }
-      }
-      return labels;
+    labelSlackIds: (args: Record<string, unknown>) => labelsOf(slack, args),
+    /**
+     * Everything an approval needs before its card, asked of Slack at once and returned to Temporal in one round
+     * trip: the workspace, the names of the IDs, the first stage's approvers.
+     */
+    async prepareApproval(ask: {
+      arguments: Record<string, unknown>;
+      approvers: ApproverIds | undefined;
+    }): Promise<{ teamId: string; labels: SlackIdLabels; eligibility: Eligibility }> {
+      const [teamId, labels, eligibility] = await Promise.all([
+        teamOf(slack),
+        labelsOf(slack, ask.arguments),
+        approversOf(slack, ask.approvers),
+      ]);
+      return { teamId, labels, eligibility };
     },
     /** A message in an approval card's thread; `noteId` lets a retry find an attempt whose answer was lost. */
     async postApprovalNote(post: {

@@ -22,6 +22,7 @@ import type {
   ApprovalOutcome,
   ApprovalStatus,
   AuditEvent,
+  Eligibility,
   SlackMessageRef,
   StagePlan,
   StageSummary,
@@ -47,6 +48,8 @@ import { inboxAttributes } from './search-attributes.js';
 
 /** Patch id of the change that made approvals searchable (the App Home inbox): runs started before it are not. */
 export const INBOX_PATCH = 'inbox-search-attributes';
+/** Patch id of the change that asks Slack for the team, the IDs' names and the first approvers in one activity. */
+export const PREPARE_PATCH = 'one-preparation-activity';
 
 export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOutcome> {
   const { plan } = input;
@@ -236,8 +239,9 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
 
   // ---- stages ----------------------------------------------------------------------------------------------------
 
-  const openStage = async (stagePlan: StagePlan): Promise<StageSummary> => {
-    const eligibility = await slack.resolveApprovers(stagePlan.approvers);
+  /** Opens a stage; `resolved`: its approvers when already asked for (the first stage's, with the preparation). */
+  const openStage = async (stagePlan: StagePlan, resolved?: Eligibility): Promise<StageSummary> => {
+    const eligibility = resolved ?? (await slack.resolveApprovers(stagePlan.approvers));
     // The first stage's clock runs from the request, not from whenever Slack let the card be posted.
     const openedAtMs = snapshot.stages.length === 0 ? Date.parse(requestedAt) : Date.now();
     const stage: StageSummary = {
@@ -353,8 +357,19 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
   });
 
   try {
-    snapshot.team_id = await slack.installedTeam();
-    snapshot.labels = await slack.labelSlackIds(input.proposal.arguments);
+    let firstApprovers: Eligibility | undefined;
+    if (patched(PREPARE_PATCH)) {
+      const prepared = await slack.prepareApproval({
+        arguments: input.proposal.arguments,
+        approvers: plan.stages[0]?.approvers,
+      });
+      snapshot.team_id = prepared.teamId;
+      snapshot.labels = prepared.labels;
+      firstApprovers = prepared.eligibility;
+    } else {
+      snapshot.team_id = await slack.installedTeam();
+      snapshot.labels = await slack.labelSlackIds(input.proposal.arguments);
+    }
     for (const [index, stagePlan] of plan.stages.entries()) {
       const passed = currentStage();
       if (passed) {
@@ -363,7 +378,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
           approved_by: passed.approvals.map((a) => a.reviewer ?? 'operator'),
         });
       }
-      const stage = await openStage(stagePlan);
+      const stage = await openStage(stagePlan, index === 0 ? firstApprovers : undefined);
       if (!passed) {
         if (!(await postFirstCard())) break;
       } else {
