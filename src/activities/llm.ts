@@ -284,5 +284,34 @@ export function createLlmActivities(deps: {
         modelItems: calls.map((call) => ({ type: 'call', ...call })),
       };
     },
+
+    /**
+     * An approver's edit of a proposed call, checked as the model's proposals are: the tool's schema and refusals,
+     * its risk from the new arguments (the model's own estimate still counts), and whether a form can show it whole.
+     */
+    async checkEditedCall(edit: {
+      proposal: Proposal;
+      arguments: Record<string, unknown>;
+      request: string;
+    }): Promise<ProposalCheck> {
+      const { proposal } = edit;
+      return checkProposal(
+        {
+          callId: proposal.callId,
+          name: proposal.tool,
+          arguments: JSON.stringify({
+            arguments: edit.arguments,
+            reasoning: proposal.reasoning,
+            risk: proposal.modelRisk,
+          }),
+        },
+        deps.tools,
+        {
+          webhookAllowlist: deps.webhookAllowlist,
+          ...(deps.toolRisks ? { toolRisks: deps.toolRisks } : {}),
+          request: edit.request,
+        },
+      );
+    },
   };
 }

@@ -206,7 +206,7 @@ describe('parsePolicyFile: problems name the file, line, column and field', () =
       at: '"aprovers"',
       field: 'default.aprovers',
       message:
-        'unknown field; a rule takes allow_self_approval, on_timeout, channel, stages, name, approvers',
+        'unknown field; a rule takes allow_self_approval, allow_edit, on_timeout, channel, stages, name, approvers',
     },
     {
       problem: 'a name that is not a Slack ID',
@@ -479,5 +479,17 @@ describe('loadPolicyFile', () => {
     expect(() => load(path)).toThrow(
       new PolicyFileError(`cannot read ${path} (ENOENT: no such file or directory)`, true),
     );
+  });
+});
+
+describe('parsePolicyFile: allow_edit', () => {
+  it('lets approvers change a call unless its rule, or the rule it refines, says otherwise', () => {
+    const policy = parsePolicyFile(
+      '{ "tools": { "call_webhook": { "allow_edit": false }, "post_message": { "timeout": "1h" } } }',
+      { ...options, toolNames: TOOLS.map((tool) => tool.name) },
+    );
+    expect(policy.tools.call_webhook?.allowEdit).toBe(false);
+    expect(policy.tools.post_message?.allowEdit).toBeUndefined();
+    expect(policy.default.allowEdit).toBeUndefined();
   });
 });

@@ -147,6 +147,7 @@ const stageSchema = fieldsOf('a stage', stageFields);
 
 const ruleFields = {
   allow_self_approval: z.boolean({ error: 'must be true or false' }).optional(),
+  allow_edit: z.boolean({ error: 'must be true or false' }).optional(),
   on_timeout: z
     .enum(TIMEOUT_MEANINGS, { error: `must be ${TIMEOUT_MEANINGS.map(quoted).join(' or ')}` })
     .optional(),
@@ -360,6 +361,10 @@ function planFrom(
     rule: name,
     stages,
     allowSelfApproval: rule.allow_self_approval ?? parent.allowSelfApproval,
+    // Absent means allowed: only a rule (or the one it refines) that says otherwise is kept from edits.
+    ...((rule.allow_edit ?? parent.allowEdit) !== undefined
+      ? { allowEdit: rule.allow_edit ?? parent.allowEdit }
+      : {}),
     onTimeout: rule.on_timeout ?? parent.onTimeout,
     channel: rule.channel ?? parent.channel,
   };

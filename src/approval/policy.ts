@@ -10,7 +10,7 @@ import type {
 } from './schemas.js';
 import type { ApprovalDecision } from './signals.js';
 
-const RISK_RANK: Record<Risk, number> = { low: 0, medium: 1, high: 2 };
+export const RISK_RANK: Record<Risk, number> = { low: 0, medium: 1, high: 2 };
 
 /** The final risk of a tool call: the higher of the tool's own and the model's assessment. */
 export function finalRisk(toolRisk: Risk, modelRisk: Risk): Risk {
@@ -33,12 +33,22 @@ export type DecisionRefusal =
   | 'not_requester'
   | 'digest_mismatch'
   | 'wrong_team'
-  | 'stale_stage';
+  | 'stale_stage'
+  | 'edit_not_allowed'
+  | 'invalid_edit';
 
 /**
  * Every refusal, in the audit's words and in the words the person refused reads: one table, so the two never drift.
  */
 export const REFUSALS: Record<DecisionRefusal, { audit: string; person: string }> = {
+  edit_not_allowed: {
+    audit: 'the policy does not let approvers change this call',
+    person: ':no_entry_sign: This request cannot be changed, only approved or rejected as it is.',
+  },
+  invalid_edit: {
+    audit: 'the changed arguments are not a valid call of the tool',
+    person: ':warning: The changed arguments are not a valid call of this tool; nothing was recorded.',
+  },
   malformed: {
     audit: 'the decision payload is not a valid approval_decision',
     person: ':warning: This decision could not be read, so nothing was recorded.',

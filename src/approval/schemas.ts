@@ -98,6 +98,8 @@ export interface ApprovalPlan {
   stages: StagePlan[];
   /** Whether the requester may decide on their own request. */
   allowSelfApproval: boolean;
+  /** Whether an approver may change the arguments before approving (policy `allow_edit`; absent: yes). */
+  allowEdit?: boolean;
   /** `cancel` stops the run; `reject` tells the model the call was not approved, as a rejection would. */
   onTimeout: TimeoutMeaning;
   /** Where the card is posted; undefined: the channel the request was made in. */
@@ -138,6 +140,7 @@ export const auditEventSchema = z.object({
     'stage_passed',
     'reminder',
     'escalation',
+    'edited',
     'slack_refused',
     'card_not_posted',
     'execution',
@@ -166,6 +169,20 @@ export interface ApprovalInput {
   /** Where the card goes: the plan's channel, or the channel the request was made in. */
   channel: string;
   plan: ApprovalPlan;
+  /** The run's policy, to find the rule for an edited call; absent in runs started before edits existed. */
+  policy?: ApprovalPolicy;
+}
+
+/** An approver's change to the arguments before approving: both versions, for the card, the audit and the model. */
+export interface ProposalEdit {
+  by: Person;
+  at: string;
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+  /** In words, e.g. `channel: "C0A" → "C0B"`. */
+  changes: string;
+  /** The rule the edited call went to when it is stricter than the one before; absent when the rule stayed. */
+  rule?: string;
 }
 
 export interface ApprovalDecisionRecord {
@@ -207,6 +224,10 @@ export interface ApprovalStatus {
   expires_at: string;
   eligibility: Eligibility;
   allow_self_approval: boolean;
+  /** Whether the form offers to change the arguments before approving. */
+  allow_edit?: boolean;
+  /** Changes approvers made to the arguments, in order; `proposal` is the call as it now stands. */
+  edits?: ProposalEdit[];
   /** The first card: its thread holds the chain, reminders and the run's result. */
   card: SlackMessageRef | null;
   /** Every card of the request: the first, and any copies posted by escalation. */
@@ -240,6 +261,8 @@ export type ApprovalNote =
       stageCount: number;
     }
   | { kind: 'reminder'; stage: StageSummary; quietMs: number; counted: string[] }
+  /** An approver changed the call: its approval started over at `stage`, the first of `stageCount`. */
+  | { kind: 'edited'; edit: ProposalEdit; stage: StageSummary; stageCount: number }
   | {
       kind: 'escalation';
       stage: StageSummary;
@@ -264,4 +287,7 @@ export interface ApprovalOutcome {
   failure?: string;
   card: SlackMessageRef | null;
   audit: AuditEvent[];
+  /** When approvers changed the arguments: the call as approved (what must run), and the changes. */
+  proposal?: Proposal;
+  edits?: ProposalEdit[];
 }

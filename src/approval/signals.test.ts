@@ -100,3 +100,22 @@ describe('parseWithdrawal', () => {
     if (!parsed.success) expect(parsed.issues.join('\n')).toContain(issue);
   });
 });
+
+describe('parseApprovalDecision: edited arguments', () => {
+  const base = { request_id: 'req-1', approved: true };
+
+  it('takes an approval with an object of changed arguments', () => {
+    expect(parseApprovalDecision({ ...base, edited_arguments: { channel: 'C0B' } }).success).toBe(true);
+  });
+
+  it('refuses changed arguments that are not an object, or that come with a rejection', () => {
+    expect(parseApprovalDecision({ ...base, edited_arguments: ['C0B'] })).toEqual({
+      success: false,
+      issues: ['edited_arguments: expected an object of arguments'],
+    });
+    expect(parseApprovalDecision({ ...base, approved: false, edited_arguments: {} })).toEqual({
+      success: false,
+      issues: ['edited_arguments: only an approval can change the arguments'],
+    });
+  });
+});

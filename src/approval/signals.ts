@@ -28,6 +28,11 @@ export interface ApprovalDecision {
   team_id?: string | undefined;
   /** The stage (1-based) the reviewer's modal was opened in: a modal opened in one stage does not count in the next. */
   stage?: number | undefined;
+  /**
+   * An approval of the call with these arguments instead (edit before approve). Checked against the tool's schema
+   * and the policy again; earlier approvals do not count for it.
+   */
+  edited_arguments?: Record<string, unknown> | undefined;
 }
 
 /** Signal `withdraw_request`: the requester (or an operator, with no `by`) withdraws a pending request. */
@@ -75,7 +80,7 @@ class Checker {
 export function parseApprovalDecision(raw: unknown): Parsed<ApprovalDecision> {
   const check = new Checker();
   const fields = ['request_id', 'approved', 'reviewer_notes', 'decided_at', 'reviewer'];
-  if (!check.object(raw, '(root)', [...fields, 'proposal_digest', 'team_id', 'stage'])) {
+  if (!check.object(raw, '(root)', [...fields, 'proposal_digest', 'team_id', 'stage', 'edited_arguments'])) {
     return { success: false, issues: check.issues };
   }
   check.nonEmptyString(raw.request_id, 'request_id');
@@ -100,6 +105,14 @@ export function parseApprovalDecision(raw: unknown): Parsed<ApprovalDecision> {
   if (raw.team_id !== undefined) check.nonEmptyString(raw.team_id, 'team_id');
   if (raw.stage !== undefined && !(Number.isInteger(raw.stage) && (raw.stage as number) >= 1)) {
     check.issues.push('stage: expected a whole number from 1');
+  }
+  const edited = raw.edited_arguments;
+  if (edited !== undefined) {
+    if (typeof edited !== 'object' || edited === null || Array.isArray(edited)) {
+      check.issues.push('edited_arguments: expected an object of arguments');
+    } else if (raw.approved !== true) {
+      check.issues.push('edited_arguments: only an approval can change the arguments');
+    }
   }
   if (check.issues.length > 0) return { success: false, issues: check.issues };
   return { success: true, data: raw as unknown as ApprovalDecision };

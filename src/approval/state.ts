@@ -2,7 +2,14 @@
 // these; the Slack app's early check at a click calls the same ones. A function here changes the snapshot only when
 // the rules allow it, and says what happened.
 import { checkDecision, countedReviewers, type DecisionRefusal, REFUSAL_TEXT } from './policy.js';
-import type { ApprovalDecisionRecord, ApprovalStatus, Eligibility } from './schemas.js';
+import type {
+  ApprovalDecisionRecord,
+  ApprovalPlan,
+  ApprovalStatus,
+  Eligibility,
+  Proposal,
+  ProposalEdit,
+} from './schemas.js';
 import type { ApprovalDecision, Withdrawal } from './signals.js';
 
 /** Who may decide while no stage is open (the first one's approvers are still being resolved): nobody. */
@@ -82,6 +89,28 @@ export function applyDecision(
     progress: approvalsText(stage.approvals.length, stage.required),
     decided: passed && last,
   };
+}
+
+/**
+ * An approver changed the call before approving (the edit was checked against the tool and the rules): the call now
+ * stands as edited, and its approval starts over — approvals given for the old arguments do not count for the new
+ * ones. Under `plan`, when the edited call falls under a stricter rule.
+ */
+export function applyEdit(
+  snapshot: ApprovalStatus,
+  edit: ProposalEdit,
+  proposal: Proposal,
+  plan: ApprovalPlan | undefined,
+): void {
+  snapshot.edits = [...(snapshot.edits ?? []), edit];
+  snapshot.proposal = proposal;
+  snapshot.stages = [];
+  snapshot.eligibility = NOBODY;
+  if (plan) {
+    snapshot.stage_names = plan.stages.map((s) => s.name);
+    snapshot.allow_self_approval = plan.allowSelfApproval;
+    snapshot.allow_edit = plan.allowEdit !== false;
+  }
 }
 
 /** The requester (or an operator, with no `by`) withdraws a pending request. */

@@ -12,5 +12,14 @@ export const decisionModalMetadataSchema = approvalRefSchema.extend({
   stage: z.number().int().min(1),
   /** Where the click happened, for telling the reviewer if the decision cannot be delivered. */
   channel: z.string().optional(),
+  /** The form offered to change the arguments (read back with the approval as it stands at submission). */
+  editable: z.boolean().optional(),
+  /** Opened from the person's inbox (App Home): their Home is republished once the decision is recorded. */
+  fromInbox: z.boolean().optional(),
+  /** The arguments the form showed, when small enough to seal: then the submission needs no look-up to compare. */
+  original: z.record(z.string(), z.unknown()).optional(),
 });
+
+/** Arguments up to this size (as JSON) travel sealed in the form; larger ones are read back at submission. */
+export const SEALED_ARGUMENTS_MAX = 1_500;
 export type DecisionModalMetadata = z.infer<typeof decisionModalMetadataSchema>;

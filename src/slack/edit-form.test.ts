@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import {
   ARGUMENT_ACTION_ID,
   ARGUMENTS_JSON_BLOCK_ID,
-  describeChanges,
   type EditMode,
   editableArgumentBlocks,
   editModeFor,
@@ -473,81 +472,5 @@ describe('readEditedArguments: JSON', () => {
 
   it('accepts an empty object: the approver removed every argument', () => {
     expect(json('{}')).toEqual({ ok: true, arguments: {}, changed: true });
-  });
-});
-
-describe('describeChanges', () => {
-  it('lists each changed key, sorted, short strings as JSON and long ones by length', () => {
-    const before = { text: 'a'.repeat(120), channel: 'C0A', same: 'x' };
-    const after = { text: 'b'.repeat(98), channel: 'C0B', same: 'x' };
-    expect(describeChanges(before, after)).toBe(
-      'channel: "C0A" → "C0B"; text: (changed, 120 → 98 characters)',
-    );
-  });
-
-  it('says nothing when nothing changed', () => {
-    expect(describeChanges(FLAT, { ...FLAT })).toBe('');
-    expect(describeChanges({ o: { a: 1, b: 2 } }, { o: { b: 2, a: 1 } })).toBe('');
-  });
-
-  it('shows numbers, booleans and null as JSON, and a change of type', () => {
-    expect(describeChanges({ n: 3, b: false, t: null, s: '1' }, { n: 4, b: true, t: 'x', s: 1 })).toBe(
-      'b: false → true; n: 3 → 4; s: "1" → 1; t: null → "x"',
-    );
-  });
-
-  it('says only that an object or array changed', () => {
-    expect(
-      describeChanges({ blocks: [1], opts: { a: 1 }, x: 'a' }, { blocks: [2], opts: 'none', x: [] }),
-    ).toBe('blocks: (changed); opts: (changed); x: (changed)');
-  });
-
-  it('names added and removed keys', () => {
-    expect(
-      describeChanges({ old: 'C0A', gone: { a: 1 }, long: 'z'.repeat(61) }, { thread: '1.2', extra: [1] }),
-    ).toBe(
-      'extra: added; gone: removed; long: removed, was (61 characters); old: removed, was "C0A"; thread: added, "1.2"',
-    );
-  });
-
-  it('shows a string of 60 characters whole and one of 61 by length', () => {
-    const sixty = 'x'.repeat(60);
-    expect(describeChanges({ a: sixty }, { a: 'y' })).toBe(`a: "${sixty}" → "y"`);
-    expect(describeChanges({ a: `${sixty}x` }, { a: 'y' })).toBe('a: (changed, 61 → 1 characters)');
-    expect(describeChanges({ a: `${sixty}x` }, { a: 5 })).toBe('a: (61 characters) → 5');
-  });
-
-  it('counts characters, not UTF-16 units', () => {
-    expect(describeChanges({ a: '😀'.repeat(60) }, { a: '😀' })).toBe(`a: "${'😀'.repeat(60)}" → "😀"`);
-  });
-
-  it('shows a string as JSON, escapes and all', () => {
-    expect(describeChanges({ a: 'x' }, { a: 'say "hi"\n' })).toBe('a: "x" → "say \\"hi\\"\\n"');
-  });
-
-  it('sorts keys the same everywhere, by code unit', () => {
-    expect(describeChanges({}, { b: 1, B: 1, a: 1, é: 1 })).toBe(
-      'B: added, 1; a: added, 1; b: added, 1; é: added, 1',
-    );
-  });
-
-  it('stays within 1000 characters, marking the cut', () => {
-    const before = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`key${i}`, 'before']));
-    const after = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`key${i}`, 'after']));
-    const text = describeChanges(before, after);
-    expect(Array.from(text)).toHaveLength(1000);
-    expect(text.endsWith('…')).toBe(true);
-    expect(text.startsWith('key0: "before" → "after"; key1: ')).toBe(true);
-  });
-
-  it('describes what readEditedArguments read', () => {
-    const result = readEditedArguments(
-      submit({ edit_argument_0: 'C0B', edit_argument_1: '5' }),
-      editModeFor(FLAT),
-      FLAT,
-    );
-    expect(result.ok).toBe(true);
-    if (result.ok)
-      expect(describeChanges(FLAT, result.arguments)).toBe('channel: "C0A" → "C0B"; count: 3 → 5');
   });
 });

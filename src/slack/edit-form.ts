@@ -8,7 +8,7 @@ import { truncate } from './blocks/text.js';
 export const ARGUMENTS_JSON_BLOCK_ID = 'edit_arguments_json';
 export const ARGUMENT_ACTION_ID = 'edit_argument';
 
-/** How the form lets this call be edited: a field per argument when every argument is a string, number or boolean (at most 10 of them); otherwise one JSON text field; not at all when a value cannot fit Slack's 3000-character input. */
+/** A field per argument when every argument is a string, number or boolean (at most 10); else one JSON field; else none. */
 export type EditMode = { kind: 'fields'; keys: string[] } | { kind: 'json' } | { kind: 'none'; why: string };
 
 /** Slack's max_length for a plain_text_input; an initial_value over it makes views.open fail. */
@@ -19,9 +19,6 @@ const FIELDS_MAX = 10;
 const LABEL_MAX = 2000;
 /** A string longer than this gets a text area, so the approver sees it whole while editing. */
 const SINGLE_LINE_MAX = 150;
-const CHANGES_MAX = 1000;
-/** A string this short is shown whole in the list of changes; a longer one only by its length. */
-const SHOWN_STRING_MAX = 60;
 /** V8's parse messages quote the input; Slack shows the error under the field, where a line is enough. */
 const PARSE_MESSAGE_MAX = 200;
 const LINE_BREAK = /[\r\n\u2028\u2029]/;
@@ -156,7 +153,7 @@ function inputBlock(options: {
   };
 }
 
-/** The input blocks for the modal (Block Kit `input` blocks with `plain_text_input` elements, `optional: true`, each pre-filled with `initial_value` = the current value; a multiline one for strings over 150 chars or containing a newline, and for JSON (pretty-printed with 2 spaces)). Fields mode: block ids `edit_argument_<index>` (index into keys), label = the argument name (escape nothing: labels are plain_text; truncate to 2000), hint says its type ("number", "true or false", "text"). JSON mode: one block ARGUMENTS_JSON_BLOCK_ID labelled "Arguments (JSON)". Returns [] for kind none. A leading `section` or `context` block is NOT included (the caller adds one). */
+/** The form's inputs, pre-filled with the call as it stands (the caller adds the heading). */
 export function editableArgumentBlocks(args: Record<string, unknown>, mode: EditMode): KnownBlock[] {
   switch (mode.kind) {
     case 'none':
@@ -232,7 +229,7 @@ function readJson(
   return { ok: true, value: parsed as Record<string, unknown> };
 }
 
-/** Reads the submitted form back: the arguments as edited, `changed` when they differ from `original` (deep equality of JSON values), or errors keyed by block id as Slack's `response_action: "errors"` wants them. Slack sends `view.state.values[blockId][actionId].value` (a string, or null when emptied). Fields: a number field must parse as a finite number (error "a number, e.g. 42"); a boolean field must be true or false, case-insensitive (error "true or false"); a text field emptied becomes "" ; a missing block (not in values) keeps the original value. JSON: must parse (error: "not valid JSON: <message>") to an object that is not an array (error "must be a JSON object of arguments"). Keys are taken from mode.keys; a key not in original is impossible in fields mode. */
+/** The arguments as submitted, whether they changed, or what is wrong keyed by block id (for `response_action: errors`). */
 export function readEditedArguments(
   values: Submitted,
   mode: EditMode,
@@ -275,58 +272,4 @@ export function readEditedArguments(
   return jsonEqual(original, edited)
     ? { ok: true, arguments: original, changed: false }
     : { ok: true, arguments: edited, changed: true };
-}
-
-function characters(text: string): number {
-  return Array.from(text).length;
-}
-
-/** A value as the list of changes shows it; `undefined` for objects and arrays, which are only said to change. */
-function shownValue(value: unknown): string | undefined {
-  if (typeof value === 'string') {
-    const length = characters(value);
-    return length <= SHOWN_STRING_MAX ? JSON.stringify(value) : `(${length} characters)`;
-  }
-  if (typeof value === 'object' && value !== null) return undefined;
-  return JSON.stringify(value) ?? String(value);
-}
-
-function isLongString(value: unknown): value is string {
-  return typeof value === 'string' && characters(value) > SHOWN_STRING_MAX;
-}
-
-function changeOf(
-  key: string,
-  before: Record<string, unknown>,
-  after: Record<string, unknown>,
-): string | undefined {
-  const had = Object.hasOwn(before, key);
-  const has = Object.hasOwn(after, key);
-  const name = argumentName(key, 100);
-  if (!had) {
-    const shown = shownValue(after[key]);
-    return `${name}: added${shown === undefined ? '' : `, ${shown}`}`;
-  }
-  if (!has) {
-    const shown = shownValue(before[key]);
-    return `${name}: removed${shown === undefined ? '' : `, was ${shown}`}`;
-  }
-  const [old, now] = [before[key], after[key]];
-  if (jsonEqual(old, now)) return undefined;
-  if (typeof old === 'string' && typeof now === 'string' && (isLongString(old) || isLongString(now))) {
-    return `${name}: (changed, ${characters(old)} → ${characters(now)} characters)`;
-  }
-  const [oldShown, nowShown] = [shownValue(old), shownValue(now)];
-  if (oldShown === undefined || nowShown === undefined) return `${name}: (changed)`;
-  return `${name}: ${oldShown} → ${nowShown}`;
-}
-
-/** "channel: C0A → C0B; text: (changed, 120 → 98 characters)": what an edit changed, one entry per top-level key that was added, removed or changed, for the card and the audit. Strings up to 60 characters are shown whole in backticks-free form as JSON (`"abc"`), longer ones summarised by length; objects/arrays as "(changed)". Keys sorted. At most 1000 characters (truncate with "…"). */
-export function describeChanges(before: Record<string, unknown>, after: Record<string, unknown>): string {
-  // Sorted by code unit, not locale, so the audit reads the same on every machine.
-  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort((a, b) =>
-    a < b ? -1 : a > b ? 1 : 0,
-  );
-  const entries = keys.flatMap((key) => changeOf(key, before, after) ?? []);
-  return truncate(entries.join('; '), CHANGES_MAX);
 }

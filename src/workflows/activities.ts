@@ -65,3 +65,9 @@ export const approvalSlack = proxyActivities<Slack>({
 });
 
 export const run = proxyActivities<Run>({ startToCloseTimeout: '10 seconds' });
+
+/** An approver's edit checked against the tool (its schema lives in the worker, with the tools): quick, and pure. */
+export const editChecks = proxyActivities<Llm>({
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumAttempts: 3 },
+});

@@ -27,6 +27,7 @@ import type {
   ApprovalPolicy,
   AuditEvent,
   Proposal,
+  ProposalEdit,
   SlackMessageRef,
 } from '../approval/schemas.js';
 import { formatDuration } from '../duration.js';
@@ -103,7 +104,11 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
   const askApproval = async (
     proposal: Proposal,
     policy: ApprovalPolicy,
-  ): Promise<{ go: true } | { go: false; tellModel: string } | { stop: string }> => {
+  ): Promise<
+    | { go: true; approved: Proposal; edits?: ProposalEdit[] }
+    | { go: false; tellModel: string }
+    | { stop: string }
+  > => {
     approvals += 1;
     const requestId = uuid4();
     const childId = `${runId}/approval-${approvals}`;
@@ -137,6 +142,8 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
             proposal,
             channel: plan.channel ?? input.channel,
             plan,
+            // For an edited call's rule: the same policy this run went by.
+            policy,
           },
         ],
       });
@@ -165,7 +172,10 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
     );
     switch (approval.status) {
       case 'approved':
-        return { go: true };
+        // An approver may have changed the call: what runs is what they approved.
+        return approval.proposal
+          ? { go: true, approved: approval.proposal, ...(approval.edits ? { edits: approval.edits } : {}) }
+          : { go: true, approved: proposal };
       case 'rejected':
         return {
           go: false,
@@ -201,7 +211,8 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
     }
   };
 
-  const runProposal = async (proposal: Proposal): Promise<string> => {
+  /** Runs a call; `edits`: how approvers changed it, which the model is told with the result. */
+  const runProposal = async (proposal: Proposal, edits: ProposalEdit[] = []): Promise<string> => {
     record('execution', 'system', {
       call_id: proposal.callId,
       tool: proposal.tool,
@@ -235,16 +246,25 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
         : result.error;
     actions.push({ tool: proposal.tool, ok: result.ok, summary, ...(unknown ? { unknown: true } : {}) });
     record('result', 'system', { call_id: proposal.callId, tool: proposal.tool, ...result });
-    if (result.ok) return JSON.stringify({ status: 'done', ...result.result });
+    // The model must know that what ran is not what it proposed, and who changed it.
+    const edited =
+      edits.length > 0
+        ? {
+            changed_by_reviewer: edits.map((e) => ({ reviewer: e.by.name ?? e.by.id, changes: e.changes })),
+            arguments_run: proposal.arguments,
+          }
+        : {};
+    if (result.ok) return JSON.stringify({ status: 'done', ...edited, ...result.result });
     if (unknown) {
       return JSON.stringify({
         status: 'outcome_unknown',
+        ...edited,
         error: result.error,
         instruction:
           'This call may have run: its outcome is unknown. Do not repeat it. Tell the requester it may have run and to check before retrying.',
       });
     }
-    return JSON.stringify({ status: 'failed', error: result.error });
+    return JSON.stringify({ status: 'failed', ...edited, error: result.error });
   };
 
   record('request', input.requester, { request: input.request, channel: input.channel, team: input.teamId });
@@ -287,7 +307,7 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
         }
         const verdict = await askApproval(proposal, policy);
         if ('stop' in verdict) return await finish({ status: 'cancelled', reason: verdict.stop });
-        const output = verdict.go ? await runProposal(proposal) : verdict.tellModel;
+        const output = verdict.go ? await runProposal(verdict.approved, verdict.edits) : verdict.tellModel;
         conversation.push({ type: 'output', callId: proposal.callId, output });
       }
 

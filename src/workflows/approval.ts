@@ -15,7 +15,16 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { INVALID_APPROVAL_PLAN } from '../activities/failure-types.js';
-import { countedReviewers, REFUSAL_TEXT, widenEligibility } from '../approval/policy.js';
+import { describeChanges } from '../approval/changes.js';
+import {
+  checkDecision,
+  countedReviewers,
+  type DecisionRefusal,
+  planFor,
+  REFUSAL_TEXT,
+  RISK_RANK,
+  widenEligibility,
+} from '../approval/policy.js';
 import type {
   ApprovalInput,
   ApprovalNote,
@@ -23,21 +32,24 @@ import type {
   ApprovalStatus,
   AuditEvent,
   Eligibility,
+  ProposalEdit,
   SlackMessageRef,
   StagePlan,
   StageSummary,
 } from '../approval/schemas.js';
-import { parseApprovalDecision, parseWithdrawal } from '../approval/signals.js';
+import { type ApprovalDecision, parseApprovalDecision, parseWithdrawal } from '../approval/signals.js';
 import {
   applyDecision,
+  applyEdit,
   applyWithdrawal,
   type DecisionAnswer,
+  decisionRules,
   dueTimer,
   NOBODY,
   nextTimerAt,
   stageTimers,
 } from '../approval/state.js';
-import { approvalSlack as slack } from './activities.js';
+import { editChecks, approvalSlack as slack } from './activities.js';
 import {
   approvalDecisionSignal,
   approvalStatusQuery,
@@ -52,7 +64,8 @@ export const INBOX_PATCH = 'inbox-search-attributes';
 export const PREPARE_PATCH = 'one-preparation-activity';
 
 export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOutcome> {
-  const { plan } = input;
+  // An edit that falls under a stricter rule continues under that rule's plan.
+  let plan = input.plan;
   if (plan.stages.length === 0) {
     // Approving with no stage to pass would let the call run unapproved: refuse instead.
     throw ApplicationFailure.nonRetryable(
@@ -73,6 +86,8 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     expires_at: requestedAt,
     eligibility: NOBODY,
     allow_self_approval: plan.allowSelfApproval,
+    // Edits need the run's policy, to find the rule of the edited call; runs from before edits lack it.
+    allow_edit: plan.allowEdit !== false && input.policy !== undefined,
     card: null,
     cards: [],
     stage_names: plan.stages.map((s) => s.name),
@@ -154,8 +169,79 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     return answer;
   };
 
+  /** Set by an accepted edit: the stages start over for the edited call. */
+  let restart = false;
+  /** The editor's own approval of the edited call, applied once its first stage has reopened; then its answer. */
+  let editorApproval: ApprovalDecision | undefined;
+  let editorAnswer: DecisionAnswer | undefined;
+
+  /**
+   * Edit before approve: the edited call is checked like a model's proposal (schema, refusals, risk), goes to a
+   * stricter rule if it now falls under one (never a looser one), and its approval starts over, the editor's own
+   * counting if they may decide in its first stage. Answered once that is done.
+   */
+  const decideEdit = async (
+    decision: ApprovalDecision,
+    edited: Record<string, unknown>,
+  ): Promise<DecisionAnswer> => {
+    const actor = decision.reviewer ?? 'operator';
+    const refuse = (reason: DecisionRefusal, explanation = REFUSAL_TEXT[reason]): DecisionAnswer => {
+      record('decision_ignored', actor, { reason, explanation, edited: true, via: 'update' });
+      return { accepted: false, reason, explanation };
+    };
+    if (!snapshot.allow_edit) return refuse('edit_not_allowed');
+    const rulesNow = () => checkDecision(decision, decisionRules(snapshot, Date.now()));
+    const before = rulesNow();
+    if (!before.ok) return refuse(before.reason);
+    const checked = await editChecks.checkEditedCall({
+      proposal: snapshot.proposal,
+      arguments: edited,
+      request: input.request,
+    });
+    if (!checked.ok) return refuse('invalid_edit', checked.error);
+    // The request may have moved on while the edit was checked.
+    const after = rulesNow();
+    if (!after.ok) return refuse(after.reason);
+    const proposal = { ...checked.proposal, callId: snapshot.proposal.callId };
+    const { edited_arguments: _, ...approval } = decision;
+    if (proposal.digest === snapshot.proposal.digest) return decide(approval, 'update');
+    const stricter =
+      input.policy && RISK_RANK[proposal.risk] > RISK_RANK[snapshot.proposal.risk]
+        ? planFor(proposal, input.policy)
+        : undefined;
+    const newPlan =
+      stricter && stricter.rule !== plan.rule && stricter.stages.length > 0 ? stricter : undefined;
+    const change: ProposalEdit = {
+      by: decision.reviewer ?? { id: 'operator' },
+      at: new Date().toISOString(),
+      before: snapshot.proposal.arguments,
+      after: proposal.arguments,
+      changes: describeChanges(snapshot.proposal.arguments, proposal.arguments),
+      ...(newPlan ? { rule: newPlan.rule } : {}),
+    };
+    record('edited', actor, {
+      before: { arguments: change.before, digest: snapshot.proposal.digest, risk: snapshot.proposal.risk },
+      after: { arguments: change.after, digest: proposal.digest, risk: proposal.risk },
+      changes: change.changes,
+      ...(newPlan ? { rule: { from: plan.rule, to: newPlan.rule } } : {}),
+      notes: decision.reviewer_notes?.trim() || null,
+    });
+    applyEdit(snapshot, change, proposal, newPlan);
+    if (newPlan) plan = newPlan;
+    editorAnswer = undefined;
+    editorApproval = { ...approval, proposal_digest: proposal.digest, stage: 1 };
+    restart = true;
+    changes += 1;
+    await condition(() => editorAnswer !== undefined || snapshot.status !== 'pending');
+    return editorAnswer ?? refuse('already_decided');
+  };
+
   // The Slack app's path: the reviewer learns at once whether their decision counted, and why not.
-  setHandler(submitDecisionUpdate, (payload) => decide(payload, 'update'));
+  setHandler(submitDecisionUpdate, (payload) =>
+    payload.edited_arguments !== undefined && parseApprovalDecision(payload).success
+      ? decideEdit(payload, payload.edited_arguments)
+      : decide(payload, 'update'),
+  );
   // Public API (the recipe's CLI command, operators): fire and forget; never throws, so a bad payload cannot fail a task.
   setHandler(approvalDecisionSignal, (raw) => void decide(raw, 'signal'));
 
@@ -295,7 +381,8 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     await updateCards();
   };
 
-  const stillPending = (stage: StageSummary) => snapshot.status === 'pending' && stage.status === 'pending';
+  const stillPending = (stage: StageSummary) =>
+    snapshot.status === 'pending' && stage.status === 'pending' && !restart;
 
   /** Waits out one stage: decisions update the cards; quiet time reminds; a long wait escalates; the end expires. */
   const waitForStage = async (stage: StageSummary, stagePlan: StagePlan) => {
@@ -370,7 +457,9 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
       snapshot.team_id = await slack.installedTeam();
       snapshot.labels = await slack.labelSlackIds(input.proposal.arguments);
     }
-    for (const [index, stagePlan] of plan.stages.entries()) {
+    let restarted = false;
+    for (let index = 0; index < plan.stages.length; index += 1) {
+      const stagePlan = plan.stages[index] as StagePlan;
       const passed = currentStage();
       if (passed) {
         record('stage_passed', 'policy', {
@@ -378,9 +467,26 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
           approved_by: passed.approvals.map((a) => a.reviewer ?? 'operator'),
         });
       }
-      const stage = await openStage(stagePlan, index === 0 ? firstApprovers : undefined);
-      if (!passed) {
+      const stage = await openStage(stagePlan, index === 0 && !restarted ? firstApprovers : undefined);
+      if (!passed && !restarted) {
         if (!(await postFirstCard())) break;
+      } else if (!passed) {
+        // The edited call's first stage: the editor's approval counts if they may decide in it.
+        restarted = false;
+        if (editorApproval) {
+          const answer = decide(editorApproval, 'update');
+          editorApproval = undefined;
+          editorAnswer = answer.accepted
+            ? answer
+            : {
+                accepted: true,
+                progress: `changed; your approval does not count in its first stage (${answer.explanation})`,
+                decided: false,
+              };
+        }
+        await updateCards();
+        const change = snapshot.edits?.at(-1);
+        if (change) await postNote({ kind: 'edited', edit: change, stage, stageCount: plan.stages.length });
       } else {
         await updateCards();
         await postNote({
@@ -392,6 +498,13 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
         });
       }
       await waitForStage(stage, stagePlan);
+      if (restart && snapshot.status === 'pending') {
+        // An edit: its approval starts over at the first stage (of a stricter plan, if it went to one).
+        restart = false;
+        restarted = true;
+        index = -1;
+        continue;
+      }
       if (snapshot.status !== 'pending') break;
     }
     if (snapshot.status === 'pending') snapshot.status = 'approved';
@@ -432,5 +545,6 @@ function outcomeOf(snapshot: ApprovalStatus): ApprovalOutcome {
     ...(snapshot.failure ? { failure: snapshot.failure } : {}),
     card: snapshot.card,
     audit: snapshot.audit,
+    ...(snapshot.edits?.length ? { proposal: snapshot.proposal, edits: snapshot.edits } : {}),
   };
 }

@@ -93,6 +93,8 @@ export async function askForCard(harness: SlackAppHarness, slackApi: FakeSlackAp
 
 /** A decision form as Slack was asked to open it. */
 export interface DecisionForm {
+  /** The id Slack gave the opened modal: each form has its own, and its submission carries it. */
+  id?: string;
   callback_id: string;
   private_metadata: string;
   blocks: Array<{ type: string; text?: { type: string; text: string } }>;
@@ -130,13 +132,14 @@ export async function openDecisionForm(
 ): Promise<DecisionForm> {
   const triggerId = await clickCard(harness, card, which, userId);
   const opened = await slackApi.waitForCall('views.open', (c) => c.args.trigger_id === triggerId);
-  return opened.args.view as DecisionForm;
+  const id = (opened.response as { view?: { id?: string } } | undefined)?.view?.id;
+  return { ...(opened.args.view as DecisionForm), ...(id ? { id } : {}) };
 }
 
 /** Submits a decision form as `userId` with `notes`: Slack's answer (empty when the form closes). */
 export function submitDecisionForm(
   harness: SlackAppHarness,
-  form: Pick<DecisionForm, 'callback_id' | 'private_metadata'>,
+  form: Pick<DecisionForm, 'id' | 'callback_id' | 'private_metadata'>,
   userId: string,
   notes: string | null,
 ) {
@@ -145,5 +148,6 @@ export function submitDecisionForm(
     privateMetadata: form.private_metadata,
     values: notesValues(notes),
     userId,
+    ...(form.id ? { viewId: form.id } : {}),
   });
 }

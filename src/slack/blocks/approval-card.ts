@@ -34,6 +34,9 @@ function context(text: string): KnownBlock {
   return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, CONTEXT_TEXT_MAX) }] };
 }
 
+/** Edits listed on a card, the latest ones. */
+const EDITS_SHOWN_MAX = 3;
+
 /** Approvers named on a card before "and N more". */
 const APPROVERS_LISTED_MAX = 10;
 
@@ -158,6 +161,20 @@ export function approvalCard(view: ApprovalStatus): KnownBlock[] {
   const names = view.stage_names;
   const stages = view.stages;
   const current = stages.at(-1);
+  // What approvers changed: the summary above shows the call as it now stands.
+  const edits = (view.edits ?? []).slice(-EDITS_SHOWN_MAX);
+  if (edits.length > 0) {
+    blocks.push(
+      context(
+        edits
+          .map(
+            (e) =>
+              `:pencil2: Edited by ${mention(e.by.id)} ${slackDate(e.at)}: ${safeText(e.changes, 600)}${e.rule ? ` · now under the rule “${safeText(e.rule, 100)}”` : ''}`,
+          )
+          .join('\n'),
+      ),
+    );
+  }
   if (names.length > 1) blocks.push(section(`*Approval chain:*\n${chainLines(names, stages)}`));
   if (view.status === 'pending') {
     const warning = current && unreachableQuorum(view, current);

@@ -2,7 +2,7 @@
 import { type ApprovalNote, type Eligibility, STAGE_NAME_MAX } from '../../approval/schemas.js';
 import { formatDuration } from '../../duration.js';
 import { quorumProgress, reviewerName, whoMayDecide } from './approval-card.js';
-import { FALLBACK_TEXT_MAX, safeText, slackDate, truncate } from './text.js';
+import { FALLBACK_TEXT_MAX, mention, safeText, slackDate, truncate } from './text.js';
 
 /** The approvers who have not yet approved: a reminder pings them, not the people already counted. */
 function stillToDecide(eligibility: Eligibility, counted: string[]): string {
@@ -28,6 +28,17 @@ export function approvalNoteText(note: ApprovalNote): string {
           `${stillToDecide(note.stage.eligibility, note.counted)}, please decide on the card above; it expires ${slackDate(note.stage.expires_at)}.`,
         FALLBACK_TEXT_MAX,
       );
+    case 'edited': {
+      const rule = note.edit.rule
+        ? ` It now falls under the stricter rule “${safeText(note.edit.rule, 100)}”.`
+        : '';
+      return truncate(
+        `:pencil2: ${mention(note.edit.by.id)} changed the call before approving: ${safeText(note.edit.changes, 1000)}.${rule}
+` +
+          `Approvals given for the old arguments do not count: stage 1 of ${note.stageCount}, *${name}*, is open again for ${whoMayDecide(note.stage.eligibility)} (${quorumProgress(note.stage)}, expires ${slackDate(note.stage.expires_at)}).`,
+        FALLBACK_TEXT_MAX,
+      );
+    }
     case 'escalation': {
       const parts: string[] = [];
       if (note.added) parts.push(`${whoMayDecide(note.added)} may now decide too`);

@@ -2,6 +2,7 @@
 import type { View } from '@slack/types';
 import type { ApprovalStatus } from '../../approval/schemas.js';
 import { REVIEWER_NOTES_MAX } from '../../approval/signals.js';
+import { type EditMode, editableArgumentBlocks, editModeFor } from '../edit-form.js';
 import { currentStageLabel, whoMayDecide } from './approval-card.js';
 import { proposalReviewBlocks } from './proposal.js';
 import { CONTEXT_TEXT_MAX, SECTION_TEXT_MAX, slackDate, truncate } from './text.js';
@@ -12,12 +13,33 @@ export const NOTES_ACTION_ID = 'notes_input';
 /** Slack's limit for private_metadata. */
 export const PRIVATE_METADATA_MAX = 3000;
 
+/** Slack's limit of blocks in a modal. */
+const MODAL_BLOCKS_MAX = 100;
+
+/**
+ * How this form may change the call: only when approving, when the policy allows edits, and when the fields fit the
+ * form beside the whole proposal.
+ */
+export function formEditMode(status: ApprovalStatus, approved: boolean): EditMode {
+  if (!approved || !status.allow_edit) return { kind: 'none', why: 'not offered' };
+  const mode = editModeFor(status.proposal.arguments);
+  if (mode.kind === 'none') return mode;
+  const blocks = proposalReviewBlocks({ ...status, status: 'pending' }).length + 3;
+  const fields = editableArgumentBlocks(status.proposal.arguments, mode).length;
+  return blocks + fields <= MODAL_BLOCKS_MAX
+    ? mode
+    : { kind: 'none', why: 'the form has no room for the fields' };
+}
+
 export function decisionModal(options: {
   status: ApprovalStatus;
   approved: boolean;
   privateMetadata: string;
+  /** The edit fields to offer (see formEditMode); none by default. */
+  edit?: EditMode;
 }): View {
   const { status, approved } = options;
+  const edit = options.edit?.kind === 'fields' || options.edit?.kind === 'json' ? options.edit : undefined;
   if (options.privateMetadata.length > PRIVATE_METADATA_MAX) {
     throw new Error('decision modal metadata is over Slack’s 3000-character limit');
   }
@@ -42,6 +64,18 @@ export function decisionModal(options: {
           },
         ],
       },
+      ...(edit
+        ? [
+            {
+              type: 'section' as const,
+              text: {
+                type: 'mrkdwn' as const,
+                text: '*Change the call before approving* (optional). The changed call is checked again, and approvals given before do not count for it.',
+              },
+            },
+            ...editableArgumentBlocks(status.proposal.arguments, edit),
+          ]
+        : []),
       {
         type: 'input',
         block_id: NOTES_BLOCK_ID,

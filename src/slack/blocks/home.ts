@@ -137,7 +137,7 @@ export function homeView(inbox: Inbox, nowIso: string): View {
       : mine.slice(0, mineRoom)),
   );
   blocks.push(
-    context(`Updated ${slackDate(nowIso)} · it refreshes when you open it and after your decisions.`),
+    context(`Updated ${slackDate(nowIso)} · it refreshes when you open it and after what you decide here.`),
   );
   return { type: 'home', blocks };
 }

@@ -3,11 +3,13 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { proposalDigest } from '../../../approval/digest.js';
 import { REFUSALS } from '../../../approval/policy.js';
 import type { DecisionAnswer } from '../../../approval/state.js';
-import { submitDecision } from '../../approvals.js';
+import { readApproval, submitDecision } from '../../approvals.js';
 import { NOTES_ACTION_ID, NOTES_BLOCK_ID, noticeModal } from '../../blocks/decision-modal.js';
 import { decisionModalMetadataSchema } from '../../decision-form.js';
+import { editModeFor, readEditedArguments } from '../../edit-form.js';
 import { publishHome } from '../../home.js';
 import { STANDING_TEXT, type StandingCheck } from '../../reviewer-standing.js';
 import type { Sealer } from '../../seal.js';
@@ -32,8 +34,14 @@ function notesError(text: string) {
   return { response_action: 'errors' as const, errors: { [NOTES_BLOCK_ID]: text } };
 }
 
+/** A refusal in the person's words; a refused edit also says what is wrong with it. */
+function refusalText(answer: Extract<DecisionAnswer, { accepted: false }>): string {
+  const text = REFUSALS[answer.reason].person;
+  return answer.reason === 'invalid_edit' ? `${text} ${answer.explanation}` : text;
+}
+
 function answerText(answer: DecisionAnswer, approved: boolean): string {
-  if (!answer.accepted) return REFUSALS[answer.reason].person;
+  if (!answer.accepted) return refusalText(answer);
   if (!approved) return ':x: Your rejection was recorded: nothing will run, and the agent reads your reason.';
   return answer.decided
     ? ':white_check_mark: Your approval was recorded: the request is approved.'
@@ -78,6 +86,30 @@ export function decisionModalSubmission(deps: DecisionModalDeps) {
       await ack(notesError(STANDING_TEXT[standing.reason]));
       return;
     }
+    // Changed arguments, read against the call as it stands now (the form was bound to its digest).
+    let edited: Record<string, unknown> | undefined;
+    if (metadata.data.editable && approved) {
+      let original = metadata.data.original;
+      if (!original) {
+        const read = await readApproval(deps.temporal, { workflowId, requestId }, ANSWER_MIN_MS * 2);
+        if (!read.ok) {
+          await ack(notesError(read.message));
+          return;
+        }
+        // Changed since the form opened: the workflow would refuse the decision as not what was shown.
+        if (read.status.proposal.digest !== digest) {
+          await ack(notesError(REFUSALS.digest_mismatch.person));
+          return;
+        }
+        original = read.status.proposal.arguments;
+      }
+      const changes = readEditedArguments(view.state.values, editModeFor(original), original);
+      if (!changes.ok) {
+        await ack({ response_action: 'errors', errors: changes.errors });
+        return;
+      }
+      if (changes.changed) edited = changes.arguments;
+    }
     let submission: Awaited<ReturnType<typeof submitDecision>>;
     try {
       submission = await submitDecision(
@@ -92,10 +124,12 @@ export function decisionModalSubmission(deps: DecisionModalDeps) {
           proposal_digest: digest,
           team_id: standing.teamId,
           stage,
+          ...(edited ? { edited_arguments: edited } : {}),
         },
         {
           // One form, one decision: Slack resubmitting the same form is the same Update.
-          updateId: `${view.id}/${reviewer.id}`,
+          // A changed call is another decision: resubmitting the form after an error must not replay the refusal.
+          updateId: `${view.id}/${reviewer.id}${edited ? `/${proposalDigest({ tool: 'edit', arguments: edited }).slice(-16)}` : ''}`,
           budgetMs: Math.max(ANSWER_MIN_MS, SUBMISSION_BUDGET_MS - (Date.now() - startedAt)),
         },
       );
@@ -109,14 +143,17 @@ export function decisionModalSubmission(deps: DecisionModalDeps) {
       await ack(notesError(TEMPORAL_UNREACHABLE_TEXT));
       return;
     }
-    // Their inbox follows their decision, whether it came from there or from a card.
-    const refreshHome = () =>
-      publishHome(deps, client, reviewer).catch((error: Error) =>
+    // A decision made from the inbox: the inbox they return to shows it. (Not after every card decision: reading an
+    // inbox costs Temporal a visibility query and a query per approval listed.)
+    const refreshHome = async () => {
+      if (!metadata.data.fromInbox) return;
+      await publishHome(deps, client, reviewer).catch((error: Error) =>
         logger.error('could not publish App Home', { user: reviewer.id, error: error.message }),
       );
+    };
     if (submission.answered) {
       const { answer } = submission;
-      await ack(answer.accepted ? undefined : notesError(REFUSALS[answer.reason].person));
+      await ack(answer.accepted ? undefined : notesError(refusalText(answer)));
       if (answer.accepted) await refreshHome();
       return;
     }

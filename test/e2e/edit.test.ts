@@ -1,0 +1,223 @@
+// Edit before approve, end to end: an approver changes the call in the decision form; what runs is what they
+// approved, the model is told, a riskier call goes to the stricter rule, and approvals given for the old arguments
+// do not count. Signed Slack requests into the real Bolt receiver, a real worker on the dev server, the fakes.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approvalStatusQuery } from '../../src/workflows/messages.js';
+import { functionCall, message } from '../fakes/openai.js';
+import {
+  type Engine,
+  PEOPLE,
+  proposal,
+  runOutcome,
+  scriptModel,
+  startEngine,
+  toolOutputs,
+  userText,
+  waitForCard,
+} from '../support/engine.js';
+import {
+  askAgent,
+  type DecisionForm,
+  openDecisionForm,
+  type SlackAppHarness,
+  startSlackApp,
+} from '../support/slack-app.js';
+
+const EXTRA = ['U0XONE', 'U0XTWO', 'U0XTHREE'].map((id) => ({ id, name: id.toLowerCase() }));
+
+let engine: Engine;
+let slack: SlackAppHarness;
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'countersign-edit-'));
+  const policy = join(dir, 'policy.jsonc');
+  writeFileSync(
+    policy,
+    JSON.stringify({
+      default: { approvers: [PEOPLE.ana.id], timeout: '1h' },
+      // A high-risk call needs security; an invite of more than five people is high risk.
+      risks: { high: { approvers: [PEOPLE.security.id] } },
+      tools: {
+        archive_channel: { approvers: [PEOPLE.ana.id, PEOPLE.bob.id], required: 2 },
+        call_webhook: { allow_edit: false },
+      },
+    }),
+  );
+  engine = await startEngine({
+    prefix: 'edit',
+    env: { POLICY_FILE: policy, WEBHOOK_ALLOWLIST: 'https://hooks.example.com/edit/' },
+    users: EXTRA,
+  });
+  slack = await startSlackApp(engine);
+});
+
+afterAll(async () => {
+  await slack?.close();
+  await engine?.close();
+});
+
+type Input = {
+  type: string;
+  block_id?: string;
+  label?: { text: string };
+  element?: { initial_value?: string };
+};
+
+/** The form's field for an argument (fields mode) or its JSON field. */
+function field(form: DecisionForm, label: string): Input {
+  const found = (form.blocks as Input[]).find((b) => b.type === 'input' && b.label?.text === label);
+  if (!found?.block_id) throw new Error(`no "${label}" field in the form`);
+  return found;
+}
+
+async function submit(
+  form: DecisionForm,
+  userId: string,
+  values: Record<string, string>,
+  notes: string | null = null,
+) {
+  const state: Record<string, Record<string, { type: string; value: string | null }>> = {
+    notes: { notes_input: { type: 'plain_text_input', value: notes } },
+  };
+  for (const [blockId, value] of Object.entries(values)) {
+    state[blockId] = { edit_argument: { type: 'plain_text_input', value } };
+  }
+  return slack.sender.viewSubmission({
+    callbackId: form.callback_id,
+    privateMetadata: form.private_metadata,
+    values: state,
+    userId,
+    ...(form.id ? { viewId: form.id } : {}),
+  });
+}
+
+async function ask(text: string, call: ReturnType<typeof functionCall>, answer: string) {
+  scriptModel(engine.openai, { [text]: [call, message(answer)] });
+  const runId = await askAgent(slack.sender, text);
+  return { runId, card: await waitForCard(engine.slackApi, runId) };
+}
+
+describe('edit before approve', () => {
+  it('runs the call with the edited channel, shows who changed what, and tells the model', async () => {
+    const { runId, card } = await ask(
+      'set the topic of <#C0EDITA|edit-a> to Launch',
+      functionCall('set_channel_topic', proposal({ channel: 'C0EDITA', topic: 'Launch' }, 'medium')),
+      'Topic set.',
+    );
+    const form = await openDecisionForm(slack, engine.slackApi, card, 'approve', PEOPLE.ana.id);
+    const channel = field(form, 'channel');
+    expect(channel.element?.initial_value).toBe('C0EDITA');
+    const submitted = await submit(form, PEOPLE.ana.id, { [channel.block_id as string]: 'C0EDITB' });
+    expect(submitted.text).toBe('');
+
+    expect((await runOutcome(engine.client, runId)).status).toBe('completed');
+    const topics = engine.slackApi.callsTo('conversations.setTopic');
+    expect(topics.map((c) => c.args.channel)).toEqual(['C0EDITB']);
+    // The model hears what ran instead of what it proposed, and who changed it.
+    const lastTurn = engine.openai.requests.filter((r) => userText(r).includes('edit-a')).at(-1);
+    if (!lastTurn) throw new Error('the model was not asked again');
+    const [told] = toolOutputs(lastTurn);
+    expect(told).toMatchObject({
+      status: 'done',
+      // The reviewer as Slack named them in the submission.
+      changed_by_reviewer: [
+        { reviewer: PEOPLE.ana.id.toLowerCase(), changes: 'channel: "C0EDITA" → "C0EDITB"' },
+      ],
+      arguments_run: { channel: 'C0EDITB', topic: 'Launch' },
+    });
+    // The card says who edited, and the audit holds both versions.
+    const updated = engine.slackApi
+      .callsTo('chat.update')
+      .filter((c) => c.args.ts === card.ts)
+      .at(-1);
+    expect(JSON.stringify(updated?.args.blocks)).toContain(`Edited by <@${PEOPLE.ana.id}>`);
+    const status = await engine.client.workflow.getHandle(card.workflowId).query(approvalStatusQuery);
+    const edited = status.audit.find((e) => e.type === 'edited');
+    expect(edited?.details).toMatchObject({
+      before: { arguments: { channel: 'C0EDITA' } },
+      after: { arguments: { channel: 'C0EDITB' } },
+    });
+  });
+
+  it('sends a riskier edit to the stricter rule, where the editor’s approval does not count', async () => {
+    const { runId, card } = await ask(
+      'invite two people to <#C0EDITC|edit-c>',
+      functionCall(
+        'invite_to_channel',
+        proposal({ channel: 'C0EDITC', users: [PEOPLE.bob.id, PEOPLE.mallory.id] }, 'medium'),
+      ),
+      'Invited.',
+    );
+    const form = await openDecisionForm(slack, engine.slackApi, card, 'approve', PEOPLE.ana.id);
+    const json = field(form, 'Arguments (JSON)');
+    // Not JSON: the form says so and nothing is recorded.
+    const broken = await submit(form, PEOPLE.ana.id, { [json.block_id as string]: '{ "channel": ' });
+    expect(broken.json).toMatchObject({
+      response_action: 'errors',
+      errors: { [json.block_id as string]: expect.stringMatching(/not valid JSON/) },
+    });
+    // Not a valid call of the tool: refused by the workflow's check, in the form.
+    const invalid = await submit(form, PEOPLE.ana.id, {
+      [json.block_id as string]: JSON.stringify({ channel: 'not-a-channel', users: [PEOPLE.bob.id] }),
+    });
+    expect(JSON.stringify(invalid.json)).toMatch(/not a valid call of this tool/);
+
+    const six = [PEOPLE.bob.id, PEOPLE.mallory.id, PEOPLE.requester.id, ...EXTRA.map((u) => u.id)];
+    const riskier = await submit(form, PEOPLE.ana.id, {
+      [json.block_id as string]: JSON.stringify({ channel: 'C0EDITC', users: six }),
+    });
+    expect(riskier.text).toBe('');
+    const waiting = await engine.client.workflow.getHandle(card.workflowId).query(approvalStatusQuery);
+    expect(waiting.status).toBe('pending');
+    expect(waiting.proposal.risk).toBe('high');
+    expect(waiting.eligibility).toMatchObject({ kind: 'listed', users: [PEOPLE.security.id] });
+    expect(waiting.edits?.[0]?.rule).toBe('risk high');
+    expect(engine.slackApi.callsTo('conversations.invite')).toHaveLength(0);
+
+    const security = await openDecisionForm(slack, engine.slackApi, card, 'approve', PEOPLE.security.id);
+    expect((await submit(security, PEOPLE.security.id, {})).text).toBe('');
+    expect((await runOutcome(engine.client, runId)).status).toBe('completed');
+    const invites = engine.slackApi.callsTo('conversations.invite');
+    expect(invites.map((c) => c.args.users)).toEqual([six.join(',')]);
+  });
+
+  it('does not count approvals given for the old arguments', { timeout: 20_000 }, async () => {
+    const { runId, card } = await ask(
+      'archive <#C0EDITD|edit-d>',
+      functionCall('archive_channel', proposal({ channel: 'C0EDITD' }, 'high')),
+      'Archived.',
+    );
+    const bobFirst = await openDecisionForm(slack, engine.slackApi, card, 'approve', PEOPLE.bob.id);
+    expect((await submit(bobFirst, PEOPLE.bob.id, {})).text).toBe('');
+    const anaForm = await openDecisionForm(slack, engine.slackApi, card, 'approve', PEOPLE.ana.id);
+    const channel = field(anaForm, 'channel');
+    expect((await submit(anaForm, PEOPLE.ana.id, { [channel.block_id as string]: 'C0EDITE' })).text).toBe('');
+
+    // Bob's approval was for C0EDITD: the edited call waits for a second approval, and Bob may give it.
+    const status = await engine.client.workflow.getHandle(card.workflowId).query(approvalStatusQuery);
+    expect(status.status).toBe('pending');
+    expect(status.stages.at(-1)?.approvals.map((a) => a.reviewer?.id)).toEqual([PEOPLE.ana.id]);
+    const bobAgain = await openDecisionForm(slack, engine.slackApi, card, 'approve', PEOPLE.bob.id);
+    expect((await submit(bobAgain, PEOPLE.bob.id, {})).text).toBe('');
+    expect((await runOutcome(engine.client, runId)).status).toBe('completed');
+    expect(engine.slackApi.callsTo('conversations.archive').map((c) => c.args.channel)).toEqual(['C0EDITE']);
+  });
+
+  it('offers no fields where the policy does not allow edits', async () => {
+    const { card } = await ask(
+      'call the deploy hook',
+      functionCall(
+        'call_webhook',
+        proposal({ url: 'https://hooks.example.com/edit/deploy', payload: {} }, 'high'),
+      ),
+      'Called.',
+    );
+    const form = await openDecisionForm(slack, engine.slackApi, card, 'approve', PEOPLE.ana.id);
+    expect((form.blocks as Input[]).filter((b) => b.type === 'input').map((b) => b.block_id)).toEqual([
+      'notes',
+    ]);
+  });
+});
