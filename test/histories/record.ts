@@ -103,6 +103,7 @@ async function submit(
   reviewer: { id: string; name?: string },
   approved: boolean,
   notes: string,
+  editedArguments?: Record<string, unknown>,
 ) {
   const status = await approvalOf(workflowId);
   return engine.client.workflow.getHandle(workflowId).executeUpdate(submitDecisionUpdate, {
@@ -115,6 +116,7 @@ async function submit(
         proposal_digest: status.proposal.digest,
         team_id: status.team_id ?? '',
         stage: status.stages.length,
+        ...(editedArguments ? { edited_arguments: editedArguments } : {}),
       },
     ],
   });
@@ -204,6 +206,14 @@ it('reminder and escalation', () =>
         .signal(approvalDecisionSignal, { request_id: status.request_id, approved: true });
     },
   ));
+
+it('edit before approve', () =>
+  record('edit', 'post draft', [post('draft'), message('Posted the edit.')], async (runId) => {
+    await submit(`${runId}/approval-1`, PEOPLE.ana, true, 'fixed the wording', {
+      channel: 'C0REC',
+      text: 'final',
+    });
+  }));
 
 it('withdraw', () =>
   record('withdraw', 'post maybe', [post('maybe'), message('never')], async (runId) => {
