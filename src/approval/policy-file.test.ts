@@ -206,7 +206,7 @@ describe('parsePolicyFile: problems name the file, line, column and field', () =
       at: '"aprovers"',
       field: 'default.aprovers',
       message:
-        'unknown field; a rule takes allow_self_approval, allow_edit, on_timeout, channel, stages, name, approvers',
+        'unknown field; a rule takes allow_self_approval, allow_edit, standing_max, on_timeout, channel, stages, name, approvers',
     },
     {
       problem: 'a name that is not a Slack ID',
@@ -491,5 +491,17 @@ describe('parsePolicyFile: allow_edit', () => {
     expect(policy.tools.call_webhook?.allowEdit).toBe(false);
     expect(policy.tools.post_message?.allowEdit).toBeUndefined();
     expect(policy.default.allowEdit).toBeUndefined();
+  });
+});
+
+describe('parsePolicyFile: standing_max', () => {
+  it('takes a duration or "off", inherited from the rule refined', () => {
+    const policy = parsePolicyFile(
+      '{ "default": { "standing_max": "30m" }, "tools": { "archive_channel": { "standing_max": "off" } } }',
+      { ...options, toolNames: TOOLS.map((tool) => tool.name) },
+    );
+    expect(policy.default.standingMaxMs).toBe(30 * 60_000);
+    expect(policy.tools.archive_channel?.standingMaxMs).toBe(0);
+    expect(policy.risks.high?.standingMaxMs ?? policy.default.standingMaxMs).toBe(30 * 60_000);
   });
 });

@@ -148,6 +148,11 @@ const stageSchema = fieldsOf('a stage', stageFields);
 const ruleFields = {
   allow_self_approval: z.boolean({ error: 'must be true or false' }).optional(),
   allow_edit: z.boolean({ error: 'must be true or false' }).optional(),
+  standing_max: z
+    .union([z.literal('off'), durationField], {
+      error: 'must be "off" or a duration like "15m" or "1h"',
+    })
+    .optional(),
   on_timeout: z
     .enum(TIMEOUT_MEANINGS, { error: `must be ${TIMEOUT_MEANINGS.map(quoted).join(' or ')}` })
     .optional(),
@@ -365,6 +370,12 @@ function planFrom(
     ...((rule.allow_edit ?? parent.allowEdit) !== undefined
       ? { allowEdit: rule.allow_edit ?? parent.allowEdit }
       : {}),
+    // Absent: by the call's risk (src/approval/standing.ts).
+    ...(rule.standing_max !== undefined
+      ? { standingMaxMs: rule.standing_max === 'off' ? 0 : rule.standing_max }
+      : parent.standingMaxMs !== undefined
+        ? { standingMaxMs: parent.standingMaxMs }
+        : {}),
     onTimeout: rule.on_timeout ?? parent.onTimeout,
     channel: rule.channel ?? parent.channel,
   };

@@ -35,12 +35,17 @@ export type DecisionRefusal =
   | 'wrong_team'
   | 'stale_stage'
   | 'edit_not_allowed'
-  | 'invalid_edit';
+  | 'invalid_edit'
+  | 'standing_not_allowed';
 
 /**
  * Every refusal, in the audit's words and in the words the person refused reads: one table, so the two never drift.
  */
 export const REFUSALS: Record<DecisionRefusal, { audit: string; person: string }> = {
+  standing_not_allowed: {
+    audit: 'the rule does not allow a standing approval that long (or at all)',
+    person: ':no_entry_sign: This request cannot be allowed again for that long; nothing was recorded.',
+  },
   edit_not_allowed: {
     audit: 'the policy does not let approvers change this call',
     person: ':no_entry_sign: This request cannot be changed, only approved or rejected as it is.',

@@ -100,6 +100,8 @@ export interface ApprovalPlan {
   allowSelfApproval: boolean;
   /** Whether an approver may change the arguments before approving (policy `allow_edit`; absent: yes). */
   allowEdit?: boolean;
+  /** Longest standing approval an approver may give with an approval (policy `standing_max`; absent: by risk). */
+  standingMaxMs?: number;
   /** `cancel` stops the run; `reject` tells the model the call was not approved, as a rejection would. */
   onTimeout: TimeoutMeaning;
   /** Where the card is posted; undefined: the channel the request was made in. */
@@ -141,6 +143,10 @@ export const auditEventSchema = z.object({
     'reminder',
     'escalation',
     'edited',
+    'grant_given',
+    'grant_used',
+    'grant_revoked',
+    'grant_expired',
     'slack_refused',
     'card_not_posted',
     'execution',
@@ -171,6 +177,33 @@ export interface ApprovalInput {
   plan: ApprovalPlan;
   /** The run's policy, to find the rule for an edited call; absent in runs started before edits existed. */
   policy?: ApprovalPolicy;
+}
+
+/** With an approval: allow the same call again, by the same requester, for a while; `vary`: arguments that may differ. */
+export interface StandingRequest {
+  by: Person;
+  for_ms: number;
+  vary: string[];
+}
+
+/** A standing approval: the grant workflow's state, and what its query answers. */
+export interface StandingGrant {
+  grant_id: string;
+  status: 'active' | 'revoked' | 'expired';
+  requester: Person;
+  tool: string;
+  /** The arguments a call must have to match: every argument but the ones the grantor let vary. */
+  fixed: Record<string, unknown>;
+  vary: string[];
+  grantor: Person;
+  given_at: string;
+  expires_at: string;
+  /** The approval it was given with. */
+  request_id: string;
+  run_id: string;
+  uses: number;
+  revoked_by?: Person;
+  audit: AuditEvent[];
 }
 
 /** An approver's change to the arguments before approving: both versions, for the card, the audit and the model. */
@@ -228,6 +261,12 @@ export interface ApprovalStatus {
   allow_edit?: boolean;
   /** Changes approvers made to the arguments, in order; `proposal` is the call as it now stands. */
   edits?: ProposalEdit[];
+  /** The longest standing approval an approver may give with theirs; absent or 0: none may be given. */
+  standing_max_ms?: number;
+  /** A standing approval asked for with an approval, given once the request is approved. */
+  standing?: StandingRequest;
+  /** The standing approval given with this request, once approved. */
+  grant_id?: string;
   /** The first card: its thread holds the chain, reminders and the run's result. */
   card: SlackMessageRef | null;
   /** Every card of the request: the first, and any copies posted by escalation. */

@@ -33,6 +33,8 @@ export interface ApprovalDecision {
    * and the policy again; earlier approvals do not count for it.
    */
   edited_arguments?: Record<string, unknown> | undefined;
+  /** With an approval: allow the same call again for `for_ms`, the arguments in `vary` free to differ. */
+  standing?: { for_ms: number; vary: string[] } | undefined;
 }
 
 /** Signal `withdraw_request`: the requester (or an operator, with no `by`) withdraws a pending request. */
@@ -80,7 +82,16 @@ class Checker {
 export function parseApprovalDecision(raw: unknown): Parsed<ApprovalDecision> {
   const check = new Checker();
   const fields = ['request_id', 'approved', 'reviewer_notes', 'decided_at', 'reviewer'];
-  if (!check.object(raw, '(root)', [...fields, 'proposal_digest', 'team_id', 'stage', 'edited_arguments'])) {
+  if (
+    !check.object(raw, '(root)', [
+      ...fields,
+      'proposal_digest',
+      'team_id',
+      'stage',
+      'edited_arguments',
+      'standing',
+    ])
+  ) {
     return { success: false, issues: check.issues };
   }
   check.nonEmptyString(raw.request_id, 'request_id');
@@ -113,6 +124,14 @@ export function parseApprovalDecision(raw: unknown): Parsed<ApprovalDecision> {
     } else if (raw.approved !== true) {
       check.issues.push('edited_arguments: only an approval can change the arguments');
     }
+  }
+  const standing = raw.standing;
+  if (standing !== undefined && check.object(standing, 'standing', ['for_ms', 'vary'])) {
+    if (!(Number.isInteger(standing.for_ms) && (standing.for_ms as number) > 0))
+      check.issues.push('standing.for_ms: expected a whole number of milliseconds above 0');
+    if (!Array.isArray(standing.vary) || standing.vary.some((key) => typeof key !== 'string'))
+      check.issues.push('standing.vary: expected a list of argument names');
+    if (raw.approved !== true) check.issues.push('standing: only an approval can allow the call again');
   }
   if (check.issues.length > 0) return { success: false, issues: check.issues };
   return { success: true, data: raw as unknown as ApprovalDecision };

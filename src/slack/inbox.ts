@@ -3,8 +3,8 @@
 // is the same from any Slack app process; every approval listed as waiting is then read and put through the same
 // rules as a click, so the list shows exactly what this person may decide now, nothing another may.
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import type { ApprovalStatus, ApprovalStatusName, Person } from '../approval/schemas.js';
-import { approvalStatusQuery } from '../workflows/messages.js';
+import type { ApprovalStatus, ApprovalStatusName, Person, StandingGrant } from '../approval/schemas.js';
+import { approvalStatusQuery, grantStatusQuery } from '../workflows/messages.js';
 import {
   ANY_MEMBER,
   APPROVAL_STATUS_KEY,
@@ -40,6 +40,8 @@ export interface Inbox {
   /** More may wait than were read. */
   more: boolean;
   mine: OwnRequest[];
+  /** Active standing approvals this person gave or holds. */
+  grants: StandingGrant[];
   /** Why nothing can wait on them (a guest, …): shown instead of an empty list. */
   cannotDecide?: Exclude<Standing, { ok: true }>['reason'];
   /** Temporal could not be asked: the lists may be incomplete. */
@@ -73,7 +75,7 @@ export async function readInbox(
   standing: Standing,
   nowMs = Date.now(),
 ): Promise<Inbox> {
-  const inbox: Inbox = { waiting: [], more: false, mine: [], unreachable: false };
+  const inbox: Inbox = { waiting: [], more: false, mine: [], grants: [], unreachable: false };
   // The ID goes into a visibility query: only a well-formed Slack user ID may.
   if (!SLACK_USER_ID.test(viewer.id)) return inbox;
   const deadline = Date.now() + INBOX_BUDGET_MS;
@@ -142,7 +144,41 @@ export async function readInbox(
     );
   };
 
-  const results = await Promise.allSettled([waiting(), mine()]);
+  const grants = async () => {
+    const query =
+      `WorkflowType = 'standingGrantWorkflow' AND ${APPROVAL_STATUS_KEY.name} = 'active' AND ` +
+      `(${DECIDERS_KEY.name} = '${viewer.id}' OR ${REQUESTER_KEY.name} = '${viewer.id}')`;
+    const ids: string[] = [];
+    await withinSlackDeadline(
+      temporal,
+      async () => {
+        for await (const execution of temporal.workflow.list({ query, pageSize: INBOX_MINE_MAX })) {
+          if (ids.length === INBOX_MINE_MAX) break;
+          ids.push(execution.workflowId);
+        }
+      },
+      INBOX_BUDGET_MS,
+    );
+    const read = await Promise.all(
+      ids.map((id) =>
+        withinSlackDeadline(
+          temporal,
+          () => temporal.workflow.getHandle(id).query(grantStatusQuery),
+          Math.max(1, deadline - Date.now()),
+        ).catch(() => undefined),
+      ),
+    );
+    // The listing may lag: the grant's own state, and only the two people it concerns.
+    inbox.grants = read.filter(
+      (g): g is StandingGrant =>
+        g !== undefined &&
+        g.status === 'active' &&
+        Date.parse(g.expires_at) > nowMs &&
+        (g.grantor.id === viewer.id || g.requester.id === viewer.id),
+    );
+  };
+
+  const results = await Promise.allSettled([waiting(), mine(), grants()]);
   if (results.some((r) => r.status === 'rejected')) inbox.unreachable = true;
   return inbox;
 }

@@ -5,8 +5,10 @@ import {
   ApplicationFailure,
   ChildWorkflowFailure,
   executeChild,
+  getExternalWorkflowHandle,
   log,
   ParentClosePolicy,
+  patched,
   setHandler,
   uuid4,
   workflowInfo,
@@ -33,7 +35,10 @@ import type {
 import { formatDuration } from '../duration.js';
 import { llm, run, runSlack as slack, toolsOnce, toolsRetried } from './activities.js';
 import { approvalWorkflow } from './approval.js';
-import { agentStatusQuery } from './messages.js';
+import { agentStatusQuery, grantUsedSignal } from './messages.js';
+
+/** Patch id of the change that looks for a standing approval before asking a person. */
+export const STANDING_PATCH = 'standing-approvals';
 
 /** Model turns per run: enough for look-up → act → report, small enough that a confused model stops. */
 export const MAX_MODEL_STEPS = 8;
@@ -211,8 +216,15 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
     }
   };
 
-  /** Runs a call; `edits`: how approvers changed it, which the model is told with the result. */
-  const runProposal = async (proposal: Proposal, edits: ProposalEdit[] = []): Promise<string> => {
+  /**
+   * Runs a call; `edits`: how approvers changed it, which the model is told with the result; `standing`: the standing
+   * approval it ran under, for the thread.
+   */
+  const runProposal = async (
+    proposal: Proposal,
+    edits: ProposalEdit[] = [],
+    standing?: ActionRecord['standing'],
+  ): Promise<string> => {
     record('execution', 'system', {
       call_id: proposal.callId,
       tool: proposal.tool,
@@ -244,7 +256,13 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       : unknown
         ? `may have run; check before retrying (${result.error})`
         : result.error;
-    actions.push({ tool: proposal.tool, ok: result.ok, summary, ...(unknown ? { unknown: true } : {}) });
+    actions.push({
+      tool: proposal.tool,
+      ok: result.ok,
+      summary,
+      ...(unknown ? { unknown: true } : {}),
+      ...(standing ? { standing } : {}),
+    });
     record('result', 'system', { call_id: proposal.callId, tool: proposal.tool, ...result });
     // The model must know that what ran is not what it proposed, and who changed it.
     const edited =
@@ -304,6 +322,35 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
           record('verdict', 'policy', { call_id: proposal.callId, verdict: 'run_now', risk: proposal.risk });
           conversation.push({ type: 'output', callId: proposal.callId, output: await runProposal(proposal) });
           continue;
+        }
+        // A standing approval of this very call lets it through without asking again (runs from before it existed
+        // never look).
+        if (patched(STANDING_PATCH)) {
+          const grant = await run.findStandingGrant({
+            requesterId: input.requester.id,
+            tool: proposal.tool,
+            arguments: proposal.arguments,
+          });
+          if (grant) {
+            record('verdict', 'policy', {
+              call_id: proposal.callId,
+              verdict: 'standing_approval',
+              risk: proposal.risk,
+              grant_id: grant.grant_id,
+              grantor: grant.grantor,
+              expires_at: grant.expires_at,
+            });
+            // Audited with the grant; a grant that just ended cannot refuse the signal in a way that matters here.
+            await getExternalWorkflowHandle(grant.grant_id)
+              .signal(grantUsedSignal, { run_id: runId, digest: proposal.digest })
+              .catch(() => undefined);
+            const output = await runProposal(proposal, [], {
+              grantor: grant.grantor,
+              expires_at: grant.expires_at,
+            });
+            conversation.push({ type: 'output', callId: proposal.callId, output });
+            continue;
+          }
         }
         const verdict = await askApproval(proposal, policy);
         if ('stop' in verdict) return await finish({ status: 'cancelled', reason: verdict.stop });

@@ -9,8 +9,10 @@ import {
   condition,
   isCancellation,
   log,
+  ParentClosePolicy,
   patched,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -38,6 +40,7 @@ import type {
   StageSummary,
 } from '../approval/schemas.js';
 import { type ApprovalDecision, parseApprovalDecision, parseWithdrawal } from '../approval/signals.js';
+import { standingMaxFor } from '../approval/standing.js';
 import {
   applyDecision,
   applyEdit,
@@ -50,6 +53,7 @@ import {
   stageTimers,
 } from '../approval/state.js';
 import { editChecks, approvalSlack as slack } from './activities.js';
+import { standingGrantWorkflow } from './grant.js';
 import {
   approvalDecisionSignal,
   approvalStatusQuery,
@@ -88,6 +92,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     allow_self_approval: plan.allowSelfApproval,
     // Edits need the run's policy, to find the rule of the edited call; runs from before edits lack it.
     allow_edit: plan.allowEdit !== false && input.policy !== undefined,
+    standing_max_ms: standingMaxFor(plan, input.proposal.risk),
     card: null,
     cards: [],
     stage_names: plan.stages.map((s) => s.name),
@@ -139,7 +144,10 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     const decision = parsed.data;
     const actor = decision.reviewer ?? 'operator';
     const stageName = currentStage()?.name;
-    const answer = applyDecision(snapshot, decision, Date.now());
+    const tooLong = decision.standing && decision.standing.for_ms > (snapshot.standing_max_ms ?? 0);
+    const answer: DecisionAnswer = tooLong
+      ? { accepted: false, reason: 'standing_not_allowed', explanation: REFUSAL_TEXT.standing_not_allowed }
+      : applyDecision(snapshot, decision, Date.now());
     const bound = {
       ...(decision.proposal_digest ? { signalled_digest: decision.proposal_digest } : {}),
       ...(decision.team_id ? { team: decision.team_id } : {}),
@@ -156,6 +164,15 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
       return answer;
     }
     changes += 1;
+    // Given once the request is approved, and only if this approval decided it (see standingMaxFor).
+    if (decision.standing && decision.reviewer) {
+      const keys = Object.keys(snapshot.proposal.arguments);
+      snapshot.standing = {
+        by: decision.reviewer,
+        for_ms: decision.standing.for_ms,
+        vary: decision.standing.vary.filter((key) => keys.includes(key)),
+      };
+    }
     record('decision', actor, {
       approved: decision.approved,
       notes: decision.reviewer_notes?.trim() || null,
@@ -228,6 +245,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     });
     applyEdit(snapshot, change, proposal, newPlan);
     if (newPlan) plan = newPlan;
+    snapshot.standing_max_ms = standingMaxFor(plan, proposal.risk);
     editorAnswer = undefined;
     editorApproval = { ...approval, proposal_digest: proposal.digest, stage: 1 };
     restart = true;
@@ -321,6 +339,39 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
       record('card_not_posted', 'system', { channel: input.channel, error: reason });
       return false;
     }
+  };
+
+  // ---- a standing approval -------------------------------------------------------------------------------------
+
+  const giveStandingApproval = async () => {
+    const asked = snapshot.standing;
+    if (snapshot.status !== 'approved' || !asked || snapshot.decision?.reviewer?.id !== asked.by.id) return;
+    const givenAt = Date.now();
+    const grantId = `${workflowInfo().workflowId}/standing`;
+    const fixed = Object.fromEntries(
+      Object.entries(snapshot.proposal.arguments).filter(([key]) => !asked.vary.includes(key)),
+    );
+    // Abandoned by this workflow on purpose: the grant outlives the approval it came with.
+    await startChild(standingGrantWorkflow, {
+      workflowId: grantId,
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      args: [
+        {
+          grant_id: grantId,
+          requester: snapshot.requester,
+          tool: snapshot.proposal.tool,
+          fixed,
+          vary: asked.vary,
+          grantor: asked.by,
+          given_at: new Date(givenAt).toISOString(),
+          expires_at: new Date(givenAt + asked.for_ms).toISOString(),
+          request_id: snapshot.request_id,
+          run_id: snapshot.run_id,
+        },
+      ],
+    });
+    snapshot.grant_id = grantId;
+    record('grant_given', asked.by, { grant_id: grantId, for_ms: asked.for_ms, vary: asked.vary });
   };
 
   // ---- stages ----------------------------------------------------------------------------------------------------
@@ -508,6 +559,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
       if (snapshot.status !== 'pending') break;
     }
     if (snapshot.status === 'pending') snapshot.status = 'approved';
+    await giveStandingApproval();
   } catch (error) {
     if (isCancellation(error)) {
       snapshot.status = 'cancelled';

@@ -2,7 +2,7 @@
 // callers and still checked inside the workflow: a signal can come from anyone who can reach Temporal.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AgentStatus } from '../approval/run.js';
-import type { ApprovalStatus } from '../approval/schemas.js';
+import type { ApprovalStatus, Person, StandingGrant } from '../approval/schemas.js';
 import type { ApprovalDecision, Withdrawal } from '../approval/signals.js';
 import type { DecisionAnswer } from '../approval/state.js';
 
@@ -22,3 +22,12 @@ export const approvalStatusQuery = defineQuery<ApprovalStatus>('approval_status'
 
 /** The agent run: where it stands and its whole audit trail. */
 export const agentStatusQuery = defineQuery<AgentStatus>('agent_status');
+
+/** A standing approval as it stands. */
+export const grantStatusQuery = defineQuery<StandingGrant>('grant_status');
+
+/** The grantor or the requester (or an operator, with no `by`) revokes a standing approval. */
+export const revokeGrantSignal = defineSignal<[{ by?: Person }]>('revoke_grant');
+
+/** A run used the standing approval: audited with the grant. */
+export const grantUsedSignal = defineSignal<[{ run_id: string; digest: string }]>('grant_used');

@@ -252,7 +252,10 @@ export class SlackSender {
     submission: {
       callbackId: string;
       privateMetadata: string;
-      values: Record<string, Record<string, { type: string; value?: string | null }>>;
+      values: Record<
+        string,
+        Record<string, { type: string; value?: string | null; [state: string]: unknown }>
+      >;
       userId: string;
       userName?: string;
       viewId?: string;

@@ -1,7 +1,9 @@
 // The modal a reviewer fills in after clicking Approve or Reject: the proposal in full, and their notes.
-import type { View } from '@slack/types';
+import type { KnownBlock, View } from '@slack/types';
 import type { ApprovalStatus } from '../../approval/schemas.js';
 import { REVIEWER_NOTES_MAX } from '../../approval/signals.js';
+import { standingChoices } from '../../approval/standing.js';
+import { formatDuration } from '../../duration.js';
 import { type EditMode, editableArgumentBlocks, editModeFor } from '../edit-form.js';
 import { currentStageLabel, whoMayDecide } from './approval-card.js';
 import { proposalReviewBlocks } from './proposal.js';
@@ -10,6 +12,56 @@ import { CONTEXT_TEXT_MAX, SECTION_TEXT_MAX, slackDate, truncate } from './text.
 export const DECISION_MODAL_CALLBACK_ID = 'approval_decision_modal';
 export const NOTES_BLOCK_ID = 'notes';
 export const NOTES_ACTION_ID = 'notes_input';
+export const STANDING_BLOCK_ID = 'standing';
+export const STANDING_ACTION_ID = 'standing_for';
+export const STANDING_VARY_BLOCK_ID = 'standing_vary';
+export const STANDING_VARY_ACTION_ID = 'standing_vary';
+/** Slack's checkboxes element takes at most 10 options. */
+const VARY_OPTIONS_MAX = 10;
+
+/**
+ * "Also allow this same call again for…": offered with an approval where the rule allows standing approvals (and
+ * only where one approval decides the request). The arguments the approver lets vary are listed, the rest fixed.
+ */
+function standingBlocks(status: ApprovalStatus): KnownBlock[] {
+  const choices = standingChoices(status.standing_max_ms ?? 0);
+  if (choices.length === 0) return [];
+  const option = (text: string, value: string) => ({ text: { type: 'plain_text' as const, text }, value });
+  const keys = Object.keys(status.proposal.arguments).slice(0, VARY_OPTIONS_MAX);
+  return [
+    {
+      type: 'input',
+      block_id: STANDING_BLOCK_ID,
+      optional: true,
+      label: { type: 'plain_text', text: 'Also allow the same call again, without asking, for' },
+      hint: {
+        type: 'plain_text',
+        text: `Same requester, same tool, same arguments (but the ones ticked below). Revocable from the Home tab; at most ${formatDuration(choices.at(-1) ?? 0)} under this rule.`,
+      },
+      element: {
+        type: 'static_select',
+        action_id: STANDING_ACTION_ID,
+        placeholder: { type: 'plain_text', text: 'Only this call' },
+        options: choices.map((ms) => option(formatDuration(ms), String(ms))),
+      },
+    },
+    ...(keys.length > 0
+      ? [
+          {
+            type: 'input' as const,
+            block_id: STANDING_VARY_BLOCK_ID,
+            optional: true,
+            label: { type: 'plain_text' as const, text: 'Any value of' },
+            element: {
+              type: 'checkboxes' as const,
+              action_id: STANDING_VARY_ACTION_ID,
+              options: keys.map((key) => option(truncate(key, 75), key)),
+            },
+          },
+        ]
+      : []),
+  ];
+}
 /** Slack's limit for private_metadata. */
 export const PRIVATE_METADATA_MAX = 3000;
 
@@ -24,7 +76,8 @@ export function formEditMode(status: ApprovalStatus, approved: boolean): EditMod
   if (!approved || !status.allow_edit) return { kind: 'none', why: 'not offered' };
   const mode = editModeFor(status.proposal.arguments);
   if (mode.kind === 'none') return mode;
-  const blocks = proposalReviewBlocks({ ...status, status: 'pending' }).length + 3;
+  // The review, its context line, the notes, and the standing approval's two fields.
+  const blocks = proposalReviewBlocks({ ...status, status: 'pending' }).length + 5;
   const fields = editableArgumentBlocks(status.proposal.arguments, mode).length;
   return blocks + fields <= MODAL_BLOCKS_MAX
     ? mode
@@ -76,6 +129,7 @@ export function decisionModal(options: {
             ...editableArgumentBlocks(status.proposal.arguments, edit),
           ]
         : []),
+      ...(approved ? standingBlocks(status) : []),
       {
         type: 'input',
         block_id: NOTES_BLOCK_ID,

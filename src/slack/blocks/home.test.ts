@@ -43,6 +43,7 @@ const inbox = (overrides: Partial<Inbox> = {}): Inbox => ({
   waiting: [],
   more: false,
   mine: [],
+  grants: [],
   unreachable: false,
   ...overrides,
 });

@@ -1,7 +1,7 @@
 // App Home as the approver's inbox, and `/agent pending`: what waits on this person, with the cards' own buttons
 // (they open the same decision form), and their own requests with Withdraw. Every foreign text is escaped.
 import type { KnownBlock, View } from '@slack/types';
-import type { ApprovalStatus, ApprovalStatusName } from '../../approval/schemas.js';
+import type { ApprovalStatus, ApprovalStatusName, StandingGrant } from '../../approval/schemas.js';
 import type { Inbox, OwnRequest } from '../inbox.js';
 import { STANDING_TEXT } from '../reviewer-standing.js';
 import { TEMPORAL_UNREACHABLE_TEXT } from '../temporal-deadline.js';
@@ -101,6 +101,42 @@ function ownBlocks(own: OwnRequest): KnownBlock[] {
   ];
 }
 
+export const STANDING_REVOKE_ACTION_ID = 'standing_revoke';
+/** Standing approvals listed: each is two blocks. */
+const GRANTS_SHOWN_MAX = 5;
+
+function grantBlocks(grant: StandingGrant): KnownBlock[] {
+  const fixed = Object.keys(grant.fixed);
+  const what =
+    fixed.length === 0
+      ? 'with any arguments'
+      : `with the same ${fixed.map((k) => safeText(k, 60)).join(', ')}${grant.vary.length > 0 ? ` (any ${grant.vary.map((k) => safeText(k, 60)).join(', ')})` : ''}`;
+  return [
+    section(
+      `*${safeText(grant.tool, 100)}* for ${mention(grant.requester.id)} ${what}, without asking — given by ${mention(grant.grantor.id)}, until ${slackDate(grant.expires_at)} · used ${grant.uses} time${grant.uses === 1 ? '' : 's'}`,
+    ),
+    {
+      type: 'actions',
+      block_id: `${INBOX_BLOCK_PREFIX}grant_${grant.grant_id}`.slice(0, 255),
+      elements: [
+        {
+          type: 'button',
+          action_id: STANDING_REVOKE_ACTION_ID,
+          text: { type: 'plain_text', text: 'Revoke' },
+          value: truncate(grant.grant_id, BUTTON_VALUE_MAX),
+          confirm: {
+            title: { type: 'plain_text', text: 'Revoke this standing approval?' },
+            text: { type: 'plain_text', text: 'The next such call will wait for an approver again.' },
+            confirm: { type: 'plain_text', text: 'Revoke' },
+            deny: { type: 'plain_text', text: 'Keep it' },
+            style: 'danger',
+          },
+        },
+      ],
+    },
+  ];
+}
+
 /** "Waiting on you": the list, or why it is empty. */
 function waitingSection(inbox: Inbox, room: number): KnownBlock[] {
   if (inbox.cannotDecide) return [context(STANDING_TEXT[inbox.cannotDecide])];
@@ -126,9 +162,17 @@ export function homeView(inbox: Inbox, nowIso: string): View {
   const blocks: KnownBlock[] = [header('Waiting on you')];
   if (inbox.unreachable) blocks.push(context(TEMPORAL_UNREACHABLE_TEXT));
   const mine = inbox.mine.flatMap(ownBlocks);
-  // Room for the other section, its header and the footer.
-  const room = HOME_BLOCKS_MAX - blocks.length - Math.min(mine.length, 30) - 4;
-  blocks.push(...waitingSection(inbox, room));
+  const grants: KnownBlock[] =
+    inbox.grants.length > 0
+      ? [
+          { type: 'divider' },
+          header('Standing approvals'),
+          ...inbox.grants.slice(0, GRANTS_SHOWN_MAX).flatMap(grantBlocks),
+        ]
+      : [];
+  // Room for the other sections, their headers and the footer.
+  const room = HOME_BLOCKS_MAX - blocks.length - Math.min(mine.length, 30) - grants.length - 4;
+  blocks.push(...waitingSection(inbox, room), ...grants);
   blocks.push({ type: 'divider' }, header('Your requests'));
   const mineRoom = HOME_BLOCKS_MAX - blocks.length - 1;
   blocks.push(

@@ -1,6 +1,6 @@
 // The run's outcome as the requester reads it in the thread.
 import type { RunOutcome } from '../../approval/run.js';
-import { FALLBACK_TEXT_MAX, mention, quote, safeText, withChannelLinks } from './text.js';
+import { FALLBACK_TEXT_MAX, mention, quote, safeText, slackDate, withChannelLinks } from './text.js';
 
 /** Approvals and actions each listed before "…and N more". */
 const LISTED_MAX = 10;
@@ -45,7 +45,10 @@ function approvalLine(approval: RunOutcome['approvals'][number]): string {
 function actionLine(action: RunOutcome['actions'][number]): string {
   const summary = withChannelLinks(safeText(action.summary, SUMMARY_MAX));
   const icon = action.ok ? ':heavy_check_mark:' : action.unknown ? ':warning:' : ':x:';
-  return `• ${icon} \`${safeText(action.tool, 80)}\` — ${summary}`;
+  const standing = action.standing
+    ? ` _(no card: under the standing approval ${mention(action.standing.grantor.id)} gave, until ${slackDate(action.standing.expires_at)})_`
+    : '';
+  return `• ${icon} \`${safeText(action.tool, 80)}\` — ${summary}${standing}`;
 }
 
 export function runResultText(outcome: RunOutcome): string {

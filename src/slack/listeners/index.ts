@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import { UnrecognizedRequestError } from '../app.js';
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../blocks/approval-card.js';
 import { DECISION_MODAL_CALLBACK_ID } from '../blocks/decision-modal.js';
+import { STANDING_REVOKE_ACTION_ID } from '../blocks/home.js';
 import { WITHDRAW_ACTION_ID } from '../blocks/run-status.js';
 import { createStandingCheck } from '../reviewer-standing.js';
 import { createSealer } from '../seal.js';
@@ -25,7 +26,9 @@ function recognized(body: Record<string, unknown>): boolean {
   if (body.type === 'block_actions') {
     const actions = (body.actions ?? []) as Array<{ action_id?: string }>;
     return actions.some((a) =>
-      [APPROVE_ACTION_ID, REJECT_ACTION_ID, WITHDRAW_ACTION_ID].includes(a.action_id ?? ''),
+      [APPROVE_ACTION_ID, REJECT_ACTION_ID, WITHDRAW_ACTION_ID, STANDING_REVOKE_ACTION_ID].includes(
+        a.action_id ?? '',
+      ),
     );
   }
   if (body.type === 'event_callback') {

@@ -7,7 +7,15 @@ import { proposalDigest } from '../../../approval/digest.js';
 import { REFUSALS } from '../../../approval/policy.js';
 import type { DecisionAnswer } from '../../../approval/state.js';
 import { readApproval, submitDecision } from '../../approvals.js';
-import { NOTES_ACTION_ID, NOTES_BLOCK_ID, noticeModal } from '../../blocks/decision-modal.js';
+import {
+  NOTES_ACTION_ID,
+  NOTES_BLOCK_ID,
+  noticeModal,
+  STANDING_ACTION_ID,
+  STANDING_BLOCK_ID,
+  STANDING_VARY_ACTION_ID,
+  STANDING_VARY_BLOCK_ID,
+} from '../../blocks/decision-modal.js';
 import { decisionModalMetadataSchema } from '../../decision-form.js';
 import { editModeFor, readEditedArguments } from '../../edit-form.js';
 import { publishHome } from '../../home.js';
@@ -110,6 +118,22 @@ export function decisionModalSubmission(deps: DecisionModalDeps) {
       }
       if (changes.changed) edited = changes.arguments;
     }
+    // A standing approval asked for with this approval: how long, and which arguments may differ.
+    const standingFor = Number(
+      (view.state.values[STANDING_BLOCK_ID]?.[STANDING_ACTION_ID] as { selected_option?: { value?: string } })
+        ?.selected_option?.value ?? 0,
+    );
+    const vary = (
+      (
+        view.state.values[STANDING_VARY_BLOCK_ID]?.[STANDING_VARY_ACTION_ID] as {
+          selected_options?: Array<{ value?: string }>;
+        }
+      )?.selected_options ?? []
+    ).flatMap((o) => (o.value ? [o.value] : []));
+    const again =
+      approved && Number.isInteger(standingFor) && standingFor > 0
+        ? { for_ms: standingFor, vary }
+        : undefined;
     let submission: Awaited<ReturnType<typeof submitDecision>>;
     try {
       submission = await submitDecision(
@@ -125,6 +149,7 @@ export function decisionModalSubmission(deps: DecisionModalDeps) {
           team_id: standing.teamId,
           stage,
           ...(edited ? { edited_arguments: edited } : {}),
+          ...(again ? { standing: again } : {}),
         },
         {
           // One form, one decision: Slack resubmitting the same form is the same Update.

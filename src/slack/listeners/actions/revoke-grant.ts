@@ -1,0 +1,47 @@
+// "Revoke" on a standing approval in App Home: only its grantor or its requester may; anyone else learns nothing.
+import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { grantStatusQuery, revokeGrantSignal } from '../../../workflows/messages.js';
+import { noticeModal } from '../../blocks/decision-modal.js';
+import { type HomeDeps, publishHome } from '../../home.js';
+import { TEMPORAL_UNREACHABLE_TEXT, withinSlackDeadline } from '../../temporal-deadline.js';
+
+const NO_SUCH_GRANT = ':no_entry_sign: There is no such standing approval (any more).';
+
+export function revokeGrantButton(deps: HomeDeps) {
+  return async ({
+    ack,
+    body,
+    action,
+    client,
+    logger,
+  }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs): Promise<void> => {
+    await ack();
+    const person = { id: body.user.id, name: body.user.name };
+    const handle = deps.temporal.workflow.getHandle(action.value ?? '');
+    let text: string;
+    try {
+      const grant = await withinSlackDeadline(deps.temporal, () => handle.query(grantStatusQuery));
+      if (grant.grantor.id !== person.id && grant.requester.id !== person.id) {
+        text = NO_SUCH_GRANT;
+      } else if (grant.status !== 'active') {
+        text = `:information_source: This standing approval has already ${grant.status === 'revoked' ? 'been revoked' : 'expired'}.`;
+      } else {
+        await withinSlackDeadline(deps.temporal, () => handle.signal(revokeGrantSignal, { by: person }));
+        text = `:white_check_mark: Revoked: the next \`${grant.tool}\` call will wait for an approver again.`;
+      }
+    } catch (error) {
+      // Not a grant workflow, or gone: the same answer, so that an id reveals nothing.
+      const name = (error as Error).name;
+      text =
+        name === 'WorkflowNotFoundError' || name === 'QueryNotRegisteredError'
+          ? NO_SUCH_GRANT
+          : TEMPORAL_UNREACHABLE_TEXT;
+      if (text === TEMPORAL_UNREACHABLE_TEXT)
+        logger.warn('could not revoke a standing approval', { error: (error as Error).message });
+    }
+    await client.views.open({ trigger_id: body.trigger_id, view: noticeModal(text) });
+    await publishHome(deps, client, person).catch((error: Error) =>
+      logger.error('could not publish App Home', { user: person.id, error: error.message }),
+    );
+  };
+}

@@ -1,0 +1,72 @@
+// A standing approval: given with an approval, it lets the same requester's same call (the arguments the grantor
+// fixed) run without a card until it expires or is revoked. Its own workflow, so it is durable, listed through its
+// search attributes (the inbox's keys, with the grant's status), and audited when given, used, revoked and expired.
+import { condition, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { AuditEvent, StandingGrant } from '../approval/schemas.js';
+import { grantStatusQuery, grantUsedSignal, revokeGrantSignal } from './messages.js';
+import { APPROVAL_STATUS_KEY, DECIDERS_KEY, REQUESTER_KEY, TOOL_KEY } from './search-attributes.js';
+
+export type GrantInput = Omit<StandingGrant, 'status' | 'uses' | 'audit' | 'revoked_by'>;
+
+export async function standingGrantWorkflow(input: GrantInput): Promise<StandingGrant> {
+  const grant: StandingGrant = { ...input, status: 'active', uses: 0, audit: [] };
+  const record = (type: AuditEvent['type'], actor: AuditEvent['actor'], details: Record<string, unknown>) => {
+    const event: AuditEvent = {
+      at: new Date().toISOString(),
+      type,
+      actor,
+      runId: input.run_id,
+      requestId: input.request_id,
+      details: { grant_id: input.grant_id, ...details },
+    };
+    grant.audit.push(event);
+    log.info('audit', { audit: event });
+  };
+  // Listed for the requester (whose calls it lets through) and the grantor (who may revoke it).
+  const index = () =>
+    upsertSearchAttributes([
+      { key: APPROVAL_STATUS_KEY, value: grant.status },
+      { key: REQUESTER_KEY, value: grant.requester.id },
+      { key: TOOL_KEY, value: grant.tool },
+      { key: DECIDERS_KEY, value: [grant.grantor.id] },
+    ]);
+
+  setHandler(grantStatusQuery, () => grant);
+  setHandler(revokeGrantSignal, ({ by } = {}) => {
+    if (grant.status !== 'active') return;
+    // Only the two people it concerns (or an operator through Temporal, with no `by`).
+    if (by && by.id !== grant.grantor.id && by.id !== grant.requester.id) {
+      record('decision_ignored', by, {
+        reason: 'not_party',
+        explanation: 'only the grantor or the requester may revoke',
+      });
+      return;
+    }
+    grant.status = 'revoked';
+    if (by) grant.revoked_by = by;
+    record('grant_revoked', by ?? 'operator', {});
+  });
+  setHandler(grantUsedSignal, ({ run_id, digest }) => {
+    grant.uses += 1;
+    record('grant_used', 'system', { run_id, digest, uses: grant.uses });
+  });
+
+  index();
+  record('grant_given', input.grantor, {
+    requester: input.requester,
+    tool: input.tool,
+    fixed: input.fixed,
+    vary: input.vary,
+    expires_at: input.expires_at,
+  });
+  const revoked = await condition(
+    () => grant.status !== 'active',
+    Math.max(1, Date.parse(input.expires_at) - Date.now()),
+  );
+  if (!revoked) {
+    grant.status = 'expired';
+    record('grant_expired', 'system', { uses: grant.uses });
+  }
+  index();
+  return grant;
+}

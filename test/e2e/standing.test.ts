@@ -1,0 +1,202 @@
+// Standing approvals end to end: given with an approval in the form, they let the same requester's same call run
+// without a card until they are revoked from App Home or expire; a different call still waits. Signed Slack
+// requests into the real Bolt receiver, a real worker on the dev server (the grant is its own workflow), the fakes.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StandingGrant } from '../../src/approval/schemas.js';
+import { approvalStatusQuery, grantStatusQuery } from '../../src/workflows/messages.js';
+import { functionCall, message } from '../fakes/openai.js';
+import {
+  type Engine,
+  isApprovalCard,
+  PEOPLE,
+  proposal,
+  runOutcome,
+  scriptModel,
+  startEngine,
+  waitForCard,
+} from '../support/engine.js';
+import {
+  askAgent,
+  type DecisionForm,
+  openDecisionForm,
+  type SlackAppHarness,
+  startSlackApp,
+} from '../support/slack-app.js';
+
+let engine: Engine;
+let slack: SlackAppHarness;
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'countersign-standing-'));
+  const policy = join(dir, 'policy.jsonc');
+  writeFileSync(
+    policy,
+    JSON.stringify({
+      default: { approvers: [PEOPLE.ana.id], timeout: '1h' },
+      tools: { post_message: { standing_max: '3s' } },
+    }),
+  );
+  engine = await startEngine({ prefix: 'standing', env: { POLICY_FILE: policy } });
+  slack = await startSlackApp(engine);
+});
+
+afterAll(async () => {
+  await slack?.close();
+  await engine?.close();
+});
+
+type Block = {
+  type: string;
+  block_id?: string;
+  element?: { type?: string; options?: Array<{ value: string }> };
+  elements?: Array<{ action_id?: string; value?: string }>;
+};
+
+/** Approves with a standing approval of `forMs`, the arguments in `vary` free to differ. */
+async function approveStanding(form: DecisionForm, forMs: number, vary: string[]) {
+  const select = (form.blocks as Block[]).find((b) => b.block_id === 'standing');
+  expect(select?.element?.options?.map((o) => o.value)).toContain(String(forMs));
+  const submitted = await slack.sender.viewSubmission({
+    callbackId: form.callback_id,
+    privateMetadata: form.private_metadata,
+    userId: PEOPLE.ana.id,
+    ...(form.id ? { viewId: form.id } : {}),
+    values: {
+      notes: { notes_input: { type: 'plain_text_input', value: null } },
+      standing: {
+        standing_for: {
+          type: 'static_select',
+          selected_option: { text: { type: 'plain_text', text: 'x' }, value: String(forMs) },
+        },
+      },
+      standing_vary: {
+        standing_vary: {
+          type: 'checkboxes',
+          selected_options: vary.map((value) => ({ text: { type: 'plain_text', text: value }, value })),
+        },
+      },
+    },
+  });
+  expect(submitted.text).toBe('');
+}
+
+const topic = (channel: string, text: string) =>
+  functionCall('set_channel_topic', proposal({ channel, topic: text }, 'medium'));
+
+/** Runs `/agent <text>` whose model proposes `call`; the run id once it has ended, and whether it posted a card. */
+async function runOf(text: string, call: ReturnType<typeof functionCall>) {
+  scriptModel(engine.openai, { [text]: [call, message('Done.')] });
+  const runId = await askAgent(slack.sender, text);
+  return runId;
+}
+
+const cardsOf = (runId: string) =>
+  engine.slackApi.calls.filter(
+    (c) => isApprovalCard(c) && JSON.stringify(c.args).includes(`${runId}/approval-`),
+  );
+
+describe('standing approvals', () => {
+  it('let the same call through without a card, not a different one, and stop when revoked from App Home', async () => {
+    const first = await runOf('topic of <#C0STA|sta> to One', topic('C0STA', 'One'));
+    const card = await waitForCard(engine.slackApi, first);
+    await approveStanding(
+      await openDecisionForm(slack, engine.slackApi, card, 'approve', PEOPLE.ana.id),
+      3_600_000,
+      ['topic'],
+    );
+    expect((await runOutcome(engine.client, first)).status).toBe('completed');
+    const grantId = `${card.workflowId}/standing`;
+    expect((await engine.client.workflow.getHandle(grantId).query(grantStatusQuery)).status).toBe('active');
+
+    // Same requester, tool and channel, another topic (let vary): runs at once, no card; the thread says why.
+    const second = await runOf('topic of <#C0STA|sta> to Two', topic('C0STA', 'Two'));
+    const outcome = await runOutcome(engine.client, second);
+    expect(outcome.status).toBe('completed');
+    expect(cardsOf(second)).toEqual([]);
+    expect(outcome.actions[0]).toMatchObject({ ok: true, standing: { grantor: { id: PEOPLE.ana.id } } });
+    const reply = await engine.slackApi.waitForCall('chat.postMessage', (c) =>
+      String(c.args.text).includes('standing approval'),
+    );
+    expect(String(reply.args.text)).toContain(`<@${PEOPLE.ana.id}>`);
+    expect(engine.slackApi.callsTo('conversations.setTopic').map((c) => c.args.topic)).toContain('Two');
+    const used = await engine.client.workflow.getHandle(grantId).query(grantStatusQuery);
+    expect(used.uses).toBe(1);
+    expect(used.audit.map((e) => e.type)).toEqual(['grant_given', 'grant_used']);
+
+    // Another channel was fixed by the grant: that call waits for a person.
+    const other = await runOf('topic of <#C0STB|stb> to Three', topic('C0STB', 'Three'));
+    await waitForCard(engine.slackApi, other);
+
+    // Revoked from the grantor's Home: the next identical call waits again.
+    const since = Date.now();
+    await slack.sender.appHomeOpened(PEOPLE.ana.id);
+    const home = await engine.slackApi.waitForCall(
+      'views.publish',
+      (c) => c.args.user_id === PEOPLE.ana.id && c.at >= since,
+    );
+    const view = (home.response as { view: { id: string; blocks: Block[] } }).view;
+    const block = view.blocks.find((b) => b.elements?.some((e) => e.action_id === 'standing_revoke'));
+    expect(block).toBeDefined();
+    const clicked = await slack.sender.interaction({
+      type: 'block_actions',
+      user: { id: PEOPLE.ana.id, username: 'ana', name: 'ana', team_id: 'T0TEST' },
+      api_app_id: 'A0TEST',
+      token: 'deprecated-verification-token',
+      container: { type: 'view', view_id: view.id },
+      view: { id: view.id, type: 'home', blocks: view.blocks },
+      trigger_id: slack.sender.nextTriggerId(),
+      team: { id: 'T0TEST', domain: 'countersign-test' },
+      actions: [
+        {
+          type: 'button',
+          action_id: 'standing_revoke',
+          block_id: block?.block_id,
+          value: grantId,
+          action_ts: '1',
+        },
+      ],
+    });
+    expect(clicked.status).toBe(200);
+    await expect
+      .poll(async () => (await engine.client.workflow.getHandle(grantId).query(grantStatusQuery)).status)
+      .toBe('revoked');
+    const after = await runOf('topic of <#C0STA|sta> to Four', topic('C0STA', 'Four'));
+    await waitForCard(engine.slackApi, after);
+  });
+
+  it('expire on their own, and are not offered for a high-risk call', async () => {
+    const post = (text: string) =>
+      functionCall('post_message', proposal({ channel: 'C0STC', text }, 'medium'));
+    const first = await runOf('post hi', post('hi'));
+    const card = await waitForCard(engine.slackApi, first);
+    await approveStanding(
+      await openDecisionForm(slack, engine.slackApi, card, 'approve', PEOPLE.ana.id),
+      3_000,
+      [],
+    );
+    expect((await runOutcome(engine.client, first)).status).toBe('completed');
+    const again = await runOf('post hi again', post('hi'));
+    expect((await runOutcome(engine.client, again)).status).toBe('completed');
+    expect(cardsOf(again)).toEqual([]);
+
+    const grantId = `${card.workflowId}/standing`;
+    const ended = (await engine.client.workflow.getHandle(grantId).result()) as StandingGrant;
+    expect(ended.status).toBe('expired');
+    expect(ended.audit.map((e) => e.type)).toEqual(['grant_given', 'grant_used', 'grant_expired']);
+    const late = await runOf('post hi once more', post('hi'));
+    await waitForCard(engine.slackApi, late);
+
+    const archive = await runOf(
+      'archive <#C0STD|std>',
+      functionCall('archive_channel', proposal({ channel: 'C0STD' }, 'high')),
+    );
+    const risky = await waitForCard(engine.slackApi, archive);
+    const form = await openDecisionForm(slack, engine.slackApi, risky, 'approve', PEOPLE.ana.id);
+    expect((form.blocks as Block[]).some((b) => b.block_id === 'standing')).toBe(false);
+    const status = await engine.client.workflow.getHandle(risky.workflowId).query(approvalStatusQuery);
+    expect(status.standing_max_ms).toBe(0);
+  });
+});
