@@ -4,6 +4,7 @@ import { Context } from '@temporalio/activity';
 import type { ApprovalPolicy, StandingGrant } from '../approval/schemas.js';
 import { grantCovers } from '../approval/standing.js';
 import type { Config } from '../config.js';
+import { standingGrantWorkflow } from '../workflows/grant.js';
 import { grantStatusQuery } from '../workflows/messages.js';
 import { APPROVAL_STATUS_KEY, REQUESTER_KEY, TOOL_KEY } from '../workflows/search-attributes.js';
 
@@ -27,7 +28,7 @@ export function createRunActivities(config: Config) {
       if (!QUERY_SAFE.test(call.requesterId) || !QUERY_SAFE.test(call.tool)) return null;
       const { client } = Context.current();
       const query =
-        `WorkflowType = 'standingGrantWorkflow' AND ${APPROVAL_STATUS_KEY.name} = 'active' AND ` +
+        `WorkflowType = '${standingGrantWorkflow.name}' AND ${APPROVAL_STATUS_KEY.name} = 'active' AND ` +
         `${REQUESTER_KEY.name} = '${call.requesterId}' AND ${TOOL_KEY.name} = '${call.tool}'`;
       let read = 0;
       for await (const execution of client.workflow.list({ query, pageSize: GRANTS_READ_MAX })) {

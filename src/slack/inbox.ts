@@ -4,6 +4,7 @@
 // rules as a click, so the list shows exactly what this person may decide now, nothing another may.
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { ApprovalStatus, ApprovalStatusName, Person, StandingGrant } from '../approval/schemas.js';
+import { standingGrantWorkflow } from '../workflows/grant.js';
 import { approvalStatusQuery, grantStatusQuery } from '../workflows/messages.js';
 import {
   ANY_MEMBER,
@@ -146,7 +147,7 @@ export async function readInbox(
 
   const grants = async () => {
     const query =
-      `WorkflowType = 'standingGrantWorkflow' AND ${APPROVAL_STATUS_KEY.name} = 'active' AND ` +
+      `WorkflowType = '${standingGrantWorkflow.name}' AND ${APPROVAL_STATUS_KEY.name} = 'active' AND ` +
       `(${DECIDERS_KEY.name} = '${viewer.id}' OR ${REQUESTER_KEY.name} = '${viewer.id}')`;
     const ids: string[] = [];
     await withinSlackDeadline(
