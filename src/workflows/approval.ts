@@ -64,6 +64,10 @@ import { inboxAttributes } from './search-attributes.js';
 
 /** Patch id of the change that made approvals searchable (the App Home inbox): runs started before it are not. */
 export const INBOX_PATCH = 'inbox-search-attributes';
+/** Why a signal that changes the arguments is refused: the change is checked against the tool, which a signal cannot wait for. */
+const EDIT_ONLY_BY_UPDATE =
+  'changed arguments are taken only through Update submit_decision, which checks them first';
+
 /** Patch id of the change that asks Slack for the team, the IDs' names and the first approvers in one activity. */
 export const PREPARE_PATCH = 'one-preparation-activity';
 
@@ -145,9 +149,17 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     const actor = decision.reviewer ?? 'operator';
     const stageName = currentStage()?.name;
     const tooLong = decision.standing && decision.standing.for_ms > (snapshot.standing_max_ms ?? 0);
-    const answer: DecisionAnswer = tooLong
-      ? { accepted: false, reason: 'standing_not_allowed', explanation: REFUSAL_TEXT.standing_not_allowed }
-      : applyDecision(snapshot, decision, Date.now());
+    // Changed arguments are checked against the tool first (decideEdit); here they would approve the call unchanged.
+    const answer: DecisionAnswer =
+      decision.edited_arguments !== undefined
+        ? { accepted: false, reason: 'edit_not_allowed', explanation: EDIT_ONLY_BY_UPDATE }
+        : tooLong
+          ? {
+              accepted: false,
+              reason: 'standing_not_allowed',
+              explanation: REFUSAL_TEXT.standing_not_allowed,
+            }
+          : applyDecision(snapshot, decision, Date.now());
     const bound = {
       ...(decision.proposal_digest ? { signalled_digest: decision.proposal_digest } : {}),
       ...(decision.team_id ? { team: decision.team_id } : {}),

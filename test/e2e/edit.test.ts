@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { approvalStatusQuery } from '../../src/workflows/messages.js';
+import { approvalDecisionSignal, approvalStatusQuery } from '../../src/workflows/messages.js';
 import { functionCall, message } from '../fakes/openai.js';
 import {
   type Engine,
@@ -219,5 +219,25 @@ describe('edit before approve', () => {
     expect((form.blocks as Input[]).filter((b) => b.type === 'input').map((b) => b.block_id)).toEqual([
       'notes',
     ]);
+  });
+
+  it('ignores changed arguments sent as a signal, which cannot wait for their check, and audits why', async () => {
+    const { card } = await ask(
+      'set the topic of <#C0EDITF|edit-f> to Draft',
+      functionCall('set_channel_topic', proposal({ channel: 'C0EDITF', topic: 'Draft' }, 'medium')),
+      'Topic set.',
+    );
+    const handle = engine.client.workflow.getHandle(card.workflowId);
+    await handle.signal(approvalDecisionSignal, {
+      request_id: card.requestId,
+      approved: true,
+      edited_arguments: { channel: 'C0EDITG', topic: 'Draft' },
+    });
+    await expect
+      .poll(async () => (await handle.query(approvalStatusQuery)).audit.map((e) => e.details.reason))
+      .toContain('edit_not_allowed');
+    const status = await handle.query(approvalStatusQuery);
+    expect(status.status).toBe('pending');
+    expect(status.proposal.arguments).toEqual({ channel: 'C0EDITF', topic: 'Draft' });
   });
 });
