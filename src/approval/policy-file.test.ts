@@ -189,6 +189,13 @@ describe('parsePolicyFile: the documented examples', () => {
     ]);
     expect(policy.risks.high?.stages[0]?.required).toBe(2);
   });
+
+  it('the example file forbids edits of the webhook and lets topic changes stand for a working day', () => {
+    const text = readFileSync(new URL('../../examples/policy.example.jsonc', import.meta.url), 'utf8');
+    const policy = parsePolicyFile(text, { ...options, toolNames: TOOLS.map((tool) => tool.name) });
+    expect(policy.tools.call_webhook?.allowEdit).toBe(false);
+    expect(policy.tools.set_channel_topic?.standingMaxMs).toBe(8 * 3_600_000);
+  });
 });
 
 describe('parsePolicyFile: problems name the file, line, column and field', () => {

@@ -62,6 +62,17 @@ describe('describePolicy', () => {
       'tool archive_channel: "Team lead": 1 of U0LEAD, timeout 4h, remind after 1h → "Security": 2 of S0SECURITY, U0SAM, timeout 1d, after 2h escalate: add S0ONCALL and post in C0ONCALL; on timeout reject; the requester may decide; cards in C0APPROVALS',
     );
   });
+
+  it('says when a rule forbids edits, and how long its standing approvals may last', () => {
+    const lines = describePolicy({
+      threshold: 'medium',
+      default: plan({ standingMaxMs: 1_800_000 }),
+      risks: {},
+      tools: { call_webhook: plan({ rule: 'tool call_webhook', allowEdit: false, standingMaxMs: 0 }) },
+    });
+    expect(lines[1]).toMatch(/; standing approvals up to 30m$/);
+    expect(lines[2]).toMatch(/; no edits before approving; no standing approvals$/);
+  });
 });
 
 describe('policyWarnings', () => {

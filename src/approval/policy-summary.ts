@@ -38,6 +38,14 @@ function planLine(plan: ApprovalPlan): string {
     `on timeout ${plan.onTimeout}`,
     plan.allowSelfApproval ? 'the requester may decide' : 'the requester may not decide',
     `cards in ${plan.channel ?? 'the request’s channel'}`,
+    ...(plan.allowEdit === false ? ['no edits before approving'] : []),
+    ...(plan.standingMaxMs === undefined
+      ? []
+      : [
+          plan.standingMaxMs === 0
+            ? 'no standing approvals'
+            : `standing approvals up to ${formatDuration(plan.standingMaxMs)}`,
+        ]),
   ];
   return `${plan.rule}: ${stages}; ${rules.join('; ')}`;
 }
