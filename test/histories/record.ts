@@ -12,6 +12,7 @@ import type { ApprovalStatus } from '../../src/approval/schemas.js';
 import {
   approvalDecisionSignal,
   approvalStatusQuery,
+  revokeGrantSignal,
   submitDecisionUpdate,
   withdrawRequestSignal,
 } from '../../src/workflows/messages.js';
@@ -104,6 +105,7 @@ async function submit(
   approved: boolean,
   notes: string,
   editedArguments?: Record<string, unknown>,
+  standing?: { for_ms: number; vary: string[] },
 ) {
   const status = await approvalOf(workflowId);
   return engine.client.workflow.getHandle(workflowId).executeUpdate(submitDecisionUpdate, {
@@ -117,6 +119,7 @@ async function submit(
         team_id: status.team_id ?? '',
         stage: status.stages.length,
         ...(editedArguments ? { edited_arguments: editedArguments } : {}),
+        ...(standing ? { standing } : {}),
       },
     ],
   });
@@ -127,6 +130,8 @@ async function record(
   request: string,
   script: Parameters<typeof scriptModel>[1][string],
   act: (runId: string) => Promise<void>,
+  /** Other workflows of the scenario to record with it (a standing approval's grant). */
+  also: string[] = [],
 ) {
   scriptModel(engine.openai, { [request]: script });
   const handle = await engine.startRun(request);
@@ -143,6 +148,7 @@ async function record(
     }
     histories.push(await recorded(childId));
   }
+  for (const id of also) histories.push(await recorded(id));
   mkdirSync(SET_DIR, { recursive: true });
   writeFileSync(
     join(SET_DIR, `${scenario}.json`),
@@ -214,6 +220,26 @@ it('edit before approve', () =>
       text: 'final',
     });
   }));
+
+it('standing approval', async () => {
+  // A first run approved with a standing approval; the recorded run is the second, let through by it.
+  scriptModel(engine.openai, { 'post standing one': [post('standing'), message('Posted.')] });
+  const first = await engine.startRun('post standing one');
+  await submit(`${first.workflowId}/approval-1`, PEOPLE.ana, true, 'again is fine', undefined, {
+    for_ms: 3_600_000,
+    vary: [],
+  });
+  await runOutcome(engine.client, first.workflowId);
+  const grantId = `${first.workflowId}/approval-1/standing`;
+  await record(
+    'standing',
+    'post standing two',
+    [post('standing'), message('Posted again.')],
+    async () => {},
+    [grantId],
+  );
+  await engine.client.workflow.getHandle(grantId).signal(revokeGrantSignal, {});
+});
 
 it('withdraw', () =>
   record('withdraw', 'post maybe', [post('maybe'), message('never')], async (runId) => {
