@@ -89,3 +89,22 @@ it('starts a run from /agent and opens the decision modal from a click, as in HT
   );
   expect(JSON.stringify(opened.args.view)).toContain('C0SOCKET');
 });
+
+it('publishes App Home when it is opened, as over HTTP', async () => {
+  const since = Date.now();
+  await deliver({
+    token: 'deprecated-verification-token',
+    team_id: 'T0TEST',
+    api_app_id: 'A0TEST',
+    type: 'event_callback',
+    event_id: 'Ev0SOCKETHOME',
+    event_time: Math.floor(since / 1000),
+    event: { type: 'app_home_opened', user: PEOPLE.ana.id, channel: 'D0ANA', tab: 'home', event_ts: '1.3' },
+    authorizations: [{ team_id: 'T0TEST', user_id: 'U0BOT', is_bot: true }],
+  });
+  const published = await engine.slackApi.waitForCall(
+    'views.publish',
+    (c) => c.args.user_id === PEOPLE.ana.id && c.at >= since,
+  );
+  expect(JSON.stringify(published.args.view)).toContain('Waiting on you');
+});
