@@ -4,6 +4,7 @@
 // rules as a click, so the list shows exactly what this person may decide now, nothing another may.
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { ApprovalStatus, ApprovalStatusName, Person, StandingGrant } from '../approval/schemas.js';
+import { approvalWorkflow } from '../workflows/approval.js';
 import { standingGrantWorkflow } from '../workflows/grant.js';
 import { approvalStatusQuery, grantStatusQuery } from '../workflows/messages.js';
 import {
@@ -87,7 +88,7 @@ export async function readInbox(
       return;
     }
     const query =
-      `${APPROVAL_STATUS_KEY.name} = 'pending' AND ` +
+      `WorkflowType = '${approvalWorkflow.name}' AND ${APPROVAL_STATUS_KEY.name} = 'pending' AND ` +
       `${DECIDERS_KEY.name} IN ('${viewer.id}', '${ANY_MEMBER}')`;
     const ids: string[] = [];
     await withinSlackDeadline(
@@ -112,7 +113,8 @@ export async function readInbox(
   };
 
   const mine = async () => {
-    const query = `${REQUESTER_KEY.name} = '${viewer.id}'`;
+    // Approvals only: a standing approval carries the requester too, and is listed on its own.
+    const query = `WorkflowType = '${approvalWorkflow.name}' AND ${REQUESTER_KEY.name} = '${viewer.id}'`;
     await withinSlackDeadline(
       temporal,
       async () => {
@@ -123,8 +125,9 @@ export async function readInbox(
             workflowId: execution.workflowId,
             runId: execution.workflowId.split('/approval-')[0] ?? execution.workflowId,
             tool: execution.typedSearchAttributes.get(TOOL_KEY) ?? 'a tool',
-            // Ended without saying how (terminated by an operator): cancelled, as far as the requester can tell.
-            status: isStatus(status) ? status : 'cancelled',
+            // Not yet indexed (just started) while running: pending, and read below. Ended without saying how
+            // (terminated by an operator): cancelled, as far as the requester can tell.
+            status: isStatus(status) ? status : execution.status.name === 'RUNNING' ? 'pending' : 'cancelled',
             requestedAt: execution.startTime.toISOString(),
           });
         }

@@ -4,7 +4,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { ApprovalStatus } from '../approval/schemas.js';
 
-/** pending | approved | rejected | timed_out | cancelled */
+/** An approval's: pending | approved | rejected | timed_out | cancelled; a standing approval's: active | revoked | expired. */
 export const APPROVAL_STATUS_KEY = defineSearchAttributeKey(
   'CountersignApprovalStatus',
   SearchAttributeType.KEYWORD,

@@ -26,6 +26,9 @@ import {
   startSlackApp,
 } from '../support/slack-app.js';
 
+/** The requester here is nobody else's, so their Home lists only this file's requests on the shared server. */
+const STAN = { id: 'U0STAN', name: 'stan' };
+
 let engine: Engine;
 let slack: SlackAppHarness;
 
@@ -39,7 +42,7 @@ beforeAll(async () => {
       tools: { post_message: { standing_max: '3s' } },
     }),
   );
-  engine = await startEngine({ prefix: 'standing', env: { POLICY_FILE: policy } });
+  engine = await startEngine({ prefix: 'standing', env: { POLICY_FILE: policy }, users: [STAN] });
   slack = await startSlackApp(engine);
 });
 
@@ -89,7 +92,7 @@ const topic = (channel: string, text: string) =>
 /** Runs `/agent <text>` whose model proposes `call`; the run id once it has ended, and whether it posted a card. */
 async function runOf(text: string, call: ReturnType<typeof functionCall>) {
   scriptModel(engine.openai, { [text]: [call, message('Done.')] });
-  const runId = await askAgent(slack.sender, text);
+  const runId = await askAgent(slack.sender, text, STAN.id);
   return runId;
 }
 
@@ -129,6 +132,18 @@ describe('standing approvals', () => {
     // Another channel was fixed by the grant: that call waits for a person.
     const other = await runOf('topic of <#C0STB|stb> to Three', topic('C0STB', 'Three'));
     await waitForCard(engine.slackApi, other);
+
+    // The requester sees it among the standing approvals, with Revoke, and never as one of their requests.
+    const stanSince = Date.now();
+    await slack.sender.appHomeOpened(STAN.id);
+    const stan = await engine.slackApi.waitForCall(
+      'views.publish',
+      (c) => c.args.user_id === STAN.id && c.at >= stanSince,
+    );
+    const stanView = JSON.stringify(stan.args.view);
+    expect(stanView).toContain('Standing approvals');
+    expect(stanView).toContain(grantId);
+    expect(stanView).not.toContain('cancelled');
 
     // Revoked from the grantor's Home: the next identical call waits again.
     const since = Date.now();
