@@ -4,7 +4,7 @@
 import { WebAPIPlatformError, WebAPIRateLimitedError, type WebClient } from '@slack/web-api';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { resolveEligibility } from '../approval/policy.js';
-import type { RunOutcome } from '../approval/run.js';
+import type { BatchView, RunOutcome } from '../approval/run.js';
 import type {
   ApprovalNote,
   ApprovalStatus,
@@ -14,6 +14,7 @@ import type {
 } from '../approval/schemas.js';
 import { approvalCard, approvalCardText } from '../slack/blocks/approval-card.js';
 import { approvalNoteText } from '../slack/blocks/approval-notes.js';
+import { batchCard, batchCardText } from '../slack/blocks/batch-card.js';
 import type { SlackIdLabels } from '../slack/blocks/proposal.js';
 import { runResultText } from '../slack/blocks/run-result.js';
 import { SLACK_USER_ID, slackIdsIn } from '../slack/ids.js';
@@ -64,6 +65,7 @@ export function asTemporalFailure(error: unknown, what: string): never {
 export const CARD_EVENT_TYPE = 'countersign_approval';
 export const RESULT_EVENT_TYPE = 'countersign_result';
 export const NOTE_EVENT_TYPE = 'countersign_note';
+export const BATCH_EVENT_TYPE = 'countersign_batch';
 /** How far back (seconds) a retry looks before the moment the post was first due. */
 const LOOKBACK_SECONDS = 120;
 /** Messages read when looking for an earlier attempt's post. */
@@ -276,6 +278,49 @@ export function createSlackActivities(deps: { slack: WebClient }) {
         });
       } catch (error) {
         asTemporalFailure(error, `updating the approval card for ${snapshot.request_id}`);
+      }
+    },
+    /** The card of the calls of one model turn asked together (src/slack/blocks/batch-card.ts). */
+    async postBatchCard(post: {
+      channel: string;
+      view: BatchView;
+      /** `<run id>/batch-<n>`: marks the card, so that a retry finds an attempt whose answer was lost. */
+      batchId: string;
+      /** When the calls were asked, to bound a retry's look-up. */
+      askedAt: string;
+    }): Promise<SlackMessageRef> {
+      try {
+        const marker = { eventType: BATCH_EVENT_TYPE, key: 'batch_id', value: post.batchId };
+        const where = {
+          channel: post.channel,
+          threadTs: undefined,
+          oldestSeconds: Math.floor(Date.parse(post.askedAt) / 1000),
+        };
+        const earlier = await findEarlierPost(slack, where, marker);
+        if (earlier) return { channel: post.channel, ts: earlier };
+        const posted = await slack.chat.postMessage({
+          channel: post.channel,
+          text: batchCardText(post.view),
+          blocks: batchCard(post.view),
+          metadata: { event_type: BATCH_EVENT_TYPE, event_payload: { batch_id: post.batchId } },
+          unfurl_links: false,
+          unfurl_media: false,
+        });
+        return { channel: posted.channel ?? post.channel, ts: posted.ts ?? '' };
+      } catch (error) {
+        asTemporalFailure(error, `posting the card of run ${post.view.runId}'s calls`);
+      }
+    },
+    async updateBatchCard(update: { card: SlackMessageRef; view: BatchView }): Promise<void> {
+      try {
+        await slack.chat.update({
+          channel: update.card.channel,
+          ts: update.card.ts,
+          text: batchCardText(update.view),
+          blocks: batchCard(update.view),
+        });
+      } catch (error) {
+        asTemporalFailure(error, `updating the card of run ${update.view.runId}'s calls`);
       }
     },
     /**

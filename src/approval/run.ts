@@ -1,6 +1,14 @@
 // An agent run as the workflow, the Slack app and the Block Kit builders all see it: its input, where it stands, and
 // how it ended.
-import type { AuditEvent, Person, SlackMessageRef, TimeoutMeaning } from './schemas.js';
+import type {
+  ApprovalRef,
+  ApprovalStatusName,
+  AuditEvent,
+  Person,
+  Risk,
+  SlackMessageRef,
+  TimeoutMeaning,
+} from './schemas.js';
 
 export interface AgentInput {
   request: string;
@@ -8,6 +16,25 @@ export interface AgentInput {
   /** Where the request was made; approval cards go here unless APPROVALS_CHANNEL is set. */
   channel: string;
   teamId?: string;
+}
+
+/** Calls of one model turn asked together at most; a turn with more asks them one at a time. */
+export const BATCH_MAX = 10;
+
+/** The calls of one model turn asked together, as their shared card shows them. */
+export interface BatchView {
+  runId: string;
+  requesterId: string;
+  request: string;
+  calls: Array<
+    ApprovalRef & {
+      tool: string;
+      risk: Risk;
+      arguments: Record<string, unknown>;
+      /** Once decided. */
+      status?: ApprovalStatusName;
+    }
+  >;
 }
 
 export type RunStatusName = 'running' | 'waiting_for_approval' | 'completed' | 'cancelled' | 'failed';
@@ -53,7 +80,10 @@ export interface AgentStatus {
   requester: Person;
   started_at: string;
   steps: number;
+  /** The first approval waiting (the only one, unless a model turn's calls are asked together). */
   pending_approval: { request_id: string; workflow_id: string; tool: string } | null;
+  /** Every approval waiting; absent in runs from before calls could be asked together. */
+  pending_approvals?: { request_id: string; workflow_id: string; tool: string }[];
   thread: SlackMessageRef | null;
   outcome: RunOutcome | null;
   audit: AuditEvent[];

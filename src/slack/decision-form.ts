@@ -14,8 +14,6 @@ export const decisionModalMetadataSchema = approvalRefSchema.extend({
   channel: z.string().optional(),
   /** The form offered to change the arguments (read back with the approval as it stands at submission). */
   editable: z.boolean().optional(),
-  /** Opened from the person's inbox (App Home): their Home is republished once the decision is recorded. */
-  fromInbox: z.boolean().optional(),
   /** The arguments the form showed, when small enough to seal: then the submission needs no look-up to compare. */
   original: z.record(z.string(), z.unknown()).optional(),
 });

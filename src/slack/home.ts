@@ -1,5 +1,5 @@
-// Publishing a person's App Home: their inbox as it stands now. On each open, and after each decision or withdrawal
-// they make from it, so what they look at follows what they did.
+// Publishing a person's App Home: their inbox as it stands now. On each open, and after each of their decisions and
+// withdrawals, so what they look at follows what they did.
 import type { WebClient } from '@slack/web-api';
 import type { Client } from '@temporalio/client';
 import type { Person } from '../approval/schemas.js';

@@ -3,7 +3,7 @@
 // withdrawal only to the requester, and anyone else reads exactly what an unknown run id gets.
 import { type Client, QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
 import { countedReviewers } from '../approval/policy.js';
-import type { AgentStatus } from '../approval/run.js';
+import { type AgentStatus, BATCH_MAX } from '../approval/run.js';
 import type { ApprovalRef, ApprovalStatus, Eligibility } from '../approval/schemas.js';
 import { MAX_MODEL_STEPS } from '../workflows/agent.js';
 import { agentStatusQuery, approvalStatusQuery, withdrawRequestSignal } from '../workflows/messages.js';
@@ -66,8 +66,8 @@ export function approvalsOf(run: Pick<AgentStatus, 'run_id' | 'audit' | 'pending
   if (pending && !refs.some((r) => r.workflowId === pending.workflow_id)) {
     refs.push({ workflowId: pending.workflow_id, requestId: pending.request_id });
   }
-  // One approval per model step at most; the bound keeps a doctored audit from fanning out into many queries.
-  return refs.slice(-MAX_MODEL_STEPS);
+  // At most one batch of approvals per model step; the bound keeps a doctored audit from fanning out into queries.
+  return refs.slice(-MAX_MODEL_STEPS * BATCH_MAX);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -157,12 +157,18 @@ export async function withdrawRunFor(
   if (!mayWithdraw(asker, run.value)) return noRunText(runId);
   const approval = run.value.pending_approval;
   if (!approval) return nothingToWithdrawText(run.value);
+  // Calls asked together are withdrawn together.
+  const waiting = run.value.pending_approvals?.length ? run.value.pending_approvals : [approval];
   try {
     await withinBudget(temporal, deadline, () =>
-      temporal.workflow.getHandle(approval.workflow_id).signal(withdrawRequestSignal, {
-        request_id: approval.request_id,
-        by: asker.name ? { id: asker.id, name: asker.name } : { id: asker.id },
-      }),
+      Promise.all(
+        waiting.map((pending) =>
+          temporal.workflow.getHandle(pending.workflow_id).signal(withdrawRequestSignal, {
+            request_id: pending.request_id,
+            by: asker.name ? { id: asker.id, name: asker.name } : { id: asker.id },
+          }),
+        ),
+      ),
     );
   } catch (error) {
     // The approval finished between the query and the signal: it is no longer waiting.

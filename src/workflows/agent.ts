@@ -4,25 +4,27 @@ import {
   ActivityFailure,
   ApplicationFailure,
   ChildWorkflowFailure,
-  executeChild,
   getExternalWorkflowHandle,
   log,
   ParentClosePolicy,
   patched,
   setHandler,
+  startChild,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ConversationItem, ProposalCheck } from '../activities/llm.js';
 import type { ToolOutcome } from '../activities/tools.js';
 import { needsApproval, planFor } from '../approval/policy.js';
-import type {
-  ActionRecord,
-  AgentInput,
-  AgentStatus,
-  ApprovalRecord,
-  RunOutcome,
-  RunStatusName,
+import {
+  type ActionRecord,
+  type AgentInput,
+  type AgentStatus,
+  type ApprovalRecord,
+  BATCH_MAX,
+  type BatchView,
+  type RunOutcome,
+  type RunStatusName,
 } from '../approval/run.js';
 import type {
   ApprovalOutcome,
@@ -33,9 +35,12 @@ import type {
   SlackMessageRef,
 } from '../approval/schemas.js';
 import { formatDuration } from '../duration.js';
-import { llm, run, runSlack as slack, toolsOnce, toolsRetried } from './activities.js';
+import { approvalSlack, llm, run, runSlack as slack, toolsOnce, toolsRetried } from './activities.js';
 import { approvalWorkflow } from './approval.js';
 import { agentStatusQuery, grantUsedSignal } from './messages.js';
+
+/** Patch id of the change that asks the calls of one model turn together. */
+export const BATCH_PATCH = 'calls-asked-together';
 
 /** Patch id of the change that looks for a standing approval before asking a person. */
 export const STANDING_PATCH = 'standing-approvals';
@@ -60,7 +65,8 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
   let status: RunStatusName = 'running';
   let steps = 0;
   let approvals = 0;
-  let pendingApproval: AgentStatus['pending_approval'] = null;
+  /** Approvals waiting now: one, or the calls of one model turn asked together. */
+  const pendingApprovals: NonNullable<AgentStatus['pending_approval']>[] = [];
   let thread: SlackMessageRef | null = null;
   let outcome: RunOutcome | null = null;
 
@@ -85,7 +91,8 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       requester: input.requester,
       started_at: startedAt,
       steps,
-      pending_approval: pendingApproval,
+      pending_approval: pendingApprovals[0] ?? null,
+      pending_approvals: [...pendingApprovals],
       thread,
       outcome,
       audit,
@@ -105,15 +112,16 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
     return outcome;
   };
 
-  /** Asks a person; returns what the model should be told, or a reason to stop the run. */
-  const askApproval = async (
-    proposal: Proposal,
-    policy: ApprovalPolicy,
-  ): Promise<
+  type Verdict =
     | { go: true; approved: Proposal; edits?: ProposalEdit[] }
     | { go: false; tellModel: string }
-    | { stop: string }
-  > => {
+    | { stop: string };
+
+  /** How each approval of the run ended, by its workflow id. */
+  const decidedAs = new Map<string, ApprovalOutcome['status']>();
+
+  /** Starts a person's approval of one call: its child workflow posts the card and waits. */
+  const startApproval = async (proposal: Proposal, policy: ApprovalPolicy) => {
     approvals += 1;
     const requestId = uuid4();
     const childId = `${runId}/approval-${approvals}`;
@@ -131,31 +139,45 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       requestId,
     );
     status = 'waiting_for_approval';
-    pendingApproval = { request_id: requestId, workflow_id: childId, tool: proposal.tool };
+    const pending = { request_id: requestId, workflow_id: childId, tool: proposal.tool };
+    pendingApprovals.push(pending);
+    const handle = await startChild(approvalWorkflow, {
+      workflowId: childId,
+      // Cancelling a run cancels its approvals, so their cards are updated rather than left live.
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      args: [
+        {
+          requestId,
+          runId,
+          request: input.request,
+          requester: input.requester,
+          proposal,
+          channel: plan.channel ?? input.channel,
+          plan,
+          // For an edited call's rule: the same policy this run went by.
+          policy,
+        },
+      ],
+    });
+    return { proposal, plan, requestId, childId, pending, handle };
+  };
+
+  /** Waits for a started approval; returns what the model should be told, or a reason to stop the run. */
+  const settleApproval = async ({
+    proposal,
+    plan,
+    requestId,
+    pending,
+    handle,
+  }: Awaited<ReturnType<typeof startApproval>>): Promise<Verdict> => {
     let approval: ApprovalOutcome;
     try {
-      approval = await executeChild(approvalWorkflow, {
-        workflowId: childId,
-        // Cancelling a run cancels its approvals, so their cards are updated rather than left live.
-        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-        args: [
-          {
-            requestId,
-            runId,
-            request: input.request,
-            requester: input.requester,
-            proposal,
-            channel: plan.channel ?? input.channel,
-            plan,
-            // For an edited call's rule: the same policy this run went by.
-            policy,
-          },
-        ],
-      });
+      approval = await handle.result();
     } finally {
-      pendingApproval = null;
-      status = 'running';
+      pendingApprovals.splice(pendingApprovals.indexOf(pending), 1);
+      if (pendingApprovals.length === 0) status = 'running';
     }
+    decidedAs.set(handle.workflowId, approval.status);
     thread ??= approval.card;
     approvalRecords.push({
       tool: proposal.tool,
@@ -220,6 +242,64 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
    * Runs a call; `edits`: how approvers changed it, which the model is told with the result; `standing`: the standing
    * approval it ran under, for the thread.
    */
+  const askApproval = async (proposal: Proposal, policy: ApprovalPolicy): Promise<Verdict> =>
+    settleApproval(await startApproval(proposal, policy));
+
+  let batches = 0;
+  /**
+   * Asks for several calls at once: each keeps its own approval (its card, quorum and stages), and one more card
+   * lists them all, with buttons that decide them in one form. That card is a convenience: if Slack refuses it, the
+   * calls' own cards still work.
+   */
+  const askTogether = async (asks: Proposal[], policy: ApprovalPolicy): Promise<Verdict[]> => {
+    batches += 1;
+    const askedAt = new Date().toISOString();
+    const started = await Promise.all(asks.map((proposal) => startApproval(proposal, policy)));
+    const view = (statuses: (ApprovalOutcome['status'] | undefined)[] = []): BatchView => ({
+      runId,
+      requesterId: input.requester.id,
+      request: input.request,
+      calls: started.map((s, i) => ({
+        workflowId: s.childId,
+        requestId: s.requestId,
+        tool: s.proposal.tool,
+        risk: s.proposal.risk,
+        arguments: s.proposal.arguments,
+        ...(statuses[i] ? { status: statuses[i] } : {}),
+      })),
+    });
+    const channel = started[0]?.plan.channel ?? input.channel;
+    let card: SlackMessageRef | undefined;
+    try {
+      card = await approvalSlack.postBatchCard({
+        channel,
+        view: view(),
+        batchId: `${runId}/batch-${batches}`,
+        askedAt,
+      });
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      record('failed', 'system', {
+        what: 'the card listing the calls asked together',
+        error: failureMessage(error),
+      });
+    }
+    const verdicts = await Promise.all(started.map(settleApproval));
+    if (card) {
+      const decided = card;
+      await approvalSlack
+        .updateBatchCard({ card: decided, view: view(started.map((s) => decidedAs.get(s.childId))) })
+        .catch((error: unknown) => {
+          if (!(error instanceof ActivityFailure)) throw error;
+          record('failed', 'system', {
+            what: 'updating the card of the calls asked together',
+            error: failureMessage(error),
+          });
+        });
+    }
+    return verdicts;
+  };
+
   const runProposal = async (
     proposal: Proposal,
     edits: ProposalEdit[] = [],
@@ -301,6 +381,12 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       const valid = next.checks.filter((c): c is Extract<ProposalCheck, { ok: true }> => c.ok);
       invalidTurns = valid.length === 0 ? invalidTurns + 1 : 0;
 
+      // Several calls of one turn that need a person are asked together: one card lists them, and one form can
+      // decide them all (runs from before this asked one after another).
+      const needing = valid.filter((c) => needsApproval(c.proposal.risk, policy.threshold)).length;
+      const together = needing >= 2 && needing <= BATCH_MAX && patched(BATCH_PATCH);
+      const asks: Proposal[] = [];
+
       for (const check of next.checks) {
         if (!check.ok) {
           record('invalid_proposal', 'model', {
@@ -352,10 +438,32 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
             continue;
           }
         }
+        if (together) {
+          asks.push(proposal);
+          continue;
+        }
         const verdict = await askApproval(proposal, policy);
         if ('stop' in verdict) return await finish({ status: 'cancelled', reason: verdict.stop });
         const output = verdict.go ? await runProposal(verdict.approved, verdict.edits) : verdict.tellModel;
         conversation.push({ type: 'output', callId: proposal.callId, output });
+      }
+
+      if (asks.length > 0) {
+        const verdicts =
+          asks.length === 1
+            ? [await askApproval(asks[0] as Proposal, policy)]
+            : await askTogether(asks, policy);
+        // A call the person stopped (withdrawn, expired) stops the run before any of them runs.
+        const stop = verdicts.find((v): v is { stop: string } => 'stop' in v);
+        if (stop) return await finish({ status: 'cancelled', reason: stop.stop });
+        for (const [i, verdict] of verdicts.entries()) {
+          const proposal = asks[i] as Proposal;
+          const output =
+            'go' in verdict && verdict.go
+              ? await runProposal(verdict.approved, verdict.edits)
+              : (verdict as { tellModel: string }).tellModel;
+          conversation.push({ type: 'output', callId: proposal.callId, output });
+        }
       }
 
       if (invalidTurns >= MAX_INVALID_TURNS) {

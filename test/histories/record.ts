@@ -16,7 +16,7 @@ import {
   submitDecisionUpdate,
   withdrawRequestSignal,
 } from '../../src/workflows/messages.js';
-import { functionCall, message } from '../fakes/openai.js';
+import { functionCall, functionCalls, message } from '../fakes/openai.js';
 import {
   type Engine,
   PEOPLE,
@@ -240,6 +240,23 @@ it('standing approval', async () => {
   );
   await engine.client.workflow.getHandle(grantId).signal(revokeGrantSignal, {});
 });
+
+it('calls asked together', () =>
+  record(
+    'batch',
+    'post twice',
+    [
+      functionCalls([
+        { name: 'post_message', args: proposal({ channel: 'C0REC', text: 'one' }, 'medium') },
+        { name: 'post_message', args: proposal({ channel: 'C0REC', text: 'two' }, 'medium') },
+      ]),
+      message('Posted one; not two.'),
+    ],
+    async (runId) => {
+      await submit(`${runId}/approval-1`, PEOPLE.ana, true, 'one is fine');
+      await submit(`${runId}/approval-2`, PEOPLE.bob, false, 'not two');
+    },
+  ));
 
 it('withdraw', () =>
   record('withdraw', 'post maybe', [post('maybe'), message('never')], async (runId) => {

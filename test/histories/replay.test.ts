@@ -14,8 +14,11 @@ interface Recording {
   histories: Array<{ workflowId: string; history: string }>;
 }
 
-/** Scenarios of what was built after the first set: an edit before approve (set 4), a standing approval (set 6). */
-const LATER_SCENARIOS = ['edit', 'standing'];
+/**
+ * Scenarios of what was built after the first set: an edit before approve (set 4), a standing approval (set 6),
+ * calls asked together (set 7).
+ */
+const LATER_SCENARIOS = ['edit', 'standing', 'batch'];
 
 const sets = readdirSync(import.meta.dirname, { withFileTypes: true })
   .filter((entry) => entry.isDirectory())

@@ -181,7 +181,7 @@ export function homeView(inbox: Inbox, nowIso: string): View {
       : mine.slice(0, mineRoom)),
   );
   blocks.push(
-    context(`Updated ${slackDate(nowIso)} · it refreshes when you open it and after what you decide here.`),
+    context(`Updated ${slackDate(nowIso)} · it refreshes when you open it and after each of your decisions.`),
   );
   return { type: 'home', blocks };
 }

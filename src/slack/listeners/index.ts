@@ -3,6 +3,12 @@ import type { App } from '@slack/bolt';
 import type { Client } from '@temporalio/client';
 import { UnrecognizedRequestError } from '../app.js';
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../blocks/approval-card.js';
+import {
+  BATCH_APPROVE_ACTION_ID,
+  BATCH_REJECT_ACTION_ID,
+  BATCH_REVIEW_ACTION_ID,
+} from '../blocks/batch-card.js';
+import { BATCH_MODAL_CALLBACK_ID } from '../blocks/batch-modal.js';
 import { DECISION_MODAL_CALLBACK_ID } from '../blocks/decision-modal.js';
 import { STANDING_REVOKE_ACTION_ID } from '../blocks/home.js';
 import { WITHDRAW_ACTION_ID } from '../blocks/run-status.js';
@@ -26,16 +32,23 @@ function recognized(body: Record<string, unknown>): boolean {
   if (body.type === 'block_actions') {
     const actions = (body.actions ?? []) as Array<{ action_id?: string }>;
     return actions.some((a) =>
-      [APPROVE_ACTION_ID, REJECT_ACTION_ID, WITHDRAW_ACTION_ID, STANDING_REVOKE_ACTION_ID].includes(
-        a.action_id ?? '',
-      ),
+      [
+        APPROVE_ACTION_ID,
+        REJECT_ACTION_ID,
+        WITHDRAW_ACTION_ID,
+        STANDING_REVOKE_ACTION_ID,
+        BATCH_APPROVE_ACTION_ID,
+        BATCH_REJECT_ACTION_ID,
+        BATCH_REVIEW_ACTION_ID,
+      ].includes(a.action_id ?? ''),
     );
   }
   if (body.type === 'event_callback') {
     return (body.event as { type?: string } | undefined)?.type === 'app_home_opened';
   }
   if (body.type === 'view_submission') {
-    return (body.view as { callback_id?: string } | undefined)?.callback_id === DECISION_MODAL_CALLBACK_ID;
+    const callback = (body.view as { callback_id?: string } | undefined)?.callback_id;
+    return callback === DECISION_MODAL_CALLBACK_ID || callback === BATCH_MODAL_CALLBACK_ID;
   }
   return false;
 }

@@ -67,7 +67,6 @@ function assess(
     stage: status.stages.length,
     ...(click.channel ? { channel: click.channel } : {}),
     ...(edit.kind !== 'none' ? { editable: true } : {}),
-    ...(click.origin === 'inbox' ? { fromInbox: true } : {}),
   };
   // The arguments travel sealed when they fit Slack's 3000 characters of metadata; otherwise they are read back.
   const withOriginal = sealer.seal({ ...metadata, original: status.proposal.arguments });

@@ -1,7 +1,13 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../../blocks/approval-card.js';
+import {
+  BATCH_APPROVE_ACTION_ID,
+  BATCH_REJECT_ACTION_ID,
+  BATCH_REVIEW_ACTION_ID,
+} from '../../blocks/batch-card.js';
 import { STANDING_REVOKE_ACTION_ID } from '../../blocks/home.js';
 import { WITHDRAW_ACTION_ID } from '../../blocks/run-status.js';
+import { batchButton } from './batch-button.js';
 import { type DecisionButtonDeps, decisionButton } from './decision-button.js';
 import { revokeGrantButton } from './revoke-grant.js';
 import { withdrawButton } from './withdraw-button.js';
@@ -13,4 +19,6 @@ export function registerActions(app: App, deps: DecisionButtonDeps): void {
   app.action<BlockButtonAction>(REJECT_ACTION_ID, decisionButton(deps));
   app.action<BlockButtonAction>(WITHDRAW_ACTION_ID, withdrawButton(deps));
   app.action<BlockButtonAction>(STANDING_REVOKE_ACTION_ID, revokeGrantButton(deps));
+  for (const id of [BATCH_APPROVE_ACTION_ID, BATCH_REJECT_ACTION_ID, BATCH_REVIEW_ACTION_ID])
+    app.action<BlockButtonAction>(id, batchButton(deps));
 }

@@ -17,12 +17,12 @@ export function withdrawButton(deps: HomeDeps) {
     const person = { id: body.user.id, name: body.user.name };
     // The value names a run, and anyone can send any value: withdrawRunFor answers only the run's requester.
     const text = await withdrawRunFor(deps.temporal, action.value ?? '', person);
-    if (body.view?.type !== 'home') {
+    // The answer where they clicked (a notice over App Home), and their Home as it now stands.
+    if (body.view?.type === 'home') {
+      await client.views.open({ trigger_id: body.trigger_id, view: noticeModal(text) });
+    } else {
       await respond({ response_type: 'ephemeral', replace_original: false, text });
-      return;
     }
-    // From App Home: the answer where they clicked, and their Home as it now stands.
-    await client.views.open({ trigger_id: body.trigger_id, view: noticeModal(text) });
     await publishHome(deps, client, person).catch((error: Error) =>
       logger.error('could not publish App Home', { user: person.id, error: error.message }),
     );

@@ -168,10 +168,9 @@ export function decisionModalSubmission(deps: DecisionModalDeps) {
       await ack(notesError(TEMPORAL_UNREACHABLE_TEXT));
       return;
     }
-    // A decision made from the inbox: the inbox they return to shows it. (Not after every card decision: reading an
-    // inbox costs Temporal a visibility query and a query per approval listed.)
+    // Their inbox follows their decision, wherever they made it (after Slack has its answer: it costs Temporal a
+    // visibility query and a query per approval listed).
     const refreshHome = async () => {
-      if (!metadata.data.fromInbox) return;
       await publishHome(deps, client, reviewer).catch((error: Error) =>
         logger.error('could not publish App Home', { user: reviewer.id, error: error.message }),
       );

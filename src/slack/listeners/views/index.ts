@@ -1,5 +1,7 @@
 import type { App } from '@slack/bolt';
+import { BATCH_MODAL_CALLBACK_ID } from '../../blocks/batch-modal.js';
 import { DECISION_MODAL_CALLBACK_ID } from '../../blocks/decision-modal.js';
+import { batchModalSubmission } from './batch-modal.js';
 import { type DecisionModalDeps, decisionModalSubmission } from './decision-modal.js';
 
 export type { DecisionModalDeps };
@@ -9,4 +11,5 @@ export function registerViews(app: App, deps: DecisionModalDeps): void {
     { type: 'view_submission', callback_id: DECISION_MODAL_CALLBACK_ID },
     decisionModalSubmission(deps),
   );
+  app.view({ type: 'view_submission', callback_id: BATCH_MODAL_CALLBACK_ID }, batchModalSubmission(deps));
 }
