@@ -10,16 +10,51 @@ import type { StandingCheck } from './reviewer-standing.js';
 export interface HomeDeps {
   temporal: Client;
   standing: StandingCheck;
+  /** Who opened their Home lately (in this process), and when: only they get it republished after a decision. */
+  homeViewers: Map<string, number>;
 }
 
-export async function publishHome(deps: HomeDeps, client: WebClient, person: Person): Promise<void> {
+/** How long after opening their Home a person's decisions still republish it. */
+const HOME_VIEWER_TTL_MS = 60 * 60_000;
+/** People remembered at most; the oldest are forgotten first. */
+const HOME_VIEWERS_MAX = 10_000;
+
+export function sawHome(deps: HomeDeps, userId: string, nowMs = Date.now()): void {
+  deps.homeViewers.delete(userId);
+  deps.homeViewers.set(userId, nowMs);
+  if (deps.homeViewers.size > HOME_VIEWERS_MAX) {
+    const oldest = deps.homeViewers.keys().next().value;
+    if (oldest !== undefined) deps.homeViewers.delete(oldest);
+  }
+}
+
+/**
+ * After a person's decision or withdrawal: their Home as it now stands, if they use it. Reading an inbox costs
+ * Temporal a visibility query and a query per approval listed, so people who have not opened their Home lately (in
+ * this process) are not republished; their next open shows everything.
+ */
+export async function republishHome(deps: HomeDeps, client: WebClient, person: Person): Promise<void> {
+  const opened = deps.homeViewers.get(person.id);
+  if (opened === undefined || Date.now() - opened > HOME_VIEWER_TTL_MS) return;
+  await publishHome(deps, client, person);
+}
+
+export async function publishHome(
+  deps: Pick<HomeDeps, 'temporal' | 'standing'>,
+  client: WebClient,
+  person: Person,
+): Promise<void> {
   const standing = await deps.standing(client, person.id);
   const inbox = await readInbox(deps.temporal, person, standing);
   await client.views.publish({ user_id: person.id, view: homeView(inbox, new Date().toISOString()) });
 }
 
 /** `/agent pending`: the same list as an ephemeral message. */
-export async function pendingFor(deps: HomeDeps, client: WebClient, person: Person) {
+export async function pendingFor(
+  deps: Pick<HomeDeps, 'temporal' | 'standing'>,
+  client: WebClient,
+  person: Person,
+) {
   const standing = await deps.standing(client, person.id);
   return pendingMessage(await readInbox(deps.temporal, person, standing));
 }

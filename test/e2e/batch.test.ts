@@ -2,6 +2,7 @@
 // lists them with Approve all / Reject all / Review each, and one form decides each call; quorum and stages stay per
 // call, each call's own card is kept. Signed Slack requests into the real Bolt receiver, a real worker, the fakes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approvalStatusQuery } from '../../src/workflows/messages.js';
 import { functionCalls, message } from '../fakes/openai.js';
 import type { SlackCall } from '../fakes/slack-api.js';
 import {
@@ -144,5 +145,40 @@ describe('batch review', () => {
     expect(JSON.stringify(updated?.args.blocks)).toContain('approved');
     expect(JSON.stringify(updated?.args.blocks)).toContain('rejected');
     expect(JSON.stringify(updated?.args.blocks)).not.toContain('batch_review');
+  });
+
+  it('withdraws every call asked together when the requester withdraws the request', async () => {
+    const request = 'archive <#C0BATCHC|batch-c> and <#C0BATCHD|batch-d>';
+    scriptModel(engine.openai, {
+      [request]: [
+        functionCalls([
+          { name: 'archive_channel', args: proposal({ channel: 'C0BATCHC' }, 'high') },
+          { name: 'archive_channel', args: proposal({ channel: 'C0BATCHD' }, 'high') },
+        ]),
+        message('never'),
+      ],
+    });
+    const runId = await askAgent(slack.sender, request);
+    await engine.slackApi.waitForCall('chat.postMessage', isBatchCard(runId));
+    const cancelled = await slack.sender.slashCommand({
+      text: `cancel ${runId}`,
+      userId: PEOPLE.requester.id,
+      channelId: 'C0GENERAL',
+    });
+    expect(cancelled.status).toBe(200);
+    const outcome = await runOutcome(engine.client, runId);
+    expect(outcome.status).toBe('cancelled');
+    for (const n of [1, 2]) {
+      const status = await engine.client.workflow
+        .getHandle(`${runId}/approval-${n}`)
+        .query(approvalStatusQuery);
+      expect(status.status).toBe('cancelled');
+      expect(status.withdrawn_by).toMatchObject({ id: PEOPLE.requester.id });
+    }
+    expect(
+      engine.slackApi
+        .callsTo('conversations.archive')
+        .filter((c) => String(c.args.channel).startsWith('C0BATCHC')),
+    ).toEqual([]);
   });
 });

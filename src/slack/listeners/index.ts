@@ -62,8 +62,9 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     await next();
   });
   const standing = createStandingCheck();
+  const home = { temporal: deps.temporal, standing, homeViewers: new Map<string, number>() };
   registerCommands(app, { ...deps, standing });
-  registerActions(app, { temporal: deps.temporal, sealer, standing });
-  registerViews(app, { temporal: deps.temporal, sealer, standing });
-  registerEvents(app, { temporal: deps.temporal, standing });
+  registerActions(app, { ...home, sealer });
+  registerViews(app, { ...home, sealer });
+  registerEvents(app, home);
 }

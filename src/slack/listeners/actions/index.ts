@@ -7,6 +7,7 @@ import {
 } from '../../blocks/batch-card.js';
 import { STANDING_REVOKE_ACTION_ID } from '../../blocks/home.js';
 import { WITHDRAW_ACTION_ID } from '../../blocks/run-status.js';
+import type { HomeDeps } from '../../home.js';
 import { batchButton } from './batch-button.js';
 import { type DecisionButtonDeps, decisionButton } from './decision-button.js';
 import { revokeGrantButton } from './revoke-grant.js';
@@ -14,7 +15,7 @@ import { withdrawButton } from './withdraw-button.js';
 
 export type { DecisionButtonDeps };
 
-export function registerActions(app: App, deps: DecisionButtonDeps): void {
+export function registerActions(app: App, deps: DecisionButtonDeps & HomeDeps): void {
   app.action<BlockButtonAction>(APPROVE_ACTION_ID, decisionButton(deps));
   app.action<BlockButtonAction>(REJECT_ACTION_ID, decisionButton(deps));
   app.action<BlockButtonAction>(WITHDRAW_ACTION_ID, withdrawButton(deps));

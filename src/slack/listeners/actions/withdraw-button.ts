@@ -1,7 +1,7 @@
 // "Withdraw request" on the requester's acknowledgement of `/agent`: the same as `/agent cancel <run id>`.
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { noticeModal } from '../../blocks/decision-modal.js';
-import { type HomeDeps, publishHome } from '../../home.js';
+import { type HomeDeps, republishHome } from '../../home.js';
 import { withdrawRunFor } from '../../run-access.js';
 
 export function withdrawButton(deps: HomeDeps) {
@@ -23,7 +23,7 @@ export function withdrawButton(deps: HomeDeps) {
     } else {
       await respond({ response_type: 'ephemeral', replace_original: false, text });
     }
-    await publishHome(deps, client, person).catch((error: Error) =>
+    await republishHome(deps, client, person).catch((error: Error) =>
       logger.error('could not publish App Home', { user: person.id, error: error.message }),
     );
   };

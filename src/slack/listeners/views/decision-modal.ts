@@ -2,7 +2,7 @@
 // `submit_decision` and tell the reviewer what the workflow answered — in the form itself when it answers in time.
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { proposalDigest } from '../../../approval/digest.js';
 import { REFUSALS } from '../../../approval/policy.js';
 import type { DecisionAnswer } from '../../../approval/state.js';
@@ -18,15 +18,13 @@ import {
 } from '../../blocks/decision-modal.js';
 import { decisionModalMetadataSchema } from '../../decision-form.js';
 import { editModeFor, readEditedArguments } from '../../edit-form.js';
-import { publishHome } from '../../home.js';
-import { STANDING_TEXT, type StandingCheck } from '../../reviewer-standing.js';
+import { type HomeDeps, republishHome } from '../../home.js';
+import { STANDING_TEXT } from '../../reviewer-standing.js';
 import type { Sealer } from '../../seal.js';
 import { TEMPORAL_UNREACHABLE_TEXT } from '../../temporal-deadline.js';
 
-export interface DecisionModalDeps {
-  temporal: Client;
+export interface DecisionModalDeps extends HomeDeps {
   sealer: Sealer;
-  standing: StandingCheck;
 }
 
 /** Everything before the acknowledgement shares this budget, inside Slack's 3 seconds. */
@@ -168,10 +166,9 @@ export function decisionModalSubmission(deps: DecisionModalDeps) {
       await ack(notesError(TEMPORAL_UNREACHABLE_TEXT));
       return;
     }
-    // Their inbox follows their decision, wherever they made it (after Slack has its answer: it costs Temporal a
-    // visibility query and a query per approval listed).
+    // Their inbox follows their decision, wherever they made it, once Slack has its answer.
     const refreshHome = async () => {
-      await publishHome(deps, client, reviewer).catch((error: Error) =>
+      await republishHome(deps, client, reviewer).catch((error: Error) =>
         logger.error('could not publish App Home', { user: reviewer.id, error: error.message }),
       );
     };
