@@ -18,9 +18,10 @@ export type ApprovalLookup =
   /** `slow`: Temporal did not answer within the budget (e.g. a worker is just restarting); `unreachable`: it failed. */
   | { ok: false; reason: 'not_found' | 'unreachable' | 'slow'; message: string };
 
+/** One approval as it stands; `requestId` absent: whichever request the workflow holds (the inbox lists by workflow). */
 export async function readApproval(
   temporal: Client,
-  ref: ApprovalRef,
+  ref: Pick<ApprovalRef, 'workflowId'> & Partial<Pick<ApprovalRef, 'requestId'>>,
   budgetMs = TEMPORAL_CALL_BUDGET_MS,
 ): Promise<ApprovalLookup> {
   try {
@@ -29,7 +30,7 @@ export async function readApproval(
       () => temporal.workflow.getHandle(ref.workflowId).query(approvalStatusQuery),
       budgetMs,
     );
-    if (status.request_id !== ref.requestId) {
+    if (ref.requestId !== undefined && status.request_id !== ref.requestId) {
       return {
         ok: false,
         reason: 'not_found',

@@ -2,11 +2,11 @@
 // through the approval workflows' search attributes (src/workflows/search-attributes.ts), so it survives restarts and
 // is the same from any Slack app process; every approval listed as waiting is then read and put through the same
 // rules as a click, so the list shows exactly what this person may decide now, nothing another may.
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { ApprovalStatus, ApprovalStatusName, Person, StandingGrant } from '../approval/schemas.js';
 import { approvalWorkflow } from '../workflows/approval.js';
 import { standingGrantWorkflow } from '../workflows/grant.js';
-import { approvalStatusQuery, grantStatusQuery } from '../workflows/messages.js';
+import { grantStatusQuery } from '../workflows/messages.js';
 import {
   ANY_MEMBER,
   APPROVAL_STATUS_KEY,
@@ -14,7 +14,7 @@ import {
   REQUESTER_KEY,
   TOOL_KEY,
 } from '../workflows/search-attributes.js';
-import { whyNot } from './approvals.js';
+import { readApproval, whyNot } from './approvals.js';
 import { SLACK_USER_ID } from './ids.js';
 import type { Standing } from './reviewer-standing.js';
 import { withinSlackDeadline } from './temporal-deadline.js';
@@ -54,23 +54,6 @@ function isStatus(value: unknown): value is ApprovalStatusName {
   return ['pending', 'approved', 'rejected', 'timed_out', 'cancelled'].includes(value as string);
 }
 
-/** One approval as it stands; undefined when it is gone. */
-async function readStatus(
-  temporal: Client,
-  workflowId: string,
-  deadline: number,
-): Promise<ApprovalStatus | undefined | 'unreachable'> {
-  try {
-    return await withinSlackDeadline(
-      temporal,
-      () => temporal.workflow.getHandle(workflowId).query(approvalStatusQuery),
-      Math.max(1, deadline - Date.now()),
-    );
-  } catch (error) {
-    return error instanceof WorkflowNotFoundError ? undefined : 'unreachable';
-  }
-}
-
 export async function readInbox(
   temporal: Client,
   viewer: Person,
@@ -104,10 +87,12 @@ export async function readInbox(
       },
       INBOX_BUDGET_MS,
     );
-    const reads = await Promise.all(ids.map((workflowId) => readStatus(temporal, workflowId, deadline)));
+    const reads = await Promise.all(
+      ids.map((workflowId) => readApproval(temporal, { workflowId }, Math.max(1, deadline - Date.now()))),
+    );
     for (const read of reads) {
-      if (read === 'unreachable') inbox.unreachable = true;
-      else if (read && whyNot(read, viewer, nowMs) === undefined) inbox.waiting.push(read);
+      if (!read.ok) inbox.unreachable ||= read.reason !== 'not_found';
+      else if (whyNot(read.status, viewer, nowMs) === undefined) inbox.waiting.push(read.status);
     }
     inbox.waiting.sort((a, b) => Date.parse(a.expires_at) - Date.parse(b.expires_at));
   };
@@ -138,11 +123,15 @@ export async function readInbox(
       inbox.mine
         .filter((own) => own.status === 'pending')
         .map(async (own) => {
-          const read = await readStatus(temporal, own.workflowId, deadline);
+          const read = await readApproval(
+            temporal,
+            { workflowId: own.workflowId },
+            Math.max(1, deadline - Date.now()),
+          );
           // Only what the requester wrote themselves, and only if this is indeed their request.
-          if (typeof read === 'object' && read.requester.id === viewer.id) {
-            own.request = read.request;
-            own.status = read.status;
+          if (read.ok && read.status.requester.id === viewer.id) {
+            own.request = read.status.request;
+            own.status = read.status.status;
           }
         }),
     );
