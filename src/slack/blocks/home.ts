@@ -8,8 +8,8 @@ import { TEMPORAL_UNREACHABLE_TEXT } from '../temporal-deadline.js';
 import { APPROVE_ACTION_ID, buttonValue, currentStageLabel, REJECT_ACTION_ID } from './approval-card.js';
 import { WITHDRAW_ACTION_ID } from './run-status.js';
 import {
-  BUTTON_VALUE_MAX,
   CONTEXT_TEXT_MAX,
+  confirmedButton,
   mention,
   quote,
   SECTION_TEXT_MAX,
@@ -83,19 +83,13 @@ function ownBlocks(own: OwnRequest): KnownBlock[] {
       type: 'actions',
       block_id: `${INBOX_BLOCK_PREFIX}own_${own.workflowId}`.slice(0, 255),
       elements: [
-        {
-          type: 'button',
-          action_id: WITHDRAW_ACTION_ID,
-          text: { type: 'plain_text', text: 'Withdraw' },
-          value: truncate(own.runId, BUTTON_VALUE_MAX),
-          confirm: {
-            title: { type: 'plain_text', text: 'Withdraw this request?' },
-            text: { type: 'plain_text', text: 'Nothing will run, and its card will say so.' },
-            confirm: { type: 'plain_text', text: 'Withdraw' },
-            deny: { type: 'plain_text', text: 'Keep it' },
-            style: 'danger',
-          },
-        },
+        confirmedButton({
+          actionId: WITHDRAW_ACTION_ID,
+          text: 'Withdraw',
+          value: own.runId,
+          question: 'Withdraw this request?',
+          consequence: 'Nothing will run, and its card will say so.',
+        }),
       ],
     },
   ];
@@ -119,19 +113,13 @@ function grantBlocks(grant: StandingGrant): KnownBlock[] {
       type: 'actions',
       block_id: `${INBOX_BLOCK_PREFIX}grant_${grant.grant_id}`.slice(0, 255),
       elements: [
-        {
-          type: 'button',
-          action_id: STANDING_REVOKE_ACTION_ID,
-          text: { type: 'plain_text', text: 'Revoke' },
-          value: truncate(grant.grant_id, BUTTON_VALUE_MAX),
-          confirm: {
-            title: { type: 'plain_text', text: 'Revoke this standing approval?' },
-            text: { type: 'plain_text', text: 'The next such call will wait for an approver again.' },
-            confirm: { type: 'plain_text', text: 'Revoke' },
-            deny: { type: 'plain_text', text: 'Keep it' },
-            style: 'danger',
-          },
-        },
+        confirmedButton({
+          actionId: STANDING_REVOKE_ACTION_ID,
+          text: 'Revoke',
+          value: grant.grant_id,
+          question: 'Revoke this standing approval?',
+          consequence: 'The next such call will wait for an approver again.',
+        }),
       ],
     },
   ];

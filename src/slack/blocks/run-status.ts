@@ -2,7 +2,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { AgentStatus } from '../../approval/run.js';
 import {
-  BUTTON_VALUE_MAX,
+  confirmedButton,
   FALLBACK_TEXT_MAX,
   mention,
   quote,
@@ -22,22 +22,13 @@ export function runAcknowledgement(text: string, runId: string): KnownBlock[] {
       type: 'actions',
       block_id: 'run_actions',
       elements: [
-        {
-          type: 'button',
-          action_id: WITHDRAW_ACTION_ID,
-          text: { type: 'plain_text', text: 'Withdraw request' },
-          value: truncate(runId, BUTTON_VALUE_MAX),
-          confirm: {
-            title: { type: 'plain_text', text: 'Withdraw this request?' },
-            text: {
-              type: 'plain_text',
-              text: 'If it waits for approval, nothing will run and its card will say so.',
-            },
-            confirm: { type: 'plain_text', text: 'Withdraw' },
-            deny: { type: 'plain_text', text: 'Keep it' },
-            style: 'danger',
-          },
-        },
+        confirmedButton({
+          actionId: WITHDRAW_ACTION_ID,
+          text: 'Withdraw request',
+          value: runId,
+          question: 'Withdraw this request?',
+          consequence: 'If it waits for approval, nothing will run and its card will say so.',
+        }),
       ],
     },
   ];

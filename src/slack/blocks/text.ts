@@ -77,3 +77,26 @@ export function slackDate(iso: string): string {
 export function withChannelLinks(escaped: string): string {
   return escaped.replace(/&lt;#([CG][A-Z0-9]+)&gt;/g, '<#$1>');
 }
+
+/** A button that acts only once the person confirms (Withdraw, Revoke): Slack asks "… ?" with Keep it as the way out. */
+export function confirmedButton(button: {
+  actionId: string;
+  text: string;
+  value: string;
+  question: string;
+  consequence: string;
+}) {
+  return {
+    type: 'button' as const,
+    action_id: button.actionId,
+    text: { type: 'plain_text' as const, text: button.text },
+    value: truncate(button.value, BUTTON_VALUE_MAX),
+    confirm: {
+      title: { type: 'plain_text' as const, text: button.question },
+      text: { type: 'plain_text' as const, text: button.consequence },
+      confirm: { type: 'plain_text' as const, text: button.text.split(' ')[0] ?? button.text },
+      deny: { type: 'plain_text' as const, text: 'Keep it' },
+      style: 'danger' as const,
+    },
+  };
+}

@@ -1,5 +1,6 @@
 // "Revoke" on a standing approval in App Home: only its grantor or its requester may; anyone else learns nothing.
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
 import { grantStatusQuery, revokeGrantSignal } from '../../../workflows/messages.js';
 import { noticeModal } from '../../blocks/decision-modal.js';
 import { type HomeDeps, publishHome } from '../../home.js';
@@ -31,13 +32,12 @@ export function revokeGrantButton(deps: HomeDeps) {
       }
     } catch (error) {
       // Not a grant workflow, or gone: the same answer, so that an id reveals nothing.
-      const name = (error as Error).name;
-      text =
-        name === 'WorkflowNotFoundError' || name === 'QueryNotRegisteredError'
-          ? NO_SUCH_GRANT
-          : TEMPORAL_UNREACHABLE_TEXT;
-      if (text === TEMPORAL_UNREACHABLE_TEXT)
+      if (error instanceof WorkflowNotFoundError || error instanceof QueryNotRegisteredError) {
+        text = NO_SUCH_GRANT;
+      } else {
+        text = TEMPORAL_UNREACHABLE_TEXT;
         logger.warn('could not revoke a standing approval', { error: (error as Error).message });
+      }
     }
     await client.views.open({ trigger_id: body.trigger_id, view: noticeModal(text) });
     await publishHome(deps, client, person).catch((error: Error) =>
