@@ -1,15 +1,13 @@
 // Edit before approve, end to end: an approver changes the call in the decision form; what runs is what they
 // approved, the model is told, a riskier call goes to the stricter rule, and approvals given for the old arguments
 // do not count. Signed Slack requests into the real Bolt receiver, a real worker on the dev server, the fakes.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalDecisionSignal, approvalStatusQuery } from '../../src/workflows/messages.js';
 import { functionCall, message } from '../fakes/openai.js';
 import {
   type Engine,
   PEOPLE,
+  policyFile,
   proposal,
   runOutcome,
   scriptModel,
@@ -32,20 +30,15 @@ let engine: Engine;
 let slack: SlackAppHarness;
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'countersign-edit-'));
-  const policy = join(dir, 'policy.jsonc');
-  writeFileSync(
-    policy,
-    JSON.stringify({
-      default: { approvers: [PEOPLE.ana.id], timeout: '1h' },
-      // A high-risk call needs security; an invite of more than five people is high risk.
-      risks: { high: { approvers: [PEOPLE.security.id] } },
-      tools: {
-        archive_channel: { approvers: [PEOPLE.ana.id, PEOPLE.bob.id], required: 2 },
-        call_webhook: { allow_edit: false },
-      },
-    }),
-  );
+  const policy = policyFile({
+    default: { approvers: [PEOPLE.ana.id], timeout: '1h' },
+    // A high-risk call needs security; an invite of more than five people is high risk.
+    risks: { high: { approvers: [PEOPLE.security.id] } },
+    tools: {
+      archive_channel: { approvers: [PEOPLE.ana.id, PEOPLE.bob.id], required: 2 },
+      call_webhook: { allow_edit: false },
+    },
+  });
   engine = await startEngine({
     prefix: 'edit',
     env: { POLICY_FILE: policy, WEBHOOK_ALLOWLIST: 'https://hooks.example.com/edit/' },

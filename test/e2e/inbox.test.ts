@@ -1,21 +1,25 @@
 // The approver's inbox in App Home and `/agent pending`, end to end: signed Slack requests into the real Bolt
 // receiver, a real worker on the dev server (its approvals found through their search attributes), the fakes.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { functionCall, message } from '../fakes/openai.js';
 import type { SlackCall } from '../fakes/slack-api.js';
 import {
   type Engine,
   PEOPLE,
+  policyFile,
   proposal,
   runOutcome,
   scriptModel,
   startEngine,
   waitForCard,
 } from '../support/engine.js';
-import { askAgent, notesValues, type SlackAppHarness, startSlackApp } from '../support/slack-app.js';
+import {
+  askAgent,
+  clickInHome,
+  notesValues,
+  type SlackAppHarness,
+  startSlackApp,
+} from '../support/slack-app.js';
 
 const GUEST = { id: 'U0GUEST', name: 'gus' };
 
@@ -23,16 +27,11 @@ let engine: Engine;
 let slack: SlackAppHarness;
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'countersign-inbox-'));
-  const policy = join(dir, 'policy.jsonc');
   // Ana decides archives, Bob topics: each inbox must show only its own.
-  writeFileSync(
-    policy,
-    JSON.stringify({
-      default: { approvers: [PEOPLE.ana.id], timeout: '1h' },
-      tools: { set_channel_topic: { approvers: [PEOPLE.bob.id] } },
-    }),
-  );
+  const policy = policyFile({
+    default: { approvers: [PEOPLE.ana.id], timeout: '1h' },
+    tools: { set_channel_topic: { approvers: [PEOPLE.bob.id] } },
+  });
   engine = await startEngine({
     prefix: 'inbox',
     env: { POLICY_FILE: policy },
@@ -76,43 +75,6 @@ async function ask(text: string, call: ReturnType<typeof functionCall>, answer: 
   scriptModel(engine.openai, { [text]: [call, message(answer)] });
   const runId = await askAgent(slack.sender, text);
   return { runId, card: await waitForCard(engine.slackApi, runId) };
-}
-
-/** Clicks a button of a published Home view as Slack sends it: the view comes with the click. */
-async function clickInHome(
-  userId: string,
-  home: { id: string; blocks: Blocks },
-  actionId: string,
-  valueIncludes: string,
-): Promise<string> {
-  const block = home.blocks.find((b) =>
-    b.elements?.some((e) => e.action_id === actionId && e.value?.includes(valueIncludes)),
-  );
-  const button = block?.elements?.find((e) => e.action_id === actionId && e.value?.includes(valueIncludes));
-  if (!block || !button?.value)
-    throw new Error(`no ${actionId} button for ${valueIncludes} in the Home view`);
-  const triggerId = slack.sender.nextTriggerId();
-  const clicked = await slack.sender.interaction({
-    type: 'block_actions',
-    user: { id: userId, username: userId.toLowerCase(), name: userId.toLowerCase(), team_id: 'T0TEST' },
-    api_app_id: 'A0TEST',
-    token: 'deprecated-verification-token',
-    container: { type: 'view', view_id: home.id },
-    view: { id: home.id, type: 'home', blocks: home.blocks, private_metadata: '', callback_id: '' },
-    trigger_id: triggerId,
-    team: { id: 'T0TEST', domain: 'countersign-test' },
-    actions: [
-      {
-        type: 'button',
-        action_id: actionId,
-        block_id: block.block_id,
-        value: button.value,
-        action_ts: String(Date.now() / 1000),
-      },
-    ],
-  });
-  expect(clicked.status).toBe(200);
-  return triggerId;
 }
 
 const isResult = (card: { ts: string }) => (c: SlackCall) =>
@@ -160,7 +122,7 @@ describe('App Home: the approver’s inbox', () => {
     }
 
     // Withdrawing from Home: the request ends, nothing runs, and the Home shows it withdrawn.
-    await clickInHome(PEOPLE.requester.id, rita, 'run_withdraw', topic.runId);
+    await clickInHome(slack, PEOPLE.requester.id, rita, 'run_withdraw', topic.runId);
     expect((await runOutcome(engine.client, topic.runId)).status).toBe('cancelled');
     const after = await engine.slackApi.waitForCall(
       'views.publish',
@@ -193,7 +155,7 @@ describe('App Home: the approver’s inbox', () => {
       'Archived home-c.',
     );
     const home = await openHome(PEOPLE.ana.id);
-    const triggerId = await clickInHome(PEOPLE.ana.id, home, 'approval_approve', card.requestId);
+    const triggerId = await clickInHome(slack, PEOPLE.ana.id, home, 'approval_approve', card.requestId);
     const opened = await engine.slackApi.waitForCall('views.open', (c) => c.args.trigger_id === triggerId);
     const form = opened.args.view as { callback_id: string; private_metadata: string };
     expect(form.callback_id).toBe('approval_decision_modal');

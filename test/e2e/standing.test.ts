@@ -1,9 +1,6 @@
 // Standing approvals end to end: given with an approval in the form, they let the same requester's same call run
 // without a card until they are revoked from App Home or expire; a different call still waits. Signed Slack
 // requests into the real Bolt receiver, a real worker on the dev server (the grant is its own workflow), the fakes.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StandingGrant } from '../../src/approval/schemas.js';
 import { approvalStatusQuery, grantStatusQuery } from '../../src/workflows/messages.js';
@@ -12,6 +9,7 @@ import {
   type Engine,
   isApprovalCard,
   PEOPLE,
+  policyFile,
   proposal,
   runOutcome,
   scriptModel,
@@ -20,6 +18,7 @@ import {
 } from '../support/engine.js';
 import {
   askAgent,
+  clickInHome,
   type DecisionForm,
   openDecisionForm,
   type SlackAppHarness,
@@ -33,15 +32,10 @@ let engine: Engine;
 let slack: SlackAppHarness;
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'countersign-standing-'));
-  const policy = join(dir, 'policy.jsonc');
-  writeFileSync(
-    policy,
-    JSON.stringify({
-      default: { approvers: [PEOPLE.ana.id], timeout: '1h' },
-      tools: { post_message: { standing_max: '3s' } },
-    }),
-  );
+  const policy = policyFile({
+    default: { approvers: [PEOPLE.ana.id], timeout: '1h' },
+    tools: { post_message: { standing_max: '3s' } },
+  });
   engine = await startEngine({ prefix: 'standing', env: { POLICY_FILE: policy }, users: [STAN] });
   slack = await startSlackApp(engine);
 });
@@ -153,28 +147,7 @@ describe('standing approvals', () => {
       (c) => c.args.user_id === PEOPLE.ana.id && c.at >= since,
     );
     const view = (home.response as { view: { id: string; blocks: Block[] } }).view;
-    const block = view.blocks.find((b) => b.elements?.some((e) => e.action_id === 'standing_revoke'));
-    expect(block).toBeDefined();
-    const clicked = await slack.sender.interaction({
-      type: 'block_actions',
-      user: { id: PEOPLE.ana.id, username: 'ana', name: 'ana', team_id: 'T0TEST' },
-      api_app_id: 'A0TEST',
-      token: 'deprecated-verification-token',
-      container: { type: 'view', view_id: view.id },
-      view: { id: view.id, type: 'home', blocks: view.blocks },
-      trigger_id: slack.sender.nextTriggerId(),
-      team: { id: 'T0TEST', domain: 'countersign-test' },
-      actions: [
-        {
-          type: 'button',
-          action_id: 'standing_revoke',
-          block_id: block?.block_id,
-          value: grantId,
-          action_ts: '1',
-        },
-      ],
-    });
-    expect(clicked.status).toBe(200);
+    await clickInHome(slack, PEOPLE.ana.id, view, 'standing_revoke', grantId);
     await expect
       .poll(async () => (await engine.client.workflow.getHandle(grantId).query(grantStatusQuery)).status)
       .toBe('revoked');

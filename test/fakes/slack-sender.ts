@@ -186,6 +186,49 @@ export class SlackSender {
     return this.send(form.toString(), 'application/x-www-form-urlencoded', signing);
   }
 
+  /** A click on a button of the person's own App Home, as Slack sends it: the published view comes with it. */
+  homeAction(
+    click: {
+      userId: string;
+      view: { id: string; blocks: unknown[] };
+      actionId: string;
+      blockId: string | undefined;
+      value: string;
+      triggerId?: string;
+    },
+    signing: Signing = 'valid',
+  ): Promise<SlackResponse> {
+    const user = click.userId.toLowerCase();
+    return this.interaction(
+      {
+        type: 'block_actions',
+        user: { id: click.userId, username: user, name: user, team_id: 'T0TEST' },
+        api_app_id: 'A0TEST',
+        token: 'deprecated-verification-token',
+        container: { type: 'view', view_id: click.view.id },
+        view: {
+          id: click.view.id,
+          type: 'home',
+          blocks: click.view.blocks,
+          private_metadata: '',
+          callback_id: '',
+        },
+        trigger_id: click.triggerId ?? this.nextTriggerId(),
+        team: { id: 'T0TEST', domain: 'countersign-test' },
+        actions: [
+          {
+            type: 'button',
+            action_id: click.actionId,
+            block_id: click.blockId,
+            value: click.value,
+            action_ts: String(Date.now() / 1000),
+          },
+        ],
+      },
+      signing,
+    );
+  }
+
   /** An interactivity payload (block_actions, view_submission, …) as Slack posts it: `payload=<json>`. */
   interaction(payload: object, signing: Signing = 'valid'): Promise<SlackResponse> {
     const form = new URLSearchParams({ payload: JSON.stringify(payload) });

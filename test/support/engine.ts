@@ -1,5 +1,8 @@
 // The engine on real parts: the run's dev server, a real worker with Countersign's workflows and
 // activities, and the Slack and OpenAI fakes over HTTP. Nothing of ours is mocked.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import type { AgentInput, RunOutcome } from '../../src/approval/run.js';
@@ -238,4 +241,11 @@ export async function expectRunsToReplay(client: Client, runIds: string[]): Prom
   }
   if (replayed !== histories.length) throw new Error(`replayed ${replayed} of ${histories.length} histories`);
   return replayed;
+}
+
+/** A policy file (POLICY_FILE) in a fresh temporary directory, holding `policy` as JSON; its path. */
+export function policyFile(policy: object): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'countersign-policy-')), 'policy.jsonc');
+  writeFileSync(path, JSON.stringify(policy));
+  return path;
 }

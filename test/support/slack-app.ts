@@ -151,3 +151,32 @@ export function submitDecisionForm(
     ...(form.id ? { viewId: form.id } : {}),
   });
 }
+
+type HomeBlock = { block_id?: string; elements?: Array<{ action_id?: string; value?: string }> };
+
+/** Clicks, as `userId`, the button `actionId` of a published Home view whose value includes `valueIncludes`. */
+export async function clickInHome(
+  harness: SlackAppHarness,
+  userId: string,
+  home: { id: string; blocks: HomeBlock[] },
+  actionId: string,
+  valueIncludes: string,
+): Promise<string> {
+  const matches = (e: { action_id?: string; value?: string }) =>
+    e.action_id === actionId && e.value?.includes(valueIncludes);
+  const block = home.blocks.find((b) => b.elements?.some(matches));
+  const button = block?.elements?.find(matches);
+  if (!block || !button?.value)
+    throw new Error(`no ${actionId} button for ${valueIncludes} in the Home view`);
+  const triggerId = harness.sender.nextTriggerId();
+  const clicked = await harness.sender.homeAction({
+    userId,
+    view: home,
+    actionId,
+    blockId: block.block_id,
+    value: button.value,
+    triggerId,
+  });
+  expect(clicked.status).toBe(200);
+  return triggerId;
+}
