@@ -3,7 +3,12 @@
 // requests into the real Bolt receiver, a real worker on the dev server (the grant is its own workflow), the fakes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StandingGrant } from '../../src/approval/schemas.js';
-import { approvalStatusQuery, grantStatusQuery } from '../../src/workflows/messages.js';
+import {
+  approvalStatusQuery,
+  grantStatusQuery,
+  revokeGrantSignal,
+  submitDecisionUpdate,
+} from '../../src/workflows/messages.js';
 import { functionCall, message } from '../fakes/openai.js';
 import {
   type Engine,
@@ -139,6 +144,16 @@ describe('standing approvals', () => {
     expect(stanView).toContain(grantId);
     expect(stanView).not.toContain('cancelled');
 
+    // Nobody else may revoke it, even by signalling Temporal with another name.
+    await engine.client.workflow.getHandle(grantId).signal(revokeGrantSignal, { by: PEOPLE.mallory });
+    await expect
+      .poll(
+        async () =>
+          (await engine.client.workflow.getHandle(grantId).query(grantStatusQuery)).audit.at(-1)?.type,
+      )
+      .toBe('decision_ignored');
+    expect((await engine.client.workflow.getHandle(grantId).query(grantStatusQuery)).status).toBe('active');
+
     // Revoked from the grantor's Home: the next identical call waits again.
     const since = Date.now();
     await slack.sender.appHomeOpened(PEOPLE.ana.id);
@@ -186,5 +201,25 @@ describe('standing approvals', () => {
     expect((form.blocks as Block[]).some((b) => b.block_id === 'standing')).toBe(false);
     const status = await engine.client.workflow.getHandle(risky.workflowId).query(approvalStatusQuery);
     expect(status.standing_max_ms).toBe(0);
+    // Asked for anyway (a crafted submission): refused by the workflow, and the approval does not count either.
+    const answer = await engine.client.workflow
+      .getHandle(risky.workflowId)
+      .executeUpdate(submitDecisionUpdate, {
+        args: [
+          {
+            request_id: status.request_id,
+            approved: true,
+            reviewer: PEOPLE.ana,
+            proposal_digest: status.proposal.digest,
+            team_id: status.team_id ?? '',
+            stage: status.stages.length,
+            standing: { for_ms: 60_000, vary: [] },
+          },
+        ],
+      });
+    expect(answer).toMatchObject({ accepted: false, reason: 'standing_not_allowed' });
+    expect((await engine.client.workflow.getHandle(risky.workflowId).query(approvalStatusQuery)).status).toBe(
+      'pending',
+    );
   });
 });
