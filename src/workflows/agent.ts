@@ -61,7 +61,8 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
   const startedAt = new Date().toISOString();
   const audit: AuditEvent[] = [];
   const actions: ActionRecord[] = [];
-  const approvalRecords: ApprovalRecord[] = [];
+  /** How each approval ended, with its place in the run: calls asked together may settle in any order. */
+  const approvalRecords: { seq: number; record: ApprovalRecord }[] = [];
   let status: RunStatusName = 'running';
   let steps = 0;
   let approvals = 0;
@@ -102,7 +103,8 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
   const finish = async (
     result: Omit<RunOutcome, 'requester' | 'actions' | 'approvals'>,
   ): Promise<RunOutcome> => {
-    outcome = { ...result, requester: input.requester, actions, approvals: approvalRecords };
+    const approvalsInOrder = approvalRecords.toSorted((a, b) => a.seq - b.seq).map((a) => a.record);
+    outcome = { ...result, requester: input.requester, actions, approvals: approvalsInOrder };
     status = outcome.status;
     record('final', 'system', { status: outcome.status, answer: outcome.answer, reason: outcome.reason });
     const where = thread
@@ -159,11 +161,12 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
         },
       ],
     });
-    return { proposal, plan, requestId, childId, pending, handle };
+    return { seq: approvals, proposal, plan, requestId, childId, pending, handle };
   };
 
   /** Waits for a started approval; returns what the model should be told, or a reason to stop the run. */
   const settleApproval = async ({
+    seq,
     proposal,
     plan,
     requestId,
@@ -180,12 +183,15 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
     decidedAs.set(handle.workflowId, approval.status);
     thread ??= approval.card;
     approvalRecords.push({
-      tool: proposal.tool,
-      status: approval.status,
-      ...(approval.decision?.reviewer ? { reviewer: approval.decision.reviewer } : {}),
-      approvedBy: approval.approvals.map((a) => a.reviewer ?? 'operator'),
-      notes: approval.decision?.notes ?? null,
-      ...(approval.status === 'timed_out' ? { timeoutMeant: plan.onTimeout } : {}),
+      seq,
+      record: {
+        tool: proposal.tool,
+        status: approval.status,
+        ...(approval.decision?.reviewer ? { reviewer: approval.decision.reviewer } : {}),
+        approvedBy: approval.approvals.map((a) => a.reviewer ?? 'operator'),
+        notes: approval.decision?.notes ?? null,
+        ...(approval.status === 'timed_out' ? { timeoutMeant: plan.onTimeout } : {}),
+      },
     });
     const reviewer = approval.decision?.reviewer ?? 'operator';
     record(
