@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    // The scaled-out deployment suite has its own command: `npm run test:cluster`.
+    exclude: ['test/cluster/**', '**/node_modules/**'],
     // One ephemeral Temporal dev server per run, shared by every end-to-end file.
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,

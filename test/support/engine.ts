@@ -202,12 +202,16 @@ export function isApprovalCard(call: SlackCall): boolean {
 }
 
 /** Waits for the run's approval card and returns it with the ids a click would carry. */
-export async function waitForCard(slackApi: FakeSlackApi, runId: string) {
-  const call = await slackApi.waitForCall('chat.postMessage', (c) => {
-    const payload = (c.args.metadata as { event_payload?: { workflow_id?: string } } | undefined)
-      ?.event_payload;
-    return isApprovalCard(c) && String(payload?.workflow_id ?? '').startsWith(`${runId}/`);
-  });
+export async function waitForCard(slackApi: FakeSlackApi, runId: string, timeoutMs?: number) {
+  const call = await slackApi.waitForCall(
+    'chat.postMessage',
+    (c) => {
+      const payload = (c.args.metadata as { event_payload?: { workflow_id?: string } } | undefined)
+        ?.event_payload;
+      return isApprovalCard(c) && String(payload?.workflow_id ?? '').startsWith(`${runId}/`);
+    },
+    timeoutMs,
+  );
   const payload = (call.args.metadata as { event_payload: { request_id: string; workflow_id: string } })
     .event_payload;
   const ts = String((call.response as { ts?: string } | undefined)?.ts);
