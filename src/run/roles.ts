@@ -10,6 +10,7 @@ import { type Config, ConfigError, startupWarnings } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { connectMcpTools } from '../mcp/tools.js';
 import { createSlackApp, type Health } from '../slack/app.js';
+import { trackInFlight } from '../slack/in-flight.js';
 import { registerListeners } from '../slack/listeners/index.js';
 import { resolveTemporal, type TemporalTarget } from '../temporal/connection.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
@@ -19,6 +20,8 @@ import { TOOLS } from '../tools/index.js';
 
 /** How long shutdown may take before the process exits anyway. */
 export const SHUTDOWN_GRACE_MS = 20_000;
+/** How long a stopping Slack app lets acknowledged requests finish: past a run's start budget, within the grace. */
+const IN_FLIGHT_GRACE_MS = 12_000;
 /** How long /healthz waits for Temporal before calling it unreachable. */
 const HEALTH_TEMPORAL_TIMEOUT_MS = 1_500;
 
@@ -146,6 +149,7 @@ export async function startBotRole(proc: Proc, worker?: Worker): Promise<App> {
     logger,
     health: () => temporalHealth(client, config.temporal.taskQueue, worker),
   });
+  const inFlight = trackInFlight(app);
   registerListeners(app, {
     temporal: client,
     taskQueue: config.temporal.taskQueue,
@@ -157,6 +161,13 @@ export async function startBotRole(proc: Proc, worker?: Worker): Promise<App> {
     name: 'Slack app',
     stop: async () => {
       await app.stop();
+      // Requests already acknowledged finish first: a run someone was told is starting must start.
+      const waiting = inFlight.size;
+      if (!(await inFlight.drain(IN_FLIGHT_GRACE_MS))) {
+        logger.warn('shutting down with Slack requests still being handled', { requests: inFlight.size });
+      } else if (waiting > 0) {
+        logger.info('finished the Slack requests in flight', { requests: waiting });
+      }
       await connection.close();
     },
   });
