@@ -15,9 +15,11 @@ import type { RunOutcome } from '../../src/approval/run.js';
 import type { AuditEvent } from '../../src/approval/schemas.js';
 import { SLACK_EVENTS_PATH } from '../../src/slack/app.js';
 import { chooseTemporalCli, startDevServer } from '../../src/temporal/dev-server.js';
+import { approvalWorkflow } from '../../src/workflows/approval.js';
 import { agentStatusQuery, approvalStatusQuery } from '../../src/workflows/messages.js';
+import { ANY_MEMBER, APPROVAL_STATUS_KEY, DECIDERS_KEY } from '../../src/workflows/search-attributes.js';
 import { functionCall, message } from '../fakes/openai.js';
-import type { SlackCall } from '../fakes/slack-api.js';
+import type { FakeSlackApi, SlackCall } from '../fakes/slack-api.js';
 import { SlackSender } from '../fakes/slack-sender.js';
 import { isApprovalCard, PEOPLE, proposal, scriptModel, waitForCard } from '../support/engine.js';
 import {
@@ -39,6 +41,8 @@ const SIGNING_SECRET = 'cluster-signing-secret';
 const TASK_QUEUE = 'countersign';
 /** A worker killed mid-task leaves that task to time out before another worker retries it (a model call: 2 min). */
 const CARDS_WITHIN_MS = 5 * 60_000;
+/** Visibility is written after the workflow's own state, and may lag it a little. */
+const INBOX_WITHIN = { timeout: 30_000, interval: 500 };
 
 /** What the suite needs from a Temporal service: where it is, and how to restart it on the same state. */
 interface Target {
@@ -110,6 +114,25 @@ function planRequests(prefix: string): Request[] {
       approve: i % 4 === 0,
     };
   });
+}
+
+/** For a failure message: which runs have no card, and what Temporal says of the first few. */
+async function runsWithoutCards(client: Client, slackApi: FakeSlackApi, runIds: string[]): Promise<string[]> {
+  const carded = (runId: string) =>
+    slackApi.calls.some((c) => isApprovalCard(c) && JSON.stringify(c.args.metadata).includes(`${runId}/`));
+  const missing = runIds.filter((runId) => !carded(runId));
+  const states = await Promise.all(
+    missing.slice(0, 5).map((runId) =>
+      client.workflow
+        .getHandle(runId)
+        .describe()
+        .then(
+          (run) => `${runId}: ${run.status.name}`,
+          (error: Error) => `${runId}: ${error.message}`,
+        ),
+    ),
+  );
+  return [`${missing.length} runs without a card; the first of them:`, ...states];
 }
 
 const AUDIT = {
@@ -234,41 +257,14 @@ describe.each(chosen)('a scaled-out deployment on %s', (targetName) => {
       // The killed worker's replacement, as a Deployment would start one.
       workers[0] = started('dist/main-worker.js');
 
+      connection = await Connection.connect({ address: target.address });
+      client = new Client({ connection, namespace: target.namespace });
+
       // Every card, once; then every decision through Slack, spread across both apps.
       const risky = requests.filter((r) => r.risky);
       const cards = await Promise.all(
         risky.map((r) => waitForCard(slackApi, runIds[r.i] as string, CARDS_WITHIN_MS)),
       ).catch(async (error) => {
-        const diag = await Connection.connect({ address: target.address });
-        const diagClient = new Client({ connection: diag, namespace: target.namespace });
-        const missing = risky.filter(
-          (r) =>
-            !slackApi.calls.some(
-              (c) => isApprovalCard(c) && JSON.stringify(c.args.metadata).includes(`${runIds[r.i]}/`),
-            ),
-        );
-        const states = await Promise.all(
-          missing.slice(0, 5).map(async (r) => {
-            const id = runIds[r.i] as string;
-            const d = await diagClient.workflow
-              .getHandle(id)
-              .describe()
-              .then(
-                (x) => x.status.name,
-                (e: Error) => e.message,
-              );
-            const h = await diagClient.workflow
-              .getHandle(id)
-              .fetchHistory()
-              .then(
-                (x) => (x.events ?? []).map((e) => e.eventType).join(','),
-                (e: Error) => e.message,
-              );
-            return `${id}: ${d} ${h}`;
-          }),
-        );
-        console.log(`${missing.length} missing\n${states.join('\n')}`);
-        await diag.close();
         const errors = children.flatMap((c) =>
           c
             .output()
@@ -276,10 +272,28 @@ describe.each(chosen)('a scaled-out deployment on %s', (targetName) => {
             .filter((l) => l.includes('"level":"error"')),
         );
         throw new Error(
-          `${(error as Error).message.slice(0, 300)}\n${timeline.join('\n')}\n${errors.slice(0, 20).join('\n')}`,
+          [
+            (error as Error).message.slice(0, 300),
+            ...timeline,
+            ...(await runsWithoutCards(
+              client,
+              slackApi,
+              risky.map((r) => runIds[r.i] as string),
+            )),
+            ...errors.slice(0, 20),
+          ].join('\n'),
         );
       });
       mark(`${cards.length} cards posted`);
+
+      // The approver's inbox (App Home, `/agent pending`) is a visibility query on our search attributes: on
+      // this service's visibility store it must list every waiting card, and none once they are decided.
+      const waitingOnAna =
+        `WorkflowType = '${approvalWorkflow.name}' AND ${APPROVAL_STATUS_KEY.name} = 'pending' AND ` +
+        `${DECIDERS_KEY.name} IN ('${PEOPLE.ana.id}', '${ANY_MEMBER}')`;
+      await expect
+        .poll(async () => (await client.workflow.count(waitingOnAna)).count, INBOX_WITHIN)
+        .toBe(risky.length);
       await inBatches(risky, CONCURRENCY, async (r, k) => {
         const card = cards[k] as Awaited<ReturnType<typeof waitForCard>>;
         const sender = senderFor(k);
@@ -306,12 +320,11 @@ describe.each(chosen)('a scaled-out deployment on %s', (targetName) => {
       });
       mark(`${risky.length} decisions submitted`);
 
-      connection = await Connection.connect({ address: target.address });
-      client = new Client({ connection, namespace: target.namespace });
       const outcomes = (await Promise.all(
         runIds.map((id) => client.workflow.getHandle(id).result()),
       )) as RunOutcome[];
       mark('every run finished');
+      await expect.poll(async () => (await client.workflow.count(waitingOnAna)).count, INBOX_WITHIN).toBe(0);
       console.log(`[cluster ${targetName}]\n  ${timeline.join('\n  ')}`);
 
       const metadataOf = (c: SlackCall) =>
