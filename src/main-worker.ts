@@ -1,4 +1,6 @@
 // `npm run worker`: only the Temporal worker (run any number, against a shared TEMPORAL_ADDRESS).
+// First: refuses an older Node.js before any dependency loads.
+import './node-version.js';
 import { ConfigError, loadConfig } from './config.js';
 import { exitOnStartupFailure, startProcess, startRoles, startWorkerRole } from './run/roles.js';
 

@@ -1,5 +1,7 @@
 // `npm start`: everything in one process — Temporal (embedded dev server unless TEMPORAL_ADDRESS is set),
 // the worker and the Slack app.
+// First: refuses an older Node.js before any dependency loads.
+import './node-version.js';
 import { loadConfig, requireSlackCredentials } from './config.js';
 import {
   exitOnStartupFailure,
