@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { TLSConfig } from '@temporalio/client';
 import type { Config } from '../config.js';
-import { chooseTemporalCli, type DevServer, startDevServer } from './dev-server.js';
+import { chooseTemporalCli, type DevServer, preferredPorts, startDevServer } from './dev-server.js';
 
 export interface TemporalTarget {
   address: string;
@@ -36,11 +36,17 @@ export async function resolveTemporal(
       embedded: undefined,
     };
   }
-  const server = await startDevServer({
+  const options = {
     cli: chooseTemporalCli({ cliPath: temporal.cliPath, searchPath: temporal.searchPath }),
     namespace: temporal.namespace,
     ...(embedded.stateFile ? { dbFilename: embedded.stateFile } : {}),
     ui: embedded.ui ?? true,
+  };
+  const usual = await preferredPorts();
+  // Another program may take a usual port between the check and the server's start: then any free ones will do.
+  const server = await startDevServer({ ...options, ...usual }).catch((error) => {
+    if (usual.port === undefined) throw error;
+    return startDevServer(options);
   });
   return {
     address: server.address,

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chooseTemporalCli, startDevServer, TemporalCliMissingError } from './dev-server.js';
+import { chooseTemporalCli, preferredPorts, startDevServer, TemporalCliMissingError } from './dev-server.js';
 
 function fakeCli(dir: string): string {
   mkdirSync(dir, { recursive: true });
@@ -74,5 +74,14 @@ describe('startDevServer', () => {
     await expect(startDevServer({ cli })).rejects.toThrow(
       /No Temporal CLI could be started \(TEMPORAL_CLI_PATH CLI failed to start: .*\).*npm run setup:temporal/,
     );
+  });
+});
+
+describe('preferredPorts', () => {
+  it('takes Temporal’s usual ports only when both are free', async () => {
+    const freeExcept = (taken: number[]) => async (port: number) => !taken.includes(port);
+    expect(await preferredPorts(freeExcept([]))).toEqual({ port: 7233, uiPort: 8233 });
+    expect(await preferredPorts(freeExcept([7233]))).toEqual({});
+    expect(await preferredPorts(freeExcept([8233]))).toEqual({});
   });
 });

@@ -1,6 +1,7 @@
 // Obtains a local Temporal dev server (the official CLI's `temporal server start-dev`) for tests and for
 // `npm start` when no TEMPORAL_ADDRESS is configured.
 import { accessSync, constants } from 'node:fs';
+import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { type DevServerConfig, TestWorkflowEnvironment } from '@temporalio/testing';
@@ -109,6 +110,28 @@ export const DEV_SERVER_DYNAMIC_CONFIG = [
   'system.enableActivityEagerExecution=true',
   'history.transferProcessorMaxPollRPS=1000',
 ];
+
+/**
+ * Temporal's usual ports: with the embedded server on them, `temporal workflow list` and the public recipe's
+ * `temporal workflow signal …` work without flags, as in every Temporal tutorial.
+ */
+export const USUAL_PORTS = { frontend: 7233, ui: 8233 } as const;
+
+async function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+/** Temporal's usual ports when both are free; otherwise none, and the server takes free ones. */
+export async function preferredPorts(
+  free: (port: number) => Promise<boolean> = isFree,
+): Promise<Pick<DevServerOptions, 'port' | 'uiPort'>> {
+  const [frontend, ui] = await Promise.all([free(USUAL_PORTS.frontend), free(USUAL_PORTS.ui)]);
+  return frontend && ui ? { port: USUAL_PORTS.frontend, uiPort: USUAL_PORTS.ui } : {};
+}
 
 /** The SDK gives a starting server five seconds; on a busy machine a first start can take longer. */
 const START_ATTEMPTS = 3;

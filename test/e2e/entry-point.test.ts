@@ -1,9 +1,11 @@
 // The real entry point as a user runs it: built, started as a child process, talking to the fakes over HTTP.
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SLACK_EVENTS_PATH } from '../../src/slack/app.js';
+import { preferredPorts, USUAL_PORTS } from '../../src/temporal/dev-server.js';
 import { type FakeOpenAI, functionCall, message } from '../fakes/openai.js';
 import type { FakeSlackApi, SlackCall } from '../fakes/slack-api.js';
 import { SlackSender } from '../fakes/slack-sender.js';
@@ -62,6 +64,14 @@ async function start(stateFile: string, extra: Record<string, string> = {}) {
     health,
     sender: new SlackSender(`${baseUrl}${SLACK_EVENTS_PATH}`, SIGNING_SECRET, slackApi.hooksUrl),
   };
+}
+
+/** The app says where its embedded server is, on ports other than 7233, and the Web UI's address. */
+function expectFreePortsPrinted(app: RunningApp) {
+  const address = /"temporal":"127\.0\.0\.1:(\d+)"/.exec(app.output())?.[1];
+  expect(address).toBeDefined();
+  expect(Number(address)).not.toBe(USUAL_PORTS.frontend);
+  expect(app.output()).toMatch(/Temporal Web UI: http:\/\/localhost:\d+/);
 }
 
 async function stop(app: RunningApp) {
@@ -161,6 +171,35 @@ describe('npm start (node dist/main.js)', () => {
     // Structured logs, and no credential in them.
     expect(app.output()).toMatch(/^\{"time":"[^"]+","level":"info","msg":"Countersign is running"/m);
     for (const secret of [BOT_TOKEN, SIGNING_SECRET, OPENAI_KEY]) expect(app.output()).not.toContain(secret);
+  });
+
+  it('runs the embedded server on Temporal’s usual ports (7233, Web UI 8233) when they are free', async () => {
+    const usual = await preferredPorts();
+    const { app } = await start(join(mkdtempSync(join(tmpdir(), 'countersign-usual-')), 'temporal.sqlite'));
+    // Another Temporal on this machine holds them: then the fallback below is what a person gets.
+    if (usual.port === undefined) {
+      expectFreePortsPrinted(app);
+    } else {
+      expect(app.output()).toContain('"temporal":"127.0.0.1:7233"');
+      expect(app.output()).toContain('Temporal Web UI: http://localhost:8233');
+    }
+    expect((await stop(app)).code).toBe(0);
+  });
+
+  it('falls back to free ports, and says which, when Temporal’s usual port is taken', async () => {
+    const holder = createServer();
+    // Someone may hold it already, which is the case under test too.
+    await new Promise<void>((resolve) => {
+      holder.once('error', () => resolve());
+      holder.listen(USUAL_PORTS.frontend, '127.0.0.1', () => resolve());
+    });
+    try {
+      const { app } = await start(join(mkdtempSync(join(tmpdir(), 'countersign-taken-')), 'temporal.sqlite'));
+      expectFreePortsPrinted(app);
+      expect((await stop(app)).code).toBe(0);
+    } finally {
+      holder.close();
+    }
   });
 
   it('keeps a pending approval across a restart on the same state file', async () => {
