@@ -10,6 +10,7 @@ import {
   startRoles,
   startWorkerRole,
 } from './run/roles.js';
+import { startSummary } from './run/start-summary.js';
 
 try {
   const config = loadConfig();
@@ -20,6 +21,7 @@ try {
     await startBotRole(proc, worker);
   });
   if (proc.target.embedded?.uiUrl) console.error(`Temporal Web UI: ${proc.target.embedded.uiUrl}`);
+  if (proc.tools) console.error(startSummary({ config, target: proc.target, tools: proc.tools }));
   proc.logger.info('Countersign is running', {
     temporal: proc.target.address,
     namespace: proc.target.namespace,

@@ -17,6 +17,7 @@ import { installTemporalRuntime } from '../temporal/runtime.js';
 import { ensureSearchAttributes } from '../temporal/search-attributes.js';
 import { createWorker } from '../temporal/worker.js';
 import { TOOLS } from '../tools/index.js';
+import type { Tool } from '../tools/tool.js';
 
 /** How long shutdown may take before the process exits anyway. */
 export const SHUTDOWN_GRACE_MS = 20_000;
@@ -30,6 +31,8 @@ export interface Proc {
   config: Config;
   logger: Logger;
   target: TemporalTarget;
+  /** The agent's tools once the worker role has started: built-in and MCP, and the MCP servers that failed. */
+  tools?: { all: readonly Tool[]; mcpProblems: ReadonlyArray<{ server: string; error: string }> };
   /** Shutdown steps, run in order on SIGINT/SIGTERM. */
   stops: Array<{ name: string; stop: () => Promise<void> | void }>;
 }
@@ -70,6 +73,7 @@ async function startMcpServers(proc: Proc) {
   const mcp = await connectMcpTools(proc.config.mcp.servers, proc.logger, [...TOOLS]);
   for (const problem of mcp.problems) proc.logger.error('MCP server problem', problem);
   proc.stops.push({ name: 'MCP servers', stop: () => mcp.close() });
+  proc.tools = { all: mcp.tools, mcpProblems: mcp.problems };
   if (proc.config.mcp.servers.length > 0) {
     proc.logger.info('MCP tools', {
       servers: proc.config.mcp.servers.length,
