@@ -125,8 +125,10 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
   /** Starts a person's approval of one call: its child workflow posts the card and waits. */
   const startApproval = async (proposal: Proposal, policy: ApprovalPolicy) => {
     approvals += 1;
+    // Its place in the run, read now: calls asked together start at once, and the counter moves on meanwhile.
+    const seq = approvals;
     const requestId = uuid4();
-    const childId = `${runId}/approval-${approvals}`;
+    const childId = `${runId}/approval-${seq}`;
     const plan = planFor(proposal, policy);
     record(
       'verdict',
@@ -161,7 +163,7 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
         },
       ],
     });
-    return { seq: approvals, proposal, plan, requestId, childId, pending, handle };
+    return { seq, proposal, plan, requestId, childId, pending, handle };
   };
 
   /** Waits for a started approval; returns what the model should be told, or a reason to stop the run. */
