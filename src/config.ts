@@ -154,6 +154,15 @@ export const envSchema = z.object({
       .max(65535, { error: 'expected a port number between 0 and 65535' })
       .default(3000),
   ),
+  METRICS_PORT: z.preprocess(
+    emptyAsUnset,
+    z.coerce
+      .number({ error: 'expected a port number' })
+      .int({ error: 'expected a port number' })
+      .min(1, { error: 'expected a port number between 1 and 65535' })
+      .max(65535, { error: 'expected a port number between 1 and 65535' })
+      .optional(),
+  ),
   APPROVALS_CHANNEL: z.preprocess(
     emptyAsUnset,
     z
@@ -228,6 +237,8 @@ export const envSchema = z.object({
 export type Env = z.infer<typeof envSchema>;
 
 export interface Config {
+  /** Serves /metrics, /healthz and /readyz on this port when set (every process); off when unset. */
+  metricsPort: number | undefined;
   slack: {
     botToken: string | undefined;
     signingSecret: string | undefined;
@@ -364,6 +375,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       searchPath: e.PATH,
     },
     logLevel: e.LOG_LEVEL,
+    metricsPort: e.METRICS_PORT,
   };
 }
 

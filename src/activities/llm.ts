@@ -8,6 +8,7 @@ import { proposalDigest } from '../approval/digest.js';
 import { finalRisk } from '../approval/policy.js';
 import { type Proposal, type Risk, riskSchema } from '../approval/schemas.js';
 import { annotationWords } from '../mcp/tools.js';
+import { modelCallFailures, modelCallSeconds } from '../metrics.js';
 import { proposalFitsForReview, REVIEW_BLOCKS_MAX } from '../slack/blocks/proposal.js';
 import { describeIssues, riskOf, type Tool, type ToolContext, zodIssues } from '../tools/tool.js';
 import { MODEL_RATE_LIMITED, MODEL_REQUEST_REJECTED } from './failure-types.js';
@@ -216,6 +217,7 @@ async function askModel(
   deps: { openai: OpenAI; model: string; api: 'responses' | 'chat'; tools: readonly Tool[] },
   conversation: ConversationItem[],
 ): Promise<{ calls: ModelCall[]; text: string }> {
+  const took = modelCallSeconds.startTimer({ api: deps.api });
   try {
     if (deps.api === 'chat') {
       const completion = await deps.openai.chat.completions.create({
@@ -250,9 +252,21 @@ async function askModel(
     );
     return { calls, text: response.output_text ?? '' };
   } catch (error) {
+    modelCallFailures.inc({ api: deps.api, reason: failureReason(error) });
     if (error instanceof OpenAI.APIError) classify(error);
     throw error;
+  } finally {
+    took();
   }
+}
+
+/** A failed model call's reason, for the failures metric: few values, whatever the service says. */
+function failureReason(error: unknown): string {
+  if (error instanceof OpenAI.RateLimitError) return 'rate_limited';
+  if (error instanceof OpenAI.APIConnectionError) return 'unreachable';
+  if (error instanceof OpenAI.APIError && error.status !== undefined)
+    return error.status >= 500 ? 'server_error' : 'rejected';
+  return 'bad_answer';
 }
 
 export function createLlmActivities(deps: {

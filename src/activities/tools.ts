@@ -2,6 +2,7 @@
 import { WebAPIPlatformError, WebAPIRateLimitedError, type WebClient } from '@slack/web-api';
 import { Context } from '@temporalio/activity';
 import { proposalDigest } from '../approval/digest.js';
+import { toolRuns } from '../metrics.js';
 import { describeIssues, OutcomeUnknownError, type Tool, ToolError, type ToolResult } from '../tools/tool.js';
 import { asTemporalFailure } from './slack.js';
 
@@ -29,37 +30,51 @@ export function createToolActivities(deps: {
   const { tools } = deps;
   return {
     async runTool(call: ToolCall): Promise<ToolOutcome> {
-      const tool = tools.find((t) => t.name === call.tool);
-      if (!tool) return { ok: false, error: `unknown tool "${call.tool}"` };
-      // The arguments were validated when proposed; validate again so nothing unchecked ever runs.
-      const args = tool.validate(call.arguments);
-      if (!args.ok) return { ok: false, error: `invalid arguments: ${describeIssues(args.issues)}` };
-      if (proposalDigest({ tool: call.tool, arguments: call.arguments }) !== call.digest) {
-        return { ok: false, error: 'not run: the call differs from the one that was proposed and approved' };
-      }
-      const context = {
-        slack: deps.slack,
-        webhookAllowlist: deps.webhookAllowlist,
-        requesterId: call.requesterId,
-        callKey: call.callKey,
-        attempt: Context.current().info.attempt,
-      };
       try {
-        if (context.attempt > 1 && tool.repeat.kind === 'look_up_first') {
-          const earlier = await tool.repeat.lookUp(args.value, context);
-          if (earlier) return { ok: true, result: earlier };
-        }
-        return { ok: true, result: await tool.execute(args.value, context) };
+        const outcome = await runOne(call);
+        toolRuns.inc({
+          tool: call.tool,
+          outcome: outcome.ok ? 'ok' : 'unknown' in outcome ? 'unknown' : 'error',
+        });
+        return outcome;
       } catch (error) {
-        // What the model should hear about comes back as a result; outages are retried by Temporal when the tool
-        // allows it, and reported as "may have run" when it does not.
-        if (error instanceof ToolError) return { ok: false, error: error.message };
-        if (error instanceof OutcomeUnknownError) return { ok: false, unknown: true, error: error.message };
-        if (error instanceof WebAPIPlatformError)
-          return { ok: false, error: `Slack said: ${error.data.error}` };
-        if (error instanceof WebAPIRateLimitedError) asTemporalFailure(error, `running ${call.tool}`);
+        toolRuns.inc({ tool: call.tool, outcome: 'failed' });
         throw error;
       }
     },
   };
+
+  async function runOne(call: ToolCall): Promise<ToolOutcome> {
+    const tool = tools.find((t) => t.name === call.tool);
+    if (!tool) return { ok: false, error: `unknown tool "${call.tool}"` };
+    // The arguments were validated when proposed; validate again so nothing unchecked ever runs.
+    const args = tool.validate(call.arguments);
+    if (!args.ok) return { ok: false, error: `invalid arguments: ${describeIssues(args.issues)}` };
+    if (proposalDigest({ tool: call.tool, arguments: call.arguments }) !== call.digest) {
+      return { ok: false, error: 'not run: the call differs from the one that was proposed and approved' };
+    }
+    const context = {
+      slack: deps.slack,
+      webhookAllowlist: deps.webhookAllowlist,
+      requesterId: call.requesterId,
+      callKey: call.callKey,
+      attempt: Context.current().info.attempt,
+    };
+    try {
+      if (context.attempt > 1 && tool.repeat.kind === 'look_up_first') {
+        const earlier = await tool.repeat.lookUp(args.value, context);
+        if (earlier) return { ok: true, result: earlier };
+      }
+      return { ok: true, result: await tool.execute(args.value, context) };
+    } catch (error) {
+      // What the model should hear about comes back as a result; outages are retried by Temporal when the tool
+      // allows it, and reported as "may have run" when it does not.
+      if (error instanceof ToolError) return { ok: false, error: error.message };
+      if (error instanceof OutcomeUnknownError) return { ok: false, unknown: true, error: error.message };
+      if (error instanceof WebAPIPlatformError)
+        return { ok: false, error: `Slack said: ${error.data.error}` };
+      if (error instanceof WebAPIRateLimitedError) asTemporalFailure(error, `running ${call.tool}`);
+      throw error;
+    }
+  }
 }

@@ -1,6 +1,7 @@
 // The two roles a Countersign process can play — the worker and the Slack app — and what they share:
 // configuration, logging, the Temporal connection, and an orderly shutdown.
 import { mkdirSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { dirname } from 'node:path';
 import type { App } from '@slack/bolt';
 import { Client, Connection } from '@temporalio/client';
@@ -9,6 +10,7 @@ import { describePolicy } from '../approval/policy-summary.js';
 import { type Config, ConfigError, startupWarnings } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { connectMcpTools } from '../mcp/tools.js';
+import { countPendingApprovalsWith, countSlackApiErrors } from '../metrics.js';
 import { createSlackApp, type Health } from '../slack/app.js';
 import { trackInFlight } from '../slack/in-flight.js';
 import { registerListeners } from '../slack/listeners/index.js';
@@ -18,12 +20,15 @@ import { ensureSearchAttributes } from '../temporal/search-attributes.js';
 import { createWorker } from '../temporal/worker.js';
 import { TOOLS } from '../tools/index.js';
 import type { Tool } from '../tools/tool.js';
+import { approvalWorkflow } from '../workflows/approval.js';
+import { APPROVAL_STATUS_KEY } from '../workflows/search-attributes.js';
+import { startMetricsServer } from './metrics-server.js';
 
 /** How long shutdown may take before the process exits anyway. */
 export const SHUTDOWN_GRACE_MS = 20_000;
 /** How long a stopping Slack app lets acknowledged requests finish: past a run's start budget, within the grace. */
 const IN_FLIGHT_GRACE_MS = 12_000;
-/** How long /healthz waits for Temporal before calling it unreachable. */
+/** How long /readyz (and a scrape of the pending approvals) waits for Temporal before calling it unreachable. */
 const HEALTH_TEMPORAL_TIMEOUT_MS = 1_500;
 
 /** One running Countersign process: its configuration, logger, Temporal, and how to stop it. */
@@ -33,13 +38,59 @@ export interface Proc {
   target: TemporalTarget;
   /** The agent's tools once the worker role has started: built-in and MCP, and the MCP servers that failed. */
   tools?: { all: readonly Tool[]; mcpProblems: ReadonlyArray<{ server: string; error: string }> };
+  /** Readiness for /readyz, once a role has what it takes to tell (its Temporal client, its worker). */
+  readiness?: () => Promise<Health>;
   /** Shutdown steps, run in order on SIGINT/SIGTERM. */
   stops: Array<{ name: string; stop: () => Promise<void> | void }>;
 }
 
+/** What the pending-approvals gauge counts: the approvals waiting for a decision now. */
+const PENDING_APPROVALS_QUERY = `WorkflowType = '${approvalWorkflow.name}' AND ${APPROVAL_STATUS_KEY.name} = 'pending'`;
+
+/** A loopback port nobody uses now, for the SDK's metrics exporter (only this process reads it). */
+async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Metrics and health for operators, when METRICS_PORT is set. */
+async function startMetrics(proc: Proc, sdkAddress: string | undefined): Promise<void> {
+  const { metricsPort } = proc.config;
+  if (metricsPort === undefined) return;
+  const server = await startMetricsServer({
+    port: metricsPort,
+    sdkAddress,
+    readiness: async () => (proc.readiness ? proc.readiness() : { ok: false, starting: true }),
+  });
+  proc.stops.push({ name: 'metrics server', stop: () => server.close() });
+  proc.logger.info('metrics and health served', {
+    port: server.port,
+    paths: ['/metrics', '/healthz', '/readyz'],
+  });
+}
+
+/** The gauge of pending approvals reads Temporal's visibility at each scrape, briefly. */
+function countPendingApprovalsFrom(client: Client): void {
+  countPendingApprovalsWith(async () => {
+    const { count } = await client.withDeadline(Date.now() + HEALTH_TEMPORAL_TIMEOUT_MS, () =>
+      client.workflow.count(PENDING_APPROVALS_QUERY),
+    );
+    return count;
+  });
+}
+
 export async function startProcess(config: Config, options: { embeddedAllowed: boolean }): Promise<Proc> {
   const logger = createLogger(config.logLevel, { service: 'countersign' });
-  installTemporalRuntime(logger, config.logLevel);
+  countSlackApiErrors();
+  const sdkMetricsAddress =
+    config.metricsPort === undefined ? undefined : `127.0.0.1:${await freeLoopbackPort()}`;
+  installTemporalRuntime(logger, config.logLevel, sdkMetricsAddress);
   if (!config.temporal.address && !options.embeddedAllowed) {
     throw new ConfigError(
       'TEMPORAL_ADDRESS: required when the worker and the Slack app run as separate processes (they must share one Temporal); `npm start` runs both with an embedded server instead',
@@ -57,6 +108,7 @@ export async function startProcess(config: Config, options: { embeddedAllowed: b
     });
     proc.stops.push({ name: 'embedded Temporal server', stop: () => target.embedded?.stop() });
   }
+  await startMetrics(proc, sdkMetricsAddress);
   return proc;
 }
 
@@ -94,6 +146,10 @@ export async function startWorkerRole(proc: Proc): Promise<Worker> {
   }
   const worker = await createWorker(proc.config, nativeConnection, {}, await startMcpServers(proc));
   const running = worker.run();
+  const client = new Client({ connection: nativeConnection, namespace: proc.target.namespace });
+  // A Slack app in this process reports for both; alone, the worker reports for itself.
+  proc.readiness ??= () => temporalHealth(client, proc.config.temporal.taskQueue, worker);
+  countPendingApprovalsFrom(client);
   // Stops run in reverse order of start; the worker drains before its connection closes.
   proc.stops.unshift({
     name: 'worker',
@@ -147,11 +203,14 @@ export async function startBotRole(proc: Proc, worker?: Worker): Promise<App> {
   if (!config.slack.botToken) throw new ConfigError('SLACK_BOT_TOKEN: required');
   const connection = await Connection.connect(connectionOptions(proc.target));
   const client = new Client({ connection, namespace: proc.target.namespace });
+  const readiness = () => temporalHealth(client, config.temporal.taskQueue, worker);
+  proc.readiness = readiness;
+  if (!worker) countPendingApprovalsFrom(client);
   const app = createSlackApp({
     slack: { ...config.slack, botToken: config.slack.botToken },
     logLevel: config.logLevel,
     logger,
-    health: () => temporalHealth(client, config.temporal.taskQueue, worker),
+    readiness,
   });
   const inFlight = trackInFlight(app);
   registerListeners(app, {

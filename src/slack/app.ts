@@ -1,4 +1,4 @@
-// Builds the Bolt app: HTTP mode (POST /slack/events, GET /healthz) or Socket Mode when an app token is set.
+// Builds the Bolt app: HTTP mode (POST /slack/events, GET /healthz and /readyz) or Socket Mode when an app token is set.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   App,
@@ -17,7 +17,10 @@ export const SLACK_EVENTS_PATH = '/slack/events';
 export class UnrecognizedRequestError extends Error {
   override name = 'UnrecognizedRequestError';
 }
+/** Liveness: 200 whenever the process answers. */
 export const HEALTH_PATH = '/healthz';
+/** Readiness: Temporal reachable and a worker running (this process's) or polling the task queue. */
+export const READINESS_PATH = '/readyz';
 
 export interface Health {
   ok: boolean;
@@ -26,8 +29,8 @@ export interface Health {
 
 export interface SlackAppOptions {
   slack: Config['slack'] & { botToken: string };
-  /** Answers GET /healthz in HTTP mode. */
-  health?: () => Promise<Health> | Health;
+  /** Answers GET /readyz in HTTP mode; without it the app is ready whenever it answers. */
+  readiness?: () => Promise<Health> | Health;
   logLevel?: Config['logLevel'];
   /** Our JSON logger; Bolt's own console logger when absent. */
   logger?: Logger;
@@ -40,7 +43,8 @@ const BOLT_LOG_LEVEL = {
   error: LogLevel.ERROR,
 } as const;
 
-async function answerHealth(health: SlackAppOptions['health'], res: ServerResponse): Promise<void> {
+/** Answers a health request: 200 with the body when ok, else 503; a check that throws is not ok. */
+export async function answerHealth(health: SlackAppOptions['readiness'], res: ServerResponse): Promise<void> {
   let body: Health;
   try {
     body = health ? await health() : { ok: true };
@@ -71,7 +75,12 @@ export function createSlackApp(options: SlackAppOptions): App {
       {
         path: HEALTH_PATH,
         method: ['GET'],
-        handler: (_req: IncomingMessage, res: ServerResponse) => void answerHealth(options.health, res),
+        handler: (_req: IncomingMessage, res: ServerResponse) => void answerHealth(undefined, res),
+      },
+      {
+        path: READINESS_PATH,
+        method: ['GET'],
+        handler: (_req: IncomingMessage, res: ServerResponse) => void answerHealth(options.readiness, res),
       },
     ],
     processEventErrorHandler: answerProcessingError,

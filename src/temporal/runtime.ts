@@ -1,20 +1,34 @@
 // Temporal's own logs — and the workflows' audit events — as our JSON lines.
 import { DefaultLogger, Runtime, type LogLevel as TemporalLogLevel } from '@temporalio/worker';
 import type { Logger, LogLevel } from '../logger.js';
+import { observeAudit } from '../metrics.js';
 
+/**
+ * What the SDK hands over: at least INFO, whatever LOG_LEVEL says, because the workflows' audit events (INFO) feed the
+ * metrics; our logger drops what is below LOG_LEVEL.
+ */
 const TEMPORAL_LEVEL: Record<LogLevel, TemporalLogLevel> = {
   debug: 'DEBUG',
   info: 'INFO',
-  warn: 'WARN',
-  error: 'ERROR',
+  warn: 'INFO',
+  error: 'INFO',
 };
 
 /** Call once per process, before any Temporal connection or worker is created. */
-export function installTemporalRuntime(logger: Logger, level: LogLevel): void {
+export function installTemporalRuntime(
+  logger: Logger,
+  level: LogLevel,
+  /** Where the SDK's own Prometheus exporter serves the worker's metrics (src/run/metrics-server.ts reads it). */
+  metricsAddress?: string,
+): void {
   Runtime.install({
     // We own SIGINT/SIGTERM: the Slack app stops first, then the worker drains, then the embedded server.
     shutdownSignals: [],
+    ...(metricsAddress
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } }
+      : {}),
     logger: new DefaultLogger(TEMPORAL_LEVEL[level], ({ level: at, message, meta }) => {
+      if (meta?.audit) observeAudit(meta.audit as Parameters<typeof observeAudit>[0]);
       const fields = { ...meta, source: 'temporal' };
       if (at === 'ERROR') logger.error(message, fields);
       else if (at === 'WARN') logger.warn(message, fields);

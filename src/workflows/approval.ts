@@ -592,7 +592,11 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
 
   // Runs even when this workflow is being cancelled: no card may keep live buttons.
   await CancellationScope.nonCancellable(updateCards);
-  record('approval_outcome', 'system', { status: snapshot.status });
+  record('approval_outcome', 'system', {
+    status: snapshot.status,
+    // How long the request waited, for the time-to-decision metric; workflow time, so the same on replay.
+    waited_ms: Date.now() - Date.parse(snapshot.requested_at),
+  });
   return outcomeOf(snapshot);
 }
 

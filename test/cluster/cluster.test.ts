@@ -190,7 +190,7 @@ describe.each(chosen)('a scaled-out deployment on %s', (targetName) => {
       const ports = [await freePort(), await freePort()];
       const apps: RunningApp[] = ports.map((port) => started('dist/main-bot.js', { PORT: String(port) }));
       const ready = (i: number) =>
-        waitForStatus(`http://127.0.0.1:${ports[i]}/healthz`, 200, apps[i] as RunningApp, 120_000);
+        waitForStatus(`http://127.0.0.1:${ports[i]}/readyz`, 200, apps[i] as RunningApp, 120_000);
       await Promise.all([ready(0), ready(1)]);
       const senders = ports.map(
         (port) =>

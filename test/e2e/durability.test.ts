@@ -227,8 +227,8 @@ describe(`${PENDING} pending approvals`, () => {
     const vars = { ...env(address, taskQueue), PORT: String(slackPort) };
     startChild('dist/main-worker.js', vars);
     const bot = startChild('dist/main-bot.js', vars);
-    const healthUrl = `http://127.0.0.1:${slackPort}/healthz`;
-    await waitForHealthy(healthUrl, bot);
+    const readyUrl = `http://127.0.0.1:${slackPort}/readyz`;
+    await waitForHealthy(readyUrl, bot);
     const sender = new SlackSender(
       `http://127.0.0.1:${slackPort}${SLACK_EVENTS_PATH}`,
       SIGNING_SECRET,
@@ -256,7 +256,9 @@ describe(`${PENDING} pending approvals`, () => {
 
       await server.stop();
       await connection.close();
-      expect(await waitForStatus(healthUrl, 503, bot)).toMatchObject({ ok: false, temporal: 'unreachable' });
+      expect(await waitForStatus(readyUrl, 503, bot)).toMatchObject({ ok: false, temporal: 'unreachable' });
+      // Not ready, but alive: an orchestrator must not restart it for an outage that is not its own.
+      expect(await waitForStatus(`http://127.0.0.1:${slackPort}/healthz`, 200, bot)).toEqual({ ok: true });
 
       // Ana clicks Approve on the first card while Temporal is down: she is told, nothing is recorded.
       const click = {
@@ -282,7 +284,7 @@ describe(`${PENDING} pending approvals`, () => {
       ]);
 
       server = await startServer();
-      await waitForHealthy(healthUrl, bot);
+      await waitForHealthy(readyUrl, bot);
       connection = await Connection.connect({ address });
       client = new Client({ connection });
 

@@ -57,7 +57,7 @@ async function start(stateFile: string, extra: Record<string, string> = {}) {
   });
   running.push(app);
   const baseUrl = `http://127.0.0.1:${port}`;
-  const health = await waitForHealthy(`${baseUrl}/healthz`, app);
+  const health = await waitForHealthy(`${baseUrl}/readyz`, app);
   return {
     app,
     baseUrl,
@@ -373,10 +373,11 @@ describe('scale-out: worker and Slack app as separate processes on a shared Temp
       PORT: String(port),
     });
     running.push(bot);
-    const healthUrl = `http://127.0.0.1:${port}/healthz`;
-    // Up, Temporal reachable, but no worker yet: not healthy.
-    const lonely = await waitForStatus(healthUrl, 503, bot);
+    const readyUrl = `http://127.0.0.1:${port}/readyz`;
+    // Up, Temporal reachable, but no worker yet: alive, not ready.
+    const lonely = await waitForStatus(readyUrl, 503, bot);
     expect(lonely).toMatchObject({ ok: false, temporal: 'reachable', worker: 'none polling' });
+    expect(await waitForStatus(`http://127.0.0.1:${port}/healthz`, 200, bot)).toEqual({ ok: true });
 
     const worker = startEntryPoint('dist/main-worker.js', {
       ...shared,
@@ -384,7 +385,7 @@ describe('scale-out: worker and Slack app as separate processes on a shared Temp
       OPENAI_BASE_URL: openai.url,
     });
     running.push(worker);
-    expect(await waitForHealthy(healthUrl, bot)).toMatchObject({ ok: true, worker: 'polling' });
+    expect(await waitForHealthy(readyUrl, bot)).toMatchObject({ ok: true, worker: 'polling' });
 
     const sender = new SlackSender(
       `http://127.0.0.1:${port}${SLACK_EVENTS_PATH}`,

@@ -1,0 +1,145 @@
+// Countersign's own Prometheus metrics (prom-client), one registry per process. Labels stay few and bounded:
+// outcomes, Slack method names and error codes, tool names from configuration — never user text, ids or tokens.
+// Served with the Temporal SDK's worker metrics at METRICS_PORT (src/run/metrics-server.ts).
+import { WebClient } from '@slack/web-api';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+/** Where the pending-approvals gauge reads from at scrape time; set by a process that has a Temporal client. */
+let countPending: (() => Promise<number>) | undefined;
+
+export const pendingApprovals = new Gauge({
+  name: 'countersign_pending_approvals',
+  help: 'Approvals waiting for a decision now, across the whole namespace (every process reports the same number: use max()).',
+  registers: [registry],
+  async collect() {
+    if (!countPending) return;
+    try {
+      this.set(await countPending());
+    } catch {
+      pendingApprovalsReadFailures.inc();
+    }
+  },
+});
+
+export const pendingApprovalsReadFailures = new Counter({
+  name: 'countersign_pending_approvals_read_failures_total',
+  help: 'Scrapes that could not read the pending approvals from Temporal in time (the gauge keeps its last value).',
+  registers: [registry],
+});
+
+export function countPendingApprovalsWith(count: () => Promise<number>): void {
+  countPending = count;
+}
+
+export const decisions = new Counter({
+  name: 'countersign_decisions_total',
+  help: 'Approvals that ended, by outcome: approved, rejected, timed_out or cancelled.',
+  labelNames: ['outcome'],
+  registers: [registry],
+});
+
+/** People take seconds to days: buckets from 10 s to a week. */
+const DECISION_BUCKETS_SECONDS = [
+  10,
+  30,
+  60,
+  300,
+  900,
+  1800,
+  3600,
+  4 * 3600,
+  12 * 3600,
+  86_400,
+  3 * 86_400,
+  7 * 86_400,
+];
+
+export const timeToDecision = new Histogram({
+  name: 'countersign_time_to_decision_seconds',
+  help: 'From the request for approval to its end (decision, timeout or withdrawal).',
+  labelNames: ['outcome'],
+  buckets: DECISION_BUCKETS_SECONDS,
+  registers: [registry],
+});
+
+export const slackApiErrors = new Counter({
+  name: 'countersign_slack_api_errors_total',
+  help: 'Slack Web API calls that failed, by method and Slack error code (ratelimited, http_<status>, request_failed…).',
+  labelNames: ['method', 'error'],
+  registers: [registry],
+});
+
+export const modelCallSeconds = new Histogram({
+  name: 'countersign_model_call_seconds',
+  help: 'Model calls, from request to answer, successful or not.',
+  labelNames: ['api'],
+  buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 40, 60, 120],
+  registers: [registry],
+});
+
+export const modelCallFailures = new Counter({
+  name: 'countersign_model_call_failures_total',
+  help: 'Model calls that failed, by reason: rate_limited, rejected (4xx), server_error (5xx), unreachable, bad_answer.',
+  labelNames: ['api', 'reason'],
+  registers: [registry],
+});
+
+export const toolRuns = new Counter({
+  name: 'countersign_tool_runs_total',
+  help: 'Tool runs by tool and outcome: ok, error (the tool said no), unknown (may have run), failed (retried or given up).',
+  labelNames: ['tool', 'outcome'],
+  registers: [registry],
+});
+
+/** An audit event as the workflows log it; only what the metrics read. */
+interface AuditLike {
+  type?: unknown;
+  details?: { status?: unknown; waited_ms?: unknown };
+}
+
+/**
+ * Derives metrics from the workflows' audit stream: the worker's Temporal runtime hands over each audit event the
+ * workflows log, once (workflow logs are not repeated when a workflow is replayed).
+ */
+export function observeAudit(event: AuditLike): void {
+  // The approval workflow's own outcome, which says how long it waited; the run records an echo of it without.
+  const waited = event.details?.waited_ms;
+  if (event.type !== 'approval_outcome' || typeof waited !== 'number' || !(waited >= 0)) return;
+  const outcome = typeof event.details?.status === 'string' ? event.details.status : 'unknown';
+  decisions.inc({ outcome });
+  timeToDecision.observe({ outcome }, waited / 1000);
+}
+
+/** The Slack error code of a failed Web API call, from @slack/web-api's error shapes. */
+export function slackErrorCode(error: unknown): string {
+  const e = error as { code?: string; data?: { error?: unknown }; statusCode?: number };
+  if (e.code === 'slack_webapi_platform_error' && typeof e.data?.error === 'string') return e.data.error;
+  if (e.code === 'slack_webapi_rate_limited_error') return 'ratelimited';
+  if (e.code === 'slack_webapi_http_error' && e.statusCode) return `http_${e.statusCode}`;
+  if (e.code === 'slack_webapi_request_error') return 'request_failed';
+  return 'other';
+}
+
+let countingSlackErrors = false;
+
+/**
+ * Counts every failed Slack Web API call in this process: ours and Bolt's, which builds its own clients. The Web API
+ * client offers no hook for failed calls, and binds each method to `apiCall` when a client is built, so the count
+ * wraps the prototype's `apiCall` once, before any client exists (call it at process start).
+ */
+export function countSlackApiErrors(): void {
+  if (countingSlackErrors) return;
+  countingSlackErrors = true;
+  const apiCall = WebClient.prototype.apiCall;
+  WebClient.prototype.apiCall = async function countedApiCall(this: WebClient, method, options) {
+    try {
+      return await apiCall.call(this, method, options);
+    } catch (error) {
+      slackApiErrors.inc({ method, error: slackErrorCode(error) });
+      throw error;
+    }
+  };
+}

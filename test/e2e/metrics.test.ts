@@ -1,0 +1,225 @@
+// What operators watch, as a run moves: the built worker and Slack app, each with METRICS_PORT, scraped before,
+// while an approval waits, and after it is decided. A namespace of its own, so that the cluster-wide gauge counts
+// only this test's approvals. Real processes, a real Temporal dev server, Slack and the model as local fakes.
+
+import { Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { SLACK_EVENTS_PATH } from '../../src/slack/app.js';
+import { functionCall, message } from '../fakes/openai.js';
+import type { SlackCall } from '../fakes/slack-api.js';
+import { SlackSender } from '../fakes/slack-sender.js';
+import { PEOPLE, proposal, scriptModel, waitForCard } from '../support/engine.js';
+import {
+  type ChildProcessHarness,
+  freePort,
+  type RunningApp,
+  startChildProcessHarness,
+  startEntryPoint,
+  waitForHealthy,
+  waitForStatus,
+} from '../support/entry-point.js';
+import { buttonValue, notesValues, runIdFromAck } from '../support/slack-app.js';
+
+const SIGNING_SECRET = 'metrics-secret';
+const ONE_DAY_SECONDS = proto.google.protobuf.Duration.fromObject({ seconds: 24 * 3600 }).seconds;
+const POLL = { timeout: 20_000, interval: 250 };
+
+/** One sample of a Prometheus text exposition: `name{label="value",…} number`. */
+type Sample = { name: string; labels: Record<string, string>; value: number };
+
+function parseMetrics(text: string): Sample[] {
+  return text.split('\n').flatMap((line) => {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? ([^ ]+)/.exec(line);
+    if (!match || line.startsWith('#')) return [];
+    const labels = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
+    );
+    return [{ name: match[1] as string, labels, value: Number(match[3]) }];
+  });
+}
+
+async function scrape(port: number): Promise<Sample[]> {
+  const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toContain('text/plain');
+  return parseMetrics(await response.text());
+}
+
+/** The sum of a metric's samples whose labels include `labels` (0 when there are none yet). */
+function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
+  return samples
+    .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+    .reduce((sum, s) => sum + s.value, 0);
+}
+
+let harness: ChildProcessHarness;
+let connection: Connection;
+let namespace: string;
+
+beforeAll(async () => {
+  harness = await startChildProcessHarness();
+  connection = await Connection.connect({ address: inject('temporalAddress') });
+  namespace = `metrics-${Date.now().toString(36)}`;
+  await connection.workflowService.registerNamespace({
+    namespace,
+    workflowExecutionRetentionPeriod: { seconds: ONE_DAY_SECONDS },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await harness?.close();
+  await connection?.close();
+});
+
+describe('METRICS_PORT', () => {
+  it('serves each process’s metrics, liveness and readiness, and the numbers move as a run does', async () => {
+    const { slackApi, openai, children } = harness;
+    const [workerMetrics, botMetrics, botPort] = [await freePort(), await freePort(), await freePort()];
+    const shared = {
+      SLACK_BOT_TOKEN: 'xoxb-metrics',
+      SLACK_API_URL: slackApi.url,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_NAMESPACE: namespace,
+      TEMPORAL_TASK_QUEUE: 'metrics',
+      APPROVERS: PEOPLE.ana.id,
+    };
+    const bot = startEntryPoint('dist/main-bot.js', {
+      ...shared,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      PORT: String(botPort),
+      METRICS_PORT: String(botMetrics),
+    });
+    children.push(bot);
+    // Alive at once; not ready while no worker polls the task queue.
+    expect(await waitForStatus(`http://127.0.0.1:${botMetrics}/healthz`, 200, bot)).toEqual({ ok: true });
+    expect(await waitForStatus(`http://127.0.0.1:${botMetrics}/readyz`, 503, bot)).toMatchObject({
+      ok: false,
+      worker: 'none polling',
+    });
+
+    const worker: RunningApp = startEntryPoint('dist/main-worker.js', {
+      ...shared,
+      OPENAI_API_KEY: 'sk-metrics',
+      OPENAI_BASE_URL: openai.url,
+      METRICS_PORT: String(workerMetrics),
+    });
+    children.push(worker);
+    expect(await waitForHealthy(`http://127.0.0.1:${workerMetrics}/readyz`, worker)).toMatchObject({
+      ok: true,
+      worker: 'RUNNING',
+    });
+    await waitForHealthy(`http://127.0.0.1:${botMetrics}/readyz`, bot);
+
+    const before = await scrape(workerMetrics);
+    expect(valueOf(before, 'countersign_pending_approvals')).toBe(0);
+    expect(valueOf(before, 'countersign_decisions_total')).toBe(0);
+    // The SDK's own worker metrics, through its exporter, in the same scrape.
+    expect(before.some((s) => s.name.startsWith('temporal_'))).toBe(true);
+    expect(valueOf(before, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+
+    // A request that needs approval: the card is up, the gauge counts it in both processes.
+    const request = 'archive <#C0METRICS|metrics>';
+    scriptModel(openai, {
+      [request]: [
+        functionCall('archive_channel', proposal({ channel: 'C0METRICS' }, 'high')),
+        message('Archived.'),
+      ],
+    });
+    const sender = new SlackSender(
+      `http://127.0.0.1:${botPort}${SLACK_EVENTS_PATH}`,
+      SIGNING_SECRET,
+      slackApi.hooksUrl,
+    );
+    const ack = await sender.slashCommand({
+      text: request,
+      userId: PEOPLE.requester.id,
+      channelId: 'C0GENERAL',
+    });
+    const card = await waitForCard(slackApi, runIdFromAck(ack.json), 30_000);
+    for (const port of [workerMetrics, botMetrics])
+      await expect
+        .poll(async () => valueOf(await scrape(port), 'countersign_pending_approvals'), POLL)
+        .toBe(1);
+    const waiting = await scrape(workerMetrics);
+    expect(valueOf(waiting, 'countersign_model_call_seconds_count', { api: 'responses' })).toBe(1);
+    expect(valueOf(waiting, 'countersign_tool_runs_total')).toBe(0);
+
+    // A Slack refusal while the reviewer clicks: counted by method and error in the Slack app's process.
+    slackApi.fail('views.open', { kind: 'error', error: 'trigger_expired' });
+    await sender.blockAction({
+      actionId: 'approval_approve',
+      value: buttonValue(card.call, 'approve'),
+      userId: PEOPLE.ana.id,
+      channelId: 'C0GENERAL',
+      messageTs: card.ts,
+    });
+    await expect
+      .poll(
+        async () =>
+          valueOf(await scrape(botMetrics), 'countersign_slack_api_errors_total', {
+            method: 'views.open',
+            error: 'trigger_expired',
+          }),
+        POLL,
+      )
+      .toBe(1);
+
+    // The decision: pending back to 0, one approval, one archive run, the model asked again.
+    const triggerId = sender.nextTriggerId();
+    await sender.blockAction({
+      actionId: 'approval_approve',
+      value: buttonValue(card.call, 'approve'),
+      userId: PEOPLE.ana.id,
+      channelId: 'C0GENERAL',
+      messageTs: card.ts,
+      triggerId,
+    });
+    const opened = await slackApi.waitForCall(
+      'views.open',
+      (c: SlackCall) => c.args.trigger_id === triggerId,
+    );
+    const view = opened.args.view as { callback_id: string; private_metadata: string };
+    await sender.viewSubmission({
+      callbackId: view.callback_id,
+      privateMetadata: view.private_metadata,
+      values: notesValues('fine'),
+      userId: PEOPLE.ana.id,
+    });
+    await slackApi.waitForCall('chat.postMessage', (c) => c.args.thread_ts === card.ts, 30_000);
+    for (const port of [workerMetrics, botMetrics])
+      await expect
+        .poll(async () => valueOf(await scrape(port), 'countersign_pending_approvals'), POLL)
+        .toBe(0);
+    const after = await scrape(workerMetrics);
+    expect(valueOf(after, 'countersign_decisions_total', { outcome: 'approved' })).toBe(1);
+    expect(valueOf(after, 'countersign_decisions_total')).toBe(1);
+    expect(valueOf(after, 'countersign_time_to_decision_seconds_count', { outcome: 'approved' })).toBe(1);
+    expect(valueOf(after, 'countersign_time_to_decision_seconds_sum')).toBeGreaterThan(0);
+    expect(valueOf(after, 'countersign_tool_runs_total', { tool: 'archive_channel', outcome: 'ok' })).toBe(1);
+    expect(valueOf(after, 'countersign_model_call_seconds_count', { api: 'responses' })).toBe(2);
+    expect(valueOf(after, 'countersign_model_call_failures_total')).toBe(0);
+    expect(valueOf(after, 'temporal_workflow_completed')).toBeGreaterThanOrEqual(1);
+    // Nothing secret in what anyone may scrape.
+    const text = await (await fetch(`http://127.0.0.1:${workerMetrics}/metrics`)).text();
+    expect(text).not.toContain('xoxb-metrics');
+    expect(text).not.toContain('sk-metrics');
+  });
+
+  it('is off when unset: no metrics server in the process', async () => {
+    const port = await freePort();
+    const bot = startEntryPoint('dist/main-bot.js', {
+      SLACK_BOT_TOKEN: 'xoxb-metrics',
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: harness.slackApi.url,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+    });
+    harness.children.push(bot);
+    await waitForStatus(`http://127.0.0.1:${port}/healthz`, 200, bot);
+    expect(bot.output()).not.toContain('metrics and health served');
+    // The Slack port itself serves no metrics.
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
+  });
+});
