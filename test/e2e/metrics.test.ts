@@ -47,7 +47,7 @@ async function scrape(port: number): Promise<Sample[]> {
 }
 
 /** The sum of a metric's samples whose labels include `labels` (0 when there are none yet). */
-function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
+function sampleValue(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
   return samples
     .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
     .reduce((sum, s) => sum + s.value, 0);
@@ -112,11 +112,11 @@ describe('METRICS_PORT', () => {
     await waitForHealthy(`http://127.0.0.1:${botMetrics}/readyz`, bot);
 
     const before = await scrape(workerMetrics);
-    expect(valueOf(before, 'countersign_pending_approvals')).toBe(0);
-    expect(valueOf(before, 'countersign_decisions_total')).toBe(0);
+    expect(sampleValue(before, 'countersign_pending_approvals')).toBe(0);
+    expect(sampleValue(before, 'countersign_decisions_total')).toBe(0);
     // The SDK's own worker metrics, through its exporter, in the same scrape.
     expect(before.some((s) => s.name.startsWith('temporal_'))).toBe(true);
-    expect(valueOf(before, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(sampleValue(before, 'process_resident_memory_bytes')).toBeGreaterThan(0);
 
     // A request that needs approval: the card is up, the gauge counts it in both processes.
     const request = 'archive <#C0METRICS|metrics>';
@@ -139,11 +139,11 @@ describe('METRICS_PORT', () => {
     const card = await waitForCard(slackApi, runIdFromAck(ack.json), 30_000);
     for (const port of [workerMetrics, botMetrics])
       await expect
-        .poll(async () => valueOf(await scrape(port), 'countersign_pending_approvals'), POLL)
+        .poll(async () => sampleValue(await scrape(port), 'countersign_pending_approvals'), POLL)
         .toBe(1);
     const waiting = await scrape(workerMetrics);
-    expect(valueOf(waiting, 'countersign_model_call_seconds_count', { api: 'responses' })).toBe(1);
-    expect(valueOf(waiting, 'countersign_tool_runs_total')).toBe(0);
+    expect(sampleValue(waiting, 'countersign_model_call_seconds_count', { api: 'responses' })).toBe(1);
+    expect(sampleValue(waiting, 'countersign_tool_runs_total')).toBe(0);
 
     // A Slack refusal while the reviewer clicks: counted by method and error in the Slack app's process.
     slackApi.fail('views.open', { kind: 'error', error: 'trigger_expired' });
@@ -157,7 +157,7 @@ describe('METRICS_PORT', () => {
     await expect
       .poll(
         async () =>
-          valueOf(await scrape(botMetrics), 'countersign_slack_api_errors_total', {
+          sampleValue(await scrape(botMetrics), 'countersign_slack_api_errors_total', {
             method: 'views.open',
             error: 'trigger_expired',
           }),
@@ -189,17 +189,19 @@ describe('METRICS_PORT', () => {
     await slackApi.waitForCall('chat.postMessage', (c) => c.args.thread_ts === card.ts, 30_000);
     for (const port of [workerMetrics, botMetrics])
       await expect
-        .poll(async () => valueOf(await scrape(port), 'countersign_pending_approvals'), POLL)
+        .poll(async () => sampleValue(await scrape(port), 'countersign_pending_approvals'), POLL)
         .toBe(0);
     const after = await scrape(workerMetrics);
-    expect(valueOf(after, 'countersign_decisions_total', { outcome: 'approved' })).toBe(1);
-    expect(valueOf(after, 'countersign_decisions_total')).toBe(1);
-    expect(valueOf(after, 'countersign_time_to_decision_seconds_count', { outcome: 'approved' })).toBe(1);
-    expect(valueOf(after, 'countersign_time_to_decision_seconds_sum')).toBeGreaterThan(0);
-    expect(valueOf(after, 'countersign_tool_runs_total', { tool: 'archive_channel', outcome: 'ok' })).toBe(1);
-    expect(valueOf(after, 'countersign_model_call_seconds_count', { api: 'responses' })).toBe(2);
-    expect(valueOf(after, 'countersign_model_call_failures_total')).toBe(0);
-    expect(valueOf(after, 'temporal_workflow_completed')).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(after, 'countersign_decisions_total', { outcome: 'approved' })).toBe(1);
+    expect(sampleValue(after, 'countersign_decisions_total')).toBe(1);
+    expect(sampleValue(after, 'countersign_time_to_decision_seconds_count', { outcome: 'approved' })).toBe(1);
+    expect(sampleValue(after, 'countersign_time_to_decision_seconds_sum')).toBeGreaterThan(0);
+    expect(
+      sampleValue(after, 'countersign_tool_runs_total', { tool: 'archive_channel', outcome: 'ok' }),
+    ).toBe(1);
+    expect(sampleValue(after, 'countersign_model_call_seconds_count', { api: 'responses' })).toBe(2);
+    expect(sampleValue(after, 'countersign_model_call_failures_total')).toBe(0);
+    expect(sampleValue(after, 'temporal_workflow_completed')).toBeGreaterThanOrEqual(1);
     // Nothing secret in what anyone may scrape.
     const text = await (await fetch(`http://127.0.0.1:${workerMetrics}/metrics`)).text();
     expect(text).not.toContain('xoxb-metrics');
