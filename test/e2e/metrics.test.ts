@@ -2,6 +2,8 @@
 // while an approval waits, and after it is decided. A namespace of its own, so that the cluster-wide gauge counts
 // only this test's approvals. Real processes, a real Temporal dev server, Slack and the model as local fakes.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -13,6 +15,7 @@ import { PEOPLE, proposal, scriptModel, waitForCard } from '../support/engine.js
 import {
   type ChildProcessHarness,
   freePort,
+  PROJECT_ROOT,
   type RunningApp,
   startChildProcessHarness,
   startEntryPoint,
@@ -27,6 +30,32 @@ const POLL = { timeout: 20_000, interval: 250 };
 
 /** One sample of a Prometheus text exposition: `name{label="value",…} number`. */
 type Sample = { name: string; labels: Record<string, string>; value: number };
+
+/** Every metric name a scrape offers: its samples', and each declared metric's (a labelled counter may have no sample yet). */
+function namesIn(text: string): Set<string> {
+  const names = new Set(parseMetrics(text).map((s) => s.name));
+  for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+    names.add(name as string);
+    if (type === 'histogram')
+      for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${name}${suffix}`);
+  }
+  return names;
+}
+
+/** The metric names the Grafana dashboard's queries use. */
+function dashboardMetricNames(): string[] {
+  const dashboard = JSON.parse(
+    readFileSync(join(PROJECT_ROOT, 'examples/grafana/countersign-dashboard.json'), 'utf8'),
+  );
+  const exprs: string[] = dashboard.panels.flatMap((p: { targets: Array<{ expr: string }> }) =>
+    p.targets.map((t) => t.expr),
+  );
+  return [
+    ...new Set(
+      exprs.flatMap((e) => [...e.matchAll(/\b(?:countersign|temporal|process)_\w+/g)].map((m) => m[0])),
+    ),
+  ];
+}
 
 function parseMetrics(text: string): Sample[] {
   return text.split('\n').flatMap((line) => {
@@ -202,6 +231,14 @@ describe('METRICS_PORT', () => {
     expect(sampleValue(after, 'countersign_model_call_seconds_count', { api: 'responses' })).toBe(2);
     expect(sampleValue(after, 'countersign_model_call_failures_total')).toBe(0);
     expect(sampleValue(after, 'temporal_workflow_completed')).toBeGreaterThanOrEqual(1);
+    // The Grafana dashboard in examples/ asks only for what the processes serve.
+    const served = new Set([
+      ...namesIn(await (await fetch(`http://127.0.0.1:${workerMetrics}/metrics`)).text()),
+      ...namesIn(await (await fetch(`http://127.0.0.1:${botMetrics}/metrics`)).text()),
+    ]);
+    const used = dashboardMetricNames();
+    expect(used.length).toBeGreaterThan(10);
+    expect(used.filter((name) => !served.has(name))).toEqual([]);
     // Nothing secret in what anyone may scrape.
     const text = await (await fetch(`http://127.0.0.1:${workerMetrics}/metrics`)).text();
     expect(text).not.toContain('xoxb-metrics');
