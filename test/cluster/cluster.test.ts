@@ -186,7 +186,11 @@ describe.each(chosen)('a scaled-out deployment on %s', (targetName) => {
       const mark = (what: string) => timeline.push(`+${((Date.now() - t0) / 1000).toFixed(1)}s ${what}`);
 
       // Two workers, two Slack apps behind a "load balancer": request i goes to app i % 2.
-      const workers = [started('dist/main-worker.js'), started('dist/main-worker.js')];
+      // Each worker serves its metrics: the decisions they count must add up to the decisions made.
+      const workerMetricsPorts = [await freePort(), await freePort()];
+      const startWorker = (i: number) =>
+        started('dist/main-worker.js', { METRICS_PORT: String(workerMetricsPorts[i]) });
+      const workers = [startWorker(0), startWorker(1)];
       const ports = [await freePort(), await freePort()];
       const apps: RunningApp[] = ports.map((port) => started('dist/main-bot.js', { PORT: String(port) }));
       const ready = (i: number) =>
@@ -255,7 +259,7 @@ describe.each(chosen)('a scaled-out deployment on %s', (targetName) => {
       }
       mark('both Slack apps restarted');
       // The killed worker's replacement, as a Deployment would start one.
-      workers[0] = started('dist/main-worker.js');
+      workers[0] = startWorker(0);
 
       connection = await Connection.connect({ address: target.address });
       client = new Client({ connection, namespace: target.namespace });
@@ -324,6 +328,20 @@ describe.each(chosen)('a scaled-out deployment on %s', (targetName) => {
         runIds.map((id) => client.workflow.getHandle(id).result()),
       )) as RunOutcome[];
       mark('every run finished');
+      // The live workers (the second, and the first one's replacement) counted every decision, by outcome.
+      const decided = async (outcome: string) => {
+        let total = 0;
+        for (const port of workerMetricsPorts) {
+          const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+          const line = new RegExp(`^countersign_decisions_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(
+            text,
+          );
+          total += Number(line?.[1] ?? 0);
+        }
+        return total;
+      };
+      await expect.poll(() => decided('approved'), INBOX_WITHIN).toBe(risky.filter((r) => r.approve).length);
+      await expect.poll(() => decided('rejected'), INBOX_WITHIN).toBe(risky.filter((r) => !r.approve).length);
       await expect.poll(async () => (await client.workflow.count(waitingOnAna)).count, INBOX_WITHIN).toBe(0);
       console.log(`[cluster ${targetName}]\n  ${timeline.join('\n  ')}`);
 
