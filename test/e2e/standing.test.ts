@@ -32,6 +32,8 @@ import {
 
 /** The requester here is nobody else's, so their Home lists only this file's requests on the shared server. */
 const STAN = { id: 'U0STAN', name: 'stan' };
+/** A signal reaches the grant's workflow within a workflow task; on a loaded machine that is more than poll's 1 s. */
+const SIGNAL_SETTLES = { timeout: 15_000, interval: 100 };
 
 let engine: Engine;
 let slack: SlackAppHarness;
@@ -150,6 +152,7 @@ describe('standing approvals', () => {
       .poll(
         async () =>
           (await engine.client.workflow.getHandle(grantId).query(grantStatusQuery)).audit.at(-1)?.type,
+        SIGNAL_SETTLES,
       )
       .toBe('decision_ignored');
     expect((await engine.client.workflow.getHandle(grantId).query(grantStatusQuery)).status).toBe('active');
@@ -162,9 +165,18 @@ describe('standing approvals', () => {
       (c) => c.args.user_id === PEOPLE.ana.id && c.at >= since,
     );
     const view = (home.response as { view: { id: string; blocks: Block[] } }).view;
-    await clickInHome(slack, PEOPLE.ana.id, view, 'standing_revoke', grantId);
+    const revoking = await clickInHome(slack, PEOPLE.ana.id, view, 'standing_revoke', grantId);
+    const notice = await engine.slackApi.waitForCall(
+      'views.open',
+      (c) => c.args.trigger_id === revoking,
+      15_000,
+    );
+    expect(JSON.stringify(notice.args.view)).toContain('Revoked: the next');
     await expect
-      .poll(async () => (await engine.client.workflow.getHandle(grantId).query(grantStatusQuery)).status)
+      .poll(
+        async () => (await engine.client.workflow.getHandle(grantId).query(grantStatusQuery)).status,
+        SIGNAL_SETTLES,
+      )
       .toBe('revoked');
     const after = await runOf('topic of <#C0STA|sta> to Four', topic('C0STA', 'Four'));
     await waitForCard(engine.slackApi, after);
