@@ -13,7 +13,7 @@ export interface TemporalTarget {
   embedded: DevServer | undefined;
 }
 
-function tlsFrom(temporal: Config['temporal']): TLSConfig | boolean | undefined {
+export function tlsFrom(temporal: Config['temporal']): TLSConfig | boolean | undefined {
   if (temporal.tlsCertPath && temporal.tlsKeyPath) {
     return {
       clientCertPair: { crt: readFileSync(temporal.tlsCertPath), key: readFileSync(temporal.tlsKeyPath) },

@@ -20,6 +20,11 @@ const CLI_TYPE: Record<string, string> = {
   [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
 };
 
+/** The CLI command that registers one of them, as an operator runs it. */
+export function searchAttributeCommand(namespace: string, key: (typeof INBOX_SEARCH_ATTRIBUTES)[number]): string {
+  return `temporal operator search-attribute create --namespace ${namespace} --name ${key.name} --type ${CLI_TYPE[key.type]}`;
+}
+
 export class SearchAttributesMissingError extends Error {
   override name = 'SearchAttributesMissingError';
 }
@@ -52,12 +57,7 @@ export async function ensureSearchAttributes(
       ),
     });
   } catch (error) {
-    const commands = missing
-      .map(
-        (key) =>
-          `temporal operator search-attribute create --namespace ${namespace} --name ${key.name} --type ${CLI_TYPE[key.type]}`,
-      )
-      .join('\n  ');
+    const commands = missing.map((key) => searchAttributeCommand(namespace, key)).join('\n  ');
     throw new SearchAttributesMissingError(
       `Temporal namespace "${namespace}" lacks the search attributes the approval inbox needs, and registering them was refused (${(error as Error).message}). Register them once, then start again:\n  ${commands}\n(On Temporal Cloud: tcld namespace search-attributes add, or the Cloud UI.)`,
       { cause: error },

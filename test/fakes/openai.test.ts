@@ -525,3 +525,25 @@ describe('the chat completions wire', () => {
     expect(request && chatUserText(request)).toBe('Roll back v42');
   });
 });
+
+describe('models and the APIs a service speaks', () => {
+  it('answers models.retrieve for known models, model_not_found otherwise, and 404s an API it does not speak', async () => {
+    const narrow = await startFakeOpenAI({ models: [MODEL], apis: ['chat'] });
+    try {
+      const openai = new OpenAI({ apiKey: 'sk-test', baseURL: narrow.url, maxRetries: 0 });
+      expect((await openai.models.retrieve(MODEL)).id).toBe(MODEL);
+      await expect(openai.models.retrieve('gpt-nope')).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+      narrow.otherwise(message('OK'));
+      await expect(
+        openai.responses.create({ model: MODEL, input: 'hi', store: false }),
+      ).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+      const chat = await openai.chat.completions.create({
+        model: MODEL,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      expect(chat.choices[0]?.message.content).toBe('OK');
+    } finally {
+      await narrow.close();
+    }
+  });
+});

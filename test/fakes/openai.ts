@@ -81,8 +81,15 @@ export interface FakeOpenAI {
   close(): Promise<void>;
 }
 
-export async function startFakeOpenAI(): Promise<FakeOpenAI> {
-  const fake = new FakeOpenAIServer();
+export interface FakeOpenAIOptions {
+  /** The models `GET /v1/models/{id}` knows (default: any id); another is `model_not_found`, as OpenAI answers. */
+  models?: string[];
+  /** The APIs this service speaks (default: both); the other answers 404, as a service without it does. */
+  apis?: OpenAIApi[];
+}
+
+export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
+  const fake = new FakeOpenAIServer(options);
   await fake.listen();
   return fake;
 }
@@ -502,7 +509,7 @@ class FakeOpenAIServer implements FakeOpenAI {
   private waiters = new Set<RequestWaiter>();
   private baseUrl = '';
 
-  constructor() {
+  constructor(private readonly options: FakeOpenAIOptions = {}) {
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
         // A bug in the fake must not pass for an API answer; the SDK won't retry it either.
@@ -610,7 +617,30 @@ class FakeOpenAIServer implements FakeOpenAI {
     // Recorded before answering, so a caller holding its answer can already see its request.
     this.record(recorded);
 
-    if (recorded.api === null) {
+    const model = /^\/v1\/models\/([^/]+)$/.exec(path)?.[1];
+    if (request.method === 'GET' && model !== undefined) {
+      if (!recorded.headers.hasAuth) {
+        sendError(
+          response,
+          401,
+          errorBody('No API key provided.', 'invalid_request_error', { code: 'invalid_api_key' }),
+        );
+        return;
+      }
+      const id = decodeURIComponent(model);
+      if (this.options.models && !this.options.models.includes(id)) {
+        const message = `The model \`${id}\` does not exist or you do not have access to it.`;
+        sendError(response, 404, errorBody(message, 'invalid_request_error', { code: 'model_not_found' }));
+        return;
+      }
+      send(
+        response,
+        200,
+        JSON.stringify({ id, object: 'model', created: 1_700_000_000, owned_by: 'fake-openai' }),
+      );
+      return;
+    }
+    if (recorded.api === null || (this.options.apis && !this.options.apis.includes(recorded.api))) {
       const message = `Invalid URL (${request.method} ${path})`;
       sendError(response, 404, errorBody(message, 'invalid_request_error'));
       return;

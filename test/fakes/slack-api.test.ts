@@ -1144,3 +1144,31 @@ describe('App Home', () => {
     expect(fake.homeView(APPROVER.id)).toBeUndefined();
   });
 });
+
+describe('what the doctor asks', () => {
+  it('sends the bot token’s scopes, refuses listed tokens, opens Socket Mode for app tokens only, and knows only listed channels when told', async () => {
+    const workspace = await startFakeSlackApi({
+      channels: [{ id: 'C0ONLY', name: 'only' }],
+      onlyListedChannels: true,
+      botScopes: ['chat:write', 'users:read'],
+      rejectedTokens: ['xoxb-revoked'],
+    });
+    try {
+      const bot = new WebClient(TOKEN, { slackApiUrl: workspace.url, logger: quietLogger });
+      expect((await bot.auth.test()).response_metadata?.scopes).toEqual(['chat:write', 'users:read']);
+      const revoked = new WebClient('xoxb-revoked', { slackApiUrl: workspace.url, logger: quietLogger });
+      expect(((await failure(revoked.auth.test())) as WebAPIPlatformError).data.error).toBe('invalid_auth');
+      const app = new WebClient('xapp-1-app', { slackApiUrl: workspace.url, logger: quietLogger });
+      expect((await app.apps.connections.open()).url).toMatch(/^wss:\/\//);
+      expect(((await failure(bot.apps.connections.open())) as WebAPIPlatformError).data.error).toBe(
+        'not_allowed_token_type',
+      );
+      expect((await bot.conversations.info({ channel: 'C0ONLY' })).channel?.name).toBe('only');
+      expect(
+        ((await failure(bot.conversations.info({ channel: 'C0ELSE' }))) as WebAPIPlatformError).data.error,
+      ).toBe('channel_not_found');
+    } finally {
+      await workspace.close();
+    }
+  });
+});

@@ -82,6 +82,12 @@ export interface FakeSlackApiOptions {
   userGroups?: Record<string, string[]>;
   /** Channels that exist up front; any other well-formed channel id springs into existence on first use. */
   channels?: FakeSlackChannel[];
+  /** Only the channels above exist: any other id is `channel_not_found`, as in a real workspace. */
+  onlyListedChannels?: boolean;
+  /** The scopes the bot token was granted: sent, as Slack does, in every answer's `x-oauth-scopes` header. */
+  botScopes?: string[];
+  /** Tokens Slack no longer accepts (revoked, or from another app): `invalid_auth`. */
+  rejectedTokens?: string[];
 }
 
 export interface FakeSlackApi {
@@ -1001,7 +1007,12 @@ class Workspace {
 
   /** Accepts what Slack accepts in `channel`: a conversation id, a user id (their DM), or a #name. */
   private channel(reference: string): Channel {
-    if (CHANNEL_ID.test(reference)) return this.channels.get(reference) ?? this.createLazily(reference);
+    if (CHANNEL_ID.test(reference)) {
+      const known = this.channels.get(reference);
+      if (known) return known;
+      if (this.options.onlyListedChannels) throw new SlackMethodError('channel_not_found');
+      return this.createLazily(reference);
+    }
     if (USER_ID.test(reference)) return this.directMessageWith(this.user(reference).id);
     const named = this.channelNamed(reference.replace(/^#/, ''));
     if (!named) throw new SlackMethodError('channel_not_found');
@@ -1194,12 +1205,27 @@ function authError(token: string | undefined): string | undefined {
   return undefined;
 }
 
+/** Methods that take an app-level token (xapp-), not a bot token. */
+const APP_TOKEN_METHODS: Record<string, () => Args> = {
+  // Socket Mode: a WebSocket URL to connect to (nothing listens there; the fake only proves the token works).
+  'apps.connections.open': () => ({ url: 'wss://wss-primary.slack.invalid/link/?ticket=fake' }),
+};
+
 function answerMethod(
   workspace: Workspace,
   method: string,
   args: Args,
   token: string | undefined,
+  rejectedTokens: readonly string[] = [],
 ): SlackAnswer {
+  if (token !== undefined && rejectedTokens.includes(token)) return { ok: false, error: 'invalid_auth' };
+  const appMethod = APP_TOKEN_METHODS[method];
+  if (appMethod) {
+    if (token === undefined || token === '') return { ok: false, error: 'not_authed' };
+    return token.startsWith('xapp-')
+      ? { ok: true, ...appMethod() }
+      : { ok: false, error: 'not_allowed_token_type' };
+  }
   const handler = METHODS[method];
   if (!handler) return { ok: false, error: 'unknown_method', req_method: method };
   const rejection = authError(token);
@@ -1392,7 +1418,7 @@ class FakeSlackServer implements FakeSlackApi {
   private readonly log = new CallLog();
   private baseUrl = '';
 
-  constructor(options: FakeSlackApiOptions) {
+  constructor(private readonly options: FakeSlackApiOptions) {
     this.workspace = new Workspace(options);
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
@@ -1488,7 +1514,7 @@ class FakeSlackServer implements FakeSlackApi {
 
     const answer: SlackAnswer = malformedJson
       ? { ok: false, error: 'invalid_json' }
-      : answerMethod(this.workspace, method, args, token);
+      : answerMethod(this.workspace, method, args, token, this.options.rejectedTokens);
     if (fault?.kind === 'lost_response') {
       this.log.record({ ...call, fault, response: answer });
       sendText(response, fault.status, `fake Slack: the answer was lost (HTTP ${fault.status})`);
@@ -1500,7 +1526,13 @@ class FakeSlackServer implements FakeSlackApi {
       response: answer,
       ...(answer.error !== undefined && { error: answer.error }),
     });
-    sendJson(response, 200, answer);
+    const scopes = this.options.botScopes;
+    sendJson(
+      response,
+      200,
+      answer,
+      scopes && token?.startsWith('xoxb-') ? { 'x-oauth-scopes': scopes.join(',') } : {},
+    );
   }
 
   /** A message sent to a response_url: recorded, answered as Slack does (`ok`). */
