@@ -493,9 +493,14 @@ function secretsOf(config: Config): (string | undefined)[] {
 }
 
 /** Reads .env (if present) into process.env, then validates; the credentials it finds are kept out of the logs. */
-export function loadConfig(): Config {
+export function loadConfig(
+  /** An entry point's own defaults for variables left unset (e.g. `npm start` logs less). */
+  defaults: Record<string, string> = {},
+): Config {
   dotenv.config({ quiet: true });
-  const config = parseConfig(process.env);
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const [name, value] of Object.entries(defaults)) if (!env[name]) env[name] = value;
+  const config = parseConfig(env);
   redactEverywhere(secretsOf(config));
   return config;
 }

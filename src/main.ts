@@ -13,7 +13,8 @@ import {
 import { startSummary } from './run/start-summary.js';
 
 try {
-  const config = loadConfig();
+  // A person at a terminal: warnings and the few lines below, not every info line (LOG_LEVEL=info brings them back).
+  const config = loadConfig({ LOG_LEVEL: 'warn' });
   requireSlackCredentials(config);
   const proc = await startProcess(config, { embeddedAllowed: true });
   await startRoles(proc, async () => {

@@ -68,7 +68,7 @@ async function start(stateFile: string, extra: Record<string, string> = {}) {
 
 /** The app says where its embedded server is, on ports other than 7233, and the Web UI's address. */
 function expectFreePortsPrinted(app: RunningApp) {
-  const address = /"temporal":"127\.0\.0\.1:(\d+)"/.exec(app.output())?.[1];
+  const address = /^ {2}Temporal {2}127\.0\.0\.1:(\d+), embedded dev server/m.exec(app.output())?.[1];
   expect(address).toBeDefined();
   expect(Number(address)).not.toBe(USUAL_PORTS.frontend);
   expect(app.output()).toMatch(/Temporal Web UI: http:\/\/localhost:\d+/);
@@ -186,9 +186,19 @@ describe('npm start (node dist/main.js)', () => {
     if (usual.port === undefined) {
       expectFreePortsPrinted(app);
     } else {
-      expect(app.output()).toContain('"temporal":"127.0.0.1:7233"');
+      expect(app.output()).toMatch(/^ {2}Temporal {2}127\.0\.0\.1:7233, embedded dev server/m);
       expect(app.output()).toContain('Temporal Web UI: http://localhost:8233');
     }
+    expect((await stop(app)).code).toBe(0);
+  });
+
+  it('prints only warnings and its ready lines unless LOG_LEVEL asks for more', async () => {
+    const { app } = await start(join(mkdtempSync(join(tmpdir(), 'countersign-quiet-')), 'temporal.sqlite'), {
+      LOG_LEVEL: '',
+    });
+    expect(app.output()).toContain('Countersign is ready.');
+    expect(app.output()).not.toMatch(/"level":"(info|debug)"/);
+    expect(app.output()).not.toMatch(/webpack|modules by path/);
     expect((await stop(app)).code).toBe(0);
   });
 
