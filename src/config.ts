@@ -132,6 +132,16 @@ const hostPort = z.preprocess(
     .optional(),
 );
 
+/** A TCP port number from `lowest` (0: any free port) to 65535. */
+function portNumber(lowest: 0 | 1) {
+  const range = `expected a port number between ${lowest} and 65535`;
+  return z.coerce
+    .number({ error: 'expected a port number' })
+    .int({ error: 'expected a port number' })
+    .min(lowest, { error: range })
+    .max(65535, { error: range });
+}
+
 export const envSchema = z.object({
   SLACK_BOT_TOKEN: z.preprocess(
     emptyAsUnset,
@@ -145,24 +155,8 @@ export const envSchema = z.object({
   SLACK_API_URL: z
     .preprocess(emptyAsUnset, credentialUrl('the bot token').default('https://slack.com/api/'))
     .transform((u) => (u.endsWith('/') ? u : `${u}/`)),
-  PORT: z.preprocess(
-    emptyAsUnset,
-    z.coerce
-      .number({ error: 'expected a port number' })
-      .int({ error: 'expected a port number' })
-      .min(0, { error: 'expected a port number between 0 and 65535' })
-      .max(65535, { error: 'expected a port number between 0 and 65535' })
-      .default(3000),
-  ),
-  METRICS_PORT: z.preprocess(
-    emptyAsUnset,
-    z.coerce
-      .number({ error: 'expected a port number' })
-      .int({ error: 'expected a port number' })
-      .min(1, { error: 'expected a port number between 1 and 65535' })
-      .max(65535, { error: 'expected a port number between 1 and 65535' })
-      .optional(),
-  ),
+  PORT: z.preprocess(emptyAsUnset, portNumber(0).default(3000)),
+  METRICS_PORT: z.preprocess(emptyAsUnset, portNumber(1).optional()),
   APPROVALS_CHANNEL: z.preprocess(
     emptyAsUnset,
     z

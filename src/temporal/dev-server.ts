@@ -23,7 +23,7 @@ export function setupCacheCliPath(cacheHome = join(homedir(), '.cache')): string
   return join(cacheHome, 'countersign', `temporal-cli-${PINNED_TEMPORAL_CLI_VERSION}`, 'temporal');
 }
 
-function isExecutable(path: string): boolean {
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return true;

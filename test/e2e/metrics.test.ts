@@ -176,13 +176,16 @@ describe('METRICS_PORT', () => {
 
     // A Slack refusal while the reviewer clicks: counted by method and error in the Slack app's process.
     slackApi.fail('views.open', { kind: 'error', error: 'trigger_expired' });
-    await sender.blockAction({
-      actionId: 'approval_approve',
-      value: buttonValue(card.call, 'approve'),
-      userId: PEOPLE.ana.id,
-      channelId: 'C0GENERAL',
-      messageTs: card.ts,
-    });
+    const clickApprove = (triggerId = sender.nextTriggerId()) =>
+      sender.blockAction({
+        actionId: 'approval_approve',
+        value: buttonValue(card.call, 'approve'),
+        userId: PEOPLE.ana.id,
+        channelId: 'C0GENERAL',
+        messageTs: card.ts,
+        triggerId,
+      });
+    await clickApprove();
     await expect
       .poll(
         async () =>
@@ -196,14 +199,7 @@ describe('METRICS_PORT', () => {
 
     // The decision: pending back to 0, one approval, one archive run, the model asked again.
     const triggerId = sender.nextTriggerId();
-    await sender.blockAction({
-      actionId: 'approval_approve',
-      value: buttonValue(card.call, 'approve'),
-      userId: PEOPLE.ana.id,
-      channelId: 'C0GENERAL',
-      messageTs: card.ts,
-      triggerId,
-    });
+    await clickApprove(triggerId);
     const opened = await slackApi.waitForCall(
       'views.open',
       (c: SlackCall) => c.args.trigger_id === triggerId,

@@ -3,23 +3,14 @@
 // scripts/ensure-temporal-server.sh builds the pinned server and its temporal-sql-tool once; PostgreSQL comes
 // from the machine (Debian's `postgresql` package).
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import {
-  accessSync,
-  chmodSync,
-  constants,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
-import { DEV_SERVER_DYNAMIC_CONFIG } from '../../src/temporal/dev-server.js';
+import { DEV_SERVER_DYNAMIC_CONFIG, isExecutable } from '../../src/temporal/dev-server.js';
 import { PROJECT_ROOT } from './build.js';
 
 /** The release scripts/ensure-temporal-server.sh builds; keep the two in step. */
@@ -44,15 +35,6 @@ export interface TemporalCluster {
 }
 
 const run = promisify(execFile);
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** PostgreSQL's server programs: on PATH, or where Debian's package puts them (not on PATH by default). */
 export function postgresBinDir(searchPath = process.env.PATH ?? ''): string {
