@@ -1,7 +1,7 @@
 // Countersign's own Prometheus metrics (prom-client), one registry per process. Labels stay few and bounded:
 // outcomes, Slack method names and error codes, tool names from configuration — never user text, ids or tokens.
 // Served with the Temporal SDK's worker metrics at METRICS_PORT (src/run/metrics-server.ts).
-import { WebClient } from '@slack/web-api';
+import { WebClient, WebClientEvent } from '@slack/web-api';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export const registry = new Registry();
@@ -67,7 +67,7 @@ export const timeToDecision = new Histogram({
 
 export const slackApiErrors = new Counter({
   name: 'countersign_slack_api_errors_total',
-  help: 'Slack Web API calls that failed, by method and Slack error code (ratelimited, http_<status>, request_failed…).',
+  help: 'Slack Web API calls that failed, by method and Slack error code (http_<status>, request_failed…), and every rate-limited answer (error="ratelimited"), waited out or not.',
   labelNames: ['method', 'error'],
   registers: [registry],
 });
@@ -124,21 +124,37 @@ export function slackErrorCode(error: unknown): string {
 }
 
 let countingSlackErrors = false;
+/** Clients already heard for rate limits: each is listened to once, whoever built it. */
+const heardForRateLimits = new WeakSet<WebClient>();
+
+/** A Web API method from the URL a client calls (`…/api/chat.postMessage`). */
+export function slackMethodOf(url: string): string {
+  return url.slice(url.lastIndexOf('/') + 1) || 'unknown';
+}
 
 /**
  * Counts every failed Slack Web API call in this process: ours and Bolt's, which builds its own clients. The Web API
  * client offers no hook for failed calls, and binds each method to `apiCall` when a client is built, so the count
- * wraps the prototype's `apiCall` once, before any client exists (call it at process start).
+ * wraps the prototype's `apiCall` once, before any client exists (call it at process start). Rate limits are counted
+ * from the client's own event, as Slack answers them: Bolt's client waits them out and retries, so they never fail.
  */
 export function countSlackApiErrors(): void {
   if (countingSlackErrors) return;
   countingSlackErrors = true;
   const apiCall = WebClient.prototype.apiCall;
   WebClient.prototype.apiCall = async function countedApiCall(this: WebClient, method, options) {
+    if (!heardForRateLimits.has(this)) {
+      heardForRateLimits.add(this);
+      this.on(WebClientEvent.RATE_LIMITED, (_retryAfterSeconds: number, request: { url: string }) =>
+        slackApiErrors.inc({ method: slackMethodOf(request.url), error: 'ratelimited' }),
+      );
+    }
     try {
       return await apiCall.call(this, method, options);
     } catch (error) {
-      slackApiErrors.inc({ method, error: slackErrorCode(error) });
+      const code = slackErrorCode(error);
+      // Already counted when Slack answered 429 (a client that rejects rate-limited calls throws it too).
+      if (code !== 'ratelimited') slackApiErrors.inc({ method, error: code });
       throw error;
     }
   };
