@@ -1,9 +1,11 @@
 import type { WebClient } from '@slack/web-api';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { proposalDigest } from '../approval/digest.js';
-import { defineTool } from '../tools/tool.js';
+import { registry } from '../metrics.js';
+import { defineTool, OutcomeUnknownError, ToolError } from '../tools/tool.js';
 import { createToolActivities } from './tools.js';
 
 function counterTool() {
@@ -54,5 +56,52 @@ describe('runTool', () => {
     expect(first).toMatchObject({ ok: true, result: { summary: 'bumped' } });
     expect(retry).toMatchObject({ ok: true, result: { summary: 'found the earlier bump' } });
     expect(effects).toEqual(['run-1/call_1']);
+  });
+});
+
+describe('tool runs metric', () => {
+  /** A tool whose argument says how its run ends. */
+  const moody = defineTool({
+    name: 'moody',
+    description: 'Ends as told.',
+    parameters: z.object({ end: z.enum(['ok', 'error', 'unknown', 'failed']) }),
+    risk: 'low',
+    repeat: { kind: 'safe' },
+    async execute({ end }) {
+      if (end === 'error') throw new ToolError('no such channel');
+      if (end === 'unknown') throw new OutcomeUnknownError('timed out after sending');
+      if (end === 'failed') throw new Error('socket hang up');
+      return { summary: 'done' };
+    },
+  });
+  const runs = async (outcome: string) =>
+    (await registry.getSingleMetric('countersign_tool_runs_total')?.get())?.values.find(
+      (v) => v.labels.tool === 'moody' && v.labels.outcome === outcome,
+    )?.value ?? 0;
+
+  it('counts each run by tool and how it ended: ok, error, unknown (may have run), failed (an outage)', async () => {
+    const { runTool } = createToolActivities({
+      slack: {} as WebClient,
+      webhookAllowlist: [],
+      tools: [moody],
+    });
+    const run = (end: string) =>
+      // Quiet: the failed run is meant to fail, and the SDK would print its stack.
+      new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR', () => {}) }).run(runTool, {
+        tool: 'moody',
+        arguments: { end },
+        digest: proposalDigest({ tool: 'moody', arguments: { end } }),
+        requesterId: 'U0REQ',
+        callKey: `run-1/${end}`,
+      });
+    const before = Object.fromEntries(
+      await Promise.all(['ok', 'error', 'unknown', 'failed'].map(async (o) => [o, await runs(o)])),
+    );
+    await expect(run('ok')).resolves.toMatchObject({ ok: true });
+    await expect(run('error')).resolves.toMatchObject({ ok: false, error: 'no such channel' });
+    await expect(run('unknown')).resolves.toMatchObject({ ok: false, unknown: true });
+    await expect(run('failed')).rejects.toThrow('socket hang up');
+    for (const outcome of ['ok', 'error', 'unknown', 'failed'])
+      expect(await runs(outcome)).toBe(before[outcome] + 1);
   });
 });
