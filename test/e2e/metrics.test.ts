@@ -208,6 +208,9 @@ describe('METRICS_PORT', () => {
       (c: SlackCall) => c.args.trigger_id === triggerId,
     );
     const view = opened.args.view as { callback_id: string; private_metadata: string };
+    // Slack rate-limits the worker's first card update: counted in the worker's process, and the activity's failed
+    // attempt shows in the SDK's metrics before its retry goes through.
+    slackApi.fail('chat.update', { kind: 'rate_limited', retryAfterSeconds: 1 });
     await sender.viewSubmission({
       callbackId: view.callback_id,
       privateMetadata: view.private_metadata,
@@ -230,6 +233,26 @@ describe('METRICS_PORT', () => {
     expect(sampleValue(after, 'countersign_model_call_seconds_count', { api: 'responses' })).toBe(2);
     expect(sampleValue(after, 'countersign_model_call_failures_total')).toBe(0);
     expect(sampleValue(after, 'temporal_workflow_completed')).toBeGreaterThanOrEqual(1);
+    await expect
+      .poll(
+        async () =>
+          sampleValue(await scrape(workerMetrics), 'countersign_slack_api_errors_total', {
+            method: 'chat.update',
+            error: 'ratelimited',
+          }),
+        POLL,
+      )
+      .toBe(1);
+    await expect
+      .poll(async () => sampleValue(await scrape(workerMetrics), 'temporal_activity_execution_failed'), POLL)
+      .toBeGreaterThanOrEqual(1);
+    // Ours and the SDK's in one scrape, with no metric declared twice (Prometheus would reject the whole scrape).
+    for (const port of [workerMetrics, botMetrics]) {
+      const families = [
+        ...(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).matchAll(/^# TYPE (\S+)/gm),
+      ].map((m) => m[1]);
+      expect(families.filter((name, i) => families.indexOf(name) !== i)).toEqual([]);
+    }
     // The Grafana dashboard in examples/ asks only for what the processes serve.
     const served = new Set([
       ...namesIn(await (await fetch(`http://127.0.0.1:${workerMetrics}/metrics`)).text()),
