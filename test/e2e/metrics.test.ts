@@ -2,8 +2,6 @@
 // while an approval waits, and after it is decided. A namespace of its own, so that the cluster-wide gauge counts
 // only this test's approvals. Real processes, a real Temporal dev server, Slack and the model as local fakes.
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -15,13 +13,13 @@ import { PEOPLE, proposal, scriptModel, waitForCard } from '../support/engine.js
 import {
   type ChildProcessHarness,
   freePort,
-  PROJECT_ROOT,
   type RunningApp,
   startChildProcessHarness,
   startEntryPoint,
   waitForHealthy,
   waitForStatus,
 } from '../support/entry-point.js';
+import { dashboardMetricNames } from '../support/grafana-dashboard.js';
 import { buttonValue, notesValues, runIdFromAck } from '../support/slack-app.js';
 
 const SIGNING_SECRET = 'metrics-secret';
@@ -40,21 +38,6 @@ function namesIn(text: string): Set<string> {
       for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${name}${suffix}`);
   }
   return names;
-}
-
-/** The metric names the Grafana dashboard's queries use. */
-function dashboardMetricNames(): string[] {
-  const dashboard = JSON.parse(
-    readFileSync(join(PROJECT_ROOT, 'examples/grafana/countersign-dashboard.json'), 'utf8'),
-  );
-  const exprs: string[] = dashboard.panels.flatMap((p: { targets: Array<{ expr: string }> }) =>
-    p.targets.map((t) => t.expr),
-  );
-  return [
-    ...new Set(
-      exprs.flatMap((e) => [...e.matchAll(/\b(?:countersign|temporal|process)_\w+/g)].map((m) => m[0])),
-    ),
-  ];
 }
 
 function parseMetrics(text: string): Sample[] {
