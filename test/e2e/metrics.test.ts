@@ -250,6 +250,38 @@ describe('METRICS_PORT', () => {
     expect(text).not.toContain('sk-metrics');
   });
 
+  it('npm start serves them for both its roles, and closes the port when it stops', async () => {
+    const [metricsPort, slackPort] = [await freePort(), await freePort()];
+    const app = startEntryPoint('dist/main.js', {
+      SLACK_BOT_TOKEN: 'xoxb-metrics',
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: harness.slackApi.url,
+      OPENAI_API_KEY: 'sk-metrics',
+      OPENAI_BASE_URL: harness.openai.url,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_NAMESPACE: namespace,
+      TEMPORAL_TASK_QUEUE: 'metrics-both',
+      APPROVERS: PEOPLE.ana.id,
+      PORT: String(slackPort),
+      METRICS_PORT: String(metricsPort),
+    });
+    harness.children.push(app);
+    // Its own worker makes it ready, on both ports.
+    expect(await waitForHealthy(`http://127.0.0.1:${metricsPort}/readyz`, app)).toMatchObject({
+      worker: 'RUNNING',
+    });
+    expect(await waitForHealthy(`http://127.0.0.1:${slackPort}/readyz`, app)).toMatchObject({
+      worker: 'RUNNING',
+    });
+    const samples = await scrape(metricsPort);
+    expect(samples.some((s) => s.name === 'countersign_pending_approvals')).toBe(true);
+    expect(samples.some((s) => s.name === 'temporal_worker_task_slots_available')).toBe(true);
+
+    app.child.kill('SIGTERM');
+    expect((await app.exited).code).toBe(0);
+    await expect(fetch(`http://127.0.0.1:${metricsPort}/healthz`)).rejects.toThrow();
+  });
+
   it('is off when unset: no metrics server in the process', async () => {
     const port = await freePort();
     const bot = startEntryPoint('dist/main-bot.js', {
