@@ -118,6 +118,8 @@ describe('METRICS_PORT', () => {
       OPENAI_API_KEY: 'sk-metrics',
       OPENAI_BASE_URL: openai.url,
       METRICS_PORT: String(workerMetrics),
+      // Decisions are counted from the workflows' audit events, logged at INFO: they must count at any LOG_LEVEL.
+      LOG_LEVEL: 'warn',
     });
     children.push(worker);
     expect(await waitForHealthy(`http://127.0.0.1:${workerMetrics}/readyz`, worker)).toMatchObject({
