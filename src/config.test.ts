@@ -43,6 +43,7 @@ describe('parseConfig', () => {
     });
     expect(config.openai.model).toBeTruthy();
     expect(config.logLevel).toBe('info');
+    expect(config.metricsPort).toBeUndefined();
   });
 
   it('reads every documented variable', () => {
@@ -52,6 +53,7 @@ describe('parseConfig', () => {
       SLACK_APP_TOKEN: 'xapp-1',
       SLACK_API_URL: 'http://127.0.0.1:9999/api',
       PORT: '8080',
+      METRICS_PORT: '9464',
       APPROVALS_CHANNEL: 'C0APPROVALS',
       APPROVERS: 'U0ANA, W0BOB,S0SECURITY',
       ALLOW_SELF_APPROVAL: 'true',
@@ -76,6 +78,7 @@ describe('parseConfig', () => {
       port: 8080,
       socketMode: true,
     });
+    expect(config.metricsPort).toBe(9464);
     expect(config.approval.policy).toMatchObject({
       threshold: 'high',
       default: {
@@ -127,6 +130,9 @@ describe('parseConfig', () => {
     ['APPROVERS', 'U0ANA,alice', /APPROVERS: expected Slack user IDs.*not an ID: alice/],
     ['PORT', 'eighty', /PORT: expected a port number/],
     ['PORT', '70000', /PORT: expected a port number between 0 and 65535/],
+    // Not 0: an operator's scraper must know the port.
+    ['METRICS_PORT', '0', /METRICS_PORT: expected a port number between 1 and 65535/],
+    ['METRICS_PORT', 'prometheus', /METRICS_PORT: expected a port number/],
     ['ALLOW_SELF_APPROVAL', 'maybe', /ALLOW_SELF_APPROVAL: expected true or false/],
     ['SLACK_BOT_TOKEN', 'xoxp-user-token', /SLACK_BOT_TOKEN: expected a bot token starting with xoxb-/],
     ['SLACK_APP_TOKEN', 'xoxb-wrong', /SLACK_APP_TOKEN: expected an app-level token starting with xapp-/],
