@@ -1,30 +1,38 @@
 // `npm run doctor`: each check asks the real service what the app will need from it, and says in plain words what
 // is wrong and how to fix it. A check never prints a credential.
 import { readFileSync } from 'node:fs';
-import { WebClient } from '@slack/web-api';
-import { Connection } from '@temporalio/client';
+import { LogLevel, WebClient } from '@slack/web-api';
+import { Connection, isGrpcServiceError } from '@temporalio/client';
 import OpenAI from 'openai';
 import { describePolicy } from '../approval/policy-summary.js';
 import type { ApprovalPlan } from '../approval/schemas.js';
-import type { Config } from '../config.js';
+import { type Config, ConfigError } from '../config.js';
 import { createLogger } from '../logger.js';
 import { connectMcpTools } from '../mcp/tools.js';
+import { createStandingCheck, type Standing } from '../slack/reviewer-standing.js';
 import { tlsFrom } from '../temporal/connection.js';
 import { chooseTemporalCli } from '../temporal/dev-server.js';
-import { searchAttributeCommand } from '../temporal/search-attributes.js';
-import { INBOX_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+import {
+  CLOUD_SEARCH_ATTRIBUTES_HINT,
+  compareSearchAttributes,
+  searchAttributeCommand,
+  wrongTypeProblem,
+} from '../temporal/search-attributes.js';
 
 export interface CheckResult {
   name: string;
-  status: 'ok' | 'warn' | 'fail';
+  /** `skip`: not run, because what it needs failed first (`found` says what). */
+  status: 'ok' | 'warn' | 'fail' | 'skip';
   /** What was found, in a few words. */
   found: string;
-  /** What to do about it, when something is wrong. */
+  /** What to do about it, when something is wrong; a line break starts a line to copy as is (a command). */
   fix?: string;
 }
 
-/** How long any one service may take to answer a check. */
+/** How long any one service may take to answer a check: a person is waiting at the terminal. */
 const CHECK_TIMEOUT_MS = 5_000;
+/** gRPC's status code for "no such thing" (here: no such namespace). */
+const GRPC_NOT_FOUND = 5;
 
 const ok = (name: string, found: string): CheckResult => ({ name, status: 'ok', found });
 const fail = (name: string, found: string, fix: string): CheckResult => ({
@@ -38,6 +46,11 @@ const warn = (name: string, found: string, fix?: string): CheckResult => ({
   status: 'warn',
   found,
   ...(fix ? { fix } : {}),
+});
+const skipped = (name: string, why: string): CheckResult => ({
+  name,
+  status: 'skip',
+  found: `skipped: ${why}`,
 });
 
 /** The bot scopes the app is built for: manifest.json's, as Slack's app settings import it. */
@@ -57,6 +70,7 @@ function slackError(error: unknown): string {
   return data?.error ?? (error as Error).message;
 }
 
+/** What Slack answers for a token it will not accept. */
 const TOKEN_ERRORS = new Set([
   'invalid_auth',
   'not_authed',
@@ -65,95 +79,120 @@ const TOKEN_ERRORS = new Set([
   'token_expired',
 ]);
 
+const COPY_BOT_TOKEN = 'Copy the Bot User OAuth Token (xoxb-…) from your app’s OAuth & Permissions page';
+
+/** A client for one question each: no retries, a short timeout, and no log lines of its own in the report. */
 function slackClient(config: Config, token: string): WebClient {
   return new WebClient(token, {
     slackApiUrl: config.slack.apiUrl,
     retryConfig: { retries: 0 },
     timeout: CHECK_TIMEOUT_MS,
+    logLevel: LogLevel.ERROR,
   });
+}
+
+interface BotIdentity {
+  team: string;
+  name: string;
+  scopes: string[] | undefined;
+}
+
+async function checkBotToken(config: Config, slack: WebClient): Promise<CheckResult | BotIdentity> {
+  const name = 'Slack bot token';
+  try {
+    const auth = await slack.auth.test();
+    return {
+      team: auth.team ?? auth.team_id ?? 'unnamed',
+      name: auth.user ?? 'your app',
+      scopes: auth.response_metadata?.scopes,
+    };
+  } catch (error) {
+    const code = slackError(error);
+    return TOKEN_ERRORS.has(code)
+      ? fail(
+          name,
+          `Slack refuses SLACK_BOT_TOKEN (${code})`,
+          `${COPY_BOT_TOKEN} again; reinstall the app if it was uninstalled`,
+        )
+      : fail(
+          name,
+          `Slack could not be asked (${code})`,
+          `Check that this machine reaches ${config.slack.apiUrl} (SLACK_API_URL)`,
+        );
+  }
+}
+
+function checkScopes(granted: string[] | undefined): CheckResult {
+  const name = 'Bot scopes';
+  const needed = manifestBotScopes();
+  if (!granted) return warn(name, 'Slack did not say which scopes the token has');
+  const missing = missingScopes(needed, granted);
+  return missing.length === 0
+    ? ok(name, `all ${needed.length} the app needs`)
+    : fail(
+        name,
+        `missing ${missing.join(', ')}`,
+        'Add them under OAuth & Permissions → Bot Token Scopes (or import manifest.json again), then reinstall the app to the workspace: a token keeps the scopes it was installed with',
+      );
+}
+
+/** Socket Mode's app-level token, or HTTP mode's signing secret (which only Slack can verify). */
+async function checkConnectionMode(config: Config): Promise<CheckResult> {
+  if (!config.slack.socketMode) {
+    return config.slack.signingSecret
+      ? ok(
+          'HTTP mode',
+          `signing secret set (Slack alone can verify it: a wrong one shows as requests refused with 401), port ${config.slack.port}`,
+        )
+      : fail(
+          'HTTP mode',
+          'SLACK_SIGNING_SECRET is not set',
+          'Copy the Signing Secret from Basic Information → App Credentials, or set SLACK_APP_TOKEN for Socket Mode',
+        );
+  }
+  try {
+    // Asks for a WebSocket URL, as Socket Mode does at start; nothing connects to it.
+    await slackClient(config, config.slack.appToken ?? '').apps.connections.open();
+    return ok('Socket Mode', 'the app-level token opens a connection');
+  } catch (error) {
+    return fail(
+      'Socket Mode',
+      `Slack refuses SLACK_APP_TOKEN (${slackError(error)})`,
+      'Create an app-level token with the connections:write scope (Basic Information → App-Level Tokens, xapp-…) and put it in SLACK_APP_TOKEN; or leave it empty for HTTP mode',
+    );
+  }
 }
 
 async function checkSlack(config: Config): Promise<CheckResult[]> {
   const token = config.slack.botToken;
-  if (!token)
+  const [mode, bot] = await Promise.all([
+    checkConnectionMode(config),
+    token
+      ? checkBotToken(config, slackClient(config, token))
+      : fail('Slack bot token', 'SLACK_BOT_TOKEN is not set', `${COPY_BOT_TOKEN} into SLACK_BOT_TOKEN`),
+  ]);
+  if ('status' in bot) {
+    const why = 'needs the bot token to work first';
     return [
-      fail(
-        'Slack bot token',
-        'SLACK_BOT_TOKEN is not set',
-        'Copy the Bot User OAuth Token (xoxb-…) from your app’s OAuth & Permissions page into SLACK_BOT_TOKEN',
-      ),
-    ];
-  const slack = slackClient(config, token);
-  let scopes: string[] | undefined;
-  const results: CheckResult[] = [];
-  try {
-    const auth = await slack.auth.test();
-    scopes = auth.response_metadata?.scopes;
-    results.push(ok('Slack bot token', `valid for workspace ${auth.team ?? auth.team_id} as @${auth.user}`));
-  } catch (error) {
-    const code = slackError(error);
-    return [
-      TOKEN_ERRORS.has(code)
-        ? fail(
-            'Slack bot token',
-            `Slack refuses SLACK_BOT_TOKEN (${code})`,
-            'Copy the Bot User OAuth Token (xoxb-…) from your app’s OAuth & Permissions page again; reinstall the app if it was uninstalled',
-          )
-        : fail(
-            'Slack bot token',
-            `Slack could not be asked (${code})`,
-            `Check that this machine reaches ${config.slack.apiUrl} (SLACK_API_URL)`,
-          ),
+      bot,
+      skipped('Bot scopes', why),
+      mode,
+      skipped('Approvals channel', why),
+      skipped('Approvers', why),
     ];
   }
-
-  const needed = manifestBotScopes();
-  if (!scopes) {
-    results.push(warn('Bot scopes', 'Slack did not say which scopes the token has'));
-  } else {
-    const missing = missingScopes(needed, scopes);
-    results.push(
-      missing.length === 0
-        ? ok('Bot scopes', `all ${needed.length} the app needs`)
-        : fail(
-            'Bot scopes',
-            `missing ${missing.join(', ')}`,
-            'Add them under OAuth & Permissions → Bot Token Scopes (or import manifest.json again), then reinstall the app to the workspace',
-          ),
-    );
-  }
-
-  if (config.slack.socketMode) {
-    try {
-      await slackClient(config, config.slack.appToken ?? '').apps.connections.open();
-      results.push(ok('Socket Mode', 'the app-level token opens a connection'));
-    } catch (error) {
-      results.push(
-        fail(
-          'Socket Mode',
-          `Slack refuses SLACK_APP_TOKEN (${slackError(error)})`,
-          'Create an app-level token with the connections:write scope (Basic Information → App-Level Tokens, xapp-…) and put it in SLACK_APP_TOKEN; or leave it empty for HTTP mode',
-        ),
-      );
-    }
-  } else {
-    results.push(
-      config.slack.signingSecret
-        ? ok(
-            'HTTP mode',
-            `signing secret set (Slack alone can verify it: a wrong one shows as requests refused with 401), port ${config.slack.port}`,
-          )
-        : fail(
-            'HTTP mode',
-            'SLACK_SIGNING_SECRET is not set',
-            'Copy the Signing Secret from Basic Information → App Credentials, or set SLACK_APP_TOKEN for Socket Mode',
-          ),
-    );
-  }
-
-  results.push(...(await checkChannels(config, slack)));
-  results.push(...(await checkApprovers(config, slack)));
-  return results;
+  const slack = slackClient(config, token ?? '');
+  const [channels, approvers] = await Promise.all([
+    checkChannels(config, slack, bot),
+    checkApprovers(config, slack),
+  ]);
+  return [
+    ok('Slack bot token', `valid for workspace ${bot.team} as @${bot.name}`),
+    checkScopes(bot.scopes),
+    mode,
+    ...channels,
+    approvers,
+  ];
 }
 
 function plans(config: Config): ApprovalPlan[] {
@@ -166,38 +205,52 @@ function plans(config: Config): ApprovalPlan[] {
   ].filter((plan): plan is ApprovalPlan => plan !== undefined);
 }
 
-async function checkChannels(config: Config, slack: WebClient): Promise<CheckResult[]> {
+async function checkChannels(config: Config, slack: WebClient, bot: BotIdentity): Promise<CheckResult[]> {
+  const name = 'Approvals channel';
   const channels = new Set<string>();
   for (const plan of plans(config)) {
     if (plan.channel) channels.add(plan.channel);
     for (const stage of plan.stages) if (stage.escalateTo?.channel) channels.add(stage.escalateTo.channel);
   }
-  if (channels.size === 0)
-    return [ok('Approvals channel', 'none set: cards go to the channel each request is made in')];
+  if (channels.size === 0) return [ok(name, 'none set: cards go to the channel each request is made in')];
+  const invite = `/invite @${bot.name}`;
   return Promise.all(
     [...channels].map(async (channel) => {
       try {
         const info = await slack.conversations.info({ channel });
-        const name = `#${info.channel?.name ?? channel}`;
+        const shown = `#${info.channel?.name ?? channel}`;
         return info.channel?.is_member
-          ? ok('Approvals channel', `${name} exists and the bot is in it`)
-          : fail(
-              'Approvals channel',
-              `the bot is not in ${name}`,
-              `Invite it: type /invite @<your app> in ${name}`,
-            );
+          ? ok(name, `${shown} exists and the bot is in it`)
+          : fail(name, `the bot is not in ${shown}`, `Invite it: type ${invite} in ${shown}`);
       } catch (error) {
-        return fail(
-          'Approvals channel',
-          `${channel}: ${slackError(error)}`,
-          'Set APPROVALS_CHANNEL (or the policy file’s channel) to the ID of an existing channel (C…, from the channel’s details)',
-        );
+        const code = slackError(error);
+        return code === 'channel_not_found'
+          ? fail(
+              name,
+              `${channel}: channel_not_found`,
+              `Set APPROVALS_CHANNEL (or the policy file’s channel) to the ID of an existing channel (C…, at the bottom of the channel’s details); a private channel is found only once the bot is in it: ${invite} there`,
+            )
+          : fail(
+              name,
+              `${channel}: Slack answered ${code}`,
+              'Fix the problems above, then run the doctor again',
+            );
       }
     }),
   );
 }
 
-async function checkApprovers(config: Config, slack: WebClient): Promise<CheckResult[]> {
+/** Why a person cannot decide, in the doctor's words. */
+const STANDING_PROBLEM: Record<Exclude<Standing, { ok: true }>['reason'], string> = {
+  deactivated: 'is deactivated',
+  bot: 'is a bot or an app',
+  other_workspace: 'is in another workspace (only members of this one may decide)',
+  guest: 'is a guest (only full members may decide)',
+  unverifiable: 'could not be checked',
+};
+
+async function checkApprovers(config: Config, slack: WebClient): Promise<CheckResult> {
+  const name = 'Approvers';
   const users = new Set<string>();
   const groups = new Set<string>();
   for (const plan of plans(config)) {
@@ -209,23 +262,28 @@ async function checkApprovers(config: Config, slack: WebClient): Promise<CheckRe
     }
   }
   if (users.size + groups.size === 0)
-    return [
-      warn(
-        'Approvers',
-        'none configured: any full member of the workspace may approve',
-        'Set APPROVERS (user IDs U…, user group IDs S…) unless that is what you want',
-      ),
-    ];
+    return warn(
+      name,
+      'none configured: any full member of the workspace may approve',
+      'Set APPROVERS (user IDs U…, user group IDs S…) unless that is what you want',
+    );
+  // The same rule a click is checked by: only full members of this workspace may decide.
+  const standing = createStandingCheck();
   const problems: string[] = [];
   await Promise.all([
     ...[...users].map(async (user) => {
-      try {
-        const info = await slack.users.info({ user });
-        if (info.user?.deleted) problems.push(`${user} is deactivated`);
-        else if (info.user?.is_bot) problems.push(`${user} is a bot`);
-      } catch (error) {
-        problems.push(`${user}: ${slackError(error)}`);
+      const verdict = await standing(slack, user);
+      if (verdict.ok) return;
+      if (verdict.reason !== 'unverifiable') {
+        problems.push(`${user} ${STANDING_PROBLEM[verdict.reason]}`);
+        return;
       }
+      // Asked again for Slack's own word on why (user_not_found, missing_scope, …).
+      const why = await slack.users.info({ user }).then(
+        () => STANDING_PROBLEM.unverifiable,
+        (error: unknown) => slackError(error),
+      );
+      problems.push(`${user}: ${why}`);
     }),
     ...[...groups].map(async (usergroup) => {
       try {
@@ -236,59 +294,72 @@ async function checkApprovers(config: Config, slack: WebClient): Promise<CheckRe
     }),
   ]);
   if (problems.length === 0)
-    return [ok('Approvers', `${users.size} people and ${groups.size} user groups, all found`)];
-  return [
-    fail(
-      'Approvers',
-      problems.sort().join('; '),
-      'Use member IDs (U…, a profile’s ⋮ → Copy member ID) and user group IDs (S…) in APPROVERS and the policy file',
-    ),
-  ];
+    return ok(name, `${users.size} people and ${groups.size} user groups, all found`);
+  return fail(
+    name,
+    problems.sort().join('; '),
+    'Use member IDs of full members (U…, a profile’s ⋮ → Copy member ID) and user group IDs (S…) in APPROVERS and the policy file',
+  );
 }
 
-async function checkModel(config: Config): Promise<CheckResult[]> {
+/** A 404 that names the model (or says model_not_found) is about the model, not about the endpoint. */
+export function isModelNotFound(error: unknown, model: string): boolean {
+  return (
+    error instanceof OpenAI.NotFoundError &&
+    (error.code === 'model_not_found' || error.message.includes(model))
+  );
+}
+
+async function checkModel(config: Config): Promise<CheckResult> {
+  const name = 'Model service';
   const { apiKey, baseUrl, model, api } = config.openai;
-  if (!apiKey)
-    return [
-      fail(
-        'Model service',
-        'OPENAI_API_KEY is not set',
-        'Set OPENAI_API_KEY (and OPENAI_BASE_URL for a service other than OpenAI)',
-      ),
-    ];
+  if (!apiKey && !baseUrl)
+    return fail(
+      name,
+      'OPENAI_API_KEY is not set',
+      'Set OPENAI_API_KEY (and OPENAI_BASE_URL for a service other than OpenAI)',
+    );
+  // As the worker builds it: a local server may need no key, and gets the same placeholder.
   const openai = new OpenAI({
-    apiKey,
+    apiKey: apiKey ?? 'missing-OPENAI_API_KEY',
     ...(baseUrl ? { baseURL: baseUrl } : {}),
     maxRetries: 0,
     timeout: CHECK_TIMEOUT_MS,
   });
   const where = baseUrl ?? 'OpenAI';
+  const apiName = api === 'chat' ? 'Chat Completions' : 'Responses';
+  const noModel = fail(
+    name,
+    `${where} has no model ${model}`,
+    'Set OPENAI_MODEL to a model this service offers',
+  );
+  const refused = (error: unknown): CheckResult | undefined => {
+    if (isModelNotFound(error, model)) return noModel;
+    if (error instanceof OpenAI.AuthenticationError)
+      return apiKey
+        ? fail(name, `${where} refuses OPENAI_API_KEY`, 'Set OPENAI_API_KEY to a key this service accepts')
+        : fail(name, `${where} wants an API key`, 'Set OPENAI_API_KEY');
+    if (error instanceof OpenAI.APIConnectionError)
+      return fail(
+        name,
+        `${where} did not answer: ${error.message}`,
+        'Check OPENAI_BASE_URL and that this machine reaches it',
+      );
+    return undefined;
+  };
   try {
     await openai.models.retrieve(model);
   } catch (error) {
-    if (error instanceof OpenAI.NotFoundError)
-      return [
+    // A service without a model lookup (a 404 that names no model) is asked the test request below instead.
+    if (!(error instanceof OpenAI.NotFoundError) || isModelNotFound(error, model))
+      return (
+        refused(error) ??
         fail(
-          'Model service',
-          `${where} has no model ${model}`,
-          'Set OPENAI_MODEL to a model this service offers',
-        ),
-      ];
-    if (error instanceof OpenAI.AuthenticationError)
-      return [
-        fail(
-          'Model service',
-          `${where} refuses OPENAI_API_KEY`,
-          'Set OPENAI_API_KEY to a key this service accepts',
-        ),
-      ];
-    return [
-      fail(
-        'Model service',
-        `${where} did not answer: ${(error as Error).message}`,
-        'Check OPENAI_BASE_URL and that this machine reaches it',
-      ),
-    ];
+          name,
+          `${where} refused to look up ${model}: ${(error as Error).message}`,
+          'Check OPENAI_BASE_URL',
+        )
+      );
   }
   try {
     if (api === 'chat') {
@@ -300,122 +371,117 @@ async function checkModel(config: Config): Promise<CheckResult[]> {
     } else {
       await openai.responses.create({ model, input: 'Say OK.', max_output_tokens: 16, store: false });
     }
-    return [
-      ok(
-        'Model service',
-        `${where} answers with ${model} over the ${api === 'chat' ? 'Chat Completions' : 'Responses'} API`,
-      ),
-    ];
+    return ok(name, `${where} answers with ${model} over the ${apiName} API`);
   } catch (error) {
-    if (error instanceof OpenAI.NotFoundError) {
-      const other = api === 'chat' ? 'responses' : 'chat';
-      return [
-        fail(
-          'Model service',
-          `${where} does not speak the ${api === 'chat' ? 'Chat Completions' : 'Responses'} API`,
-          `Set OPENAI_API=${other}`,
-        ),
-      ];
-    }
-    return [
-      fail(
-        'Model service',
-        `${where} refused a test request: ${(error as Error).message}`,
-        'Check OPENAI_MODEL and OPENAI_API',
-      ),
-    ];
+    const known = refused(error);
+    if (known) return known;
+    if (error instanceof OpenAI.NotFoundError)
+      return fail(
+        name,
+        `${where} does not speak the ${apiName} API`,
+        `Set OPENAI_API=${api === 'chat' ? 'responses' : 'chat'}`,
+      );
+    return fail(
+      name,
+      `${where} refused a test request: ${(error as Error).message}`,
+      'Check OPENAI_MODEL and OPENAI_API',
+    );
   }
 }
 
-async function checkTemporal(config: Config): Promise<CheckResult[]> {
+async function checkTemporal(config: Config): Promise<CheckResult> {
+  const name = 'Temporal';
   const { temporal } = config;
   if (!temporal.address) {
     try {
       const cli = chooseTemporalCli({ cliPath: temporal.cliPath, searchPath: temporal.searchPath });
-      return [
-        ok(
-          'Temporal',
-          `TEMPORAL_ADDRESS unset: npm start runs an embedded dev server (CLI from ${cli.source}), state in ${temporal.stateFile}`,
-        ),
-      ];
+      return ok(
+        name,
+        `TEMPORAL_ADDRESS unset: npm start runs an embedded dev server (CLI from ${cli.source}), state in ${temporal.stateFile}`,
+      );
     } catch (error) {
-      return [
-        fail(
-          'Temporal',
-          (error as Error).message,
-          'Run npm run setup:temporal, install the Temporal CLI, or set TEMPORAL_ADDRESS',
-        ),
-      ];
+      return fail(
+        name,
+        (error as Error).message,
+        'Run npm run setup:temporal, install the Temporal CLI, or set TEMPORAL_ADDRESS',
+      );
     }
   }
+  const { address, namespace } = temporal;
   let connection: Connection;
   try {
+    const tls = tlsFrom(temporal);
     connection = await Connection.connect({
-      address: temporal.address,
+      address,
       connectTimeout: CHECK_TIMEOUT_MS,
-      ...(tlsFrom(temporal) !== undefined ? { tls: tlsFrom(temporal) } : {}),
+      ...(tls !== undefined ? { tls } : {}),
       ...(temporal.apiKey ? { apiKey: temporal.apiKey } : {}),
     });
   } catch (error) {
-    return [
-      fail(
-        'Temporal',
-        `${temporal.address} is not reachable: ${(error as Error).message}`,
-        'Check TEMPORAL_ADDRESS, the TLS settings and that the server is up',
-      ),
-    ];
+    return fail(
+      name,
+      `${address} is not reachable: ${(error as Error).message}`,
+      'Check TEMPORAL_ADDRESS, the TLS settings and that the server is up',
+    );
   }
+  const deadline = () => Date.now() + CHECK_TIMEOUT_MS;
   try {
-    const { namespace } = temporal;
-    const deadline = () => Date.now() + CHECK_TIMEOUT_MS;
     try {
       await connection.withDeadline(deadline(), () =>
         connection.workflowService.describeNamespace({ namespace }),
       );
     } catch (error) {
-      return [
-        fail(
-          'Temporal',
-          `${temporal.address} has no namespace ${namespace} (${(error as Error).message})`,
+      if (isGrpcServiceError(error) && error.code === GRPC_NOT_FOUND)
+        return fail(
+          name,
+          `${address} has no namespace ${namespace}`,
           `Create it (temporal operator namespace create --namespace ${namespace}) or set TEMPORAL_NAMESPACE`,
-        ),
-      ];
+        );
+      throw error;
     }
-    const listed = await connection.withDeadline(deadline(), () =>
-      connection.operatorService.listSearchAttributes({ namespace }),
-    );
-    const present = { ...listed.customAttributes, ...listed.systemAttributes };
-    const missing = INBOX_SEARCH_ATTRIBUTES.filter((key) => present[key.name] === undefined);
-    if (missing.length > 0)
-      return [
-        warn(
-          'Temporal',
-          `${temporal.address}, namespace ${namespace}: search attributes missing: ${missing.map((k) => k.name).join(', ')}`,
-          `The worker registers them at start when it may; otherwise run: ${missing.map((k) => searchAttributeCommand(namespace, k)).join(' && ')}`,
-        ),
-      ];
-    return [ok('Temporal', `${temporal.address}, namespace ${namespace}, search attributes registered`)];
-  } catch (error) {
-    return [
-      fail(
-        'Temporal',
-        `${temporal.address} did not answer: ${(error as Error).message}`,
-        'Check that the server is up',
+    const { missing, wrongType } = compareSearchAttributes(
+      await connection.withDeadline(deadline(), () =>
+        connection.operatorService.listSearchAttributes({ namespace }),
       ),
-    ];
+    );
+    if (wrongType.length > 0)
+      return fail(
+        name,
+        wrongTypeProblem(namespace, wrongType),
+        'Use a namespace of its own for Countersign (TEMPORAL_NAMESPACE)',
+      );
+    if (missing.length > 0)
+      return fail(
+        name,
+        `${address}, namespace ${namespace}: search attributes missing: ${missing.map((k) => k.name).join(', ')}`,
+        [
+          'The worker registers them at start when Temporal lets it; otherwise register them once:',
+          ...missing.map((k) => `  ${searchAttributeCommand(namespace, k)}`),
+          CLOUD_SEARCH_ATTRIBUTES_HINT,
+        ].join('\n'),
+      );
+    return ok(name, `${address}, namespace ${namespace}, search attributes registered`);
+  } catch (error) {
+    return fail(
+      name,
+      `${address} did not answer: ${(error as Error).message}`,
+      'Check that the server is up, and that TEMPORAL_API_KEY or the client certificate may use this namespace',
+    );
   } finally {
     await connection.close();
   }
 }
 
 async function checkPolicyAndTools(config: Config): Promise<CheckResult[]> {
+  const { policyFile } = config.approval;
   const results = [
     ok(
       'Approval policy',
-      `${describePolicy(config.approval.policy)[0]}${config.approval.policyFile ? ` (${config.approval.policyFile})` : ''}`,
+      `${describePolicy(config.approval.policy)[0]}${policyFile ? ` (${policyFile})` : ''}`,
     ),
   ];
   if (config.mcp.servers.length === 0) return [...results, ok('MCP servers', 'none configured')];
+  // Its log lines would only repeat, as JSON, what the report says.
   const mcp = await connectMcpTools(config.mcp.servers, createLogger('error', { service: 'doctor' }), []);
   try {
     for (const server of config.mcp.servers) {
@@ -437,13 +503,39 @@ async function checkPolicyAndTools(config: Config): Promise<CheckResult[]> {
   return results;
 }
 
-/** Every check, in the order a person would fix things; those needing a valid configuration run only with one. */
-export async function runChecks(config: Config): Promise<CheckResult[]> {
+/**
+ * Every check, in the order a person would fix things: the configuration first, since every other check needs it
+ * (`load` reads it; a ConfigError is its failure, and the rest is skipped).
+ */
+export async function runChecks(load: () => Config): Promise<CheckResult[]> {
+  let config: Config;
+  try {
+    config = load();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return [
+      fail(
+        'Configuration',
+        error.message,
+        'Correct what it names: a variable in .env or the environment (see .env.example), or the field at the line it gives',
+      ),
+      skipped(
+        'Other checks',
+        'Slack, the model service, Temporal and the MCP servers are asked once the configuration is valid',
+      ),
+    ];
+  }
   const [slack, model, temporal, policy] = await Promise.all([
     checkSlack(config),
     checkModel(config),
     checkTemporal(config),
     checkPolicyAndTools(config),
   ]);
-  return [...slack, ...model, ...temporal, ...policy];
+  return [
+    ok('Configuration', `valid (.env and the environment), Node.js ${process.versions.node}`),
+    ...slack,
+    model,
+    temporal,
+    ...policy,
+  ];
 }

@@ -20,13 +20,37 @@ const CLI_TYPE: Record<string, string> = {
   [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
 };
 
+type InboxKey = (typeof INBOX_SEARCH_ATTRIBUTES)[number];
+
 /** The CLI command that registers one of them, as an operator runs it. */
-export function searchAttributeCommand(namespace: string, key: (typeof INBOX_SEARCH_ATTRIBUTES)[number]): string {
+export function searchAttributeCommand(namespace: string, key: InboxKey): string {
   return `temporal operator search-attribute create --namespace ${namespace} --name ${key.name} --type ${CLI_TYPE[key.type]}`;
 }
 
+/** Temporal Cloud registers them through its own tools, not the operator API the CLI commands use. */
+export const CLOUD_SEARCH_ATTRIBUTES_HINT =
+  'On Temporal Cloud: tcld namespace search-attributes add, or the Cloud UI.';
+
 export class SearchAttributesMissingError extends Error {
   override name = 'SearchAttributesMissingError';
+}
+
+/** Which of the inbox's attributes a namespace lacks, and which it has with another type (as `listSearchAttributes` answers). */
+export function compareSearchAttributes(
+  listed: proto.temporal.api.operatorservice.v1.IListSearchAttributesResponse,
+): { missing: InboxKey[]; wrongType: InboxKey[] } {
+  const present = { ...listed.customAttributes, ...listed.systemAttributes };
+  return {
+    missing: INBOX_SEARCH_ATTRIBUTES.filter((key) => present[key.name] === undefined),
+    wrongType: INBOX_SEARCH_ATTRIBUTES.filter(
+      (key) => present[key.name] !== undefined && present[key.name] !== PROTO_TYPE[key.type],
+    ),
+  };
+}
+
+/** What is wrong with attributes of another type, in one sentence. */
+export function wrongTypeProblem(namespace: string, wrongType: readonly InboxKey[]): string {
+  return `Temporal namespace "${namespace}" has ${wrongType.map((k) => `${k.name} with a type other than ${CLI_TYPE[k.type]}`).join(', ')}; Countersign needs its own types there`;
 }
 
 /** What was registered now (empty when all were there). Throws SearchAttributesMissingError when it cannot. */
@@ -34,17 +58,10 @@ export async function ensureSearchAttributes(
   connection: Pick<Connection, 'operatorService'>,
   namespace: string,
 ): Promise<string[]> {
-  const listed = await connection.operatorService.listSearchAttributes({ namespace });
-  const present = { ...listed.customAttributes, ...listed.systemAttributes };
-  const missing = INBOX_SEARCH_ATTRIBUTES.filter((key) => present[key.name] === undefined);
-  const wrongType = INBOX_SEARCH_ATTRIBUTES.filter(
-    (key) => present[key.name] !== undefined && present[key.name] !== PROTO_TYPE[key.type],
+  const { missing, wrongType } = compareSearchAttributes(
+    await connection.operatorService.listSearchAttributes({ namespace }),
   );
-  if (wrongType.length > 0) {
-    throw new SearchAttributesMissingError(
-      `Temporal namespace "${namespace}" has ${wrongType.map((k) => `${k.name} with a type other than ${CLI_TYPE[k.type]}`).join(', ')}; Countersign needs its own types there`,
-    );
-  }
+  if (wrongType.length > 0) throw new SearchAttributesMissingError(wrongTypeProblem(namespace, wrongType));
   if (missing.length === 0) return [];
   try {
     await connection.operatorService.addSearchAttributes({
@@ -59,7 +76,7 @@ export async function ensureSearchAttributes(
   } catch (error) {
     const commands = missing.map((key) => searchAttributeCommand(namespace, key)).join('\n  ');
     throw new SearchAttributesMissingError(
-      `Temporal namespace "${namespace}" lacks the search attributes the approval inbox needs, and registering them was refused (${(error as Error).message}). Register them once, then start again:\n  ${commands}\n(On Temporal Cloud: tcld namespace search-attributes add, or the Cloud UI.)`,
+      `Temporal namespace "${namespace}" lacks the search attributes the approval inbox needs, and registering them was refused (${(error as Error).message}). Register them once, then start again:\n  ${commands}\n(${CLOUD_SEARCH_ATTRIBUTES_HINT})`,
       { cause: error },
     );
   }

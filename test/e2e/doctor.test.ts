@@ -1,9 +1,10 @@
 // `npm run doctor` as a newcomer runs it: the built dist/doctor.js against Slack and the model service (local fakes
 // speaking their wire formats) and a real Temporal dev server. All well: exit 0. Each thing it can find wrong: exit 1
-// (a warning: 0) and the words that say how to fix it.
+// and the words that say how to fix it. Whatever it finds, it prints its report and nothing else.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -16,6 +17,10 @@ import { startEntryPoint } from '../support/entry-point.js';
 const BOT_TOKEN = 'xoxb-doctor-token-1234';
 const REVOKED = 'xoxb-revoked-token';
 const ONE_DAY_SECONDS = proto.google.protobuf.Duration.fromObject({ seconds: 24 * 3600 }).seconds;
+const GUEST = { id: 'U0GUEST', name: 'gus', isRestricted: true };
+const APPEND_SERVER = fileURLToPath(new URL('../fixtures/mcp-append-server.mjs', import.meta.url));
+/** A line of the report: a check, a Fix (or its continuation), the blank line, the verdict. */
+const REPORT_LINE = /^(?:[✓!✗-] \S.*| {4,}\S.*|All checks passed\.|\d+ problems? found\.|)$/;
 
 let slack: FakeSlackApi;
 let narrowSlack: FakeSlackApi;
@@ -23,7 +28,7 @@ let openai: FakeOpenAI;
 let chatOnly: FakeOpenAI;
 
 const slackOptions = (scopes: string[]) => ({
-  users: WORKSPACE_USERS,
+  users: [...WORKSPACE_USERS, GUEST],
   userGroups: { [SECURITY_GROUP]: [PEOPLE.ana.id] },
   channels: [
     { id: 'C0APPROVALS', name: 'approvals', members: [FAKE_SLACK_BOT.userId] },
@@ -66,7 +71,16 @@ function goodEnv(): Record<string, string> {
 async function doctor(env: Record<string, string>) {
   const run = startEntryPoint('dist/doctor.js', env);
   const { code } = await run.exited;
-  return { code, output: run.output() };
+  const output = run.output();
+  // No log lines (JSON or the Slack client's) among the report's.
+  for (const line of output.trimEnd().split('\n')) expect(line).toMatch(REPORT_LINE);
+  return { code, output };
+}
+
+function tempFile(name: string, text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'doctor-')), name);
+  writeFileSync(file, text);
+  return file;
 }
 
 describe('npm run doctor', () => {
@@ -75,7 +89,7 @@ describe('npm run doctor', () => {
     expect(output).toContain('All checks passed.');
     expect(code).toBe(0);
     for (const line of [
-      /^✓ Configuration +valid/m,
+      /^✓ Configuration +valid \(\.env and the environment\), Node\.js \d+/m,
       /^✓ Slack bot token +valid for workspace .+ as @/m,
       new RegExp(`^✓ Bot scopes +all ${manifestBotScopes().length} the app needs$`, 'm'),
       /^✓ HTTP mode +signing secret set/m,
@@ -90,13 +104,41 @@ describe('npm run doctor', () => {
     for (const secret of [BOT_TOKEN, 'doctor-secret', 'sk-doctor-key']) expect(output).not.toContain(secret);
   });
 
+  it('in Socket Mode, opens a connection with the app-level token; with MCP servers, starts each and counts its tools', async () => {
+    const mcp = tempFile(
+      'mcp.json',
+      JSON.stringify({ mcpServers: { ledger: { command: process.execPath, args: [APPEND_SERVER] } } }),
+    );
+    const { code, output } = await doctor({
+      ...goodEnv(),
+      SLACK_SIGNING_SECRET: '',
+      SLACK_APP_TOKEN: 'xapp-1-doctor',
+      MCP_CONFIG: mcp,
+    });
+    expect(output).toMatch(/^✓ Socket Mode +the app-level token opens a connection$/m);
+    expect(output).toMatch(/^✓ MCP server ledger +started, [1-9]\d* tools$/m);
+    expect(output).not.toContain('xapp-1-doctor');
+    expect(output).toContain('All checks passed.');
+    expect(code).toBe(0);
+  });
+
   it.each<[string, Record<string, string> | (() => Record<string, string>), RegExp[]]>([
     [
       'a bot token Slack refuses',
       { SLACK_BOT_TOKEN: REVOKED },
       [
         /^✗ Slack bot token +Slack refuses SLACK_BOT_TOKEN \(invalid_auth\)$/m,
-        /Fix: Copy the Bot User OAuth Token \(xoxb-…\) from your app’s OAuth & Permissions page again/,
+        /Fix: Copy the Bot User OAuth Token \(xoxb-…\) from your app’s OAuth & Permissions page again; reinstall the app if it was uninstalled$/m,
+        /^- Bot scopes +skipped: needs the bot token to work first$/m,
+        /^- Approvers +skipped: needs the bot token to work first$/m,
+      ],
+    ],
+    [
+      'a Slack API that does not answer',
+      { SLACK_API_URL: 'http://127.0.0.1:1/api/' },
+      [
+        /^✗ Slack bot token +Slack could not be asked \(.+\)$/m,
+        /Fix: Check that this machine reaches http:\/\/127\.0\.0\.1:1\/api\/ \(SLACK_API_URL\)$/m,
       ],
     ],
     [
@@ -104,7 +146,7 @@ describe('npm run doctor', () => {
       () => ({ SLACK_API_URL: narrowSlack.url }),
       [
         /^✗ Bot scopes +missing users:read$/m,
-        /Fix: Add them under OAuth & Permissions .+then reinstall the app/,
+        /Fix: Add them under OAuth & Permissions → Bot Token Scopes \(or import manifest\.json again\), then reinstall the app to the workspace: a token keeps the scopes it was installed with$/m,
       ],
     ],
     [
@@ -112,7 +154,15 @@ describe('npm run doctor', () => {
       { SLACK_APP_TOKEN: 'xapp-revoked' },
       [
         /^✗ Socket Mode +Slack refuses SLACK_APP_TOKEN \(invalid_auth\)$/m,
-        /Fix: Create an app-level token with the connections:write scope/,
+        /Fix: Create an app-level token with the connections:write scope \(Basic Information → App-Level Tokens, xapp-…\) and put it in SLACK_APP_TOKEN/,
+      ],
+    ],
+    [
+      'HTTP mode without a signing secret',
+      { SLACK_SIGNING_SECRET: '' },
+      [
+        /^✗ HTTP mode +SLACK_SIGNING_SECRET is not set$/m,
+        /Fix: Copy the Signing Secret from Basic Information → App Credentials, or set SLACK_APP_TOKEN for Socket Mode$/m,
       ],
     ],
     [
@@ -120,7 +170,7 @@ describe('npm run doctor', () => {
       { APPROVALS_CHANNEL: 'C0GONE' },
       [
         /^✗ Approvals channel +C0GONE: channel_not_found$/m,
-        /Fix: Set APPROVALS_CHANNEL .+ to the ID of an existing channel/,
+        /Fix: Set APPROVALS_CHANNEL \(or the policy file’s channel\) to the ID of an existing channel .+; a private channel is found only once the bot is in it: \/invite @countersign there$/m,
       ],
     ],
     [
@@ -128,20 +178,23 @@ describe('npm run doctor', () => {
       { APPROVALS_CHANNEL: 'C0NOBOT' },
       [
         /^✗ Approvals channel +the bot is not in #no-bot-here$/m,
-        /Fix: Invite it: type \/invite @<your app> in #no-bot-here/,
+        /Fix: Invite it: type \/invite @countersign in #no-bot-here$/m,
       ],
     ],
     [
-      'an unknown approver and an unknown user group',
-      { APPROVERS: 'U0GHOST,S0GHOST' },
-      [/^✗ Approvers +S0GHOST: no_such_subteam; U0GHOST: user_not_found$/m, /Fix: Use member IDs \(U…/],
+      'an unknown approver, an unknown user group and a guest',
+      { APPROVERS: `U0GHOST,S0GHOST,${GUEST.id}` },
+      [
+        /^✗ Approvers +S0GHOST: no_such_subteam; U0GHOST: user_not_found; U0GUEST is a guest \(only full members may decide\)$/m,
+        /Fix: Use member IDs of full members \(U…, a profile’s ⋮ → Copy member ID\) and user group IDs \(S…\) in APPROVERS and the policy file$/m,
+      ],
     ],
     [
       'a model the service does not have',
       { OPENAI_MODEL: 'gpt-nope' },
       [
         /^✗ Model service +.+ has no model gpt-nope$/m,
-        /Fix: Set OPENAI_MODEL to a model this service offers/,
+        /Fix: Set OPENAI_MODEL to a model this service offers$/m,
       ],
     ],
     [
@@ -152,30 +205,49 @@ describe('npm run doctor', () => {
     [
       'a Temporal that is not there',
       { TEMPORAL_ADDRESS: '127.0.0.1:1' },
-      [/^✗ Temporal +127\.0\.0\.1:1 is not reachable/m, /Fix: Check TEMPORAL_ADDRESS/],
+      [
+        /^✗ Temporal +127\.0\.0\.1:1 is not reachable/m,
+        /Fix: Check TEMPORAL_ADDRESS, the TLS settings and that the server is up$/m,
+      ],
+    ],
+    [
+      'a namespace Temporal does not have',
+      { TEMPORAL_NAMESPACE: 'doctor-no-such-namespace' },
+      [
+        /^✗ Temporal +.+ has no namespace doctor-no-such-namespace$/m,
+        /Fix: Create it \(temporal operator namespace create --namespace doctor-no-such-namespace\) or set TEMPORAL_NAMESPACE$/m,
+      ],
     ],
     [
       'an invalid policy file',
-      () => {
-        const file = join(mkdtempSync(join(tmpdir(), 'doctor-policy-')), 'policy.jsonc');
-        writeFileSync(file, '{ "threshold": "extreme" }');
-        return { POLICY_FILE: file };
-      },
-      [/^✗ Configuration +.*threshold/m, /Fix: Set the variables it names/],
+      () => ({ POLICY_FILE: tempFile('policy.jsonc', '{\n  "threshold": "extreme"\n}\n') }),
+      [
+        /^✗ Configuration +Invalid approval policy .+policy\.jsonc — line 2, column 16, threshold: must be "low", "medium" or "high"$/m,
+        /Fix: Correct what it names: a variable in \.env or the environment \(see \.env\.example\), or the field at the line it gives$/m,
+        /^- Other checks +skipped: Slack, the model service, Temporal and the MCP servers are asked once the configuration is valid$/m,
+      ],
     ],
     [
       'an MCP server that does not start',
-      () => {
-        const file = join(mkdtempSync(join(tmpdir(), 'doctor-mcp-')), 'mcp.json');
-        writeFileSync(
-          file,
+      () => ({
+        MCP_CONFIG: tempFile(
+          'mcp.json',
           JSON.stringify({
-            mcpServers: { broken: { command: process.execPath, args: ['-e', 'process.exit(3)'] } },
+            mcpServers: {
+              ledger: { command: process.execPath, args: [APPEND_SERVER] },
+              broken: {
+                command: process.execPath,
+                args: ['-e', 'console.error("cannot open the database"); process.exit(3)'],
+              },
+            },
           }),
-        );
-        return { MCP_CONFIG: file };
-      },
-      [/^✗ MCP server broken +/m, /Fix: Fix its entry in .*mcp\.json/],
+        ),
+      }),
+      [
+        /^✓ MCP server ledger +started, [1-9]\d* tools$/m,
+        /^✗ MCP server broken +.+ — stderr: cannot open the database$/m,
+        /Fix: Fix its entry in .*mcp\.json, or run its command by hand to see why it stops$/m,
+      ],
     ],
   ])('says what to do about %s, and exits 1', async (_what, change, expected) => {
     const { code, output } = await doctor({
@@ -187,7 +259,7 @@ describe('npm run doctor', () => {
     expect(code).toBe(1);
   });
 
-  it('warns, with the commands, when the namespace lacks the search attributes (the worker adds them when it may)', async () => {
+  it('says which search attributes the namespace lacks, with the commands that register them, and exits 1', async () => {
     const namespace = `doctor-${Date.now().toString(36)}`;
     const connection = await Connection.connect({ address: inject('temporalAddress') });
     try {
@@ -201,14 +273,21 @@ describe('npm run doctor', () => {
     const { code, output } = await doctor({ ...goodEnv(), TEMPORAL_NAMESPACE: namespace });
     expect(output).toMatch(
       new RegExp(
-        `^! Temporal +.+, namespace ${namespace}: search attributes missing: CountersignApprovalStatus`,
+        `^✗ Temporal +.+, namespace ${namespace}: search attributes missing: CountersignApprovalStatus`,
         'm',
       ),
     );
-    expect(output).toContain(
-      `temporal operator search-attribute create --namespace ${namespace} --name CountersignDeciders --type KeywordList`,
+    expect(output).toMatch(
+      /Fix: The worker registers them at start when Temporal lets it; otherwise register them once:$/m,
     );
-    expect(output).toContain('All checks passed.');
-    expect(code).toBe(0);
+    expect(output).toMatch(
+      new RegExp(
+        `^ +temporal operator search-attribute create --namespace ${namespace} --name CountersignDeciders --type KeywordList$`,
+        'm',
+      ),
+    );
+    expect(output).toMatch(/^ +On Temporal Cloud: tcld namespace search-attributes add, or the Cloud UI\.$/m);
+    expect(output).toContain('1 problem found.');
+    expect(code).toBe(1);
   });
 });
