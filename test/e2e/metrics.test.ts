@@ -2,6 +2,7 @@
 // while an approval waits, and after it is decided. A namespace of its own, so that the cluster-wide gauge counts
 // only this test's approvals. Real processes, a real Temporal dev server, Slack and the model as local fakes.
 
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -63,6 +64,37 @@ function sampleValue(samples: Sample[], name: string, labels: Record<string, str
   return samples
     .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
     .reduce((sum, s) => sum + s.value, 0);
+}
+
+/** The TCP sockets process `pid` listens on, with the address each is bound to (Linux: /proc). */
+async function listeningSockets(pid: number): Promise<Array<{ address: string; port: number }>> {
+  const inodes = new Set<string>();
+  for (const fd of await readdir(`/proc/${pid}/fd`)) {
+    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+    if (inode) inodes.add(inode);
+  }
+  const sockets: Array<{ address: string; port: number }> = [];
+  for (const table of ['tcp', 'tcp6']) {
+    const lines = (await readFile(`/proc/net/${table}`, 'utf8')).split('\n').slice(1);
+    for (const line of lines) {
+      const fields = line.trim().split(/\s+/);
+      const [local, state, inode] = [fields[1], fields[3], fields[9]];
+      // 0A: LISTEN
+      if (!local || state !== '0A' || !inode || !inodes.has(inode)) continue;
+      const [hex, portHex] = local.split(':');
+      const address =
+        hex === '0100007F'
+          ? '127.0.0.1'
+          : /^0+$/.test(hex ?? '')
+            ? 'any'
+            : hex === '00000000000000000000000001000000'
+              ? '::1'
+              : (hex ?? '');
+      sockets.push({ address, port: Number.parseInt(portHex ?? '', 16) });
+    }
+  }
+  return sockets;
 }
 
 let harness: ChildProcessHarness;
@@ -134,6 +166,12 @@ describe('METRICS_PORT', () => {
     // The SDK's own worker metrics, through its exporter, in the same scrape.
     expect(before.some((s) => s.name.startsWith('temporal_'))).toBe(true);
     expect(sampleValue(before, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    // The SDK's exporter is for this process alone: the worker listens to the network on METRICS_PORT only.
+    const listening = await listeningSockets(worker.child.pid as number);
+    expect(listening.filter((l) => l.port !== workerMetrics).map((l) => l.address)).toEqual(
+      expect.arrayContaining(['127.0.0.1']),
+    );
+    expect(listening.filter((l) => l.address !== '127.0.0.1').map((l) => l.port)).toEqual([workerMetrics]);
 
     // A request that needs approval: the card is up, the gauge counts it in both processes.
     const request = 'archive <#C0METRICS|metrics>';
