@@ -10,6 +10,7 @@ import { BATCH_APPROVE_ACTION_ID, BATCH_REJECT_ACTION_ID } from '../../blocks/ba
 import { batchModal } from '../../blocks/batch-modal.js';
 import { STANDING_TEXT, type StandingCheck } from '../../reviewer-standing.js';
 import type { Sealer } from '../../seal.js';
+import { answerClick, clickChannel } from './answer-click.js';
 
 export interface BatchButtonDeps {
   temporal: Client;
@@ -42,10 +43,8 @@ export function batchButton(deps: BatchButtonDeps) {
     logger,
   }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs): Promise<void> => {
     await ack();
-    const channel = body.channel?.id ?? body.container?.channel_id;
-    const tell = async (text: string) => {
-      if (channel) await client.chat.postEphemeral({ channel, user: body.user.id, text });
-    };
+    const channel = clickChannel(body);
+    const tell = (text: string) => answerClick(client, body, text);
     let refs: z.infer<typeof refsSchema>;
     try {
       refs = refsSchema.parse(JSON.parse(action.value ?? ''));

@@ -17,6 +17,7 @@ import { INBOX_BLOCK_PREFIX } from '../../blocks/home.js';
 import { SEALED_ARGUMENTS_MAX } from '../../decision-form.js';
 import { STANDING_TEXT, type Standing, type StandingCheck } from '../../reviewer-standing.js';
 import type { Sealer } from '../../seal.js';
+import { answerClick, clickChannel } from './answer-click.js';
 
 export interface DecisionButtonDeps {
   temporal: Client;
@@ -124,12 +125,8 @@ export function decisionButton(deps: DecisionButtonDeps) {
     logger,
   }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs): Promise<void> => {
     await ack();
-    const channel = body.channel?.id ?? body.container?.channel_id;
-    const tell = async (text: string) => {
-      // From App Home there is no channel to answer in: the answer opens where they clicked.
-      if (!channel) await client.views.open({ trigger_id: body.trigger_id, view: noticeModal(text) });
-      else await client.chat.postEphemeral({ channel, user: body.user.id, text });
-    };
+    const channel = clickChannel(body);
+    const tell = (text: string) => answerClick(client, body, text);
 
     let value: unknown;
     try {

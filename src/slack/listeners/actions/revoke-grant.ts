@@ -2,9 +2,9 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
 import { grantStatusQuery, revokeGrantSignal } from '../../../workflows/messages.js';
-import { noticeModal } from '../../blocks/decision-modal.js';
 import { type HomeDeps, publishHome } from '../../home.js';
 import { TEMPORAL_UNREACHABLE_TEXT, withinSlackDeadline } from '../../temporal-deadline.js';
+import { answerClick } from './answer-click.js';
 
 const NO_SUCH_GRANT = ':no_entry_sign: There is no such standing approval (any more).';
 
@@ -39,7 +39,7 @@ export function revokeGrantButton(deps: HomeDeps) {
         logger.warn('could not revoke a standing approval', { error: (error as Error).message });
       }
     }
-    await client.views.open({ trigger_id: body.trigger_id, view: noticeModal(text) });
+    await answerClick(client, body, text);
     await publishHome(deps, client, person).catch((error: Error) =>
       logger.error('could not publish App Home', { user: person.id, error: error.message }),
     );
