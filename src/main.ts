@@ -21,7 +21,6 @@ try {
     const worker = await startWorkerRole(proc);
     await startBotRole(proc, worker);
   });
-  if (proc.target.embedded?.uiUrl) console.error(`Temporal Web UI: ${proc.target.embedded.uiUrl}`);
   if (proc.tools) console.error(startSummary({ config, target: proc.target, tools: proc.tools }));
   proc.logger.info('Countersign is running', {
     temporal: proc.target.address,

@@ -71,7 +71,7 @@ function expectFreePortsPrinted(app: RunningApp) {
   const address = /^ {2}Temporal {2}127\.0\.0\.1:(\d+), embedded dev server/m.exec(app.output())?.[1];
   expect(address).toBeDefined();
   expect(Number(address)).not.toBe(USUAL_PORTS.frontend);
-  expect(app.output()).toMatch(/Temporal Web UI: http:\/\/localhost:\d+/);
+  expect(app.output()).toMatch(/^ {2}Temporal {2}.+ · Web UI http:\/\/localhost:\d+$/m);
 }
 
 async function stop(app: RunningApp) {
@@ -147,7 +147,7 @@ describe('npm start (node dist/main.js)', () => {
     );
     const { app, health, sender } = await start(stateFile, { MCP_CONFIG: mcpConfig });
     expect(health).toMatchObject({ ok: true, temporal: 'reachable', worker: 'RUNNING' });
-    expect(app.output()).toMatch(/Temporal Web UI: http:\/\/localhost:\d+/);
+    expect(app.output()).toMatch(/^ {2}Temporal {2}.+ · Web UI http:\/\/localhost:\d+$/m);
     // One embedded server, with the settings that shorten a person's wait.
     const [embedded] = await processesMentioning(stateFile);
     expect(await processesMentioning(stateFile)).toHaveLength(1);
@@ -187,7 +187,7 @@ describe('npm start (node dist/main.js)', () => {
       expectFreePortsPrinted(app);
     } else {
       expect(app.output()).toMatch(/^ {2}Temporal {2}127\.0\.0\.1:7233, embedded dev server/m);
-      expect(app.output()).toContain('Temporal Web UI: http://localhost:8233');
+      expect(app.output()).toMatch(/^ {2}Temporal {2}.+ · Web UI http:\/\/localhost:8233$/m);
     }
     expect((await stop(app)).code).toBe(0);
   });
