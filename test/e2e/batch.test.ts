@@ -15,7 +15,7 @@ import {
   toolOutputs,
   userText,
 } from '../support/engine.js';
-import { askAgent, type SlackAppHarness, startSlackApp } from '../support/slack-app.js';
+import { askAgent, type SentBlock, type SlackAppHarness, startSlackApp } from '../support/slack-app.js';
 
 let engine: Engine;
 let slack: SlackAppHarness;
@@ -29,12 +29,6 @@ afterAll(async () => {
   await slack?.close();
   await engine?.close();
 });
-
-type Block = {
-  type: string;
-  block_id?: string;
-  elements?: Array<{ action_id?: string; value?: string }>;
-};
 
 const isBatchCard = (runId: string) => (c: SlackCall) =>
   JSON.stringify(c.args.blocks ?? '').includes('batch_review') &&
@@ -57,7 +51,7 @@ describe('batch review', () => {
     const text = JSON.stringify(card.args.blocks);
     expect(text).toContain('C0BATCHA');
     expect(text).toContain('C0BATCHB');
-    const actions = (card.args.blocks as Block[]).find((b) => b.type === 'actions');
+    const actions = (card.args.blocks as SentBlock[]).find((b) => b.type === 'actions');
     expect(actions?.elements?.map((e) => e.action_id)).toEqual([
       'batch_approve',
       'batch_reject',
@@ -90,7 +84,7 @@ describe('batch review', () => {
       triggerId,
     });
     const opened = await engine.slackApi.waitForCall('views.open', (c) => c.args.trigger_id === triggerId);
-    const form = opened.args.view as { callback_id: string; private_metadata: string; blocks: Block[] };
+    const form = opened.args.view as { callback_id: string; private_metadata: string; blocks: SentBlock[] };
     expect(form.callback_id).toBe('approval_batch_modal');
     const formText = JSON.stringify(form.blocks);
     expect(formText).toContain('C0BATCHA');

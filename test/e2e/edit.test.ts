@@ -20,6 +20,7 @@ import {
   askAgent,
   type DecisionForm,
   openDecisionForm,
+  type SentBlock,
   type SlackAppHarness,
   startSlackApp,
 } from '../support/slack-app.js';
@@ -52,16 +53,9 @@ afterAll(async () => {
   await engine?.close();
 });
 
-type Input = {
-  type: string;
-  block_id?: string;
-  label?: { text: string };
-  element?: { initial_value?: string };
-};
-
 /** The form's field for an argument (fields mode) or its JSON field. */
-function field(form: DecisionForm, label: string): Input {
-  const found = (form.blocks as Input[]).find((b) => b.type === 'input' && b.label?.text === label);
+function field(form: DecisionForm, label: string): SentBlock {
+  const found = (form.blocks as SentBlock[]).find((b) => b.type === 'input' && b.label?.text === label);
   if (!found?.block_id) throw new Error(`no "${label}" field in the form`);
   return found;
 }
@@ -209,7 +203,7 @@ describe('edit before approve', () => {
       'Called.',
     );
     const form = await openDecisionForm(slack, engine.slackApi, card, 'approve', PEOPLE.ana.id);
-    expect((form.blocks as Input[]).filter((b) => b.type === 'input').map((b) => b.block_id)).toEqual([
+    expect((form.blocks as SentBlock[]).filter((b) => b.type === 'input').map((b) => b.block_id)).toEqual([
       'notes',
     ]);
   });

@@ -17,6 +17,7 @@ import {
   askAgent,
   clickInHome,
   notesValues,
+  type SentBlock,
   type SlackAppHarness,
   startSlackApp,
 } from '../support/slack-app.js';
@@ -45,15 +46,8 @@ afterAll(async () => {
   await engine?.close();
 });
 
-type Blocks = Array<{
-  type: string;
-  block_id?: string;
-  text?: { text: string };
-  elements?: Array<{ action_id?: string; value?: string; text?: string | { text: string } }>;
-}>;
-
 /** Opens the Home tab as `userId` and returns the view the app published for them (a new one, not an older). */
-async function openHome(userId: string): Promise<{ id: string; blocks: Blocks; text: string }> {
+async function openHome(userId: string): Promise<{ id: string; blocks: SentBlock[]; text: string }> {
   const since = Date.now();
   const opened = await slack.sender.appHomeOpened(userId);
   expect(opened.status).toBe(200);
@@ -61,12 +55,12 @@ async function openHome(userId: string): Promise<{ id: string; blocks: Blocks; t
     'views.publish',
     (c) => c.args.user_id === userId && c.at >= since,
   );
-  const view = (published.response as { view: { id: string; blocks: Blocks } }).view;
+  const view = (published.response as { view: { id: string; blocks: SentBlock[] } }).view;
   return { ...view, text: JSON.stringify(view.blocks) };
 }
 
 /** The "Waiting on you" part of a Home view: everything before the divider. */
-function waitingPart(home: { blocks: Blocks }): string {
+function waitingPart(home: { blocks: SentBlock[] }): string {
   const divider = home.blocks.findIndex((b) => b.type === 'divider');
   return JSON.stringify(home.blocks.slice(0, divider));
 }
@@ -182,11 +176,11 @@ describe('App Home: the approver’s inbox', () => {
       'views.publish',
       (c) => c.args.user_id === PEOPLE.ana.id && c.at >= opened.at,
     );
-    const divider = (republished.args.view as { blocks: Blocks }).blocks.findIndex(
+    const divider = (republished.args.view as { blocks: SentBlock[] }).blocks.findIndex(
       (b) => b.type === 'divider',
     );
     expect(
-      JSON.stringify((republished.args.view as { blocks: Blocks }).blocks.slice(0, divider)),
+      JSON.stringify((republished.args.view as { blocks: SentBlock[] }).blocks.slice(0, divider)),
     ).not.toContain(card.requestId);
   });
 });

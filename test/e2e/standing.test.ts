@@ -26,6 +26,7 @@ import {
   clickInHome,
   type DecisionForm,
   openDecisionForm,
+  type SentBlock,
   type SlackAppHarness,
   startSlackApp,
 } from '../support/slack-app.js';
@@ -55,16 +56,9 @@ afterAll(async () => {
   await engine?.close();
 });
 
-type Block = {
-  type: string;
-  block_id?: string;
-  element?: { type?: string; options?: Array<{ value: string }> };
-  elements?: Array<{ action_id?: string; value?: string }>;
-};
-
 /** Approves with a standing approval of `forMs`, the arguments in `vary` free to differ. */
 async function approveStanding(form: DecisionForm, forMs: number, vary: string[]) {
-  const select = (form.blocks as Block[]).find((b) => b.block_id === 'standing');
+  const select = (form.blocks as SentBlock[]).find((b) => b.block_id === 'standing');
   expect(select?.element?.options?.map((o) => o.value)).toContain(String(forMs));
   const submitted = await slack.sender.viewSubmission({
     callbackId: form.callback_id,
@@ -167,7 +161,7 @@ describe('standing approvals', () => {
       'views.publish',
       (c) => c.args.user_id === PEOPLE.ana.id && c.at >= since,
     );
-    const view = (home.response as { view: { id: string; blocks: Block[] } }).view;
+    const view = (home.response as { view: { id: string; blocks: SentBlock[] } }).view;
     const revoking = await clickInHome(slack, PEOPLE.ana.id, view, 'standing_revoke', grantId);
     const notice = await engine.slackApi.waitForCall(
       'views.open',
@@ -213,7 +207,7 @@ describe('standing approvals', () => {
     );
     const risky = await waitForCard(engine.slackApi, archive);
     const form = await openDecisionForm(slack, engine.slackApi, risky, 'approve', PEOPLE.ana.id);
-    expect((form.blocks as Block[]).some((b) => b.block_id === 'standing')).toBe(false);
+    expect((form.blocks as SentBlock[]).some((b) => b.block_id === 'standing')).toBe(false);
     const status = await engine.client.workflow.getHandle(risky.workflowId).query(approvalStatusQuery);
     expect(status.standing_max_ms).toBe(0);
     // Asked for anyway (a crafted submission): refused by the workflow, and the approval does not count either.

@@ -152,13 +152,21 @@ export function submitDecisionForm(
   });
 }
 
-type HomeBlock = { block_id?: string; elements?: Array<{ action_id?: string; value?: string }> };
+/** A Block Kit block as a test reads it back from a recorded Slack call: only the fields tests look at. */
+export type SentBlock = {
+  type: string;
+  block_id?: string;
+  text?: { text: string };
+  label?: { text: string };
+  element?: { type?: string; initial_value?: string; options?: Array<{ value: string }> };
+  elements?: Array<{ action_id?: string; value?: string; text?: string | { text: string } }>;
+};
 
 /** Clicks, as `userId`, the button `actionId` of a published Home view whose value includes `valueIncludes`. */
 export async function clickInHome(
   harness: SlackAppHarness,
   userId: string,
-  home: { id: string; blocks: HomeBlock[] },
+  home: { id: string; blocks: SentBlock[] },
   actionId: string,
   valueIncludes: string,
 ): Promise<string> {
