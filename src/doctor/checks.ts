@@ -4,13 +4,14 @@ import { readFileSync } from 'node:fs';
 import { LogLevel, WebClient } from '@slack/web-api';
 import { Connection, isGrpcServiceError } from '@temporalio/client';
 import OpenAI from 'openai';
+import { modelClient } from '../activities/model-client.js';
 import { describePolicy } from '../approval/policy-summary.js';
 import type { ApprovalPlan } from '../approval/schemas.js';
 import { type Config, ConfigError } from '../config.js';
 import { createLogger } from '../logger.js';
 import { connectMcpTools } from '../mcp/tools.js';
 import { createStandingCheck, type Standing } from '../slack/reviewer-standing.js';
-import { tlsFrom } from '../temporal/connection.js';
+import { connectionOptions, resolveTemporal } from '../temporal/connection.js';
 import { chooseTemporalCli } from '../temporal/dev-server.js';
 import {
   CLOUD_SEARCH_ATTRIBUTES_HINT,
@@ -320,12 +321,7 @@ async function checkModel(config: Config): Promise<CheckResult> {
       'Set OPENAI_API_KEY (and OPENAI_BASE_URL for a service other than OpenAI)',
     );
   // As the worker builds it: a local server may need no key, and gets the same placeholder.
-  const openai = new OpenAI({
-    apiKey: apiKey ?? 'missing-OPENAI_API_KEY',
-    ...(baseUrl ? { baseURL: baseUrl } : {}),
-    maxRetries: 0,
-    timeout: CHECK_TIMEOUT_MS,
-  });
+  const openai = modelClient(config.openai, CHECK_TIMEOUT_MS);
   const where = baseUrl ?? 'OpenAI';
   const apiName = api === 'chat' ? 'Chat Completions' : 'Responses';
   const noModel = fail(
@@ -410,13 +406,9 @@ async function checkTemporal(config: Config): Promise<CheckResult> {
   const { address, namespace } = temporal;
   let connection: Connection;
   try {
-    const tls = tlsFrom(temporal);
-    connection = await Connection.connect({
-      address,
-      connectTimeout: CHECK_TIMEOUT_MS,
-      ...(tls !== undefined ? { tls } : {}),
-      ...(temporal.apiKey ? { apiKey: temporal.apiKey } : {}),
-    });
+    // With an address set this only reads the settings: nothing is started.
+    const target = await resolveTemporal(temporal);
+    connection = await Connection.connect({ ...connectionOptions(target), connectTimeout: CHECK_TIMEOUT_MS });
   } catch (error) {
     return fail(
       name,

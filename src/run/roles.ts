@@ -14,7 +14,7 @@ import { countPendingApprovalsWith, countSlackApiErrors } from '../metrics.js';
 import { createSlackApp, type Health } from '../slack/app.js';
 import { trackInFlight } from '../slack/in-flight.js';
 import { registerListeners } from '../slack/listeners/index.js';
-import { resolveTemporal, type TemporalTarget } from '../temporal/connection.js';
+import { connectionOptions, resolveTemporal, type TemporalTarget } from '../temporal/connection.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
 import { ensureSearchAttributes } from '../temporal/search-attributes.js';
 import { createWorker } from '../temporal/worker.js';
@@ -110,14 +110,6 @@ export async function startProcess(config: Config, options: { embeddedAllowed: b
   }
   await startMetrics(proc, sdkMetricsAddress);
   return proc;
-}
-
-function connectionOptions(target: TemporalTarget) {
-  return {
-    address: target.address,
-    ...(target.tls !== undefined ? { tls: target.tls } : {}),
-    ...(target.apiKey ? { apiKey: target.apiKey } : {}),
-  };
 }
 
 /** The configured MCP servers' tools; a server that fails to start is reported by name, and the others still work. */

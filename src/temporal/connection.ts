@@ -13,7 +13,7 @@ export interface TemporalTarget {
   embedded: DevServer | undefined;
 }
 
-export function tlsFrom(temporal: Config['temporal']): TLSConfig | boolean | undefined {
+function tlsFrom(temporal: Config['temporal']): TLSConfig | boolean | undefined {
   if (temporal.tlsCertPath && temporal.tlsKeyPath) {
     return {
       clientCertPair: { crt: readFileSync(temporal.tlsCertPath), key: readFileSync(temporal.tlsKeyPath) },
@@ -54,5 +54,14 @@ export async function resolveTemporal(
     tls: undefined,
     apiKey: undefined,
     embedded: server,
+  };
+}
+
+/** What a client or worker connection to the target needs: its address, and TLS or an API key when it has them. */
+export function connectionOptions(target: Pick<TemporalTarget, 'address' | 'tls' | 'apiKey'>) {
+  return {
+    address: target.address,
+    ...(target.tls !== undefined ? { tls: target.tls } : {}),
+    ...(target.apiKey ? { apiKey: target.apiKey } : {}),
   };
 }

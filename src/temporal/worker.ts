@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { WebClient } from '@slack/web-api';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import OpenAI from 'openai';
 import { createActivities } from '../activities/index.js';
+import { modelClient } from '../activities/model-client.js';
 import type { Config } from '../config.js';
 import { TOOLS } from '../tools/index.js';
 import type { Tool } from '../tools/tool.js';
@@ -41,11 +41,7 @@ export function createClients(config: Config) {
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
   });
-  const openai = new OpenAI({
-    apiKey: config.openai.apiKey ?? 'missing-OPENAI_API_KEY',
-    ...(config.openai.baseUrl ? { baseURL: config.openai.baseUrl } : {}),
-    maxRetries: 0,
-  });
+  const openai = modelClient(config.openai);
   return { slack, openai };
 }
 
