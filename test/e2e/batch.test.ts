@@ -34,20 +34,30 @@ const isBatchCard = (runId: string) => (c: SlackCall) =>
   JSON.stringify(c.args.blocks ?? '').includes('batch_review') &&
   JSON.stringify(c.args.blocks).includes(runId);
 
+/** `/agent` asking to archive two channels, the model proposing both in one turn and then saying `answer`. */
+async function askToArchiveTwo(first: string, second: string, answer: string) {
+  const channels = [first, second].map((x) => ({ id: `C0BATCH${x}`, name: `batch-${x.toLowerCase()}` }));
+  const request = `archive ${channels.map((c) => `<#${c.id}|${c.name}>`).join(' and ')}`;
+  scriptModel(engine.openai, {
+    [request]: [
+      functionCalls(
+        channels.map((c) => ({ name: 'archive_channel', args: proposal({ channel: c.id }, 'high') })),
+      ),
+      message(answer),
+    ],
+  });
+  const runId = await askAgent(slack.sender, request);
+  const card = await engine.slackApi.waitForCall('chat.postMessage', isBatchCard(runId));
+  return { request, runId, card };
+}
+
 describe('batch review', () => {
   it('lists a turn’s calls on one card and decides them half and half in one form', async () => {
-    const request = 'archive <#C0BATCHA|batch-a> and <#C0BATCHB|batch-b>';
-    scriptModel(engine.openai, {
-      [request]: [
-        functionCalls([
-          { name: 'archive_channel', args: proposal({ channel: 'C0BATCHA' }, 'high') },
-          { name: 'archive_channel', args: proposal({ channel: 'C0BATCHB' }, 'high') },
-        ]),
-        message('Archived batch-a; batch-b was refused.'),
-      ],
-    });
-    const runId = await askAgent(slack.sender, request);
-    const card = await engine.slackApi.waitForCall('chat.postMessage', isBatchCard(runId));
+    const { request, runId, card } = await askToArchiveTwo(
+      'A',
+      'B',
+      'Archived batch-a; batch-b was refused.',
+    );
     const text = JSON.stringify(card.args.blocks);
     expect(text).toContain('C0BATCHA');
     expect(text).toContain('C0BATCHB');
@@ -142,18 +152,7 @@ describe('batch review', () => {
   });
 
   it('withdraws every call asked together when the requester withdraws the request', async () => {
-    const request = 'archive <#C0BATCHC|batch-c> and <#C0BATCHD|batch-d>';
-    scriptModel(engine.openai, {
-      [request]: [
-        functionCalls([
-          { name: 'archive_channel', args: proposal({ channel: 'C0BATCHC' }, 'high') },
-          { name: 'archive_channel', args: proposal({ channel: 'C0BATCHD' }, 'high') },
-        ]),
-        message('never'),
-      ],
-    });
-    const runId = await askAgent(slack.sender, request);
-    await engine.slackApi.waitForCall('chat.postMessage', isBatchCard(runId));
+    const { runId } = await askToArchiveTwo('C', 'D', 'never');
     const cancelled = await slack.sender.slashCommand({
       text: `cancel ${runId}`,
       userId: PEOPLE.requester.id,
