@@ -21,6 +21,7 @@ import {
   startEntryPoint,
   waitForHealthy,
 } from '../test/support/entry-point.js';
+import { pool } from '../test/support/pool.js';
 import { notesValues } from '../test/support/slack-app.js';
 
 const CONCURRENT_SENDERS = 50;
@@ -49,25 +50,6 @@ function summary(samples: number[]) {
     p95: round(percentile(sorted, 95)),
     p99: round(percentile(sorted, 99)),
   };
-}
-
-/** Runs `task` for each item with at most `concurrency` in flight. */
-async function pool<T, R>(
-  items: T[],
-  concurrency: number,
-  task: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await task(items[index] as T, index);
-      }
-    }),
-  );
-  return results;
 }
 
 /** CPU seconds and resident memory of a process, from /proc. */

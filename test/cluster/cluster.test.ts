@@ -30,6 +30,7 @@ import {
   startEntryPoint,
   waitForStatus,
 } from '../support/entry-point.js';
+import { pool } from '../support/pool.js';
 import { buttonValue, notesValues, runIdFromAck } from '../support/slack-app.js';
 import { startTemporalCluster } from '../support/temporal-cluster.js';
 
@@ -75,21 +76,6 @@ const TARGETS: Record<string, () => Promise<Target>> = {
 
 const chosen = (process.env.CLUSTER_TARGETS ?? 'postgres,dev').split(',').filter(Boolean);
 for (const name of chosen) if (!TARGETS[name]) throw new Error(`CLUSTER_TARGETS: unknown target ${name}`);
-
-/** Runs `task` over `items`, at most `limit` at a time. */
-async function inBatches<T, R>(items: T[], limit: number, task: (item: T, i: number) => Promise<R>) {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await task(items[i] as T, i);
-      }
-    }),
-  );
-  return results;
-}
 
 /** One request of the run: even ones ask to archive a channel (needs approval), odd ones only look one up. */
 interface Request {
@@ -238,11 +224,11 @@ describe.each(chosen)('a scaled-out deployment on %s', (targetName) => {
       };
 
       // The first half arrives; one worker dies without a chance to say so.
-      const runIds = await inBatches(requests.slice(0, REQUESTS / 2), CONCURRENCY, ask);
+      const runIds = await pool(requests.slice(0, REQUESTS / 2), CONCURRENCY, ask);
       workers[0]?.child.kill('SIGKILL');
       await workers[0]?.exited;
       mark(`${REQUESTS / 2} requests in; worker 1 killed with SIGKILL`);
-      runIds.push(...(await inBatches(requests.slice(REQUESTS / 2), CONCURRENCY, ask)));
+      runIds.push(...(await pool(requests.slice(REQUESTS / 2), CONCURRENCY, ask)));
       mark(`${REQUESTS} requests in`);
 
       // The Temporal server goes down and comes back on the same state.
@@ -298,7 +284,7 @@ describe.each(chosen)('a scaled-out deployment on %s', (targetName) => {
       await expect
         .poll(async () => (await client.workflow.count(waitingOnAna)).count, INBOX_WITHIN)
         .toBe(risky.length);
-      await inBatches(risky, CONCURRENCY, async (r, k) => {
+      await pool(risky, CONCURRENCY, async (r, k) => {
         const card = cards[k] as Awaited<ReturnType<typeof waitForCard>>;
         const sender = senderFor(k);
         const which = r.approve ? 'approve' : 'reject';
