@@ -1,7 +1,6 @@
 // The two roles a Countersign process can play — the worker and the Slack app — and what they share:
 // configuration, logging, the Temporal connection, and an orderly shutdown.
 import { mkdirSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { dirname } from 'node:path';
 import type { App } from '@slack/bolt';
 import { Client, Connection } from '@temporalio/client';
@@ -11,6 +10,7 @@ import { type Config, ConfigError, startupWarnings } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { connectMcpTools } from '../mcp/tools.js';
 import { countPendingApprovalsWith, countSlackApiErrors } from '../metrics.js';
+import { freeLoopbackPort } from '../ports.js';
 import { createSlackApp, type Health } from '../slack/app.js';
 import { trackInFlight } from '../slack/in-flight.js';
 import { registerListeners } from '../slack/listeners/index.js';
@@ -46,18 +46,6 @@ export interface Proc {
 
 /** What the pending-approvals gauge counts: the approvals waiting for a decision now. */
 const PENDING_APPROVALS_QUERY = `WorkflowType = '${approvalWorkflow.name}' AND ${APPROVAL_STATUS_KEY.name} = 'pending'`;
-
-/** A loopback port nobody uses now, for the SDK's metrics exporter (only this process reads it). */
-async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** Metrics and health for operators, when METRICS_PORT is set. */
 async function startMetrics(proc: Proc, sdkAddress: string | undefined): Promise<void> {

@@ -1,10 +1,10 @@
 // Obtains a local Temporal dev server (the official CLI's `temporal server start-dev`) for tests and for
 // `npm start` when no TEMPORAL_ADDRESS is configured.
 import { accessSync, constants } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { type DevServerConfig, TestWorkflowEnvironment } from '@temporalio/testing';
+import { isPortFree } from '../ports.js';
 import { INBOX_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 
 /** The CLI release `npm run setup:temporal` builds; keep in step with scripts/ensure-temporal-cli.sh. */
@@ -117,17 +117,9 @@ export const DEV_SERVER_DYNAMIC_CONFIG = [
  */
 export const USUAL_PORTS = { frontend: 7233, ui: 8233 } as const;
 
-async function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
-}
-
 /** Temporal's usual ports when both are free; otherwise none, and the server takes free ones. */
 export async function preferredPorts(
-  free: (port: number) => Promise<boolean> = isFree,
+  free: (port: number) => Promise<boolean> = isPortFree,
 ): Promise<Pick<DevServerOptions, 'port' | 'uiPort'>> {
   const [frontend, ui] = await Promise.all([free(USUAL_PORTS.frontend), free(USUAL_PORTS.ui)]);
   return frontend && ui ? { port: USUAL_PORTS.frontend, uiPort: USUAL_PORTS.ui } : {};

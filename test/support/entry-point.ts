@@ -2,7 +2,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
@@ -10,19 +9,9 @@ import { type FakeSlackApi, startFakeSlackApi } from '../fakes/slack-api.js';
 import { PROJECT_ROOT } from './build.js';
 import { WORKSPACE_USERS } from './engine.js';
 
+/** A loopback port nobody uses now: the app's own probe. */
+export { freeLoopbackPort as freePort } from '../../src/ports.js';
 export { PROJECT_ROOT };
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface RunningApp {
   child: ChildProcess;

@@ -4,12 +4,12 @@
 // from the machine (Debian's `postgresql` package).
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
+import { isPortFree } from '../../src/ports.js';
 import { DEV_SERVER_DYNAMIC_CONFIG, isExecutable } from '../../src/temporal/dev-server.js';
 import { PROJECT_ROOT } from './build.js';
 
@@ -64,21 +64,13 @@ function temporalServerDir(): string {
   }).trim();
 }
 
-async function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
 /** Free ports at or below `max`, none of them handed out twice in this process. */
 const handedOut = new Set<number>();
 async function freePorts(count: number, max = MEMBERSHIP_PORT_MAX): Promise<number[]> {
   const ports: number[] = [];
   while (ports.length < count) {
     const port = 20_000 + Math.floor(Math.random() * (max - 20_000));
-    if (handedOut.has(port) || !(await portIsFree(port))) continue;
+    if (handedOut.has(port) || !(await isPortFree(port))) continue;
     handedOut.add(port);
     ports.push(port);
   }
