@@ -338,6 +338,31 @@ async function main() {
       }
       return events.sort((a, b) => a.ms - b.ms);
     };
+    // BENCH_QUICK=cycles: only the complete cycles at 50 at once.
+    if (process.env.BENCH_QUICK === 'cycles') {
+      const t0 = performance.now();
+      const before = await Promise.all([serverPid, workerPid, botPid].map(processStats));
+      const cards = await cardsFor(THROUGHPUT_CYCLES, 'cycle');
+      await pool(cards, CONCURRENT_SENDERS, async (status, i) => {
+        await client.workflow.getHandle(`cycle-${i}/approval-1`).signal('approval_decision', {
+          request_id: status.request_id,
+          approved: true,
+          reviewer: PEOPLE.ana,
+        });
+        await client.workflow.getHandle(`cycle-${i}`).result();
+      });
+      const seconds = (performance.now() - t0) / 1000;
+      const after = await Promise.all([serverPid, workerPid, botPid].map(processStats));
+      const share = (k: number) =>
+        Math.round((((after[k]?.cpuSeconds ?? 0) - (before[k]?.cpuSeconds ?? 0)) / seconds) * 100);
+      console.log(
+        JSON.stringify({
+          perSecond: Math.round((THROUGHPUT_CYCLES / seconds) * 10) / 10,
+          cpu: { server: share(0), worker: share(1), bot: share(2) },
+        }),
+      );
+      return;
+    }
     // BENCH_QUICK=1: only the one-reviewer path, its cost and its timeline, to compare one change before and after.
     if (QUICK) {
       const alone = await reviewerPath(REVIEWER_PATH_CYCLES_ALONE, 1, 'alone');

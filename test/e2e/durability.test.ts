@@ -1,6 +1,6 @@
 // "Nothing is lost": 50 approvals pending while the worker process is killed, and while the Temporal server
 // itself is stopped and restarted on its state file. Real processes (the built entry points), real servers.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
@@ -221,6 +221,8 @@ describe(`${PENDING} pending approvals`, () => {
     const cli = chooseTemporalCli({ cliPath: process.env.TEMPORAL_CLI_PATH, searchPath: process.env.PATH });
     const startServer = () => startDevServer({ cli, dbFilename: stateFile, port });
     let server: DevServer = await startServer();
+    // The state file keeps a write-ahead log (SQLite's header says so in bytes 18–19), and restarts on it below.
+    expect([...readFileSync(stateFile).subarray(18, 20)]).toEqual([2, 2]);
     const address = server.address;
     const taskQueue = 'countersign';
     const slackPort = await freePort();
