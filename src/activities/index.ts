@@ -27,6 +27,7 @@ export function createActivities(deps: {
       tools,
       webhookAllowlist,
       toolRisks: config.approval.policy.toolRisks ?? {},
+      policy: config.approval.policy,
     }),
     ...createSlackActivities({ slack }),
     ...createToolActivities({ slack, webhookAllowlist, tools }),

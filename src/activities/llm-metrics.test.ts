@@ -8,6 +8,7 @@ import {
   message,
   startFakeOpenAI,
 } from '../../test/fakes/openai.js';
+import { parseConfig } from '../config.js';
 import { registry } from '../metrics.js';
 import { TOOLS } from '../tools/index.js';
 import { createLlmActivities } from './llm.js';
@@ -30,7 +31,8 @@ async function value(name: string, labels: Record<string, string>): Promise<numb
 
 function planner(baseURL: string, api: 'responses' | 'chat' = 'chat') {
   const openai = new OpenAI({ apiKey: 'sk-unit', baseURL, maxRetries: 0 });
-  return createLlmActivities({ openai, model: 'gpt-unit', api, tools: TOOLS, webhookAllowlist: [] })
+  const { policy } = parseConfig({ SLACK_BOT_TOKEN: 'xoxb-unit' }).approval;
+  return createLlmActivities({ openai, model: 'gpt-unit', api, tools: TOOLS, webhookAllowlist: [], policy })
     .planNextStep;
 }
 const ask = [{ type: 'user' as const, text: 'hello' }];

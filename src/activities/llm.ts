@@ -6,7 +6,7 @@ import type { ResponseInputItem } from 'openai/resources/responses/responses.js'
 import { z } from 'zod';
 import { proposalDigest } from '../approval/digest.js';
 import { finalRisk } from '../approval/policy.js';
-import { type Proposal, type Risk, riskSchema } from '../approval/schemas.js';
+import { type ApprovalPolicy, type Proposal, type Risk, riskSchema } from '../approval/schemas.js';
 import { annotationWords } from '../mcp/tools.js';
 import { modelCallFailures, modelCallSeconds } from '../metrics.js';
 import { proposalFitsForReview, REVIEW_BLOCKS_MAX } from '../slack/blocks/proposal.js';
@@ -278,9 +278,16 @@ export function createLlmActivities(deps: {
   webhookAllowlist: string[];
   /** Tool risks the policy file pins (`tools.<name>.risk`). */
   toolRisks?: Readonly<Record<string, Risk>>;
+  /** The approval rules in force, which a run reads with its first model step. */
+  policy: ApprovalPolicy;
 }) {
   const model = { openai: deps.openai, model: deps.model, api: deps.api ?? 'responses', tools: deps.tools };
-  return {
+  const activities = {
+    /** A run's first step: the approval rules in force for the whole run, and the model's first answer. */
+    async beginRun(conversation: ConversationItem[]): Promise<{ policy: ApprovalPolicy; next: NextStep }> {
+      return { policy: deps.policy, next: await activities.planNextStep(conversation) };
+    },
+
     async planNextStep(conversation: ConversationItem[]): Promise<NextStep> {
       const { calls, text } = await askModel(model, conversation);
       if (calls.length === 0) {
@@ -328,4 +335,5 @@ export function createLlmActivities(deps: {
       );
     },
   };
+  return activities;
 }

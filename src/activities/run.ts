@@ -15,6 +15,7 @@ const QUERY_SAFE = /^[A-Za-z0-9_-]+$/;
 
 export function createRunActivities(config: Config) {
   return {
+    /** Runs started before the rules came with the first model step (beginRun) still ask for them on their own. */
     async runPolicy(): Promise<ApprovalPolicy> {
       return config.approval.policy;
     },

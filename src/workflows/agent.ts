@@ -34,6 +34,7 @@ import type {
   ProposalEdit,
   SlackMessageRef,
 } from '../approval/schemas.js';
+import { standingMaxFor } from '../approval/standing.js';
 import { formatDuration } from '../duration.js';
 import { approvalSlack, llm, run, runSlack as slack, toolsOnce, toolsRetried } from './activities.js';
 import { approvalWorkflow } from './approval.js';
@@ -44,6 +45,16 @@ export const BATCH_PATCH = 'calls-asked-together';
 
 /** Patch id of the change that looks for a standing approval before asking a person. */
 export const STANDING_PATCH = 'standing-approvals';
+
+/** Patch id of the change that reads the run's rules with the model's first answer, in one activity. */
+export const FIRST_STEP_PATCH = 'policy-with-first-model-step';
+
+/**
+ * Patch id of the change that looks for a standing approval only where the call's rule allows one now: a policy that
+ * stops allowing them (or never did, as for high risk by default) is not worked around by grants given before, and a
+ * call that cannot have one costs no look-up.
+ */
+export const GRANTS_WHERE_ALLOWED_PATCH = 'grants-only-where-allowed';
 
 /** Model turns per run: enough for look-up → act → report, small enough that a confused model stops. */
 export const MAX_MODEL_STEPS = 8;
@@ -374,14 +385,19 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
   };
 
   record('request', input.requester, { request: input.request, channel: input.channel, team: input.teamId });
-  const policy = await run.runPolicy();
   const conversation: ConversationItem[] = [{ type: 'user', text: input.request }];
+  // The rules in force for this run come with the model's first answer, in one activity (runs from before asked
+  // for them first, on their own).
+  let rules = patched(FIRST_STEP_PATCH) ? undefined : await run.runPolicy();
   let invalidTurns = 0;
 
   try {
     while (steps < MAX_MODEL_STEPS) {
       steps += 1;
-      const next = await llm.planNextStep(conversation);
+      const { policy, next } = rules
+        ? { policy: rules, next: await llm.planNextStep(conversation) }
+        : await llm.beginRun(conversation);
+      rules = policy;
       if (next.kind === 'final') {
         return await finish({ status: 'completed', answer: next.text });
       }
@@ -418,8 +434,11 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
           continue;
         }
         // A standing approval of this very call lets it through without asking again (runs from before it existed
-        // never look).
-        if (patched(STANDING_PATCH)) {
+        // never look), where the call's rule allows one.
+        const mayHaveGrant = () =>
+          !patched(GRANTS_WHERE_ALLOWED_PATCH) ||
+          standingMaxFor(planFor(proposal, policy), proposal.risk) > 0;
+        if (patched(STANDING_PATCH) && mayHaveGrant()) {
           const grant = await run.findStandingGrant({
             requesterId: input.requester.id,
             tool: proposal.tool,
@@ -491,7 +510,9 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       if (outcome) throw error; // the final reply itself could not be posted: let Temporal show the failure
       const refused = error.cause instanceof ApplicationFailure && error.cause.nonRetryable;
       const modelGaveUp =
-        error instanceof ActivityFailure && error.activityType === 'planNextStep' && !refused;
+        error instanceof ActivityFailure &&
+        (error.activityType === 'planNextStep' || error.activityType === 'beginRun') &&
+        !refused;
       const reason = modelGaveUp
         ? `the model service kept failing, retries exhausted (last error: ${failureMessage(error)})`
         : failureMessage(error);

@@ -3,12 +3,14 @@
 // requests into the real Bolt receiver, a real worker on the dev server (the grant is its own workflow), the fakes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StandingGrant } from '../../src/approval/schemas.js';
+import { standingGrantWorkflow } from '../../src/workflows/grant.js';
 import {
   approvalStatusQuery,
   grantStatusQuery,
   revokeGrantSignal,
   submitDecisionUpdate,
 } from '../../src/workflows/messages.js';
+import { APPROVAL_STATUS_KEY } from '../../src/workflows/search-attributes.js';
 import { functionCall, message } from '../fakes/openai.js';
 import {
   type Engine,
@@ -178,6 +180,40 @@ describe('standing approvals', () => {
     const after = await runOf('topic of <#C0STA|sta> to Four', topic('C0STA', 'Four'));
     await waitForCard(engine.slackApi, after);
   }, 120_000);
+
+  it('are not honoured where the rule allows none, even one that exists', async () => {
+    // A grant for an archive by Stan, as if given while the policy still allowed one for high risk.
+    const now = Date.now();
+    const grantId = 'standing-test/outlawed-grant';
+    const grant = await engine.client.workflow.start(standingGrantWorkflow, {
+      taskQueue: engine.taskQueue,
+      workflowId: grantId,
+      args: [
+        {
+          grant_id: grantId,
+          requester: STAN,
+          tool: 'archive_channel',
+          fixed: {},
+          vary: ['channel'],
+          grantor: PEOPLE.ana,
+          given_at: new Date(now).toISOString(),
+          expires_at: new Date(now + 3_600_000).toISOString(),
+          request_id: 'outlawed',
+          run_id: 'standing-test/outlawed',
+        },
+      ],
+    });
+    const listed = `WorkflowId = '${grantId}' AND ${APPROVAL_STATUS_KEY.name} = 'active'`;
+    await expect.poll(async () => (await engine.client.workflow.count(listed)).count, SIGNAL_SETTLES).toBe(1);
+
+    const archive = await runOf(
+      'archive <#C0STG|stg>',
+      functionCall('archive_channel', proposal({ channel: 'C0STG' }, 'high')),
+    );
+    await waitForCard(engine.slackApi, archive);
+    expect((await grant.query(grantStatusQuery)).uses).toBe(0);
+    await grant.signal(revokeGrantSignal, {});
+  });
 
   it('expire on their own, and are not offered for a high-risk call', async () => {
     const post = (text: string) =>
