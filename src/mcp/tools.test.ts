@@ -167,6 +167,25 @@ describe('calling an MCP tool', () => {
     }
   });
 
+  it('refuses tools whose names clash or cannot be offered to a model, and offers the rest', async () => {
+    const oddServer = fileURLToPath(new URL('../../test/fixtures/mcp-odd-names-server.mjs', import.meta.url));
+    const mcp = await connectMcpTools(
+      [{ name: 'odd', transport: 'stdio', command: process.execPath, args: [oddServer], env: {} }],
+      createLogger('error', { service: 'test' }),
+    );
+    try {
+      expect(mcp.tools.map((t) => t.name)).toEqual(['odd__lookup']);
+      expect(mcp.tools[0]?.description).toContain('The first tool of this name.');
+      expect(mcp.problems).toEqual([
+        { server: 'odd', error: 'tool "lookup": odd__lookup is already a tool' },
+        { server: 'odd', error: 'tool "look up": its name cannot be offered to a model' },
+        { server: 'odd', error: `tool "${'x'.repeat(60)}": its name cannot be offered to a model` },
+      ]);
+    } finally {
+      await mcp.close();
+    }
+  });
+
   it('reaches a Streamable HTTP server with the bearer header from its entry', async () => {
     const ledger = join(mkdtempSync(join(tmpdir(), 'countersign-mcp-http-')), 'ledger.txt');
     const port = await freePort();
