@@ -95,7 +95,13 @@ async function main() {
   const cli = chooseTemporalCli({ cliPath: process.env.TEMPORAL_CLI_PATH, searchPath: process.env.PATH });
   const temporalPort = await freePort();
   const stateFile = join(mkdtempSync(join(tmpdir(), 'countersign-bench-')), 'temporal.sqlite');
-  const server = await startDevServer({ cli, port: temporalPort, dbFilename: stateFile });
+  // BENCH_STATE=memory: the dev server's default, as `temporal server start-dev` runs without --db-filename.
+  const inMemory = process.env.BENCH_STATE === 'memory';
+  const server = await startDevServer({
+    cli,
+    port: temporalPort,
+    ...(inMemory ? {} : { dbFilename: stateFile }),
+  });
   const cliVersion = execFileSync((cli.executable as { path?: string }).path ?? 'temporal', ['--version'])
     .toString()
     .trim();
@@ -132,7 +138,7 @@ async function main() {
       SIGNING_SECRET,
       slackApi.hooksUrl,
     );
-    const serverPid = pidOf(await processesMentioning(stateFile));
+    const serverPid = pidOf(await processesMentioning(inMemory ? `--port ${temporalPort}` : stateFile));
     const workerPid = worker.child.pid as number;
     const botPid = bot.child.pid as number;
 

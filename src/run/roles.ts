@@ -38,6 +38,8 @@ export interface Proc {
   target: TemporalTarget;
   /** The agent's tools once the worker role has started: built-in and MCP, and the MCP servers that failed. */
   tools?: { all: readonly Tool[]; mcpProblems: ReadonlyArray<{ server: string; error: string }> };
+  /** The worker role's Temporal client, on its own connection; a Slack app in this process shares it. */
+  workerClient?: Client;
   /** Readiness for /readyz, once a role has what it takes to tell (its Temporal client, its worker). */
   readiness?: () => Promise<Health>;
   /** Shutdown steps, run in order on SIGINT/SIGTERM. */
@@ -127,6 +129,7 @@ export async function startWorkerRole(proc: Proc): Promise<Worker> {
   const worker = await createWorker(proc.config, nativeConnection, {}, await startMcpServers(proc));
   const running = worker.run();
   const client = new Client({ connection: nativeConnection, namespace: proc.target.namespace });
+  proc.workerClient = client;
   // A Slack app in this process reports for both; alone, the worker reports for itself.
   proc.readiness ??= () => temporalHealth(client, proc.config.temporal.taskQueue, worker);
   countPendingApprovalsFrom(client);
@@ -181,8 +184,11 @@ async function temporalHealth(
 export async function startBotRole(proc: Proc, worker?: Worker): Promise<App> {
   const { config, logger } = proc;
   if (!config.slack.botToken) throw new ConfigError('SLACK_BOT_TOKEN: required');
-  const connection = await Connection.connect(connectionOptions(proc.target));
-  const client = new Client({ connection, namespace: proc.target.namespace });
+  // Beside a worker, the app uses the worker's connection, so that a run's first workflow task can be handed to that
+  // worker in the answer to its start (eager workflow start); the worker's own stop closes it.
+  const shared = worker ? proc.workerClient : undefined;
+  const connection = shared ? undefined : await Connection.connect(connectionOptions(proc.target));
+  const client = shared ?? new Client({ connection, namespace: proc.target.namespace });
   const readiness = () => temporalHealth(client, config.temporal.taskQueue, worker);
   proc.readiness = readiness;
   if (!worker) countPendingApprovalsFrom(client);
@@ -197,6 +203,7 @@ export async function startBotRole(proc: Proc, worker?: Worker): Promise<App> {
     temporal: client,
     taskQueue: config.temporal.taskQueue,
     sealingSecret: config.slack.signingSecret ?? config.slack.botToken,
+    eagerStart: shared !== undefined,
   });
   await app.start(config.slack.port);
   // The Slack app stops first: no new requests while the worker drains.
@@ -211,7 +218,7 @@ export async function startBotRole(proc: Proc, worker?: Worker): Promise<App> {
       } else if (waiting > 0) {
         logger.info('finished the Slack requests in flight', { requests: waiting });
       }
-      await connection.close();
+      await connection?.close();
     },
   });
   logger.info('Slack app running', {

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SLACK_EVENTS_PATH } from '../../src/slack/app.js';
 import { preferredPorts, USUAL_PORTS } from '../../src/temporal/dev-server.js';
@@ -162,6 +163,17 @@ describe('npm start (node dist/main.js)', () => {
     await approveThroughSlack(sender, card, 'go');
     const result = await slackApi.waitForCall('chat.postMessage', (c) => c.args.thread_ts === card.ts);
     expect(String(result.args.text)).toContain('Archived entry.');
+    // The Slack app shares the worker's connection, so the run's first task came back with its start.
+    const address = /^ {2}Temporal {2}(\S+), embedded/m.exec(app.output())?.[1];
+    const connection = await Connection.connect({ address: address ?? 'missing' });
+    try {
+      const history = await new Client({ connection }).workflow
+        .getHandle(card.workflowId.split('/')[0] ?? '')
+        .fetchHistory();
+      expect(history.events?.[0]?.workflowExecutionStartedEventAttributes?.eagerExecutionAccepted).toBe(true);
+    } finally {
+      await connection.close();
+    }
 
     const exit = await stop(app);
     expect(exit.code).toBe(0);

@@ -24,6 +24,11 @@ export interface ListenerDeps {
   taskQueue: string;
   /** Seals modal metadata; any secret only this app knows (the bot token will do). */
   sealingSecret: string;
+  /**
+   * Ask Temporal to hand a run's first workflow task straight back to this process's worker (eager workflow start):
+   * only when `temporal` is built on that worker's own connection.
+   */
+  eagerStart?: boolean;
 }
 
 /** What our listeners handle; anything else is refused up front rather than left unanswered. */

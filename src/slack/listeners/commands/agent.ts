@@ -15,6 +15,8 @@ export interface AgentCommandDeps {
   temporal: Client;
   taskQueue: string;
   standing: StandingCheck;
+  /** Eager workflow start: see ListenerDeps. */
+  eagerStart?: boolean;
 }
 
 const USAGE = [
@@ -117,6 +119,8 @@ export function agentCommand(deps: AgentCommandDeps) {
             workflowId: runId,
             // Never a second run for the same invocation, even after the first has finished.
             workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            // With the worker in this process, its first task comes back in the start's answer: no queue poll.
+            ...(deps.eagerStart ? { requestEagerStart: true } : {}),
             args: [
               {
                 request: text,
