@@ -46,15 +46,13 @@ export const BATCH_PATCH = 'calls-asked-together';
 /** Patch id of the change that looks for a standing approval before asking a person. */
 export const STANDING_PATCH = 'standing-approvals';
 
-/** Patch id of the change that reads the run's rules with the model's first answer, in one activity. */
-export const FIRST_STEP_PATCH = 'policy-with-first-model-step';
-
 /**
- * Patch id of the change that looks for a standing approval only where the call's rule allows one now: a policy that
- * stops allowing them (or never did, as for high risk by default) is not worked around by grants given before, and a
- * call that cannot have one costs no look-up.
+ * Patch id of two changes deployed together, under one id because each id costs every new run a marker and an upsert
+ * of TemporalChangeVersion: the run's rules come with the model's first answer, in one activity; and a standing
+ * approval is looked for only where the call's rule allows one now, so that a policy that stops allowing them (or never
+ * did, as for high risk by default) is not worked around by grants given before, and such a call costs no look-up.
  */
-export const GRANTS_WHERE_ALLOWED_PATCH = 'grants-only-where-allowed';
+export const FEWER_STEPS_PATCH = 'fewer-steps-per-run';
 
 /** Model turns per run: enough for look-up → act → report, small enough that a confused model stops. */
 export const MAX_MODEL_STEPS = 8;
@@ -388,7 +386,8 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
   const conversation: ConversationItem[] = [{ type: 'user', text: input.request }];
   // The rules in force for this run come with the model's first answer, in one activity (runs from before asked
   // for them first, on their own).
-  let rules = patched(FIRST_STEP_PATCH) ? undefined : await run.runPolicy();
+  const fewerSteps = patched(FEWER_STEPS_PATCH);
+  let rules = fewerSteps ? undefined : await run.runPolicy();
   let invalidTurns = 0;
 
   try {
@@ -436,8 +435,7 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
         // A standing approval of this very call lets it through without asking again (runs from before it existed
         // never look), where the call's rule allows one.
         const mayHaveGrant = () =>
-          !patched(GRANTS_WHERE_ALLOWED_PATCH) ||
-          standingMaxFor(planFor(proposal, policy), proposal.risk) > 0;
+          !fewerSteps || standingMaxFor(planFor(proposal, policy), proposal.risk) > 0;
         if (patched(STANDING_PATCH) && mayHaveGrant()) {
           const grant = await run.findStandingGrant({
             requesterId: input.requester.id,
