@@ -344,12 +344,12 @@ async function main() {
       }
       return events.sort((a, b) => a.ms - b.ms);
     };
-    // BENCH_QUICK=cycles: only the complete cycles at 50 at once.
-    if (process.env.BENCH_QUICK === 'cycles') {
-      const t0 = performance.now();
-      const before = await Promise.all([serverPid, workerPid, botPid].map(processStats));
-      const cards = await cardsFor(THROUGHPUT_CYCLES, 'cycle');
-      await pool(cards, CONCURRENT_SENDERS, async (status, i) => {
+    /** Complete cycles, 50 at once: request → card → approve → result, one worker; their rate and each process's CPU. */
+    const cycles = async () => {
+      const cycleStart = performance.now();
+      const cpuBefore = await Promise.all([serverPid, workerPid, botPid].map(processStats));
+      const cycleCards = await cardsFor(THROUGHPUT_CYCLES, 'cycle');
+      await pool(cycleCards, CONCURRENT_SENDERS, async (status, i) => {
         await client.workflow.getHandle(`cycle-${i}/approval-1`).signal('approval_decision', {
           request_id: status.request_id,
           approved: true,
@@ -357,16 +357,21 @@ async function main() {
         });
         await client.workflow.getHandle(`cycle-${i}`).result();
       });
-      const seconds = (performance.now() - t0) / 1000;
-      const after = await Promise.all([serverPid, workerPid, botPid].map(processStats));
-      const share = (k: number) =>
-        Math.round((((after[k]?.cpuSeconds ?? 0) - (before[k]?.cpuSeconds ?? 0)) / seconds) * 100);
-      console.log(
-        JSON.stringify({
-          perSecond: Math.round((THROUGHPUT_CYCLES / seconds) * 10) / 10,
-          cpu: { server: share(0), worker: share(1), bot: share(2) },
-        }),
-      );
+      const cycleSeconds = (performance.now() - cycleStart) / 1000;
+      const cpuAfter = await Promise.all([serverPid, workerPid, botPid].map(processStats));
+      const cpuShare = (k: number) =>
+        Math.round(
+          (((cpuAfter[k]?.cpuSeconds ?? 0) - (cpuBefore[k]?.cpuSeconds ?? 0)) / cycleSeconds) * 1000,
+        ) / 10;
+      return {
+        count: THROUGHPUT_CYCLES,
+        perSecond: Math.round((THROUGHPUT_CYCLES / cycleSeconds) * 10) / 10,
+        cpuPercentOfOneCore: { temporalServer: cpuShare(0), worker: cpuShare(1), slackApp: cpuShare(2) },
+      };
+    };
+    // BENCH_QUICK=cycles: only the complete cycles at 50 at once.
+    if (process.env.BENCH_QUICK === 'cycles') {
+      console.log(JSON.stringify(await cycles()));
       return;
     }
     // BENCH_QUICK=1: only the one-reviewer path, its cost and its timeline, to compare one change before and after.
@@ -430,23 +435,8 @@ async function main() {
     );
 
     // 4. Complete cycles per second: request → card → approve → result, one worker.
-    const cycleStart = performance.now();
-    const cpuBefore = await Promise.all([serverPid, workerPid, botPid].map(processStats));
-    const cycleCards = await cardsFor(THROUGHPUT_CYCLES, 'cycle');
-    await pool(cycleCards, CONCURRENT_SENDERS, async (status, i) => {
-      await client.workflow.getHandle(`cycle-${i}/approval-1`).signal('approval_decision', {
-        request_id: status.request_id,
-        approved: true,
-        reviewer: PEOPLE.ana,
-      });
-      await client.workflow.getHandle(`cycle-${i}`).result();
-    });
-    const cycleSeconds = (performance.now() - cycleStart) / 1000;
+    const cycleResults = await cycles();
     const worker0AfterLoad = await processStats(workerPid);
-    const cpuAfter = await Promise.all([serverPid, workerPid, botPid].map(processStats));
-    const cpuShare = (k: number) =>
-      Math.round((((cpuAfter[k]?.cpuSeconds ?? 0) - (cpuBefore[k]?.cpuSeconds ?? 0)) / cycleSeconds) * 1000) /
-      10;
 
     // 5. Many approvals held at once: what waiting costs the worker. A fresh worker process, so that its
     // baseline is not the memory left over from the phases above.
@@ -480,11 +470,7 @@ async function main() {
       reviewerPath: [oneReviewer, manyReviewers],
       perApprovedRequest: perRequest,
       submitTimeline,
-      cycles: {
-        count: THROUGHPUT_CYCLES,
-        perSecond: Math.round((THROUGHPUT_CYCLES / cycleSeconds) * 10) / 10,
-        cpuPercentOfOneCore: { temporalServer: cpuShare(0), worker: cpuShare(1), slackApp: cpuShare(2) },
-      },
+      cycles: cycleResults,
       pendingApprovals: {
         held: PENDING_HELD,
         secondsToCreate: Math.round(heldSeconds),
