@@ -115,6 +115,34 @@ describe('calling an MCP tool', () => {
     }
   });
 
+  it('gives the model a result’s text and structured content, and the thread one short line naming server and tool', async () => {
+    const ledger = join(mkdtempSync(join(tmpdir(), 'countersign-mcp-count-')), 'ledger.txt');
+    const mcp = await connectMcpTools(
+      [
+        {
+          name: 'ledger',
+          transport: 'stdio',
+          command: process.execPath,
+          args: [appendServer],
+          env: { MCP_TEST_FILE: ledger },
+        },
+      ],
+      createLogger('error', { service: 'test' }),
+      [],
+    );
+    try {
+      const context = { callKey: 'run-1/call_1', attempt: 1 } as Parameters<Tool['execute']>[1];
+      const append = mcp.tools.find((t) => t.name === 'ledger__append');
+      await append?.execute({ line: 'one' }, context);
+      await append?.execute({ line: 'two' }, context);
+      const result = await mcp.tools.find((t) => t.name === 'ledger__count')?.execute({}, context);
+      expect(result?.data).toEqual({ text: '2 lines\nin the ledger', structured: { lines: 2 } });
+      expect(result?.summary).toBe('ledger · count: 2 lines');
+    } finally {
+      await mcp.close();
+    }
+  });
+
   it('tells a tool’s own failure (isError) as a failure, and gives a stdio server only the environment its entry names', async () => {
     process.env.COUNTERSIGN_WORKER_SECRET = 'xoxb-must-not-leak';
     const mcp = await connectMcpTools(

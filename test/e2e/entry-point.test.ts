@@ -185,7 +185,7 @@ describe('npm start (node dist/main.js)', () => {
     // For the person who started it: ready, and what is on, in a few lines; no webpack statistics.
     expect(app.output()).toContain('Countersign is ready.');
     expect(app.output()).toMatch(/^ {2}Slack {5}HTTP on port \d+ \(POST \/slack\/events\)$/m);
-    expect(app.output()).toMatch(/^ {2}Tools {5}\d+ built-in tools, 1 MCP server with 5 tools$/m);
+    expect(app.output()).toMatch(/^ {2}Tools {5}\d+ built-in tools, 1 MCP server with 6 tools$/m);
     expect(app.output()).toContain('  Policy    calls of medium risk or higher wait for approval');
     expect(app.output()).not.toMatch(/webpack|modules by path/);
     for (const secret of [BOT_TOKEN, SIGNING_SECRET, OPENAI_KEY]) expect(app.output()).not.toContain(secret);
