@@ -8,6 +8,7 @@ import { modelClient } from '../activities/model-client.js';
 import type { Config } from '../config.js';
 import { TOOLS } from '../tools/index.js';
 import type { Tool } from '../tools/tool.js';
+import { heartbeatWhileRunning } from './heartbeat.js';
 
 /**
  * After a worker restart, the server holds a workflow's next task (a click's status query among them) for its
@@ -61,6 +62,7 @@ export async function createWorker(
     activities: createActivities({ config, slack, openai, tools }),
     stickyQueueScheduleToStartTimeout: STICKY_QUEUE_TIMEOUT,
     maxCachedWorkflows: config.temporal.maxCachedWorkflows,
+    interceptors: { activity: [heartbeatWhileRunning] },
     ...overrides,
   });
 }

@@ -11,8 +11,15 @@ type Tools = ReturnType<typeof createToolActivities>;
 type Slack = ReturnType<typeof createSlackActivities>;
 type Run = ReturnType<typeof createRunActivities>;
 
+/**
+ * How long a long activity may go without a heartbeat (src/temporal/heartbeat.ts) before Temporal counts its worker as
+ * gone and tries it elsewhere, or, for a call attempted once, reports its outcome unknown.
+ */
+const HEARTBEAT_TIMEOUT = '10 seconds';
+
 export const llm = proxyActivities<Llm>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,
@@ -28,6 +35,7 @@ const TOOL_CALL_TIMEOUT = '1 minute';
 
 export const toolsRetried = proxyActivities<Tools>({
   startToCloseTimeout: TOOL_CALL_TIMEOUT,
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,
@@ -39,6 +47,7 @@ export const toolsRetried = proxyActivities<Tools>({
 /** A side effect that is not safe to repeat is attempted once: an unknown outcome is reported, never retried. */
 export const toolsOnce = proxyActivities<Tools>({
   startToCloseTimeout: TOOL_CALL_TIMEOUT,
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { maximumAttempts: 1 },
 });
 

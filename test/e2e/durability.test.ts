@@ -15,7 +15,7 @@ import {
   approvalDecisionSignal,
   approvalStatusQuery,
 } from '../../src/workflows/messages.js';
-import { type FakeOpenAI, functionCall, message } from '../fakes/openai.js';
+import { delayed, type FakeOpenAI, functionCall, message, noAnswer } from '../fakes/openai.js';
 import type { FakeSlackApi } from '../fakes/slack-api.js';
 import { SlackSender } from '../fakes/slack-sender.js';
 import { isApprovalCard, PEOPLE, proposal, scriptModel } from '../support/engine.js';
@@ -214,6 +214,66 @@ describe(`${PENDING} pending approvals`, () => {
       await connection.close();
     }
   }, 240_000);
+
+  it('take up a model call held by a killed worker within seconds, not after its two-minute timeout', async () => {
+    const address = inject('temporalAddress');
+    const namespace = inject('temporalNamespace');
+    const taskQueue = `beat-${Date.now().toString(36)}`;
+    const connection = await Connection.connect({ address });
+    const client = new Client({ connection, namespace });
+    try {
+      const worker = startChild('dist/main-worker.js', env(address, taskQueue, namespace));
+      const [request] = scriptArchives('BEAT', 1);
+      // The first model call is never answered: the worker is killed while it waits.
+      openai.reply(noAnswer());
+      const asked = openai.requests.length;
+      const run = await client.workflow.start(agentWorkflow, {
+        taskQueue,
+        workflowId: `${taskQueue}-run`,
+        args: [{ request: request ?? '', requester: PEOPLE.requester, channel: 'C0GENERAL' }],
+      });
+      await openai.waitForRequests(asked + 1);
+      worker.child.kill('SIGKILL');
+      await worker.exited;
+      const killedAt = Date.now();
+
+      startChild('dist/main-worker.js', env(address, taskQueue, namespace));
+      const [status] = await waitForCards(client, [run.workflowId], 60_000);
+      // Its heartbeats stopped with it: the call is tried again after the 10 s heartbeat timeout, not after 2 minutes.
+      expect(Date.now() - killedAt).toBeLessThan(45_000);
+      expect(status?.proposal.arguments).toEqual({ channel: 'C0BEAT0' });
+      await run.terminate('test done');
+    } finally {
+      await connection.close();
+    }
+  }, 120_000);
+
+  it('wait for a slow model call that is alive, without trying it again', async () => {
+    const address = inject('temporalAddress');
+    const namespace = inject('temporalNamespace');
+    const taskQueue = `slow-${Date.now().toString(36)}`;
+    const connection = await Connection.connect({ address });
+    const client = new Client({ connection, namespace });
+    try {
+      startChild('dist/main-worker.js', env(address, taskQueue, namespace));
+      const [request] = scriptArchives('SLOW', 1);
+      // Longer than the 10 s heartbeat timeout: the worker's heartbeats keep the call alive.
+      openai.reply(
+        delayed(15_000, functionCall('archive_channel', proposal({ channel: 'C0SLOW0' }, 'high'))),
+      );
+      const asked = openai.requests.length;
+      const run = await client.workflow.start(agentWorkflow, {
+        taskQueue,
+        workflowId: `${taskQueue}-run`,
+        args: [{ request: request ?? '', requester: PEOPLE.requester, channel: 'C0GENERAL' }],
+      });
+      await waitForCards(client, [run.workflowId], 60_000);
+      expect(openai.requests.length - asked).toBe(1);
+      await run.terminate('test done');
+    } finally {
+      await connection.close();
+    }
+  }, 120_000);
 
   it('survive the Temporal server being stopped and restarted on its state file; a click during the outage is told and works after', async () => {
     const port = await freePort();

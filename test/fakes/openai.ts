@@ -58,7 +58,11 @@ export type ScriptedReply =
   | { kind: 'output'; output: ScriptedOutput[] }
   /** HTTP 200 whose body is not JSON, as a misbehaving proxy might send. */
   | { kind: 'garbage'; body: string }
-  | { kind: 'http_error'; status: number; body: OpenAIErrorBody; headers: Record<string, string> };
+  | { kind: 'http_error'; status: number; body: OpenAIErrorBody; headers: Record<string, string> }
+  /** No answer at all, as a service that hangs: the connection stays open until the caller gives up or the fake closes. */
+  | { kind: 'no_answer' }
+  /** Another reply, sent only after a while, as a slow model answers. */
+  | { kind: 'delayed'; afterMs: number; reply: ScriptedReply };
 
 /** A reply, or a function choosing one from the request (for replies that depend on what the caller sent). */
 export type FakeOpenAIReply = ScriptedReply | ((request: RecordedOpenAIRequest) => ScriptedReply);
@@ -151,6 +155,16 @@ export function malformed(
       },
     ],
   });
+}
+
+/** A reply sent only after `afterMs`, as a slow model answers. */
+export function delayed(afterMs: number, reply: ScriptedReply): ScriptedReply {
+  return { kind: 'delayed', afterMs, reply };
+}
+
+/** A request the service never answers. */
+export function noAnswer(): ScriptedReply {
+  return { kind: 'no_answer' };
 }
 
 export function garbageBody(
@@ -661,7 +675,10 @@ class FakeOpenAIServer implements FakeOpenAI {
 
   private answer(response: ServerResponse, recorded: RecordedOpenAIRequest, valid: ValidRequest): void {
     const next = this.queue.shift() ?? this.fallback;
-    const reply = typeof next === 'function' ? next(recorded) : next;
+    this.send(response, valid, typeof next === 'function' ? next(recorded) : next);
+  }
+
+  private send(response: ServerResponse, valid: ValidRequest, reply: ScriptedReply): void {
     switch (reply.kind) {
       case 'output': {
         const body =
@@ -676,6 +693,11 @@ class FakeOpenAIServer implements FakeOpenAI {
         return;
       case 'http_error':
         sendError(response, reply.status, reply.body, reply.headers);
+        return;
+      case 'no_answer':
+        return;
+      case 'delayed':
+        setTimeout(() => this.send(response, valid, reply.reply), reply.afterMs);
         return;
     }
   }
