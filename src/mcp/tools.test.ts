@@ -80,22 +80,22 @@ describe('connectMcpTools', () => {
 
 const appendServer = fileURLToPath(new URL('../../test/fixtures/mcp-append-server.mjs', import.meta.url));
 
+/** The test server named `ledger`, started over stdio with `env`, its tools added to `tools`. */
+function connectLedger(env: Record<string, string>, tools: Tool[] = []) {
+  return connectMcpTools(
+    [{ name: 'ledger', transport: 'stdio', command: process.execPath, args: [appendServer], env }],
+    createLogger('error', { service: 'test' }),
+    tools,
+  );
+}
+
+/** A ledger file of its own, in a fresh directory. */
+const freshLedger = () => join(mkdtempSync(join(tmpdir(), 'countersign-mcp-ledger-')), 'ledger.txt');
+
 describe('calling an MCP tool', () => {
   it('reports a server that dies mid-call as "may have run" (a write is attempted once), and starts it again for the next call', async () => {
-    const ledger = join(mkdtempSync(join(tmpdir(), 'countersign-mcp-ledger-')), 'ledger.txt');
-    const mcp = await connectMcpTools(
-      [
-        {
-          name: 'ledger',
-          transport: 'stdio',
-          command: process.execPath,
-          args: [appendServer],
-          env: { MCP_TEST_FILE: ledger },
-        },
-      ],
-      createLogger('error', { service: 'test' }),
-      [],
-    );
+    const ledger = freshLedger();
+    const mcp = await connectLedger({ MCP_TEST_FILE: ledger });
     try {
       const crash = mcp.tools.find((tool) => tool.name === 'ledger__append_then_crash');
       expect(crash?.repeat.kind).toBe('once');
@@ -116,20 +116,8 @@ describe('calling an MCP tool', () => {
   });
 
   it('gives the model a result’s text and structured content, and the thread one short line naming server and tool', async () => {
-    const ledger = join(mkdtempSync(join(tmpdir(), 'countersign-mcp-count-')), 'ledger.txt');
-    const mcp = await connectMcpTools(
-      [
-        {
-          name: 'ledger',
-          transport: 'stdio',
-          command: process.execPath,
-          args: [appendServer],
-          env: { MCP_TEST_FILE: ledger },
-        },
-      ],
-      createLogger('error', { service: 'test' }),
-      [],
-    );
+    const ledger = freshLedger();
+    const mcp = await connectLedger({ MCP_TEST_FILE: ledger });
     try {
       const context = { callKey: 'run-1/call_1', attempt: 1 } as Parameters<Tool['execute']>[1];
       const append = mcp.tools.find((t) => t.name === 'ledger__append');
@@ -145,19 +133,7 @@ describe('calling an MCP tool', () => {
 
   it('tells a tool’s own failure (isError) as a failure, and gives a stdio server only the environment its entry names', async () => {
     process.env.COUNTERSIGN_WORKER_SECRET = 'xoxb-must-not-leak';
-    const mcp = await connectMcpTools(
-      [
-        {
-          name: 'ledger',
-          transport: 'stdio',
-          command: process.execPath,
-          args: [appendServer],
-          env: { LEDGER_TOKEN: 'for-the-server' },
-        },
-      ],
-      createLogger('error', { service: 'test' }),
-      [],
-    );
+    const mcp = await connectLedger({ LEDGER_TOKEN: 'for-the-server' });
     try {
       const context = { callKey: 'run-1/call_1', attempt: 1 } as Parameters<Tool['execute']>[1];
       const refuse = mcp.tools.find((t) => t.name === 'ledger__refuse');
@@ -176,11 +152,7 @@ describe('calling an MCP tool', () => {
   it('follows a server that adds a tool while running: the same tool list gains it, beside the built-in ones', async () => {
     const builtIn = { name: 'channel_info' } as Tool;
     const tools: Tool[] = [builtIn];
-    const mcp = await connectMcpTools(
-      [{ name: 'ledger', transport: 'stdio', command: process.execPath, args: [appendServer], env: {} }],
-      createLogger('error', { service: 'test' }),
-      tools,
-    );
+    const mcp = await connectLedger({}, tools);
     try {
       expect(mcp.tools).toBe(tools);
       expect(tools.map((t) => t.name)).not.toContain('ledger__late');
@@ -215,7 +187,7 @@ describe('calling an MCP tool', () => {
   });
 
   it('reaches a Streamable HTTP server with the bearer header from its entry', async () => {
-    const ledger = join(mkdtempSync(join(tmpdir(), 'countersign-mcp-http-')), 'ledger.txt');
+    const ledger = freshLedger();
     const port = await freePort();
     const child = spawn(process.execPath, [appendServer, '--http', String(port)], {
       env: { ...process.env, MCP_TEST_FILE: ledger, MCP_TEST_TOKEN: 'secret-token' },

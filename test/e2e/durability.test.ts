@@ -67,6 +67,37 @@ function startChild(script: string, vars: Record<string, string>): RunningApp {
   return child;
 }
 
+/** A task queue of the test's own on the shared test server, a client for it, and a way to start a worker on it. */
+async function onSharedServer(prefix: string, body: (queue: SharedQueue) => Promise<void>): Promise<void> {
+  const address = inject('temporalAddress');
+  const namespace = inject('temporalNamespace');
+  const taskQueue = `${prefix}-${Date.now().toString(36)}`;
+  const connection = await Connection.connect({ address });
+  try {
+    await body({
+      taskQueue,
+      client: new Client({ connection, namespace }),
+      startWorker: () => startChild('dist/main-worker.js', env(address, taskQueue, namespace)),
+    });
+  } finally {
+    await connection.close();
+  }
+}
+
+interface SharedQueue {
+  taskQueue: string;
+  client: Client;
+  startWorker: () => RunningApp;
+}
+
+/** Starts the agent on `request`, as the requester in #general. */
+const startRun = (queue: SharedQueue, workflowId: string, request: string) =>
+  queue.client.workflow.start(agentWorkflow, {
+    taskQueue: queue.taskQueue,
+    workflowId,
+    args: [{ request, requester: PEOPLE.requester, channel: 'C0GENERAL' }],
+  });
+
 /** Until every run has its card recorded by its approval workflow. */
 async function waitForCards(client: Client, runIds: string[], timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
@@ -184,95 +215,60 @@ async function decideAllAndCheck(
 
 describe(`${PENDING} pending approvals`, () => {
   it('survive the worker process being killed with SIGKILL: a new worker finishes every one, once', async () => {
-    const address = inject('temporalAddress');
-    const namespace = inject('temporalNamespace');
-    const taskQueue = `kill-${Date.now().toString(36)}`;
-    const connection = await Connection.connect({ address });
-    const client = new Client({ connection, namespace });
-    try {
-      const worker = startChild('dist/main-worker.js', env(address, taskQueue, namespace));
+    await onSharedServer('kill', async (queue) => {
+      const worker = queue.startWorker();
       const requests = scriptArchives('KILL', PENDING);
       const runs = await Promise.all(
-        requests.map((request, i) =>
-          client.workflow.start(agentWorkflow, {
-            taskQueue,
-            workflowId: `${taskQueue}-run-${i}`,
-            args: [{ request, requester: PEOPLE.requester, channel: 'C0GENERAL' }],
-          }),
-        ),
+        requests.map((request, i) => startRun(queue, `${queue.taskQueue}-run-${i}`, request)),
       );
       await waitForCards(
-        client,
+        queue.client,
         runs.map((r) => r.workflowId),
       );
       worker.child.kill('SIGKILL');
       expect((await worker.exited).signal).toBe('SIGKILL');
 
-      startChild('dist/main-worker.js', env(address, taskQueue, namespace));
-      await decideAllAndCheck(client, runs, 'KILL');
-    } finally {
-      await connection.close();
-    }
+      queue.startWorker();
+      await decideAllAndCheck(queue.client, runs, 'KILL');
+    });
   }, 240_000);
 
   it('take up a model call held by a killed worker within seconds, not after its two-minute timeout', async () => {
-    const address = inject('temporalAddress');
-    const namespace = inject('temporalNamespace');
-    const taskQueue = `beat-${Date.now().toString(36)}`;
-    const connection = await Connection.connect({ address });
-    const client = new Client({ connection, namespace });
-    try {
-      const worker = startChild('dist/main-worker.js', env(address, taskQueue, namespace));
+    await onSharedServer('beat', async (queue) => {
+      const worker = queue.startWorker();
       const [request] = scriptArchives('BEAT', 1);
       // The first model call is never answered: the worker is killed while it waits.
       openai.reply(noAnswer());
       const asked = openai.requests.length;
-      const run = await client.workflow.start(agentWorkflow, {
-        taskQueue,
-        workflowId: `${taskQueue}-run`,
-        args: [{ request: request ?? '', requester: PEOPLE.requester, channel: 'C0GENERAL' }],
-      });
+      const run = await startRun(queue, `${queue.taskQueue}-run`, request ?? '');
       await openai.waitForRequests(asked + 1);
       worker.child.kill('SIGKILL');
       await worker.exited;
       const killedAt = Date.now();
 
-      startChild('dist/main-worker.js', env(address, taskQueue, namespace));
-      const [status] = await waitForCards(client, [run.workflowId], 60_000);
+      queue.startWorker();
+      const [status] = await waitForCards(queue.client, [run.workflowId], 60_000);
       // Its heartbeats stopped with it: the call is tried again after the 10 s heartbeat timeout, not after 2 minutes.
       expect(Date.now() - killedAt).toBeLessThan(45_000);
       expect(status?.proposal.arguments).toEqual({ channel: 'C0BEAT0' });
       await run.terminate('test done');
-    } finally {
-      await connection.close();
-    }
+    });
   }, 120_000);
 
   it('wait for a slow model call that is alive, without trying it again', async () => {
-    const address = inject('temporalAddress');
-    const namespace = inject('temporalNamespace');
-    const taskQueue = `slow-${Date.now().toString(36)}`;
-    const connection = await Connection.connect({ address });
-    const client = new Client({ connection, namespace });
-    try {
-      startChild('dist/main-worker.js', env(address, taskQueue, namespace));
+    await onSharedServer('slow', async (queue) => {
+      queue.startWorker();
       const [request] = scriptArchives('SLOW', 1);
       // Longer than the 10 s heartbeat timeout: the worker's heartbeats keep the call alive.
       openai.reply(
         delayed(15_000, functionCall('archive_channel', proposal({ channel: 'C0SLOW0' }, 'high'))),
       );
       const asked = openai.requests.length;
-      const run = await client.workflow.start(agentWorkflow, {
-        taskQueue,
-        workflowId: `${taskQueue}-run`,
-        args: [{ request: request ?? '', requester: PEOPLE.requester, channel: 'C0GENERAL' }],
-      });
-      await waitForCards(client, [run.workflowId], 60_000);
+      const run = await startRun(queue, `${queue.taskQueue}-run`, request ?? '');
+      await waitForCards(queue.client, [run.workflowId], 60_000);
       expect(openai.requests.length - asked).toBe(1);
       await run.terminate('test done');
-    } finally {
-      await connection.close();
-    }
+    });
   }, 120_000);
 
   it('survive the Temporal server being stopped and restarted on its state file; a click during the outage is told and works after', async () => {
