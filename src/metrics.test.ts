@@ -1,7 +1,8 @@
 // The metrics' own rules, on the real prom-client registry and a real WebClient against the fake Slack Web API.
-import { type Logger, WebClient } from '@slack/web-api';
+import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeSlackApi, startFakeSlackApi } from '../test/fakes/slack-api.js';
+import { quietSlackLogger } from '../test/support/quiet-slack-logger.js';
 import {
   countPendingApprovalsWith,
   countSlackApiErrors,
@@ -26,16 +27,6 @@ async function scraped(name: string, labels: Record<string, string> = {}): Promi
   return valueIn(await registry.metrics(), name, labels);
 }
 
-const quietLogger: Logger = {
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  setLevel: () => {},
-  getLevel: () => 'error' as never,
-  setName: () => {},
-};
-
 describe('Slack API errors', () => {
   let slack: FakeSlackApi;
   beforeAll(async () => {
@@ -47,7 +38,7 @@ describe('Slack API errors', () => {
   const client = (options: ConstructorParameters<typeof WebClient>[1] = {}) =>
     new WebClient('xoxb-unit', {
       slackApiUrl: slack.url,
-      logger: quietLogger,
+      logger: quietSlackLogger,
       retryConfig: { retries: 0 },
       ...options,
     });
@@ -69,7 +60,7 @@ describe('Slack API errors', () => {
 
     const unreachable = new WebClient('xoxb-unit', {
       slackApiUrl: 'http://127.0.0.1:1/api/',
-      logger: quietLogger,
+      logger: quietSlackLogger,
       retryConfig: { retries: 0 },
     });
     await expect(unreachable.auth.test()).rejects.toThrow();

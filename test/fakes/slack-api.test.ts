@@ -1,8 +1,6 @@
 // Drives the fake Slack Web API with the real WebClient, so the fake is held to what the SDK sends and expects.
 import {
   ErrorCode,
-  type Logger,
-  LogLevel,
   WebAPIHTTPError,
   WebAPIPlatformError,
   WebAPIRateLimitedError,
@@ -10,23 +8,13 @@ import {
   type WebClientOptions,
 } from '@slack/web-api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { quietSlackLogger } from '../support/quiet-slack-logger.js';
 import { FAKE_SLACK_BOT, FAKE_SLACK_TEAM, type FakeSlackApi, startFakeSlackApi } from './slack-api.js';
 
 const TOKEN = 'xoxb-test-token';
 const APPROVER = { id: 'U0APPROVER', name: 'ada', realName: 'Ada Lovelace', tz: 'Europe/London' };
 const REVIEWER = { id: 'U0REVIEWER', name: 'grace', realName: 'Grace Hopper' };
 const APPROVERS_GROUP = 'S0APPROVERS';
-
-/** WebClient logs Slack's response_metadata messages; tests that provoke errors on purpose stay quiet. */
-const quietLogger: Logger = {
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  setLevel: () => {},
-  getLevel: () => LogLevel.ERROR,
-  setName: () => {},
-};
 
 let fake: FakeSlackApi;
 
@@ -47,7 +35,7 @@ function clientWithToken(token: string | undefined, options: WebClientOptions = 
   return new WebClient(token, {
     slackApiUrl: fake.url,
     retryConfig: { retries: 0 },
-    logger: quietLogger,
+    logger: quietSlackLogger,
     ...options,
   });
 }
@@ -324,7 +312,7 @@ describe('users, groups and views', () => {
       ],
     });
     try {
-      const slack = new WebClient(TOKEN, { slackApiUrl: workspace.url, logger: quietLogger });
+      const slack = new WebClient(TOKEN, { slackApiUrl: workspace.url, logger: quietSlackLogger });
       const info = async (user: string) => (await slack.users.info({ user })).user;
 
       const member = await info(APPROVER.id);
@@ -1154,11 +1142,11 @@ describe('what the doctor asks', () => {
       rejectedTokens: ['xoxb-revoked'],
     });
     try {
-      const bot = new WebClient(TOKEN, { slackApiUrl: workspace.url, logger: quietLogger });
+      const bot = new WebClient(TOKEN, { slackApiUrl: workspace.url, logger: quietSlackLogger });
       expect((await bot.auth.test()).response_metadata?.scopes).toEqual(['chat:write', 'users:read']);
-      const revoked = new WebClient('xoxb-revoked', { slackApiUrl: workspace.url, logger: quietLogger });
+      const revoked = new WebClient('xoxb-revoked', { slackApiUrl: workspace.url, logger: quietSlackLogger });
       expect(((await failure(revoked.auth.test())) as WebAPIPlatformError).data.error).toBe('invalid_auth');
-      const app = new WebClient('xapp-1-app', { slackApiUrl: workspace.url, logger: quietLogger });
+      const app = new WebClient('xapp-1-app', { slackApiUrl: workspace.url, logger: quietSlackLogger });
       expect((await app.apps.connections.open()).url).toMatch(/^wss:\/\//);
       expect(((await failure(bot.apps.connections.open())) as WebAPIPlatformError).data.error).toBe(
         'not_allowed_token_type',
