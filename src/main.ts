@@ -18,8 +18,8 @@ try {
   requireSlackCredentials(config);
   const proc = await startProcess(config, { embeddedAllowed: true });
   await startRoles(proc, async () => {
-    const worker = await startWorkerRole(proc);
-    await startBotRole(proc, worker);
+    await startWorkerRole(proc);
+    await startBotRole(proc);
   });
   if (proc.tools) console.error(startSummary({ config, target: proc.target, tools: proc.tools }));
   proc.logger.info('Countersign is running', {

@@ -130,8 +130,8 @@ export async function startWorkerRole(proc: Proc): Promise<Worker> {
   const running = worker.run();
   const client = new Client({ connection: nativeConnection, namespace: proc.target.namespace });
   proc.workerClient = client;
-  // A Slack app in this process reports for both; alone, the worker reports for itself.
-  proc.readiness ??= () => temporalHealth(client, proc.config.temporal.taskQueue, worker);
+  // A Slack app in this process reports the same readiness (it shares this client and knows this worker).
+  proc.readiness = () => temporalHealth(client, proc.config.temporal.taskQueue, worker);
   countPendingApprovalsFrom(client);
   // Stops run in reverse order of start; the worker drains before its connection closes.
   proc.stops.unshift({
@@ -181,22 +181,23 @@ async function temporalHealth(
   }
 }
 
-export async function startBotRole(proc: Proc, worker?: Worker): Promise<App> {
+/** The Slack app; started after the worker role when both run in this process (`npm start`), which it then leans on. */
+export async function startBotRole(proc: Proc): Promise<App> {
   const { config, logger } = proc;
   if (!config.slack.botToken) throw new ConfigError('SLACK_BOT_TOKEN: required');
   // Beside a worker, the app uses the worker's connection, so that a run's first workflow task can be handed to that
-  // worker in the answer to its start (eager workflow start); the worker's own stop closes it.
-  const shared = worker ? proc.workerClient : undefined;
+  // worker in the answer to its start (eager workflow start); the worker's own stop closes it, and the worker's
+  // readiness and pending-approvals count (which see the same Temporal) serve for both.
+  const shared = proc.workerClient;
   const connection = shared ? undefined : await Connection.connect(connectionOptions(proc.target));
   const client = shared ?? new Client({ connection, namespace: proc.target.namespace });
-  const readiness = () => temporalHealth(client, config.temporal.taskQueue, worker);
-  proc.readiness = readiness;
-  if (!worker) countPendingApprovalsFrom(client);
+  proc.readiness ??= () => temporalHealth(client, config.temporal.taskQueue, undefined);
+  if (!shared) countPendingApprovalsFrom(client);
   const app = createSlackApp({
     slack: { ...config.slack, botToken: config.slack.botToken },
     logLevel: config.logLevel,
     logger,
-    readiness,
+    readiness: proc.readiness,
   });
   const inFlight = trackInFlight(app);
   registerListeners(app, {
@@ -226,7 +227,7 @@ export async function startBotRole(proc: Proc, worker?: Worker): Promise<App> {
     ...(config.slack.socketMode ? {} : { port: config.slack.port }),
   });
   // The policy is the worker's to report; a worker in this process has already said these.
-  const ownWarnings = worker ? [] : startupWarnings(config).filter((warning) => warning.about === 'temporal');
+  const ownWarnings = shared ? [] : startupWarnings(config).filter((warning) => warning.about === 'temporal');
   for (const { about, message } of ownWarnings) logger.warn(message, { about });
   return app;
 }
