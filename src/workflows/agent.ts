@@ -432,11 +432,10 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
           conversation.push({ type: 'output', callId: proposal.callId, output: await runProposal(proposal) });
           continue;
         }
-        // A standing approval of this very call lets it through without asking again (runs from before it existed
-        // never look), where the call's rule allows one.
-        const mayHaveGrant = () =>
-          !fewerSteps || standingMaxFor(planFor(proposal, policy), proposal.risk) > 0;
-        if (patched(STANDING_PATCH) && mayHaveGrant()) {
+        // A standing approval of this very call lets it through without asking again, where the call's rule allows one
+        // (runs from before standing approvals never look; runs from before fewer-steps look for every call).
+        const grantAllowed = !fewerSteps || standingMaxFor(planFor(proposal, policy), proposal.risk) > 0;
+        if (patched(STANDING_PATCH) && grantAllowed) {
           const grant = await run.findStandingGrant({
             requesterId: input.requester.id,
             tool: proposal.tool,
