@@ -64,6 +64,8 @@ export async function readInbox(
   // The ID goes into a visibility query: only a well-formed Slack user ID may.
   if (!SLACK_USER_ID.test(viewer.id)) return inbox;
   const deadline = Date.now() + INBOX_BUDGET_MS;
+  /** What is left of the budget for one more read (at least 1 ms: 0 would mean no deadline). */
+  const left = () => Math.max(1, deadline - Date.now());
 
   const waiting = async () => {
     if (!standing.ok) {
@@ -87,9 +89,7 @@ export async function readInbox(
       },
       INBOX_BUDGET_MS,
     );
-    const reads = await Promise.all(
-      ids.map((workflowId) => readApproval(temporal, { workflowId }, Math.max(1, deadline - Date.now()))),
-    );
+    const reads = await Promise.all(ids.map((workflowId) => readApproval(temporal, { workflowId }, left())));
     for (const read of reads) {
       if (!read.ok) inbox.unreachable ||= read.reason !== 'not_found';
       else if (whyNot(read.status, viewer, nowMs) === undefined) inbox.waiting.push(read.status);
@@ -123,11 +123,7 @@ export async function readInbox(
       inbox.mine
         .filter((own) => own.status === 'pending')
         .map(async (own) => {
-          const read = await readApproval(
-            temporal,
-            { workflowId: own.workflowId },
-            Math.max(1, deadline - Date.now()),
-          );
+          const read = await readApproval(temporal, { workflowId: own.workflowId }, left());
           // Only what the requester wrote themselves, and only if this is indeed their request.
           if (read.ok && read.status.requester.id === viewer.id) {
             own.request = read.status.request;
@@ -157,7 +153,7 @@ export async function readInbox(
         withinSlackDeadline(
           temporal,
           () => temporal.workflow.getHandle(id).query(grantStatusQuery),
-          Math.max(1, deadline - Date.now()),
+          left(),
         ).catch(() => undefined),
       ),
     );
