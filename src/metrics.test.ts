@@ -6,7 +6,7 @@ import { quietSlackLogger } from '../test/support/quiet-slack-logger.js';
 import {
   countPendingApprovalsWith,
   countSlackApiErrors,
-  observeAudit,
+  observeApprovalEnded,
   registry,
   slackMethodOf,
 } from './metrics.js';
@@ -89,14 +89,11 @@ describe('Slack API errors', () => {
   });
 });
 
-describe('decisions from the audit stream', () => {
-  it('counts each approval outcome with how long it waited, and ignores the run’s echo of it', async () => {
+describe('decisions, as the approval workflow reports them', () => {
+  it('counts each approval outcome with how long it waited', async () => {
     const before = await scraped('countersign_decisions_total', { outcome: 'timed_out' });
     const sumBefore = await scraped('countersign_time_to_decision_seconds_sum', { outcome: 'timed_out' });
-    observeAudit({ type: 'approval_outcome', details: { status: 'timed_out', waited_ms: 90_000 } });
-    // The agent run records the outcome too, without a wait: counting it would count every decision twice.
-    observeAudit({ type: 'approval_outcome', details: { status: 'timed_out' } });
-    observeAudit({ type: 'approval_requested', details: { waited_ms: 5 } });
+    observeApprovalEnded('timed_out', 90_000);
     expect(await scraped('countersign_decisions_total', { outcome: 'timed_out' })).toBe(before + 1);
     expect(await scraped('countersign_time_to_decision_seconds_sum', { outcome: 'timed_out' })).toBe(
       sumBefore + 90,

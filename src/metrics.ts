@@ -94,23 +94,10 @@ export const toolRuns = new Counter({
   registers: [registry],
 });
 
-/** An audit event as the workflows log it; only what the metrics read. */
-interface AuditLike {
-  type?: unknown;
-  details?: { status?: unknown; waited_ms?: unknown };
-}
-
-/**
- * Derives metrics from the workflows' audit stream: the worker's Temporal runtime hands over each audit event the
- * workflows log, once (workflow logs are not repeated when a workflow is replayed).
- */
-export function observeAudit(event: AuditLike): void {
-  // The approval workflow's own outcome, which says how long it waited; the run records an echo of it without.
-  const waited = event.details?.waited_ms;
-  if (event.type !== 'approval_outcome' || typeof waited !== 'number' || !(waited >= 0)) return;
-  const outcome = typeof event.details?.status === 'string' ? event.details.status : 'unknown';
+/** An approval that ended, as the approval workflow reports it through its sink (src/workflows/sinks.ts). */
+export function observeApprovalEnded(outcome: string, waitedMs: number): void {
   decisions.inc({ outcome });
-  timeToDecision.observe({ outcome }, waited / 1000);
+  timeToDecision.observe({ outcome }, waitedMs / 1000);
 }
 
 /** The Slack error code of a failed Web API call, from @slack/web-api's error shapes. */

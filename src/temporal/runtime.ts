@@ -1,17 +1,12 @@
-// Temporal's own logs — and the workflows' audit events — as our JSON lines.
+// Temporal's own logs — and the workflows' audit events — as our JSON lines, at LOG_LEVEL.
 import { DefaultLogger, Runtime, type LogLevel as TemporalLogLevel } from '@temporalio/worker';
 import type { Logger, LogLevel } from '../logger.js';
-import { observeAudit } from '../metrics.js';
 
-/**
- * What the SDK hands over: at least INFO, whatever LOG_LEVEL says, because the workflows' audit events (INFO) feed the
- * metrics; our logger drops what is below LOG_LEVEL.
- */
 const TEMPORAL_LEVEL: Record<LogLevel, TemporalLogLevel> = {
   debug: 'DEBUG',
   info: 'INFO',
-  warn: 'INFO',
-  error: 'INFO',
+  warn: 'WARN',
+  error: 'ERROR',
 };
 
 /** Call once per process, before any Temporal connection or worker is created. */
@@ -28,7 +23,6 @@ export function installTemporalRuntime(
       ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } }
       : {}),
     logger: new DefaultLogger(TEMPORAL_LEVEL[level], ({ level: at, message, meta }) => {
-      if (meta?.audit) observeAudit(meta.audit as Parameters<typeof observeAudit>[0]);
       const fields = { ...meta, source: 'temporal' };
       if (at === 'ERROR') logger.error(message, fields);
       else if (at === 'WARN') logger.warn(message, fields);

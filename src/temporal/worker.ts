@@ -2,12 +2,14 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { WebClient } from '@slack/web-api';
-import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { type InjectedSinks, type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { modelClient } from '../activities/model-client.js';
 import type { Config } from '../config.js';
+import { observeApprovalEnded } from '../metrics.js';
 import { TOOLS } from '../tools/index.js';
 import type { Tool } from '../tools/tool.js';
+import type { CountersignSinks } from '../workflows/sinks.js';
 import { heartbeatWhileRunning } from './heartbeat.js';
 
 /**
@@ -46,6 +48,13 @@ export function createClients(config: Config) {
   return { slack, openai };
 }
 
+/** Where the workflows' sinks (src/workflows/sinks.ts) lead in this process; replays register them too (not called). */
+export const workflowSinks: InjectedSinks<CountersignSinks> = {
+  metrics: {
+    approvalEnded: { fn: (_workflow, outcome, waitedMs) => observeApprovalEnded(outcome, waitedMs) },
+  },
+};
+
 export async function createWorker(
   config: Config,
   connection: NativeConnection,
@@ -63,6 +72,7 @@ export async function createWorker(
     stickyQueueScheduleToStartTimeout: STICKY_QUEUE_TIMEOUT,
     maxCachedWorkflows: config.temporal.maxCachedWorkflows,
     interceptors: { activity: [heartbeatWhileRunning] },
+    sinks: workflowSinks,
     ...overrides,
   });
 }

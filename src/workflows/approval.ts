@@ -61,6 +61,7 @@ import {
   withdrawRequestSignal,
 } from './messages.js';
 import { inboxAttributes } from './search-attributes.js';
+import { metrics } from './sinks.js';
 
 /** Patch id of the change that made approvals searchable (the App Home inbox): runs started before it are not. */
 export const INBOX_PATCH = 'inbox-search-attributes';
@@ -592,11 +593,10 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
 
   // Runs even when this workflow is being cancelled: no card may keep live buttons.
   await CancellationScope.nonCancellable(updateCards);
-  record('approval_outcome', 'system', {
-    status: snapshot.status,
-    // How long the request waited, for the time-to-decision metric; workflow time, so the same on replay.
-    waited_ms: Date.now() - Date.parse(snapshot.requested_at),
-  });
+  // How long the request waited, in workflow time.
+  const waitedMs = Date.now() - Date.parse(snapshot.requested_at);
+  record('approval_outcome', 'system', { status: snapshot.status, waited_ms: waitedMs });
+  metrics.approvalEnded(snapshot.status, waitedMs);
   return outcomeOf(snapshot);
 }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { workflowsPath } from '../../src/temporal/worker.js';
+import { workflowSinks, workflowsPath } from '../../src/temporal/worker.js';
 
 interface Recording {
   set: string;
@@ -75,7 +75,10 @@ describe('recorded histories', () => {
       );
     const failures: string[] = [];
     let replayed = 0;
-    for await (const result of Worker.runReplayHistories({ workflowsPath: workflowsPath() }, histories)) {
+    for await (const result of Worker.runReplayHistories(
+      { workflowsPath: workflowsPath(), sinks: workflowSinks },
+      histories,
+    )) {
       replayed += 1;
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
     }

@@ -9,7 +9,7 @@ import type { AgentInput, RunOutcome } from '../../src/approval/run.js';
 import { type Config, parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { connectMcpTools } from '../../src/mcp/tools.js';
-import { createWorker, workflowsPath } from '../../src/temporal/worker.js';
+import { createWorker, workflowSinks, workflowsPath } from '../../src/temporal/worker.js';
 import { TOOLS } from '../../src/tools/index.js';
 import { agentWorkflow } from '../../src/workflows/agent.js';
 import { agentStatusQuery } from '../../src/workflows/messages.js';
@@ -239,7 +239,10 @@ export async function expectRunsToReplay(client: Client, runIds: string[]): Prom
     }
   }
   let replayed = 0;
-  for await (const result of Worker.runReplayHistories({ workflowsPath: workflowsPath() }, histories)) {
+  for await (const result of Worker.runReplayHistories(
+    { workflowsPath: workflowsPath(), sinks: workflowSinks },
+    histories,
+  )) {
     if (result.error) throw new Error(`replay of ${result.workflowId} failed: ${result.error.message}`);
     replayed += 1;
   }
