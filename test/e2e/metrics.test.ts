@@ -160,6 +160,13 @@ describe('METRICS_PORT', () => {
     });
     await waitForHealthy(`http://127.0.0.1:${botMetrics}/readyz`, bot);
 
+    /** Both processes report the same pending approvals, read from Temporal at each scrape. */
+    const pendingEverywhereIs = async (count: number) => {
+      for (const port of [workerMetrics, botMetrics])
+        await expect
+          .poll(async () => sampleValue(await scrape(port), 'countersign_pending_approvals'), POLL)
+          .toBe(count);
+    };
     const before = await scrape(workerMetrics);
     expect(sampleValue(before, 'countersign_pending_approvals')).toBe(0);
     expect(sampleValue(before, 'countersign_decisions_total')).toBe(0);
@@ -192,10 +199,7 @@ describe('METRICS_PORT', () => {
       channelId: 'C0GENERAL',
     });
     const card = await waitForCard(slackApi, runIdFromAck(ack.json), 30_000);
-    for (const port of [workerMetrics, botMetrics])
-      await expect
-        .poll(async () => sampleValue(await scrape(port), 'countersign_pending_approvals'), POLL)
-        .toBe(1);
+    await pendingEverywhereIs(1);
     const waiting = await scrape(workerMetrics);
     expect(sampleValue(waiting, 'countersign_model_call_seconds_count', { api: 'responses' })).toBe(1);
     expect(sampleValue(waiting, 'countersign_tool_runs_total')).toBe(0);
@@ -241,10 +245,7 @@ describe('METRICS_PORT', () => {
       userId: PEOPLE.ana.id,
     });
     await slackApi.waitForCall('chat.postMessage', (c) => c.args.thread_ts === card.ts, 30_000);
-    for (const port of [workerMetrics, botMetrics])
-      await expect
-        .poll(async () => sampleValue(await scrape(port), 'countersign_pending_approvals'), POLL)
-        .toBe(0);
+    await pendingEverywhereIs(0);
     const after = await scrape(workerMetrics);
     expect(sampleValue(after, 'countersign_decisions_total', { outcome: 'approved' })).toBe(1);
     expect(sampleValue(after, 'countersign_decisions_total')).toBe(1);
