@@ -17,7 +17,9 @@ describe('package-lock.json', () => {
   ])('lists %s native binaries for every common platform', (prefix, platforms) => {
     const listed = Object.keys(lock.packages).filter((p) => p.startsWith(`node_modules/${prefix}`));
     for (const platform of platforms) {
-      expect(listed, `${prefix} for ${platform}`).toContainEqual(expect.stringMatching(new RegExp(`[-/]${platform}$`)));
+      expect(listed, `${prefix} for ${platform}`).toContainEqual(
+        expect.stringMatching(new RegExp(`[-/]${platform}$`)),
+      );
     }
   });
 });
