@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ApprovalStatus, StageSummary } from './schemas.js';
-import { applyDecision, applyWithdrawal, dueTimer, nextTimerAt, stageTimers } from './state.js';
+import {
+  applyDecision,
+  applyWithdrawal,
+  dueTimer,
+  nextTimerAt,
+  stageTimers,
+  submissionRefusal,
+} from './state.js';
 
 const NOW = Date.parse('2026-11-22T10:00:00Z');
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
@@ -160,5 +167,28 @@ describe('stage timers', () => {
   it('without reminder or escalation, waits for the end only', () => {
     const plain = stageTimers(0, 10_000, { remindAfterMs: undefined, escalateAfterMs: undefined });
     expect(nextTimerAt(plain)).toBe(10_000);
+  });
+});
+
+describe('submissionRefusal (the Update validator)', () => {
+  it('refuses what the rules refuse, before anything changes', () => {
+    const s = snapshot();
+    expect(submissionRefusal(s, approve(rita), NOW)?.reason).toBe('self_approval');
+    expect(submissionRefusal(s, approve(ana, { standing: { for_ms: 60_000, vary: [] } }), NOW)?.reason).toBe(
+      'standing_not_allowed',
+    );
+    expect(submissionRefusal(s, approve(ana, { edited_arguments: { channel: 'C2' } }), NOW)?.reason).toBe(
+      'edit_not_allowed',
+    );
+    expect(s.stages[0]?.approvals).toEqual([]);
+  });
+
+  it('lets through a decision the rules take, and a standing approval within the rule', () => {
+    const s = { ...snapshot(), standing_max_ms: 3_600_000, allow_edit: true };
+    expect(submissionRefusal(s, approve(ana), NOW)).toBeUndefined();
+    expect(
+      submissionRefusal(s, approve(ana, { standing: { for_ms: 3_600_000, vary: [] } }), NOW),
+    ).toBeUndefined();
+    expect(submissionRefusal(s, approve(ana, { edited_arguments: { channel: 'C2' } }), NOW)).toBeUndefined();
   });
 });

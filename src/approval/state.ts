@@ -45,12 +45,32 @@ export function decisionRules(snapshot: ApprovalStatus, nowMs: number) {
   };
 }
 
-function refused(reason: DecisionRefusal): DecisionAnswer {
+type Refused = Extract<DecisionAnswer, { accepted: false }>;
+
+function refused(reason: DecisionRefusal): Refused {
   return { accepted: false, reason, explanation: REFUSAL_TEXT[reason] };
 }
 
 function approvalsText(count: number, required: number): string {
   return `${count} of ${required} approval${required === 1 ? '' : 's'}`;
+}
+
+/**
+ * Why a decision submitted through Update `submit_decision` would be refused now, before anything changes; undefined
+ * when it goes on to be applied (an edit is then checked against the tool). The Update's validator asks this, so a
+ * refusal is answered without writing anything to the workflow's history.
+ */
+export function submissionRefusal(
+  snapshot: ApprovalStatus,
+  decision: ApprovalDecision,
+  nowMs: number,
+): Refused | undefined {
+  if (decision.edited_arguments !== undefined && !snapshot.allow_edit) return refused('edit_not_allowed');
+  if (decision.standing && decision.standing.for_ms > (snapshot.standing_max_ms ?? 0)) {
+    return refused('standing_not_allowed');
+  }
+  const check = checkDecision(decision, decisionRules(snapshot, nowMs));
+  return check.ok ? undefined : refused(check.reason);
 }
 
 /** Applies a decision to the snapshot when the rules allow it: a rejection vetoes, an approval counts to the quorum. */

@@ -1,9 +1,13 @@
 // The Slack side's view of approvals: read one for a click, submit a decision and hear whether it counted. The
 // workflow stays the authority; the early check at a click runs the same rules (src/approval/state.ts).
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import { checkDecision, REFUSALS } from '../approval/policy.js';
+import { createHash } from 'node:crypto';
+import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import canonicalize from 'canonicalize';
+import { checkDecision, type DecisionRefusal, REFUSALS } from '../approval/policy.js';
 import type { ApprovalRef, ApprovalStatus, Person } from '../approval/schemas.js';
 import { type DecisionAnswer, decisionRules } from '../approval/state.js';
+import type { Logger } from '../logger.js';
 import { approvalStatusQuery, type SubmittedDecision, submitDecisionUpdate } from '../workflows/messages.js';
 import { mention, slackDate } from './blocks/text.js';
 import {
@@ -94,20 +98,68 @@ export type Submission =
 const ANSWER_WAIT_MAX_MS = 120_000;
 
 /**
+ * The Update id of one submission of a form: the same form submitted again as it was (Slack retrying) is the same
+ * Update, answered as before; the form submitted again with other choices (after an error, say) is another decision.
+ * `decided_at` is left out: it is the moment of submission, not a choice.
+ */
+export function submissionId(formId: string, decision: SubmittedDecision): string {
+  const { decided_at: _, ...choices } = decision;
+  const hash = createHash('sha256')
+    .update(canonicalize(choices) ?? '')
+    .digest('hex');
+  return `${formId}/${decision.reviewer.id}/${hash.slice(0, 16)}`;
+}
+
+/** A refusal the workflow's validator gave: it wrote nothing to the workflow, so the Slack app audits it here. */
+function refusalFrom(error: unknown): Extract<DecisionAnswer, { accepted: false }> | undefined {
+  if (!(error instanceof WorkflowUpdateFailedError) || !(error.cause instanceof ApplicationFailure))
+    return undefined;
+  const reason = error.cause.type;
+  if (!reason || !Object.hasOwn(REFUSALS, reason)) return undefined;
+  return { accepted: false, reason: reason as DecisionRefusal, explanation: error.cause.message };
+}
+
+/**
  * Submits a reviewer's decision as Update `submit_decision` and waits up to `budgetMs` for the workflow's answer.
- * `updateId` makes a repeated submission of the same form one decision. Throws when Temporal cannot be reached.
+ * `updateId` (see submissionId) makes a repeated submission of the same form one decision. A refusal is audited in
+ * `audit`'s log (`"msg":"audit"`, type `decision_ignored`), as the workflow audits the ones it records. Throws when
+ * Temporal cannot be reached.
  */
 export async function submitDecision(
   temporal: Client,
   workflowId: string,
   decision: SubmittedDecision,
-  options: { updateId: string; budgetMs: number },
+  options: { updateId: string; budgetMs: number; audit?: Logger | undefined },
 ): Promise<Submission> {
-  const answer = temporal.withDeadline(Date.now() + ANSWER_WAIT_MAX_MS, () =>
-    temporal.workflow
-      .getHandle(workflowId)
-      .executeUpdate(submitDecisionUpdate, { args: [decision], updateId: options.updateId }),
-  );
+  const answer = temporal
+    .withDeadline(Date.now() + ANSWER_WAIT_MAX_MS, () =>
+      temporal.workflow
+        .getHandle(workflowId)
+        .executeUpdate(submitDecisionUpdate, { args: [decision], updateId: options.updateId }),
+    )
+    .catch((error: unknown): DecisionAnswer => {
+      const refusal = refusalFrom(error);
+      if (!refusal) throw error;
+      options.audit?.info('audit', {
+        audit: {
+          at: new Date().toISOString(),
+          type: 'decision_ignored',
+          actor: decision.reviewer,
+          requestId: decision.request_id,
+          details: {
+            workflow_id: workflowId,
+            reason: refusal.reason,
+            explanation: refusal.explanation,
+            approved: decision.approved,
+            ...(decision.edited_arguments ? { edited: true } : {}),
+            signalled_digest: decision.proposal_digest,
+            team: decision.team_id,
+            via: 'update',
+          },
+        },
+      });
+      return refusal;
+    });
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => {
     timer = setTimeout(() => resolve('late'), options.budgetMs);

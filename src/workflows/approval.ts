@@ -51,6 +51,7 @@ import {
   NOBODY,
   nextTimerAt,
   stageTimers,
+  submissionRefusal,
 } from '../approval/state.js';
 import { editChecks, approvalSlack as slack } from './activities.js';
 import { standingGrantWorkflow } from './grant.js';
@@ -267,11 +268,30 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     return editorAnswer ?? refuse('already_decided');
   };
 
-  // The Slack app's path: the reviewer learns at once whether their decision counted, and why not.
-  setHandler(submitDecisionUpdate, (payload) =>
-    payload.edited_arguments !== undefined && parseApprovalDecision(payload).success
-      ? decideEdit(payload, payload.edited_arguments)
-      : decide(payload, 'update'),
+  // The Slack app's path: the reviewer learns at once whether their decision counted, and why not. A decision the
+  // rules refuse as it arrives is refused by the validator, which writes nothing to the history: refused clicks
+  // cannot grow it. The Slack app audits those refusals in its own log.
+  setHandler(
+    submitDecisionUpdate,
+    (payload) =>
+      payload.edited_arguments !== undefined && parseApprovalDecision(payload).success
+        ? decideEdit(payload, payload.edited_arguments)
+        : decide(payload, 'update'),
+    {
+      validator: (payload) => {
+        const parsed = parseApprovalDecision(payload);
+        const refusal = parsed.success
+          ? submissionRefusal(snapshot, parsed.data, Date.now())
+          : { reason: 'malformed' as const, explanation: REFUSAL_TEXT.malformed };
+        if (refusal) {
+          throw ApplicationFailure.create({
+            type: refusal.reason,
+            message: refusal.explanation,
+            nonRetryable: true,
+          });
+        }
+      },
+    },
   );
   // Public API (the recipe's CLI command, operators): fire and forget; never throws, so a bad payload cannot fail a task.
   setHandler(approvalDecisionSignal, (raw) => void decide(raw, 'signal'));

@@ -4,6 +4,7 @@ import type { App } from '@slack/bolt';
 import type { Client } from '@temporalio/client';
 import { expect } from 'vitest';
 import { parseConfig, requireSlackCredentials } from '../../src/config.js';
+import type { Logger } from '../../src/logger.js';
 import { createSlackApp, SLACK_EVENTS_PATH } from '../../src/slack/app.js';
 import { registerListeners } from '../../src/slack/listeners/index.js';
 import type { FakeSlackApi, SlackCall } from '../fakes/slack-api.js';
@@ -19,10 +20,14 @@ export interface SlackAppHarness {
   close(): Promise<void>;
 }
 
-/** `temporal` replaces the engine's client, e.g. with one that cannot reach any server. */
+/**
+ * `temporal` replaces the engine's client, e.g. with one that cannot reach any server; `audit` receives the app's
+ * audit lines (decisions the workflows refused without recording them).
+ */
 export async function startSlackApp(
   engine: Engine,
   temporal: Client = engine.client,
+  audit?: Logger,
 ): Promise<SlackAppHarness> {
   const config = parseConfig({
     SLACK_BOT_TOKEN: 'xoxb-engine-test',
@@ -35,6 +40,7 @@ export async function startSlackApp(
     temporal,
     taskQueue: engine.taskQueue,
     sealingSecret: SIGNING_SECRET,
+    ...(audit ? { audit } : {}),
   });
   const server = await app.start(0);
   const address = server.address();

@@ -1,6 +1,7 @@
 // Every listener, registered by kind.
 import type { App } from '@slack/bolt';
 import type { Client } from '@temporalio/client';
+import type { Logger } from '../../logger.js';
 import { UnrecognizedRequestError } from '../app.js';
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../blocks/approval-card.js';
 import {
@@ -29,6 +30,8 @@ export interface ListenerDeps {
    * only when `temporal` is built on that worker's own connection.
    */
   eagerStart?: boolean;
+  /** Our JSON logger, for the audit lines of decisions the workflows refuse without recording them. */
+  audit?: Logger;
 }
 
 /** What our listeners handle; anything else is refused up front rather than left unanswered. */
@@ -70,6 +73,6 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   const home = { temporal: deps.temporal, standing, homeViewers: new Map<string, number>() };
   registerCommands(app, { ...deps, standing });
   registerActions(app, { ...home, sealer });
-  registerViews(app, { ...home, sealer });
+  registerViews(app, { ...home, sealer, audit: deps.audit });
   registerEvents(app, home);
 }

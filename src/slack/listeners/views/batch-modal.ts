@@ -4,7 +4,8 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { Client } from '@temporalio/client';
 import { REFUSALS } from '../../../approval/policy.js';
-import { submitDecision } from '../../approvals.js';
+import type { Logger } from '../../../logger.js';
+import { submissionId, submitDecision } from '../../approvals.js';
 import { BATCH_CHOICE_ACTION_ID, type BatchChoice, choiceBlockId } from '../../blocks/batch-modal.js';
 import { NOTES_ACTION_ID, NOTES_BLOCK_ID, noticeModal } from '../../blocks/decision-modal.js';
 import { STANDING_TEXT, type StandingCheck } from '../../reviewer-standing.js';
@@ -16,6 +17,8 @@ export interface BatchModalDeps {
   temporal: Client;
   sealer: Sealer;
   standing: StandingCheck;
+  /** Where refused decisions are audited (the workflow records none: its Update validator refuses them). */
+  audit?: Logger | undefined;
 }
 
 /** Inside Slack's 3 seconds: the calls' Updates go out together and share it. */
@@ -74,22 +77,23 @@ export function batchModalSubmission(deps: BatchModalDeps) {
         const choice = choices[i];
         if (!choice) return undefined;
         try {
-          return await submitDecision(
-            deps.temporal,
-            call.workflowId,
-            {
-              request_id: call.requestId,
-              approved: choice === 'approve',
-              reviewer_notes: notes || null,
-              decided_at: decidedAt,
-              reviewer,
-              proposal_digest: call.digest,
-              team_id: standing.teamId,
-              stage: call.stage,
-            },
-            // One form, one decision per call: a resubmission after an error is the same Update for the others.
-            { updateId: `${view.id}/${reviewer.id}/${i}`, budgetMs: ANSWER_BUDGET_MS },
-          );
+          const decision = {
+            request_id: call.requestId,
+            approved: choice === 'approve',
+            reviewer_notes: notes || null,
+            decided_at: decidedAt,
+            reviewer,
+            proposal_digest: call.digest,
+            team_id: standing.teamId,
+            stage: call.stage,
+          };
+          // One form, one decision per call: a resubmission after an error with the same choices is the same Update
+          // for the calls that counted; a changed choice is another decision.
+          return await submitDecision(deps.temporal, call.workflowId, decision, {
+            updateId: submissionId(`${view.id}/${i}`, decision),
+            budgetMs: ANSWER_BUDGET_MS,
+            audit: deps.audit,
+          });
         } catch (error) {
           logger.error('could not submit a decision from the batch form', {
             workflowId: call.workflowId,

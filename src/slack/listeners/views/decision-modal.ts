@@ -3,10 +3,10 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { proposalDigest } from '../../../approval/digest.js';
 import { REFUSALS } from '../../../approval/policy.js';
 import type { DecisionAnswer } from '../../../approval/state.js';
-import { readApproval, submitDecision } from '../../approvals.js';
+import type { Logger } from '../../../logger.js';
+import { readApproval, submissionId, submitDecision } from '../../approvals.js';
 import {
   NOTES_ACTION_ID,
   NOTES_BLOCK_ID,
@@ -25,6 +25,8 @@ import { TEMPORAL_UNREACHABLE_TEXT } from '../../temporal-deadline.js';
 
 export interface DecisionModalDeps extends HomeDeps {
   sealer: Sealer;
+  /** Where refused decisions are audited (the workflow records none: its Update validator refuses them). */
+  audit?: Logger | undefined;
 }
 
 /** Everything before the acknowledgement shares this budget, inside Slack's 3 seconds. */
@@ -132,30 +134,27 @@ export function decisionModalSubmission(deps: DecisionModalDeps) {
       approved && Number.isInteger(standingFor) && standingFor > 0
         ? { for_ms: standingFor, vary }
         : undefined;
+    const decision = {
+      request_id: requestId,
+      approved,
+      reviewer_notes: notes || null,
+      decided_at: new Date().toISOString(),
+      reviewer,
+      proposal_digest: digest,
+      team_id: standing.teamId,
+      stage,
+      ...(edited ? { edited_arguments: edited } : {}),
+      ...(again ? { standing: again } : {}),
+    };
     let submission: Awaited<ReturnType<typeof submitDecision>>;
     try {
-      submission = await submitDecision(
-        deps.temporal,
-        workflowId,
-        {
-          request_id: requestId,
-          approved,
-          reviewer_notes: notes || null,
-          decided_at: new Date().toISOString(),
-          reviewer,
-          proposal_digest: digest,
-          team_id: standing.teamId,
-          stage,
-          ...(edited ? { edited_arguments: edited } : {}),
-          ...(again ? { standing: again } : {}),
-        },
-        {
-          // One form, one decision: Slack resubmitting the same form is the same Update.
-          // A changed call is another decision: resubmitting the form after an error must not replay the refusal.
-          updateId: `${view.id}/${reviewer.id}${edited ? `/${proposalDigest({ tool: 'edit', arguments: edited }).slice(-16)}` : ''}`,
-          budgetMs: Math.max(ANSWER_MIN_MS, SUBMISSION_BUDGET_MS - (Date.now() - startedAt)),
-        },
-      );
+      submission = await submitDecision(deps.temporal, workflowId, decision, {
+        // One form, one decision: Slack resubmitting the same form is the same Update; the form resubmitted with other
+        // choices after an error is another decision, never a replay of the first answer.
+        updateId: submissionId(view.id, decision),
+        budgetMs: Math.max(ANSWER_MIN_MS, SUBMISSION_BUDGET_MS - (Date.now() - startedAt)),
+        audit: deps.audit,
+      });
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
         // The approval's workflow has ended (decided, expired or withdrawn) while the form was open.
