@@ -205,6 +205,7 @@ export async function startBotRole(proc: Proc): Promise<App> {
     taskQueue: config.temporal.taskQueue,
     sealingSecret: config.slack.signingSecret ?? config.slack.botToken,
     eagerStart: shared !== undefined,
+    requesters: config.requesters,
   });
   await app.start(config.slack.port);
   // The Slack app stops first: no new requests while the worker drains.

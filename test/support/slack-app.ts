@@ -19,15 +19,20 @@ export interface SlackAppHarness {
   close(): Promise<void>;
 }
 
-/** `temporal` replaces the engine's client, e.g. with one that cannot reach any server. */
+/**
+ * `temporal` replaces the engine's client, e.g. with one that cannot reach any server; `env` adds the Slack app's own
+ * variables (REQUESTERS).
+ */
 export async function startSlackApp(
   engine: Engine,
   temporal: Client = engine.client,
+  env: Record<string, string> = {},
 ): Promise<SlackAppHarness> {
   const config = parseConfig({
     SLACK_BOT_TOKEN: 'xoxb-engine-test',
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: engine.slackApi.url,
+    ...env,
   });
   requireSlackCredentials(config);
   const app = createSlackApp({ slack: config.slack, logLevel: 'error' });
@@ -35,6 +40,7 @@ export async function startSlackApp(
     temporal,
     taskQueue: engine.taskQueue,
     sealingSecret: SIGNING_SECRET,
+    requesters: config.requesters,
   });
   const server = await app.start(0);
   const address = server.address();
