@@ -35,6 +35,7 @@ describe('parseConfig', () => {
         stages: [{ approvers: undefined, required: 1, timeoutMs: 24 * 3_600_000 }],
       },
     });
+    expect(config.requesters).toBeUndefined();
     expect(config.tools.webhookAllowlist).toEqual([]);
     expect(config.temporal).toMatchObject({
       address: undefined,
@@ -56,6 +57,7 @@ describe('parseConfig', () => {
       METRICS_PORT: '9464',
       APPROVALS_CHANNEL: 'C0APPROVALS',
       APPROVERS: 'U0ANA, W0BOB,S0SECURITY',
+      REQUESTERS: 'U0RITA,S0ASKERS',
       ALLOW_SELF_APPROVAL: 'true',
       APPROVAL_TIMEOUT: '15m',
       APPROVAL_RISK_THRESHOLD: 'high',
@@ -93,6 +95,7 @@ describe('parseConfig', () => {
         ],
       },
     });
+    expect(config.requesters).toEqual({ users: ['U0RITA'], userGroups: ['S0ASKERS'] });
     expect(config.tools.webhookAllowlist).toEqual([
       'https://hooks.example.com/countersign/',
       'http://10.0.0.5:8080/',
@@ -113,8 +116,15 @@ describe('parseConfig', () => {
   });
 
   it('treats empty values as unset, as a blank line in .env means', () => {
-    const config = parseConfig({ APPROVERS: '', PORT: '', APPROVAL_TIMEOUT: ' ', TEMPORAL_ADDRESS: '' });
+    const config = parseConfig({
+      APPROVERS: '',
+      REQUESTERS: ' , ',
+      PORT: '',
+      APPROVAL_TIMEOUT: ' ',
+      TEMPORAL_ADDRESS: '',
+    });
     expect(config.approval.policy.default.stages[0]?.approvers).toBeUndefined();
+    expect(config.requesters).toBeUndefined();
     expect(config.slack.port).toBe(3000);
     expect(config.approval.policy.default.stages[0]?.timeoutMs).toBe(24 * 3_600_000);
     expect(config.temporal.address).toBeUndefined();
@@ -128,6 +138,7 @@ describe('parseConfig', () => {
     ],
     ['APPROVAL_TIMEOUT', '0s', /APPROVAL_TIMEOUT: expected a duration/],
     ['APPROVERS', 'U0ANA,alice', /APPROVERS: expected Slack user IDs.*not an ID: alice/],
+    ['REQUESTERS', 'U0ANA,#general', /REQUESTERS: expected Slack user IDs.*not an ID: #general/],
     ['PORT', 'eighty', /PORT: expected a port number/],
     ['PORT', '70000', /PORT: expected a port number between 0 and 65535/],
     // Not 0: an operator's scraper must know the port.

@@ -10,7 +10,7 @@ import {
   type PolicyFileOptions,
 } from './approval/policy-file.js';
 import { policyWarnings } from './approval/policy-summary.js';
-import { type ApprovalPlan, type ApprovalPolicy, RISKS } from './approval/schemas.js';
+import { type ApprovalPlan, type ApprovalPolicy, type ApproverIds, RISKS } from './approval/schemas.js';
 import { parseDuration } from './duration.js';
 import { redactEverywhere } from './logger.js';
 import { loadMcpConfig, McpConfigError, type McpServerConfig } from './mcp/config.js';
@@ -69,7 +69,8 @@ const duration = (fallback: string) =>
       }),
   );
 
-const approvers = z.preprocess(
+/** Slack people: user IDs and user-group IDs, comma-separated (APPROVERS, REQUESTERS). */
+const people = z.preprocess(
   emptyAsUnset,
   z
     .string()
@@ -164,7 +165,8 @@ export const envSchema = z.object({
       .regex(SLACK_CONVERSATION_ID, { error: 'expected a Slack channel ID like C0123ABCD' })
       .optional(),
   ),
-  APPROVERS: approvers,
+  APPROVERS: people,
+  REQUESTERS: people,
   ALLOW_SELF_APPROVAL: booleanFlag,
   APPROVAL_TIMEOUT: duration('24h'),
   APPROVAL_RISK_THRESHOLD: z.preprocess(
@@ -250,6 +252,11 @@ export interface Config {
     /** The policy file read, as an absolute path; undefined when POLICY_FILE is unset. */
     policyFile: string | undefined;
   };
+  /**
+   * Who may ask the agent (REQUESTERS), among the full members of the workspace, who alone may ask at all; undefined:
+   * every full member.
+   */
+  requesters: ApproverIds | undefined;
   tools: {
     webhookAllowlist: string[];
   };
@@ -306,8 +313,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     );
   }
   const temporalTls = temporalTlsFrom(e);
-  const envApprovers =
-    e.APPROVERS && e.APPROVERS.users.length + e.APPROVERS.userGroups.length > 0 ? e.APPROVERS : undefined;
+  const envApprovers = namesAnyone(e.APPROVERS) ? e.APPROVERS : undefined;
   const envPlan: ApprovalPlan = {
     rule: 'default',
     stages: [
@@ -347,6 +353,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
         : { threshold: envDefaults.threshold, default: envPlan, risks: {}, tools: {} },
       policyFile: e.POLICY_FILE ? resolve(e.POLICY_FILE) : undefined,
     },
+    requesters: namesAnyone(e.REQUESTERS) ? e.REQUESTERS : undefined,
     tools: { webhookAllowlist: e.WEBHOOK_ALLOWLIST },
     mcp: e.MCP_CONFIG ? { configFile: resolve(e.MCP_CONFIG), servers: mcpServers } : { servers: [] },
     openai: {
@@ -371,6 +378,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     metricsPort: e.METRICS_PORT,
   };
+}
+
+/** A list of people that names someone: an empty one is as good as unset. */
+function namesAnyone(ids: ApproverIds | undefined): ids is ApproverIds {
+  return ids !== undefined && ids.users.length + ids.userGroups.length > 0;
 }
 
 /**

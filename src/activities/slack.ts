@@ -19,6 +19,7 @@ import type { SlackIdLabels } from '../slack/blocks/proposal.js';
 import { runResultText } from '../slack/blocks/run-result.js';
 import { SLACK_USER_ID, slackIdsIn } from '../slack/ids.js';
 import { installedTeam } from '../slack/installed-team.js';
+import { requesterSight } from '../slack/requester-access.js';
 import { SLACK_RATE_LIMITED, SLACK_REFUSED } from './failure-types.js';
 
 export { SLACK_REFUSED };
@@ -159,8 +160,17 @@ async function approversOf(slack: WebClient, approvers: ApproverIds | undefined)
   return resolveEligibility(approvers, groupMembers);
 }
 
-async function labelsOf(slack: WebClient, args: Record<string, unknown>): Promise<SlackIdLabels> {
+/**
+ * Names for the IDs, as the requester could read them in Slack: a conversation they cannot see (a private channel or
+ * a direct message they are not in) keeps only its ID, since the card shows in channels and to people they chose.
+ */
+async function labelsOf(
+  slack: WebClient,
+  args: Record<string, unknown>,
+  requesterId: string,
+): Promise<SlackIdLabels> {
   const labels: SlackIdLabels = {};
+  const sight = requesterSight(slack, requesterId);
   for (const id of slackIdsIn(args).slice(0, LABELLED_IDS_MAX)) {
     try {
       if (SLACK_USER_ID.test(id)) {
@@ -169,7 +179,7 @@ async function labelsOf(slack: WebClient, args: Record<string, unknown>): Promis
         if (name) labels[id] = `@${name}`;
       } else {
         const { channel } = await slack.conversations.info({ channel: id });
-        if (channel?.name) labels[id] = `#${channel.name}`;
+        if (channel?.name && (await sight(id, channel))) labels[id] = `#${channel.name}`;
       }
     } catch (error) {
       log.info('could not name a Slack ID for the approval card', {
@@ -192,7 +202,7 @@ export function createSlackActivities(deps: { slack: WebClient }) {
      * Names for the Slack IDs in a call's arguments (`#old-project`, `@rita`), shown beside the IDs on the card and in
      * the form. Best effort: an ID Slack cannot name stays unnamed, and the card says so.
      */
-    labelSlackIds: (args: Record<string, unknown>) => labelsOf(slack, args),
+    labelSlackIds: (args: Record<string, unknown>, requesterId: string) => labelsOf(slack, args, requesterId),
     /**
      * Everything an approval needs before its card, asked of Slack at once and returned to Temporal in one round
      * trip: the workspace, the names of the IDs, the first stage's approvers.
@@ -200,10 +210,12 @@ export function createSlackActivities(deps: { slack: WebClient }) {
     async prepareApproval(ask: {
       arguments: Record<string, unknown>;
       approvers: ApproverIds | undefined;
+      /** Whose request it is: the names are those they could read in Slack. */
+      requesterId: string;
     }): Promise<{ teamId: string; labels: SlackIdLabels; eligibility: Eligibility }> {
       const [teamId, labels, eligibility] = await Promise.all([
         teamOf(slack),
-        labelsOf(slack, ask.arguments),
+        labelsOf(slack, ask.arguments, ask.requesterId),
         approversOf(slack, ask.approvers),
       ]);
       return { teamId, labels, eligibility };

@@ -180,12 +180,14 @@ async function checkSlack(config: Config): Promise<CheckResult[]> {
       mode,
       skipped('Approvals channel', why),
       skipped('Approvers', why),
+      skipped('Requesters', why),
     ];
   }
   const slack = slackClient(config, token ?? '');
-  const [channels, approvers] = await Promise.all([
+  const [channels, approvers, requesters] = await Promise.all([
     checkChannels(config, slack, bot),
     checkApprovers(config, slack),
+    checkRequesters(config, slack),
   ]);
   return [
     ok('Slack bot token', `valid for workspace ${bot.team} as @${bot.name}`),
@@ -193,6 +195,7 @@ async function checkSlack(config: Config): Promise<CheckResult[]> {
     mode,
     ...channels,
     approvers,
+    requesters,
   ];
 }
 
@@ -241,14 +244,54 @@ async function checkChannels(config: Config, slack: WebClient, bot: BotIdentity)
   );
 }
 
-/** Why a person cannot decide, in the doctor's words. */
-const STANDING_PROBLEM: Record<Exclude<Standing, { ok: true }>['reason'], string> = {
-  deactivated: 'is deactivated',
-  bot: 'is a bot or an app',
-  other_workspace: 'is in another workspace (only members of this one may decide)',
-  guest: 'is a guest (only full members may decide)',
-  unverifiable: 'could not be checked',
-};
+/** Why a person can do neither, in the doctor's words; `does`: what only full members may do. */
+const standingProblem = (reason: Exclude<Standing, { ok: true }>['reason'], does: string): string =>
+  ({
+    deactivated: 'is deactivated',
+    bot: 'is a bot or an app',
+    other_workspace: `is in another workspace (only members of this one may ${does})`,
+    guest: `is a guest (only full members may ${does})`,
+    unverifiable: 'could not be checked',
+  })[reason];
+
+/** Problems with the people and user groups a setting lists: each must be a full member, each group must exist. */
+async function peopleProblems(
+  slack: WebClient,
+  users: ReadonlySet<string>,
+  groups: ReadonlySet<string>,
+  does: string,
+): Promise<string[]> {
+  // The same rule a click and a request are checked by: only full members of this workspace may decide or ask.
+  const standing = createStandingCheck();
+  const problems: string[] = [];
+  await Promise.all([
+    ...[...users].map(async (user) => {
+      const verdict = await standing(slack, user);
+      if (verdict.ok) return;
+      if (verdict.reason !== 'unverifiable') {
+        problems.push(`${user} ${standingProblem(verdict.reason, does)}`);
+        return;
+      }
+      // Asked again for Slack's own word on why (user_not_found, missing_scope, …).
+      const why = await slack.users.info({ user }).then(
+        () => standingProblem('unverifiable', does),
+        (error: unknown) => slackError(error),
+      );
+      problems.push(`${user}: ${why}`);
+    }),
+    ...[...groups].map(async (usergroup) => {
+      try {
+        await slack.usergroups.users.list({ usergroup });
+      } catch (error) {
+        problems.push(`${usergroup}: ${slackError(error)}`);
+      }
+    }),
+  ]);
+  return problems.sort();
+}
+
+const MEMBER_IDS_FIX =
+  'Use member IDs of full members (U…, a profile’s ⋮ → Copy member ID) and user group IDs (S…) in';
 
 async function checkApprovers(config: Config, slack: WebClient): Promise<CheckResult> {
   const name = 'Approvers';
@@ -268,39 +311,21 @@ async function checkApprovers(config: Config, slack: WebClient): Promise<CheckRe
       'none configured: any full member of the workspace may approve',
       'Set APPROVERS (user IDs U…, user group IDs S…) unless that is what you want',
     );
-  // The same rule a click is checked by: only full members of this workspace may decide.
-  const standing = createStandingCheck();
-  const problems: string[] = [];
-  await Promise.all([
-    ...[...users].map(async (user) => {
-      const verdict = await standing(slack, user);
-      if (verdict.ok) return;
-      if (verdict.reason !== 'unverifiable') {
-        problems.push(`${user} ${STANDING_PROBLEM[verdict.reason]}`);
-        return;
-      }
-      // Asked again for Slack's own word on why (user_not_found, missing_scope, …).
-      const why = await slack.users.info({ user }).then(
-        () => STANDING_PROBLEM.unverifiable,
-        (error: unknown) => slackError(error),
-      );
-      problems.push(`${user}: ${why}`);
-    }),
-    ...[...groups].map(async (usergroup) => {
-      try {
-        await slack.usergroups.users.list({ usergroup });
-      } catch (error) {
-        problems.push(`${usergroup}: ${slackError(error)}`);
-      }
-    }),
-  ]);
+  const problems = await peopleProblems(slack, users, groups, 'decide');
   if (problems.length === 0)
     return ok(name, `${users.size} people and ${groups.size} user groups, all found`);
-  return fail(
-    name,
-    problems.sort().join('; '),
-    'Use member IDs of full members (U…, a profile’s ⋮ → Copy member ID) and user group IDs (S…) in APPROVERS and the policy file',
-  );
+  return fail(name, problems.join('; '), `${MEMBER_IDS_FIX} APPROVERS and the policy file`);
+}
+
+async function checkRequesters(config: Config, slack: WebClient): Promise<CheckResult> {
+  const name = 'Requesters';
+  if (!config.requesters) return ok(name, 'REQUESTERS unset: every full member of the workspace may ask');
+  const users = new Set(config.requesters.users);
+  const groups = new Set(config.requesters.userGroups);
+  const problems = await peopleProblems(slack, users, groups, 'ask');
+  if (problems.length === 0)
+    return ok(name, `${users.size} people and ${groups.size} user groups, all found`);
+  return fail(name, problems.join('; '), `${MEMBER_IDS_FIX} REQUESTERS`);
 }
 
 /** A 404 that names the model (or says model_not_found) is about the model, not about the endpoint. */

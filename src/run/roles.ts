@@ -206,6 +206,7 @@ export async function startBotRole(proc: Proc): Promise<App> {
     sealingSecret: config.slack.signingSecret ?? config.slack.botToken,
     eagerStart: shared !== undefined,
     audit: logger,
+    requesters: config.requesters,
   });
   await app.start(config.slack.port);
   // The Slack app stops first: no new requests while the worker drains.

@@ -1,6 +1,7 @@
 // Only full members of the workspace Countersign is installed in may decide: not guests (single- or multi-channel),
 // not people of another organisation who share a channel through Slack Connect, not bots, not deactivated accounts.
-// Slack's own users.info is the authority; the workflow checks the team again with the decision.
+// Slack's own users.info is the authority; the workflow checks the team again with the decision. The same check says
+// who may ask the agent and how far reads on a requester's behalf go (requester-access.ts).
 import type { WebClient } from '@slack/web-api';
 import { REFUSALS } from '../approval/policy.js';
 import { installedTeam } from './installed-team.js';

@@ -14,9 +14,11 @@ beforeAll(async () => {
     users: [
       { id: 'U0REQ', name: 'rita' },
       { id: 'U0ANA', name: 'ana' },
+      { id: 'U0GUEST', name: 'gus', isUltraRestricted: true },
     ],
     channels: [
       { id: 'C0PUBLIC', name: 'public', topic: 'open to all' },
+      { id: 'C0LOBBY', name: 'lobby', topic: 'guests welcome', members: ['U0GUEST'] },
       { id: 'G0SECRET', name: 'secret', topic: 'the merger', isPrivate: true, members: ['U0ANA', BOT] },
       { id: 'G0OURS', name: 'ours', topic: 'our plans', isPrivate: true, members: ['U0REQ', 'U0ANA'] },
     ],
@@ -47,6 +49,21 @@ describe('channel_info', () => {
   it('shows a public channel to anyone', async () => {
     const result = await channelInfo.execute({ channel: 'C0PUBLIC' }, context('U0REQ'));
     expect(result.data).toMatchObject({ name: 'public', topic: 'open to all', is_private: false });
+  });
+
+  it('shows a guest only the public channels they are in, naming nothing of the others', async () => {
+    const error = await refusal(channelInfo.execute({ channel: 'C0PUBLIC' }, context('U0GUEST')));
+    expect(error).toBeInstanceOf(ToolError);
+    expect(error.message).toBe(NOT_THE_REQUESTERS_TEXT);
+    expect(error.message).not.toContain('open to all');
+    const lobby = await channelInfo.execute({ channel: 'C0LOBBY' }, context('U0GUEST'));
+    expect(lobby.data).toMatchObject({ name: 'lobby', topic: 'guests welcome' });
+  });
+
+  it('is retried, not answered, when Slack cannot say who the requester is', async () => {
+    fake.fail('users.info', { kind: 'error', error: 'internal_error' });
+    const error = await refusal(channelInfo.execute({ channel: 'C0PUBLIC' }, context('U0REQ')));
+    expect(error).not.toBeInstanceOf(ToolError);
   });
 
   it('shows a private channel to a member', async () => {

@@ -1,35 +1,19 @@
-import { ErrorCode, type WebClient } from '@slack/web-api';
+import { ErrorCode } from '@slack/web-api';
 import { z } from 'zod';
+import { requesterSight } from '../slack/requester-access.js';
 import { channelId } from './slack-ids.js';
 import { defineTool, ToolError } from './tool.js';
-
-/** Slack's own maximum page size for conversations.members. */
-const MEMBERS_PAGE_SIZE = 1000;
 
 /**
  * For a conversation the requester may not read and for one that does not exist alike: it names nothing of the
  * conversation, not even whether it exists.
  */
 export const NOT_THE_REQUESTERS_TEXT =
-  'No channel with this id that the requester can see: channel_info looks up public channels, and private channels or direct messages only for their members.';
+  'No channel with this id that the requester can see: channel_info looks up public channels for full members of the workspace, and any other channel (private, a direct message, or any channel for a guest) only for its members.';
 
 function isChannelNotFound(error: unknown): boolean {
   const e = error as { code?: unknown; data?: { error?: unknown } };
   return e?.code === ErrorCode.PlatformError && e.data?.error === 'channel_not_found';
-}
-
-async function isMember(slack: WebClient, channel: string, userId: string): Promise<boolean> {
-  let cursor: string | undefined;
-  do {
-    const page = await slack.conversations.members({
-      channel,
-      limit: MEMBERS_PAGE_SIZE,
-      ...(cursor ? { cursor } : {}),
-    });
-    if (page.members?.includes(userId)) return true;
-    cursor = page.response_metadata?.next_cursor || undefined;
-  } while (cursor);
-  return false;
 }
 
 export const channelInfo = defineTool({
@@ -44,11 +28,9 @@ export const channelInfo = defineTool({
       throw isChannelNotFound(error) ? new ToolError(NOT_THE_REQUESTERS_TEXT) : error;
     });
     const c = info.channel ?? {};
-    // The bot may be in conversations the requester is not; a low-risk read runs at once, so it must not lend
-    // the bot's access. Anything not plainly public (private, DM, group DM, or unstated) is for its members.
-    const isPublic = c.is_private === false && !c.is_im && !c.is_mpim;
-    if (!isPublic && !(await isMember(slack, channel, requesterId)))
-      throw new ToolError(NOT_THE_REQUESTERS_TEXT);
+    // A low-risk read runs at once, so it must not lend the bot's access: the requester reads only what they could
+    // read in Slack themselves (a guest, only the channels they are in).
+    if (!(await requesterSight(slack, requesterId)(channel, c))) throw new ToolError(NOT_THE_REQUESTERS_TEXT);
     const data = {
       id: c.id,
       name: c.name,

@@ -1,5 +1,5 @@
 // The agent loop: request → model → tool calls → policy → (approval) → run → results back to the model,
-// until a final answer, a stop, or the step limit. The outcome goes to Slack as a threaded reply.
+// until a final answer, a stop, or the step limit. The outcome goes to Slack where the requester asked.
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -116,9 +116,12 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
     outcome = { ...result, requester: input.requester, actions, approvals: approvalsInOrder };
     status = outcome.status;
     record('final', 'system', { status: outcome.status, answer: outcome.answer, reason: outcome.reason });
-    const where = thread
-      ? { channel: thread.channel, threadTs: thread.ts }
-      : { channel: input.channel, threadTs: undefined };
+    // The result is built from the requester's reads: it goes where they asked, in the card's thread only when the
+    // card is there too (an approvals channel may hold people who could not read what the run read).
+    const where =
+      thread && thread.channel === input.channel
+        ? { channel: thread.channel, threadTs: thread.ts }
+        : { channel: input.channel, threadTs: undefined };
     await slack.postRunReply({ ...where, runId, startedAt, outcome });
     return outcome;
   };

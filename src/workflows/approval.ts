@@ -533,13 +533,14 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
       const prepared = await slack.prepareApproval({
         arguments: input.proposal.arguments,
         approvers: plan.stages[0]?.approvers,
+        requesterId: input.requester.id,
       });
       snapshot.team_id = prepared.teamId;
       snapshot.labels = prepared.labels;
       firstApprovers = prepared.eligibility;
     } else {
       snapshot.team_id = await slack.installedTeam();
-      snapshot.labels = await slack.labelSlackIds(input.proposal.arguments);
+      snapshot.labels = await slack.labelSlackIds(input.proposal.arguments, input.requester.id);
     }
     let restarted = false;
     for (let index = 0; index < plan.stages.length; index += 1) {

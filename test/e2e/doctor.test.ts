@@ -95,6 +95,7 @@ describe('npm run doctor', () => {
       /^✓ HTTP mode +signing secret set/m,
       /^✓ Approvals channel +#approvals exists and the bot is in it$/m,
       /^✓ Approvers +1 people and 1 user groups, all found$/m,
+      /^✓ Requesters +REQUESTERS unset: every full member of the workspace may ask$/m,
       /^✓ Model service +.+ answers with gpt-test over the Responses API$/m,
       /^✓ Temporal +.+, namespace default, search attributes registered$/m,
       /^✓ Approval policy +calls of medium risk or higher wait for approval$/m,
@@ -114,8 +115,10 @@ describe('npm run doctor', () => {
       SLACK_SIGNING_SECRET: '',
       SLACK_APP_TOKEN: 'xapp-1-doctor',
       MCP_CONFIG: mcp,
+      REQUESTERS: `${PEOPLE.bob.id},${SECURITY_GROUP}`,
     });
     expect(output).toMatch(/^✓ Socket Mode +the app-level token opens a connection$/m);
+    expect(output).toMatch(/^✓ Requesters +1 people and 1 user groups, all found$/m);
     expect(output).toMatch(/^✓ MCP server ledger +started, [1-9]\d* tools$/m);
     expect(output).not.toContain('xapp-1-doctor');
     expect(output).toContain('All checks passed.');
@@ -131,6 +134,7 @@ describe('npm run doctor', () => {
         /Fix: Copy the Bot User OAuth Token \(xoxb-…\) from your app’s OAuth & Permissions page again; reinstall the app if it was uninstalled$/m,
         /^- Bot scopes +skipped: needs the bot token to work first$/m,
         /^- Approvers +skipped: needs the bot token to work first$/m,
+        /^- Requesters +skipped: needs the bot token to work first$/m,
       ],
     ],
     [
@@ -187,6 +191,14 @@ describe('npm run doctor', () => {
       [
         /^✗ Approvers +S0GHOST: no_such_subteam; U0GHOST: user_not_found; U0GUEST is a guest \(only full members may decide\)$/m,
         /Fix: Use member IDs of full members \(U…, a profile’s ⋮ → Copy member ID\) and user group IDs \(S…\) in APPROVERS and the policy file$/m,
+      ],
+    ],
+    [
+      'an unknown requester, an unknown user group and a guest',
+      { REQUESTERS: `U0GHOST,S0GHOST,${GUEST.id}` },
+      [
+        /^✗ Requesters +S0GHOST: no_such_subteam; U0GHOST: user_not_found; U0GUEST is a guest \(only full members may ask\)$/m,
+        /Fix: Use member IDs of full members \(U…, a profile’s ⋮ → Copy member ID\) and user group IDs \(S…\) in REQUESTERS$/m,
       ],
     ],
     [

@@ -76,8 +76,12 @@ describe('a policy file’s default rule', () => {
       .result()) as RunOutcome;
     expect(outcome.status).toBe('completed');
     expect(outcome.approvals[0]?.reviewer?.id).toBe(PEOPLE.requester.id);
-    const reply = await engine.slackApi.waitForCall('chat.postMessage', (c) => c.args.thread_ts === card.ts);
-    expect(reply.args.channel).toBe(APPROVALS_CHANNEL);
+    // The result goes back where the request was made (the card is elsewhere), not into the card's thread.
+    const reply = await engine.slackApi.waitForCall('chat.postMessage', (c) =>
+      String(c.args.text).includes('Archived self.'),
+    );
+    expect(reply.args).toMatchObject({ channel: 'C0GENERAL' });
+    expect(reply.args.thread_ts).toBeUndefined();
     expect(
       engine.slackApi.callsTo('conversations.archive').filter((c) => c.args.channel === 'C0SELF'),
     ).toHaveLength(1);

@@ -41,7 +41,7 @@ beforeAll(async () => {
   const audit = createLogger('info', { service: 'refusals-test' }, (line) =>
     auditLines.push(JSON.parse(line)),
   );
-  slack = await startSlackApp(engine, engine.client, audit);
+  slack = await startSlackApp(engine, engine.client, {}, audit);
 });
 
 afterAll(async () => {

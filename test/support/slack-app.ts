@@ -21,18 +21,21 @@ export interface SlackAppHarness {
 }
 
 /**
- * `temporal` replaces the engine's client, e.g. with one that cannot reach any server; `audit` receives the app's
- * audit lines (decisions the workflows refused without recording them).
+ * `temporal` replaces the engine's client, e.g. with one that cannot reach any server; `env` adds the Slack app's own
+ * variables (REQUESTERS); `audit` receives the app's audit lines (decisions the workflows refused without recording
+ * them).
  */
 export async function startSlackApp(
   engine: Engine,
   temporal: Client = engine.client,
+  env: Record<string, string> = {},
   audit?: Logger,
 ): Promise<SlackAppHarness> {
   const config = parseConfig({
     SLACK_BOT_TOKEN: 'xoxb-engine-test',
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: engine.slackApi.url,
+    ...env,
   });
   requireSlackCredentials(config);
   const app = createSlackApp({ slack: config.slack, logLevel: 'error' });
@@ -40,6 +43,7 @@ export async function startSlackApp(
     temporal,
     taskQueue: engine.taskQueue,
     sealingSecret: SIGNING_SECRET,
+    requesters: config.requesters,
     ...(audit ? { audit } : {}),
   });
   const server = await app.start(0);

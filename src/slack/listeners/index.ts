@@ -1,6 +1,7 @@
 // Every listener, registered by kind.
 import type { App } from '@slack/bolt';
 import type { Client } from '@temporalio/client';
+import type { ApproverIds } from '../../approval/schemas.js';
 import type { Logger } from '../../logger.js';
 import { UnrecognizedRequestError } from '../app.js';
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../blocks/approval-card.js';
@@ -13,6 +14,7 @@ import { BATCH_MODAL_CALLBACK_ID } from '../blocks/batch-modal.js';
 import { DECISION_MODAL_CALLBACK_ID } from '../blocks/decision-modal.js';
 import { STANDING_REVOKE_ACTION_ID } from '../blocks/home.js';
 import { WITHDRAW_ACTION_ID } from '../blocks/run-status.js';
+import { createRequesterCheck } from '../requester-access.js';
 import { createStandingCheck } from '../reviewer-standing.js';
 import { createSealer } from '../seal.js';
 import { registerActions } from './actions/index.js';
@@ -32,6 +34,8 @@ export interface ListenerDeps {
   eagerStart?: boolean;
   /** Our JSON logger, for the audit lines of decisions the workflows refuse without recording them. */
   audit?: Logger;
+  /** REQUESTERS: who may ask, among the workspace's full members; undefined: every full member. */
+  requesters?: ApproverIds | undefined;
 }
 
 /** What our listeners handle; anything else is refused up front rather than left unanswered. */
@@ -71,7 +75,8 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   });
   const standing = createStandingCheck();
   const home = { temporal: deps.temporal, standing, homeViewers: new Map<string, number>() };
-  registerCommands(app, { ...deps, standing });
+  const requester = createRequesterCheck(standing, deps.requesters);
+  registerCommands(app, { ...deps, standing, requester });
   registerActions(app, { ...home, sealer });
   registerViews(app, { ...home, sealer, audit: deps.audit });
   registerEvents(app, home);

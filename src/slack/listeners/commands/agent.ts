@@ -1,12 +1,19 @@
 // `/agent <request>`, `status`, `cancel`: each acknowledged within Slack's 3 seconds, however slow Temporal is.
 import { createHash } from 'node:crypto';
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { KnownBlock } from '@slack/types';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { agentWorkflow } from '../../../workflows/agent.js';
 import { runAcknowledgement, STILL_CHECKING_TEXT } from '../../blocks/run-status.js';
 import { escapeMrkdwn, truncate } from '../../blocks/text.js';
 import { pendingFor } from '../../home.js';
+import {
+  CHECKING_REQUESTER_TEXT,
+  REQUESTER_REFUSAL_TEXT,
+  type RequesterCheck,
+  type RequesterVerdict,
+} from '../../requester-access.js';
 import type { StandingCheck } from '../../reviewer-standing.js';
 import { runStatusFor, withdrawRunFor } from '../../run-access.js';
 import { TEMPORAL_UNREACHABLE_TEXT, withinSlackDeadline } from '../../temporal-deadline.js';
@@ -15,6 +22,8 @@ export interface AgentCommandDeps {
   temporal: Client;
   taskQueue: string;
   standing: StandingCheck;
+  /** Who may ask the agent: checked before a run starts. */
+  requester: RequesterCheck;
   /** Eager workflow start: see ListenerDeps. */
   eagerStart?: boolean;
 }
@@ -44,6 +53,15 @@ export function runIdFor(teamId: string, triggerId: string): string {
 /** Within Slack's 3 s for the acknowledgement, less Bolt's and the network's share. */
 const ACK_BUDGET_MS = 2_500;
 
+/** What `answer` gives within the acknowledgement's budget; undefined when it is still on its way. */
+async function beforeAckDeadline<T>(answer: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const tooLate = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ACK_BUDGET_MS);
+  });
+  return Promise.race([answer, tooLate]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Acknowledges with the answer when Temporal gives it in time; otherwise acknowledges at once that it is still
  * being asked, and sends the answer (or why there is none) through the response_url when it comes.
@@ -52,11 +70,7 @@ async function answerInTime(
   answer: Promise<string>,
   { ack, respond }: Pick<SlackCommandMiddlewareArgs, 'ack' | 'respond'>,
 ): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const tooLate = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ACK_BUDGET_MS);
-  });
-  const early = await Promise.race([answer, tooLate]).finally(() => clearTimeout(timer));
+  const early = await beforeAckDeadline(answer);
   if (early !== undefined) {
     await ack({ response_type: 'ephemeral', text: early });
     return;
@@ -65,14 +79,43 @@ async function answerInTime(
   await respond({ response_type: 'ephemeral', text: await answer });
 }
 
+type Reply = (message: {
+  response_type: 'ephemeral';
+  text: string;
+  blocks?: KnownBlock[];
+}) => Promise<unknown>;
+
+/**
+ * Whether this person may ask, known before anything is acknowledged as started: in the acknowledgement when Slack
+ * answers in time, otherwise after a "checking" acknowledgement, through the response_url. Returns how to answer
+ * them from then on, or undefined when they were refused (and told so).
+ */
+async function admit(
+  deps: Pick<AgentCommandDeps, 'requester'>,
+  { command, ack, respond, client, logger }: SlackCommandMiddlewareArgs & AllMiddlewareArgs,
+): Promise<Reply | undefined> {
+  const asked = deps
+    .requester(client, command.user_id)
+    .catch((): RequesterVerdict => ({ ok: false, reason: 'unverifiable' }));
+  let verdict = await beforeAckDeadline(asked);
+  let reply: Reply = ack;
+  if (verdict === undefined) {
+    await ack({ response_type: 'ephemeral', text: CHECKING_REQUESTER_TEXT });
+    verdict = await asked;
+    reply = (message) => respond({ ...message, replace_original: false });
+  }
+  if (verdict.ok) return reply;
+  logger.info('refused a request: the requester may not ask', {
+    user: command.user_id,
+    reason: verdict.reason,
+  });
+  await reply({ response_type: 'ephemeral', text: REQUESTER_REFUSAL_TEXT[verdict.reason] });
+  return undefined;
+}
+
 export function agentCommand(deps: AgentCommandDeps) {
-  return async ({
-    command,
-    ack,
-    respond,
-    client,
-    logger,
-  }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+  return async (args: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    const { command, ack, respond, client, logger } = args;
     const text = command.text.trim();
     if (text === '' || text.toLowerCase() === 'help') {
       await ack({ response_type: 'ephemeral', text: USAGE });
@@ -101,11 +144,14 @@ export function agentCommand(deps: AgentCommandDeps) {
       await answerInTime(runStatusFor(deps.temporal, statusOf, asker), { ack, respond });
       return;
     }
+    // Only someone who may ask starts a run; a refusal is the whole answer.
+    const reply = await admit(deps, args);
+    if (!reply) return;
     // Acknowledge first: Slack gives three seconds, and a busy Temporal must not eat them. The run id is known
     // before the start (it comes from the trigger_id), and any problem starting follows via the response_url.
     const runId = runIdFor(command.team_id, command.trigger_id);
     const acknowledgement = `:hourglass_flowing_sand: On it: “${escapeMrkdwn(truncate(text, 300))}”. Low-risk steps run at once; anything risky waits for an approver. Run \`${runId}\`.`;
-    await ack({
+    await reply({
       response_type: 'ephemeral',
       text: acknowledgement,
       blocks: runAcknowledgement(acknowledgement, runId),
