@@ -102,6 +102,11 @@ export interface ApprovalPlan {
   allowEdit?: boolean;
   /** Longest standing approval an approver may give with an approval (policy `standing_max`; absent: by risk). */
   standingMaxMs?: number;
+  /**
+   * For a rule that refines `default` without a `standing_max` of its own: the by-risk length never exceeds this (the
+   * default's), but the default's is not handed on as is, so it never reaches a risk the rule is for and it was not.
+   */
+  standingCapMs?: number;
   /** `cancel` stops the run; `reject` tells the model the call was not approved, as a rejection would. */
   onTimeout: TimeoutMeaning;
   /** Where the card is posted; undefined: the channel the request was made in. */

@@ -31,6 +31,14 @@ describe('standingMaxFor', () => {
     expect(standingMaxFor(plan([stage(2)], 600_000), 'medium')).toBe(0);
     expect(standingMaxFor(plan([stage(1), stage(1)], 600_000), 'medium')).toBe(0);
   });
+
+  it('under a cap (the default’s, for a rule that says nothing), is by risk and never longer: none for high', () => {
+    const capped = (standingCapMs: number): ApprovalPlan => ({ ...plan([stage(1)]), standingCapMs });
+    expect(standingMaxFor(capped(600_000), 'medium')).toBe(600_000);
+    expect(standingMaxFor(capped(4 * 3_600_000), 'medium')).toBe(3_600_000);
+    expect(standingMaxFor(capped(4 * 3_600_000), 'high')).toBe(0);
+    expect(standingMaxFor(capped(0), 'low')).toBe(0);
+  });
 });
 
 describe('standingChoices', () => {

@@ -7,7 +7,7 @@ import type { ApprovalPlan, Risk, StandingGrant } from './schemas.js';
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 
-/** Without `standing_max` in its rule: none for a high-risk call, an hour for the rest. */
+/** Without `standing_max` in its rule: none for a high-risk call, an hour for the rest (never past the rule's cap). */
 export const DEFAULT_STANDING_MAX_MS: Record<Risk, number> = { low: HOUR_MS, medium: HOUR_MS, high: 0 };
 
 /** The durations the form offers, up to the rule's maximum (which is offered too). */
@@ -21,7 +21,9 @@ const CHOICES_MS = [15 * MINUTE_MS, HOUR_MS, 4 * HOUR_MS, 24 * HOUR_MS];
 export function standingMaxFor(plan: ApprovalPlan, risk: Risk): number {
   const [stage, ...more] = plan.stages;
   if (!stage || more.length > 0 || stage.required !== 1) return 0;
-  return plan.standingMaxMs ?? DEFAULT_STANDING_MAX_MS[risk];
+  if (plan.standingMaxMs !== undefined) return plan.standingMaxMs;
+  const byRisk = DEFAULT_STANDING_MAX_MS[risk];
+  return plan.standingCapMs === undefined ? byRisk : Math.min(byRisk, plan.standingCapMs);
 }
 
 export function standingChoices(maxMs: number): number[] {
