@@ -201,6 +201,12 @@ export interface StandingGrant {
   fixed: Record<string, unknown>;
   vary: string[];
   grantor: Person;
+  /**
+   * The rule it was given under and the risk of the call approved: it covers only calls under the same rule at no
+   * higher risk. Absent in grants given before they were recorded, which cover nothing.
+   */
+  rule?: string;
+  risk?: Risk;
   given_at: string;
   expires_at: string;
   /** The approval it was given with. */
