@@ -19,7 +19,7 @@ export function createActivities(deps: {
   const tools = deps.tools ?? TOOLS;
   const webhookAllowlist = config.tools.webhookAllowlist;
   return {
-    ...createRunActivities(config),
+    ...createRunActivities({ config, slack }),
     ...createLlmActivities({
       openai,
       model: config.openai.model,

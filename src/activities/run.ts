@@ -1,32 +1,76 @@
 // What a run reads besides the model: the approval rules in force (from the worker's configuration, once per run),
-// and a standing approval that lets a call through without asking (from Temporal's visibility of grant workflows).
-import { Context } from '@temporalio/activity';
-import type { ApprovalPolicy, StandingGrant } from '../approval/schemas.js';
-import { grantCovers } from '../approval/standing.js';
+// and a standing approval that lets a call through without asking (from Temporal's visibility of grant workflows,
+// checked against the worker's policy now and against Slack: does its grantor still stand behind it).
+import type { WebClient } from '@slack/web-api';
+import { Context, log } from '@temporalio/activity';
+import { planNamed } from '../approval/policy.js';
+import type { ApprovalPlan, ApprovalPolicy, StandingGrant } from '../approval/schemas.js';
+import {
+  type CoveringGrant,
+  grantCountsUntil,
+  grantCovers,
+  grantorMayStillDecide,
+  ruleApprovers,
+  type StandingCall,
+} from '../approval/standing.js';
 import type { Config } from '../config.js';
+import { createStandingCheck } from '../slack/reviewer-standing.js';
 import { standingGrantWorkflow } from '../workflows/grant.js';
 import { grantStatusQuery } from '../workflows/messages.js';
 import { APPROVAL_STATUS_KEY, REQUESTER_KEY, TOOL_KEY } from '../workflows/search-attributes.js';
+import { approversOf } from './slack.js';
 
 /** Grants looked at per call: a requester rarely holds more for one tool. */
 const GRANTS_READ_MAX = 20;
 /** Only Slack user IDs and tool names go into the visibility query. */
 const QUERY_SAFE = /^[A-Za-z0-9_-]+$/;
 
-export function createRunActivities(config: Config) {
+export function createRunActivities(deps: { config: Config; slack: WebClient }) {
+  const { config, slack } = deps;
+  const membership = createStandingCheck();
+
+  /**
+   * Whether the grantor may still approve under the rule now: a full member of the workspace (Slack's word), and one
+   * of the rule's approvers as they resolve now. When Slack cannot say, the grant does not count: a person is asked.
+   */
+  const grantorStillDecides = async (grant: StandingGrant, rule: ApprovalPlan): Promise<boolean> => {
+    const about = { grant_id: grant.grant_id, grantor: grant.grantor.id, rule: rule.rule };
+    const member = await membership(slack, grant.grantor.id);
+    if (!member.ok) {
+      log.info('a standing approval does not count: its grantor is not a full member now', {
+        ...about,
+        reason: member.reason,
+      });
+      return false;
+    }
+    try {
+      const eligibility = await approversOf(slack, ruleApprovers(rule));
+      if (grantorMayStillDecide(grant, rule, eligibility)) return true;
+      log.info('a standing approval does not count: its grantor may no longer approve under its rule', about);
+    } catch (error) {
+      log.warn('a standing approval does not count: the rule’s approvers could not be resolved', {
+        ...about,
+        error: (error as Error).message,
+      });
+    }
+    return false;
+  };
+
   return {
     /** Runs started before the rules came with the first model step (beginRun) still ask for them on their own. */
     async runPolicy(): Promise<ApprovalPolicy> {
       return config.approval.policy;
     },
 
-    /** A standing approval that covers this call now, if any: listed by search attributes, then read and checked. */
-    async findStandingGrant(call: {
-      requesterId: string;
-      tool: string;
-      arguments: Record<string, unknown>;
-    }): Promise<StandingGrant | null> {
+    /**
+     * A standing approval that covers this call now, if any: listed by search attributes, read, checked against the
+     * call's rule as this worker's policy has it now (a rule gone or shortened since counts for less or nothing), and
+     * against its grantor's authority now.
+     */
+    async findStandingGrant(call: StandingCall): Promise<CoveringGrant | null> {
       if (!QUERY_SAFE.test(call.requesterId) || !QUERY_SAFE.test(call.tool)) return null;
+      const rule = call.rule === undefined ? undefined : planNamed(config.approval.policy, call.rule);
+      if (!rule) return null;
       const { client } = Context.current();
       const query =
         `WorkflowType = '${standingGrantWorkflow.name}' AND ${APPROVAL_STATUS_KEY.name} = 'active' AND ` +
@@ -36,7 +80,9 @@ export function createRunActivities(config: Config) {
         if (read++ >= GRANTS_READ_MAX) break;
         // The listing may lag; the grant's own state decides.
         const grant = await client.workflow.getHandle(execution.workflowId).query(grantStatusQuery);
-        if (grantCovers(grant, call, Date.now())) return grant;
+        if (!grantCovers(grant, call, rule, Date.now()) || !(await grantorStillDecides(grant, rule)))
+          continue;
+        return { ...grant, counts_until: new Date(grantCountsUntil(grant, rule)).toISOString() };
       }
       return null;
     },

@@ -147,7 +147,11 @@ async function teamOf(slack: WebClient): Promise<string> {
   }
 }
 
-async function approversOf(slack: WebClient, approvers: ApproverIds | undefined): Promise<Eligibility> {
+/** Who may decide under `approvers` now: user groups resolved to their members (a Slack refusal becomes a failure). */
+export async function approversOf(
+  slack: WebClient,
+  approvers: ApproverIds | undefined,
+): Promise<Eligibility> {
   const groupMembers: Record<string, string[]> = {};
   for (const group of approvers?.userGroups ?? []) {
     try {

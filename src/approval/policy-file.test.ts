@@ -11,6 +11,7 @@ import {
   parsePolicyFile,
 } from './policy-file.js';
 import type { ApprovalPlan, StagePlan } from './schemas.js';
+import { standingMaxFor } from './standing.js';
 
 const HOUR = 3_600_000;
 
@@ -510,5 +511,37 @@ describe('parsePolicyFile: standing_max', () => {
     expect(policy.default.standingMaxMs).toBe(30 * 60_000);
     expect(policy.tools.archive_channel?.standingMaxMs).toBe(0);
     expect(policy.risks.high?.standingMaxMs ?? policy.default.standingMaxMs).toBe(30 * 60_000);
+  });
+
+  it('does not hand the default’s on to a rule that says none: by risk there, never longer than the default’s', () => {
+    const policy = parsePolicyFile(
+      `{ "default": { "approvers": ["U0ANA"], "standing_max": "1h" },
+         "risks": { "medium": { "required": 1 }, "high": { "approvers": ["U0BOB"] } },
+         "tools": { "archive_channel": { "approvers": ["U0BOB"] }, "post_message": { "standing_max": "4h" } } }`,
+      { ...options, toolNames: TOOLS.map((tool) => tool.name) },
+    );
+    const high = policy.risks.high as ApprovalPlan;
+    expect(high.standingMaxMs).toBeUndefined();
+    expect(standingMaxFor(high, 'high')).toBe(0);
+    expect(standingMaxFor(policy.risks.medium as ApprovalPlan, 'medium')).toBe(HOUR);
+    expect(standingMaxFor(policy.tools.archive_channel as ApprovalPlan, 'high')).toBe(0);
+    expect(standingMaxFor(policy.tools.archive_channel as ApprovalPlan, 'medium')).toBe(HOUR);
+    // A rule that says so has its own; the default itself keeps what it says, for every risk it covers.
+    expect(standingMaxFor(policy.tools.post_message as ApprovalPlan, 'high')).toBe(4 * HOUR);
+    expect(standingMaxFor(policy.default, 'high')).toBe(HOUR);
+  });
+
+  it('caps the rules under a shorter or "off" default', () => {
+    const policy = parsePolicyFile(
+      '{ "default": { "standing_max": "15m" }, "risks": { "medium": { "required": 1 } }, "tools": { "post_message": { "standing_max": "off" } } }',
+      options,
+    );
+    expect(standingMaxFor(policy.risks.medium as ApprovalPlan, 'medium')).toBe(15 * 60_000);
+    const off = parsePolicyFile(
+      '{ "default": { "standing_max": "off" }, "risks": { "medium": { "required": 1 } } }',
+      options,
+    );
+    expect(standingMaxFor(off.risks.medium as ApprovalPlan, 'low')).toBe(0);
+    expect(standingMaxFor(policy.tools.post_message as ApprovalPlan, 'low')).toBe(0);
   });
 });

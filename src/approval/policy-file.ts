@@ -319,6 +319,20 @@ function checkStage(
 }
 
 /**
+ * A rule's own `standing_max`, or else by the call's risk (src/approval/standing.ts) never longer than the rule it
+ * refines allows: `default`'s length is a ceiling for the rules under it, not a length handed on, so that a rule for a
+ * higher risk (none by default for high) allows standing approvals only if it says so itself.
+ */
+function standingFrom(
+  own: RuleInput['standing_max'],
+  parent: ApprovalPlan,
+): Pick<ApprovalPlan, 'standingMaxMs' | 'standingCapMs'> {
+  if (own !== undefined) return { standingMaxMs: own === 'off' ? 0 : own };
+  const caps = [parent.standingMaxMs, parent.standingCapMs].filter((ms) => ms !== undefined);
+  return caps.length > 0 ? { standingCapMs: Math.min(...caps) } : {};
+}
+
+/**
  * One rule of the file as a plan. A rule with `stages` is a chain whose stages inherit approvers and timeout;
  * a rule with stage fields is one stage refining `base`; a rule with neither keeps `parent`'s stages.
  */
@@ -370,12 +384,7 @@ function planFrom(
     ...((rule.allow_edit ?? parent.allowEdit) !== undefined
       ? { allowEdit: rule.allow_edit ?? parent.allowEdit }
       : {}),
-    // Absent: by the call's risk (src/approval/standing.ts).
-    ...(rule.standing_max !== undefined
-      ? { standingMaxMs: rule.standing_max === 'off' ? 0 : rule.standing_max }
-      : parent.standingMaxMs !== undefined
-        ? { standingMaxMs: parent.standingMaxMs }
-        : {}),
+    ...standingFrom(rule.standing_max, parent),
     onTimeout: rule.on_timeout ?? parent.onTimeout,
     channel: rule.channel ?? parent.channel,
   };

@@ -73,6 +73,17 @@ describe('describePolicy', () => {
     expect(lines[1]).toMatch(/; standing approvals up to 30m$/);
     expect(lines[2]).toMatch(/; no edits before approving; no standing approvals$/);
   });
+
+  it('says how long standing approvals may last under a rule capped by the default’s', () => {
+    const lines = describePolicy({
+      threshold: 'medium',
+      default: plan({ standingMaxMs: 1_800_000 }),
+      risks: { high: plan({ rule: 'risk high', standingCapMs: 1_800_000 }) },
+      tools: { post_message: plan({ rule: 'tool post_message', standingCapMs: 0 }) },
+    });
+    expect(lines[2]).toMatch(/; standing approvals up to 30m for low and medium risk, none for high$/);
+    expect(lines[3]).toMatch(/; no standing approvals$/);
+  });
 });
 
 describe('policyWarnings', () => {

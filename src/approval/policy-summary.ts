@@ -10,6 +10,7 @@ import {
   type Risk,
   type StagePlan,
 } from './schemas.js';
+import { DEFAULT_STANDING_MAX_MS } from './standing.js';
 
 function approvers(ids: ApproverIds | undefined): string {
   if (!ids) return 'anyone';
@@ -32,6 +33,28 @@ function stageLine(stage: StagePlan): string {
   return parts.join(', ');
 }
 
+/** How long standing approvals may last under a rule that says so, or is capped by the one it refines. */
+function standingWords(plan: ApprovalPlan): string[] {
+  const { standingMaxMs: max, standingCapMs: cap } = plan;
+  if (max !== undefined) {
+    return [max === 0 ? 'no standing approvals' : `standing approvals up to ${formatDuration(max)}`];
+  }
+  if (cap === undefined) return [];
+  if (cap === 0) return ['no standing approvals'];
+  // By risk, each no longer than the cap: "up to 30m for low and medium risk, none for high".
+  const byLength = new Map<number, Risk[]>();
+  for (const risk of RISKS) {
+    const ms = Math.min(DEFAULT_STANDING_MAX_MS[risk], cap);
+    byLength.set(ms, [...(byLength.get(ms) ?? []), risk]);
+  }
+  const parts = [...byLength].map(([ms, risks]) =>
+    ms === 0
+      ? `none for ${risks.join(' and ')}`
+      : `up to ${formatDuration(ms)} for ${risks.join(' and ')} risk`,
+  );
+  return [`standing approvals ${parts.join(', ')}`];
+}
+
 function planLine(plan: ApprovalPlan): string {
   const stages = plan.stages.map(stageLine).join(' → ');
   const rules = [
@@ -39,13 +62,7 @@ function planLine(plan: ApprovalPlan): string {
     plan.allowSelfApproval ? 'the requester may decide' : 'the requester may not decide',
     `cards in ${plan.channel ?? 'the request’s channel'}`,
     ...(plan.allowEdit === false ? ['no edits before approving'] : []),
-    ...(plan.standingMaxMs === undefined
-      ? []
-      : [
-          plan.standingMaxMs === 0
-            ? 'no standing approvals'
-            : `standing approvals up to ${formatDuration(plan.standingMaxMs)}`,
-        ]),
+    ...standingWords(plan),
   ];
   return `${plan.rule}: ${stages}; ${rules.join('; ')}`;
 }

@@ -6,6 +6,7 @@ import {
   mayDecide,
   needsApproval,
   planFor,
+  planNamed,
   resolveEligibility,
   widenEligibility,
 } from './policy.js';
@@ -312,6 +313,15 @@ describe('planFor', () => {
   it('finds no rule in what every object inherits', () => {
     expect(planFor({ tool: 'constructor', risk: 'medium' }, policy).rule).toBe('default');
     expect(planFor({ tool: '__proto__', risk: 'high' }, policy).rule).toBe('risk high');
+  });
+
+  it('finds a rule by its name (planNamed), and none that the policy no longer has', () => {
+    const withServer: ApprovalPolicy = { ...policy, servers: { files: plan('server files') } };
+    for (const rule of ['default', 'risk high', 'tool archive_channel', 'server files']) {
+      expect(planNamed(withServer, rule)?.rule).toBe(rule);
+    }
+    expect(planNamed(policy, 'server files')).toBeUndefined();
+    expect(planNamed(policy, 'risk medium')).toBeUndefined();
   });
 });
 

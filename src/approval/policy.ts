@@ -186,6 +186,17 @@ export function planFor(
   );
 }
 
+/** The rule of that name in a policy (`default`, `risk high`, `tool archive_channel`, `server files`), if it has one. */
+export function planNamed(policy: ApprovalPolicy, rule: string): ApprovalPlan | undefined {
+  const plans = [
+    policy.default,
+    ...Object.values(policy.risks),
+    ...Object.values(policy.tools),
+    ...Object.values(policy.servers ?? {}),
+  ];
+  return plans.find((plan) => plan.rule === rule);
+}
+
 /** Escalation widens who may decide; "anyone" is already as wide as it gets. */
 export function widenEligibility(current: Eligibility, added: Eligibility): Eligibility {
   if (current.kind === 'anyone' || added.kind === 'anyone') return { kind: 'anyone' };

@@ -45,8 +45,11 @@ export interface ActionRecord {
   summary: string;
   /** The call went out but its outcome is unknown: it may have run. */
   unknown?: boolean;
-  /** It ran without a card, under a standing approval: who gave it, and until when. */
-  standing?: { grantor: Person; expires_at: string };
+  /**
+   * It ran without a card, under a standing approval: who gave it, under which rule (absent in runs from before), and
+   * until when it counts.
+   */
+  standing?: { grantor: Person; rule?: string; expires_at: string };
 }
 
 /** A person's (or an operator's) decision on one of the run's proposals. */

@@ -102,6 +102,11 @@ export interface ApprovalPlan {
   allowEdit?: boolean;
   /** Longest standing approval an approver may give with an approval (policy `standing_max`; absent: by risk). */
   standingMaxMs?: number;
+  /**
+   * For a rule that refines `default` without a `standing_max` of its own: the by-risk length never exceeds this (the
+   * default's), but the default's is not handed on as is, so it never reaches a risk the rule is for and it was not.
+   */
+  standingCapMs?: number;
   /** `cancel` stops the run; `reject` tells the model the call was not approved, as a rejection would. */
   onTimeout: TimeoutMeaning;
   /** Where the card is posted; undefined: the channel the request was made in. */
@@ -196,6 +201,12 @@ export interface StandingGrant {
   fixed: Record<string, unknown>;
   vary: string[];
   grantor: Person;
+  /**
+   * The rule it was given under and the risk of the call approved: it covers only calls under the same rule at no
+   * higher risk. Absent in grants given before they were recorded, which cover nothing.
+   */
+  rule?: string;
+  risk?: Risk;
   given_at: string;
   expires_at: string;
   /** The approval it was given with. */

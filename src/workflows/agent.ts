@@ -437,21 +437,29 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
         }
         // A standing approval of this very call lets it through without asking again, where the call's rule allows one
         // (runs from before standing approvals never look; runs from before fewer-steps look for every call).
-        const grantAllowed = !fewerSteps || standingMaxFor(planFor(proposal, policy), proposal.risk) > 0;
+        const plan = planFor(proposal, policy);
+        const grantAllowed = !fewerSteps || standingMaxFor(plan, proposal.risk) > 0;
         if (patched(STANDING_PATCH) && grantAllowed) {
+          // Only a grant given under this call's rule, at its risk or higher, covers it.
           const grant = await run.findStandingGrant({
             requesterId: input.requester.id,
             tool: proposal.tool,
             arguments: proposal.arguments,
+            rule: plan.rule,
+            risk: proposal.risk,
           });
           if (grant) {
+            // When it stops counting under the rule now: sooner than its expiry if the rule was shortened since (a result
+            // recorded before look-ups said so has only the expiry).
+            const until = grant.counts_until ?? grant.expires_at;
             record('verdict', 'policy', {
               call_id: proposal.callId,
               verdict: 'standing_approval',
               risk: proposal.risk,
+              rule: plan.rule,
               grant_id: grant.grant_id,
               grantor: grant.grantor,
-              expires_at: grant.expires_at,
+              expires_at: until,
             });
             // Audited with the grant; a grant that just ended cannot refuse the signal in a way that matters here.
             await getExternalWorkflowHandle(grant.grant_id)
@@ -459,7 +467,8 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
               .catch(() => undefined);
             const output = await runProposal(proposal, [], {
               grantor: grant.grantor,
-              expires_at: grant.expires_at,
+              rule: plan.rule,
+              expires_at: until,
             });
             conversation.push({ type: 'output', callId: proposal.callId, output });
             continue;

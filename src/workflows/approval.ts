@@ -396,6 +396,9 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
           fixed,
           vary: asked.vary,
           grantor: asked.by,
+          // What it may cover: calls under this rule at no higher risk (an edit's rule and risk, if edited).
+          rule: plan.rule,
+          risk: snapshot.proposal.risk,
           given_at: new Date(givenAt).toISOString(),
           expires_at: new Date(givenAt + asked.for_ms).toISOString(),
           request_id: snapshot.request_id,
@@ -404,7 +407,13 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
       ],
     });
     snapshot.grant_id = grantId;
-    record('grant_given', asked.by, { grant_id: grantId, for_ms: asked.for_ms, vary: asked.vary });
+    record('grant_given', asked.by, {
+      grant_id: grantId,
+      for_ms: asked.for_ms,
+      vary: asked.vary,
+      rule: plan.rule,
+      risk: snapshot.proposal.risk,
+    });
   };
 
   // ---- stages ----------------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // A standing approval: given with an approval, it lets the same requester's same call (the arguments the grantor
-// fixed) run without a card until it expires or is revoked. Its own workflow, so it is durable, listed through its
-// search attributes (the inbox's keys, with the grant's status), and audited when given, used, revoked and expired.
+// fixed), under the same rule at no higher risk, run without a card until it expires or is revoked, or stops counting
+// (src/approval/standing.ts). Its own workflow, so it is durable, listed through its search attributes (the inbox's
+// keys, with the grant's status), and audited when given, used, revoked and expired.
 import { condition, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { AuditEvent, StandingGrant } from '../approval/schemas.js';
 import { grantStatusQuery, grantUsedSignal, revokeGrantSignal } from './messages.js';
@@ -57,6 +58,8 @@ export async function standingGrantWorkflow(input: GrantInput): Promise<Standing
     tool: input.tool,
     fixed: input.fixed,
     vary: input.vary,
+    rule: input.rule,
+    risk: input.risk,
     expires_at: input.expires_at,
   });
   const revoked = await condition(

@@ -12,6 +12,7 @@ import {
   proposal,
   SECURITY_GROUP,
   scriptModel,
+  setUserGroupMembers,
   startEngine,
   userText,
   waitForCard,
@@ -48,15 +49,6 @@ function archiveScript(request: string, channel: string) {
       message(`Archived ${channel}.`),
     ],
   });
-}
-
-async function setGroupMembers(members: string[]) {
-  const response = await fetch(`${engine.slackApi.url}usergroups.users.update`, {
-    method: 'POST',
-    headers: { authorization: 'Bearer xoxb-admin', 'content-type': 'application/json' },
-    body: JSON.stringify({ usergroup: SECURITY_GROUP, users: members.join(',') }),
-  });
-  expect(await response.json()).toMatchObject({ ok: true });
 }
 
 describe('replays', () => {
@@ -189,10 +181,10 @@ describe('malformed and oversize requests', () => {
 describe('authorisation matrix', () => {
   it('lets approvers and current group members decide; not plain members, the requester, or someone removed from the group', async () => {
     // Bob is in the security group for the first request, removed before the second.
-    await setGroupMembers([PEOPLE.security.id, PEOPLE.bob.id]);
+    await setUserGroupMembers(engine.slackApi, SECURITY_GROUP, [PEOPLE.security.id, PEOPLE.bob.id]);
     archiveScript('archive <#C0MATRIX1|m1>', 'C0MATRIX1');
     const before = await askForCard(slack, engine.slackApi, 'archive <#C0MATRIX1|m1>');
-    await setGroupMembers([PEOPLE.security.id]);
+    await setUserGroupMembers(engine.slackApi, SECURITY_GROUP, [PEOPLE.security.id]);
     archiveScript('archive <#C0MATRIX2|m2>', 'C0MATRIX2');
     const after = await askForCard(slack, engine.slackApi, 'archive <#C0MATRIX2|m2>');
 

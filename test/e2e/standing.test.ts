@@ -13,8 +13,8 @@ import {
 import { APPROVAL_STATUS_KEY } from '../../src/workflows/search-attributes.js';
 import { functionCall, message } from '../fakes/openai.js';
 import {
+  approvalCardsOf,
   type Engine,
-  isApprovalCard,
   PEOPLE,
   policyFile,
   proposal,
@@ -24,9 +24,9 @@ import {
   waitForCard,
 } from '../support/engine.js';
 import {
+  approveStanding,
   askAgent,
   clickInHome,
-  type DecisionForm,
   openDecisionForm,
   type SentBlock,
   type SlackAppHarness,
@@ -58,34 +58,6 @@ afterAll(async () => {
   await engine?.close();
 });
 
-/** Approves with a standing approval of `forMs`, the arguments in `vary` free to differ. */
-async function approveStanding(form: DecisionForm, forMs: number, vary: string[]) {
-  const select = (form.blocks as SentBlock[]).find((b) => b.block_id === 'standing');
-  expect(select?.element?.options?.map((o) => o.value)).toContain(String(forMs));
-  const submitted = await slack.sender.viewSubmission({
-    callbackId: form.callback_id,
-    privateMetadata: form.private_metadata,
-    userId: PEOPLE.ana.id,
-    ...(form.id ? { viewId: form.id } : {}),
-    values: {
-      notes: { notes_input: { type: 'plain_text_input', value: null } },
-      standing: {
-        standing_for: {
-          type: 'static_select',
-          selected_option: { text: { type: 'plain_text', text: 'x' }, value: String(forMs) },
-        },
-      },
-      standing_vary: {
-        standing_vary: {
-          type: 'checkboxes',
-          selected_options: vary.map((value) => ({ text: { type: 'plain_text', text: value }, value })),
-        },
-      },
-    },
-  });
-  expect(submitted.text).toBe('');
-}
-
 const topic = (channel: string, text: string) =>
   functionCall('set_channel_topic', proposal({ channel, topic: text }, 'medium'));
 
@@ -96,23 +68,27 @@ async function runOf(text: string, call: ReturnType<typeof functionCall>) {
   return runId;
 }
 
-const cardsOf = (runId: string) =>
-  engine.slackApi.calls.filter(
-    (c) => isApprovalCard(c) && JSON.stringify(c.args).includes(`${runId}/approval-`),
-  );
+const cardsOf = (runId: string) => approvalCardsOf(engine.slackApi, runId);
 
 describe('standing approvals', () => {
   it('let the same call through without a card, not a different one, and stop when revoked from App Home', async () => {
     const first = await runOf('topic of <#C0STA|sta> to One', topic('C0STA', 'One'));
     const card = await waitForCard(engine.slackApi, first);
     await approveStanding(
+      slack,
       await openDecisionForm(slack, engine.slackApi, card, 'approve', PEOPLE.ana.id),
+      PEOPLE.ana.id,
       3_600_000,
       ['topic'],
     );
     expect((await runOutcome(engine.client, first)).status).toBe('completed');
     const grantId = `${card.workflowId}/standing`;
-    expect((await engine.client.workflow.getHandle(grantId).query(grantStatusQuery)).status).toBe('active');
+    // Recorded with the rule it was given under and the risk approved: it covers no more than that.
+    expect(await engine.client.workflow.getHandle(grantId).query(grantStatusQuery)).toMatchObject({
+      status: 'active',
+      rule: 'default',
+      risk: 'medium',
+    });
 
     // Same requester, tool and channel, another topic (let vary): runs at once, no card; the thread says why.
     const second = await runOf('topic of <#C0STA|sta> to Two', topic('C0STA', 'Two'));
@@ -221,7 +197,9 @@ describe('standing approvals', () => {
     const first = await runOf('post hi', post('hi'));
     const card = await waitForCard(engine.slackApi, first);
     await approveStanding(
+      slack,
       await openDecisionForm(slack, engine.slackApi, card, 'approve', PEOPLE.ana.id),
+      PEOPLE.ana.id,
       3_000,
       [],
     );

@@ -49,10 +49,13 @@ export interface Engine {
   openai: FakeOpenAI;
   taskQueue: string;
   worker: Worker;
-  /** Stops the current worker (waiting for it to drain) and starts a fresh one on the same task queue. */
-  restartWorker(): Promise<void>;
+  /**
+   * Stops the current worker (waiting for it to drain) and starts a fresh one on the same task queue; `env`: variables
+   * changed from the engine's own for the new worker (a new POLICY_FILE, say), as a restart with a new configuration.
+   */
+  restartWorker(env?: Record<string, string>): Promise<void>;
   stopWorker(): Promise<void>;
-  startWorker(): Promise<void>;
+  startWorker(env?: Record<string, string>): Promise<void>;
   startRun(request: string, overrides?: Partial<AgentInput>): Promise<RunHandle>;
   close(): Promise<void>;
 }
@@ -76,7 +79,7 @@ export async function startEngine(options: {
   });
   const openai = await startFakeOpenAI();
   const taskQueue = uniqueTaskQueue(options.prefix);
-  const config = parseConfig({
+  const env = {
     SLACK_BOT_TOKEN: 'xoxb-engine-test',
     SLACK_API_URL: slackApi.url,
     OPENAI_API_KEY: 'sk-engine-test',
@@ -84,7 +87,8 @@ export async function startEngine(options: {
     TEMPORAL_TASK_QUEUE: taskQueue,
     TEMPORAL_NAMESPACE: temporal.namespace,
     ...options.env,
-  });
+  };
+  let config = parseConfig(env);
   // The configured MCP servers, started as the worker process starts them (one client per server).
   const mcp = await connectMcpTools(config.mcp.servers, createLogger('error', { service: 'engine-test' }), [
     ...TOOLS,
@@ -95,7 +99,9 @@ export async function startEngine(options: {
   let running = worker.run();
   let runs = 0;
   const engine: Engine = {
-    config,
+    get config() {
+      return config;
+    },
     temporal,
     client: temporal.client,
     slackApi,
@@ -108,13 +114,14 @@ export async function startEngine(options: {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
     },
-    async startWorker() {
+    async startWorker(changed = {}) {
+      config = parseConfig({ ...env, ...changed });
       worker = await newWorker();
       running = worker.run();
     },
-    async restartWorker() {
+    async restartWorker(changed) {
       await engine.stopWorker();
-      await engine.startWorker();
+      await engine.startWorker(changed);
     },
     startRun(request, overrides = {}) {
       runs += 1;
@@ -199,6 +206,24 @@ export function scriptModel(openai: FakeOpenAI, scripts: Record<string, FakeOpen
 export function isApprovalCard(call: SlackCall): boolean {
   const metadata = call.args.metadata as { event_type?: string } | undefined;
   return call.method === 'chat.postMessage' && metadata?.event_type === 'countersign_approval';
+}
+
+/** Changes a user group's members through Slack's own method (`usergroups.users.update`), as an admin would. */
+export async function setUserGroupMembers(slackApi: FakeSlackApi, group: string, members: string[]) {
+  const response = await fetch(`${slackApi.url}usergroups.users.update`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer xoxb-admin', 'content-type': 'application/json' },
+    body: JSON.stringify({ usergroup: group, users: members.join(',') }),
+  });
+  const answer = (await response.json()) as { ok?: boolean; error?: string };
+  if (!answer.ok) throw new Error(`usergroups.users.update failed: ${answer.error}`);
+}
+
+/** The approval cards posted for a run so far. */
+export function approvalCardsOf(slackApi: FakeSlackApi, runId: string): SlackCall[] {
+  return slackApi.calls.filter(
+    (c) => isApprovalCard(c) && JSON.stringify(c.args).includes(`${runId}/approval-`),
+  );
 }
 
 /** Waits for the run's approval card and returns it with the ids a click would carry. */

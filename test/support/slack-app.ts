@@ -162,6 +162,43 @@ export function submitDecisionForm(
   });
 }
 
+/**
+ * Approves through the form as `userId` with a standing approval of `forMs` (which the form must offer), the arguments
+ * in `vary` free to differ.
+ */
+export async function approveStanding(
+  harness: SlackAppHarness,
+  form: DecisionForm,
+  userId: string,
+  forMs: number,
+  vary: string[],
+) {
+  const select = (form.blocks as SentBlock[]).find((b) => b.block_id === 'standing');
+  expect(select?.element?.options?.map((o) => o.value)).toContain(String(forMs));
+  const submitted = await harness.sender.viewSubmission({
+    callbackId: form.callback_id,
+    privateMetadata: form.private_metadata,
+    userId,
+    ...(form.id ? { viewId: form.id } : {}),
+    values: {
+      notes: { notes_input: { type: 'plain_text_input', value: null } },
+      standing: {
+        standing_for: {
+          type: 'static_select',
+          selected_option: { text: { type: 'plain_text', text: 'x' }, value: String(forMs) },
+        },
+      },
+      standing_vary: {
+        standing_vary: {
+          type: 'checkboxes',
+          selected_options: vary.map((value) => ({ text: { type: 'plain_text', text: value }, value })),
+        },
+      },
+    },
+  });
+  expect(submitted.text).toBe('');
+}
+
 /** A Block Kit block as a test reads it back from a recorded Slack call: only the fields tests look at. */
 export type SentBlock = {
   type: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ApprovalStatus, Proposal } from '../../approval/schemas.js';
+import type { ApprovalStatus, Proposal, StandingGrant } from '../../approval/schemas.js';
 import type { Inbox } from '../inbox.js';
 import { homeView, pendingMessage } from './home.js';
 
@@ -55,6 +55,31 @@ describe('homeView', () => {
     expect(text).not.toContain('<@U999>');
     expect(text).not.toContain('<https://evil.example');
     expect(text).toContain('&lt;!channel&gt;');
+  });
+
+  it('lists a standing approval with the rule and highest risk it covers, and an older one as covering nothing', () => {
+    const grant: StandingGrant = {
+      grant_id: 'run-1/approval-1/standing',
+      status: 'active',
+      requester: { id: 'U0REQUESTER' },
+      tool: 'invite_to_channel',
+      fixed: { channel: 'C0A' },
+      vary: ['users'],
+      grantor: { id: 'U0ANA' },
+      rule: 'default',
+      risk: 'medium',
+      given_at: '2026-11-22T10:00:00Z',
+      expires_at: '2026-11-22T11:00:00Z',
+      request_id: 'req-1',
+      run_id: 'run-1',
+      uses: 0,
+      audit: [],
+    };
+    const { rule: _, risk: __, ...older } = grant;
+    const text = JSON.stringify(homeView(inbox({ grants: [grant, older] }), '2026-11-22T10:00:00Z'));
+    expect(text).toContain('given by <@U0ANA> under the rule “default” for calls up to medium risk');
+    expect(text).toContain('at the latest');
+    expect(text).toContain('given before standing approvals recorded their rule, so it lets nothing through');
   });
 
   it('stays within Slack’s 100 blocks with a full inbox, and says that more wait', () => {

@@ -105,9 +105,14 @@ function grantBlocks(grant: StandingGrant): KnownBlock[] {
     fixed.length === 0
       ? 'with any arguments'
       : `with the same ${fixed.map((k) => safeText(k, 60)).join(', ')}${grant.vary.length > 0 ? ` (any ${grant.vary.map((k) => safeText(k, 60)).join(', ')})` : ''}`;
+  // Where it holds: under the rule it was given under, up to the risk approved, while its grantor may approve there.
+  const where =
+    grant.rule && grant.risk
+      ? `under the rule “${safeText(grant.rule, 100)}” for calls up to ${grant.risk} risk, while they may approve under it; until ${slackDate(grant.expires_at)} at the latest`
+      : 'given before standing approvals recorded their rule, so it lets nothing through';
   return [
     section(
-      `*${safeText(grant.tool, 100)}* for ${mention(grant.requester.id)} ${what}, without asking — given by ${mention(grant.grantor.id)}, until ${slackDate(grant.expires_at)} · used ${grant.uses} time${grant.uses === 1 ? '' : 's'}`,
+      `*${safeText(grant.tool, 100)}* for ${mention(grant.requester.id)} ${what}, without asking — given by ${mention(grant.grantor.id)} ${where} · used ${grant.uses} time${grant.uses === 1 ? '' : 's'}`,
     ),
     {
       type: 'actions',

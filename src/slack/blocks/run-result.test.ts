@@ -53,6 +53,24 @@ describe('runResultText for a completed run', () => {
     expect(text).not.toContain('<!channel>');
   });
 
+  it('says which standing approval let a call through without a card: whose, under which rule, until when', () => {
+    const standing = {
+      grantor: { id: 'U0ANA' },
+      rule: 'tool <!channel>',
+      expires_at: '2026-11-22T10:10:00Z',
+    };
+    const text = runResultText(outcome({ actions: [{ ...archived, standing }] }));
+    expect(text).toContain(
+      'no card: under the standing approval <@U0ANA> gave under the rule “tool &lt;!channel&gt;”, until',
+    );
+    expect(text).not.toContain('<!channel>');
+    // Runs from before grants recorded their rule: no rule to name.
+    const { rule: _, ...older } = standing;
+    expect(runResultText(outcome({ actions: [{ ...archived, standing: older }] }))).toContain(
+      'standing approval <@U0ANA> gave, until',
+    );
+  });
+
   it('says nothing about actions when the model only answered', () => {
     const text = runResultText(outcome({ answer: 'The channel has 12 members.' }));
     expect(text).not.toContain('What was done');

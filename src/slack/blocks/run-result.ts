@@ -7,6 +7,8 @@ const LISTED_MAX = 10;
 /** Per-line budgets that let ten of each fit in one message. */
 const SUMMARY_MAX = 200;
 const NOTES_IN_LIST_MAX = 300;
+/** A rule's name: "default", "risk high", "tool <name>" or "server <name>", names a policy file keeps short. */
+const RULE_NAME_MAX = 100;
 /** Room kept for the "…and N more" line when the list has to be cut. */
 const MORE_LINE_RESERVE = 40;
 
@@ -45,8 +47,11 @@ function approvalLine(approval: RunOutcome['approvals'][number]): string {
 function actionLine(action: RunOutcome['actions'][number]): string {
   const summary = withChannelLinks(safeText(action.summary, SUMMARY_MAX));
   const icon = action.ok ? ':heavy_check_mark:' : action.unknown ? ':warning:' : ':x:';
+  const rule = action.standing?.rule
+    ? ` under the rule “${safeText(action.standing.rule, RULE_NAME_MAX)}”`
+    : '';
   const standing = action.standing
-    ? ` _(no card: under the standing approval ${mention(action.standing.grantor.id)} gave, until ${slackDate(action.standing.expires_at)})_`
+    ? ` _(no card: under the standing approval ${mention(action.standing.grantor.id)} gave${rule}, until ${slackDate(action.standing.expires_at)})_`
     : '';
   return `• ${icon} \`${safeText(action.tool, 80)}\` — ${summary}${standing}`;
 }
