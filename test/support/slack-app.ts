@@ -152,6 +152,36 @@ export function submitDecisionForm(
   });
 }
 
+/** The decision form's field for an argument (fields mode) or its JSON field, by label. */
+export function formField(form: DecisionForm, label: string): SentBlock {
+  const found = (form.blocks as SentBlock[]).find((b) => b.type === 'input' && b.label?.text === label);
+  if (!found?.block_id) throw new Error(`no "${label}" field in the form`);
+  return found;
+}
+
+/** Submits a decision form as `userId` with changed arguments (`values`, by field block id) and notes. */
+export function submitEditedForm(
+  harness: SlackAppHarness,
+  form: DecisionForm,
+  userId: string,
+  values: Record<string, string>,
+  notes: string | null = null,
+) {
+  const state: Record<string, Record<string, { type: string; value: string | null }>> = {
+    ...notesValues(notes),
+  };
+  for (const [blockId, value] of Object.entries(values)) {
+    state[blockId] = { edit_argument: { type: 'plain_text_input', value } };
+  }
+  return harness.sender.viewSubmission({
+    callbackId: form.callback_id,
+    privateMetadata: form.private_metadata,
+    values: state,
+    userId,
+    ...(form.id ? { viewId: form.id } : {}),
+  });
+}
+
 /** A Block Kit block as a test reads it back from a recorded Slack call: only the fields tests look at. */
 export type SentBlock = {
   type: string;
