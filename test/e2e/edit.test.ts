@@ -4,21 +4,19 @@
 // receiver, a real worker on the dev server, the fakes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalDecisionSignal, approvalStatusQuery } from '../../src/workflows/messages.js';
-import { functionCall, message } from '../fakes/openai.js';
+import { functionCall } from '../fakes/openai.js';
 import {
   type Engine,
   PEOPLE,
   policyFile,
   proposal,
   runOutcome,
-  scriptModel,
   startEngine,
   toolOutputs,
   userText,
-  waitForCard,
 } from '../support/engine.js';
 import {
-  askAgent,
+  askWithScript,
   type DecisionForm,
   formField as field,
   openDecisionForm,
@@ -61,11 +59,8 @@ afterAll(async () => {
 const submit = (form: DecisionForm, userId: string, values: Record<string, string>) =>
   submitEditedForm(slack, form, userId, values);
 
-async function ask(text: string, call: ReturnType<typeof functionCall>, answer: string) {
-  scriptModel(engine.openai, { [text]: [call, message(answer)] });
-  const runId = await askAgent(slack.sender, text);
-  return { runId, card: await waitForCard(engine.slackApi, runId) };
-}
+const ask = (text: string, call: ReturnType<typeof functionCall>, answer: string) =>
+  askWithScript(slack, engine, text, call, answer);
 
 describe('edit before approve', () => {
   it('runs the call with the edited channel, shows who changed what, and tells the model', async () => {

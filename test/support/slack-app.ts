@@ -6,9 +6,10 @@ import { expect } from 'vitest';
 import { parseConfig, requireSlackCredentials } from '../../src/config.js';
 import { createSlackApp, SLACK_EVENTS_PATH } from '../../src/slack/app.js';
 import { registerListeners } from '../../src/slack/listeners/index.js';
+import { type FakeOpenAIReply, message } from '../fakes/openai.js';
 import type { FakeSlackApi, SlackCall } from '../fakes/slack-api.js';
 import { SlackSender } from '../fakes/slack-sender.js';
-import { type Engine, PEOPLE, waitForCard } from './engine.js';
+import { type Engine, PEOPLE, scriptModel, waitForCard } from './engine.js';
 
 export const SIGNING_SECRET = 'e2e-signing-secret';
 
@@ -89,6 +90,19 @@ export async function askAgent(
 /** Asks for a risky action and waits for its approval card. */
 export async function askForCard(harness: SlackAppHarness, slackApi: FakeSlackApi, text: string) {
   return waitForCard(slackApi, await askAgent(harness.sender, text));
+}
+
+/** `/agent <text>` with the model scripted to propose `call`, then to say `answer`: the run id and its card. */
+export async function askWithScript(
+  harness: SlackAppHarness,
+  engine: Engine,
+  text: string,
+  call: FakeOpenAIReply,
+  answer: string,
+) {
+  scriptModel(engine.openai, { [text]: [call, message(answer)] });
+  const runId = await askAgent(harness.sender, text);
+  return { runId, card: await waitForCard(engine.slackApi, runId) };
 }
 
 /** A decision form as Slack was asked to open it. */
