@@ -9,12 +9,19 @@ describe('describeChanges', () => {
     expect(describeChanges({ b: 1, a: true }, { b: 2, a: false })).toBe('a: true → false; b: 1 → 2');
   });
 
-  it('summarises long strings by length and objects as changed, and says when an argument comes or goes', () => {
+  it('summarises long values by their size, and says when an argument comes or goes', () => {
     const long = 'x'.repeat(120);
     expect(describeChanges({ text: long }, { text: long.slice(20) })).toBe(
       'text: (120 characters) → (100 characters)',
     );
-    expect(describeChanges({ users: ['U1'] }, { users: ['U1', 'U2'] })).toBe('users: (changed)');
+    // Short lists as they are; long ones by their length, so an invite of 2 grown to 7 says so.
+    expect(describeChanges({ users: ['U1'] }, { users: ['U1', 'U2'] })).toBe('users: ["U1"] → ["U1","U2"]');
+    const seven = Array.from({ length: 7 }, (_, i) => `U0PERSON${i}`);
+    expect(describeChanges({ users: ['U0A', 'U0B'] }, { users: seven })).toBe(
+      'users: ["U0A","U0B"] → (7 items)',
+    );
+    const big = { nested: 'y'.repeat(80) };
+    expect(describeChanges({ payload: big }, { payload: { ...big, more: 1 } })).toBe('payload: (changed)');
     expect(describeChanges({}, { extra: 1 })).toBe('extra: (none) → 1');
   });
 

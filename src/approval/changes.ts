@@ -1,15 +1,16 @@
 // What an approver's edit changed, in words, for the card, the thread, the audit and the model. Pure: the workflow
 // records it.
 
-/** Strings longer than this are summarised by their length; shorter ones are shown whole. */
+/** Values longer than this (strings, or lists and objects as JSON) are summarised by their size; shorter ones shown whole. */
 const SHOWN_WHOLE_MAX = 60;
 const CHANGES_MAX = 1000;
 
 function shown(value: unknown): string {
   if (value === undefined) return '(none)';
   if (typeof value === 'string' && value.length > SHOWN_WHOLE_MAX) return `(${value.length} characters)`;
-  if (typeof value === 'object' && value !== null) return '(an object)';
-  return JSON.stringify(value);
+  const json = JSON.stringify(value);
+  if (typeof value !== 'object' || value === null || json.length <= SHOWN_WHOLE_MAX) return json;
+  return Array.isArray(value) ? `(${value.length} item${value.length === 1 ? '' : 's'})` : '(an object)';
 }
 
 /** `channel: "C0A" → "C0B"; text: (120 characters) → (98 characters)` — one entry per top-level argument changed. */

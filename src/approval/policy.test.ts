@@ -113,6 +113,16 @@ describe('mayDecide', () => {
       { ok: false, reason: 'self_approval' },
     );
   });
+
+  it('refuses whoever changed the call, as the requester is, unless self-approval is allowed', () => {
+    const rules = { requester, eligibility: listed, editors: [reviewer.id] };
+    expect(mayDecide(reviewer, { ...rules, allowSelfApproval: false })).toEqual({
+      ok: false,
+      reason: 'own_edit',
+    });
+    expect(mayDecide(reviewer, { ...rules, allowSelfApproval: true })).toEqual({ ok: true });
+    expect(mayDecide({ id: 'UOTHER' }, { ...rules, allowSelfApproval: false })).toEqual({ ok: true });
+  });
 });
 
 describe('checkDecision', () => {

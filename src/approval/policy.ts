@@ -29,6 +29,7 @@ export type DecisionRefusal =
   | 'too_late'
   | 'not_eligible'
   | 'self_approval'
+  | 'own_edit'
   | 'already_counted'
   | 'not_requester'
   | 'digest_mismatch'
@@ -78,6 +79,10 @@ export const REFUSALS: Record<DecisionRefusal, { audit: string; person: string }
     audit: 'the requester may not decide their own request',
     person: ':no_entry_sign: You asked for this action, so someone else has to decide on it.',
   },
+  own_edit: {
+    audit: 'the reviewer changed this call, and whoever wrote a call may not decide on it',
+    person: ':no_entry_sign: You changed this call, so someone else has to decide on it as changed.',
+  },
   already_counted: {
     audit: 'the reviewer already approved this request, and each person counts once',
     person:
@@ -109,14 +114,26 @@ export const REFUSAL_TEXT = Object.fromEntries(
   Object.entries(REFUSALS).map(([reason, words]) => [reason, words.audit]),
 ) as Record<DecisionRefusal, string>;
 
-/** May this person decide? Operators (no reviewer, a decision signalled through Temporal) always may. */
+/**
+ * May this person decide? Operators (no reviewer, a decision signalled through Temporal) always may. Whoever wrote the
+ * call — the requester, and every approver who changed it (`editors`) — may not, unless the rule allows
+ * self-approval: an edit is the editor's own request.
+ */
 export function mayDecide(
   reviewer: Person | undefined,
-  rules: { requester: Person; eligibility: Eligibility; allowSelfApproval: boolean },
-): { ok: true } | { ok: false; reason: 'not_eligible' | 'self_approval' } {
+  rules: {
+    requester: Person;
+    eligibility: Eligibility;
+    allowSelfApproval: boolean;
+    /** Who changed the call as it stands (edit before approve). */
+    editors?: readonly string[];
+  },
+): { ok: true } | { ok: false; reason: 'not_eligible' | 'self_approval' | 'own_edit' } {
   if (reviewer === undefined) return { ok: true };
   if (reviewer.id === rules.requester.id && !rules.allowSelfApproval)
     return { ok: false, reason: 'self_approval' };
+  if (rules.editors?.includes(reviewer.id) && !rules.allowSelfApproval)
+    return { ok: false, reason: 'own_edit' };
   if (rules.eligibility.kind === 'listed' && !rules.eligibility.users.includes(reviewer.id)) {
     return { ok: false, reason: 'not_eligible' };
   }
@@ -134,6 +151,8 @@ export function checkDecision(
     requester: Person;
     eligibility: Eligibility;
     allowSelfApproval: boolean;
+    /** Who changed the call as it stands: like the requester, they may not decide on it. */
+    editors?: readonly string[];
     /** Who has already approved this request, in any stage. */
     counted?: readonly string[];
     /** The digest of the proposal waiting. */

@@ -225,8 +225,13 @@ export interface ProposalEdit {
   after: Record<string, unknown>;
   /** In words, e.g. `channel: "C0A" → "C0B"`. */
   changes: string;
-  /** The rule the edited call went to when it is stricter than the one before; absent when the rule stayed. */
+  /**
+   * The rule the edited call went to when it demands more than the one before (or both of them in turn, when neither
+   * demands all the other does: src/approval/demands.ts); absent when the rule stayed.
+   */
   rule?: string;
+  /** The edited call's own rule, when the call stays under one that demands at least as much. */
+  own_rule?: string;
 }
 
 export interface ApprovalDecisionRecord {

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { ApprovalStatus, StageSummary } from './schemas.js';
 import {
   applyDecision,
+  applyEdit,
   applyWithdrawal,
+  decisionRules,
   dueTimer,
   nextTimerAt,
   stageTimers,
@@ -136,6 +138,47 @@ describe('applyDecision', () => {
       accepted: true,
       decided: true,
     });
+  });
+});
+
+describe('an edited call', () => {
+  const edit = (by: { id: string }, channel: string) => ({
+    by,
+    at: '2026-11-22T09:30:00Z',
+    before: { channel: 'C1' },
+    after: { channel },
+    changes: `channel: "C1" → "${channel}"`,
+  });
+  const edited = (s: ApprovalStatus, by: { id: string }, channel: string) => {
+    applyEdit(s, edit(by, channel), { ...s.proposal, arguments: { channel } }, undefined);
+    s.stages = [stage({ required: 2 })];
+  };
+
+  it('may not be decided by anyone who changed it, as the requester may not', () => {
+    const s = snapshot();
+    edited(s, ana, 'C2');
+    expect(decisionRules(s, NOW).editors).toEqual([ana.id]);
+    expect(applyDecision(s, approve(ana), NOW)).toMatchObject({ accepted: false, reason: 'own_edit' });
+    expect(applyDecision(s, approve(bob), NOW)).toMatchObject({
+      accepted: true,
+      progress: '1 of 2 approvals',
+    });
+  });
+
+  it('counts every editor as an author: each edit builds on the ones before', () => {
+    const s = snapshot();
+    edited(s, ana, 'C2');
+    edited(s, bob, 'C3');
+    expect(decisionRules(s, NOW).editors).toEqual([ana.id, bob.id]);
+    expect(applyDecision(s, approve(ana), NOW)).toMatchObject({ reason: 'own_edit' });
+    expect(applyDecision(s, approve(bob), NOW)).toMatchObject({ reason: 'own_edit' });
+  });
+
+  it('lets its editor approve where the rule allows self-approval', () => {
+    const s = snapshot();
+    edited(s, ana, 'C2');
+    s.allow_self_approval = true;
+    expect(applyDecision(s, approve(ana), NOW)).toMatchObject({ accepted: true });
   });
 });
 

@@ -26,6 +26,11 @@ export type DecisionAnswer =
     }
   | { accepted: false; reason: DecisionRefusal; explanation: string };
 
+/** Who changed the call as it stands: every editor, since each edit builds on the ones before. */
+export function editorsOf(snapshot: Pick<ApprovalStatus, 'edits'>): string[] {
+  return [...new Set((snapshot.edits ?? []).map((edit) => edit.by.id))];
+}
+
 /** The checks' view of a snapshot at a moment. */
 export function decisionRules(snapshot: ApprovalStatus, nowMs: number) {
   const stage = snapshot.stages.at(-1);
@@ -38,6 +43,7 @@ export function decisionRules(snapshot: ApprovalStatus, nowMs: number) {
     requester: snapshot.requester,
     eligibility: stage?.eligibility ?? NOBODY,
     allowSelfApproval: snapshot.allow_self_approval,
+    editors: editorsOf(snapshot),
     counted: countedReviewers(snapshot.stages),
     digest: snapshot.proposal.digest,
     teamId: snapshot.team_id,
@@ -73,13 +79,17 @@ export function submissionRefusal(
   return check.ok ? undefined : refused(check.reason);
 }
 
+/** The rules a decision is checked by: the snapshot's, unless the workflow replays a run from before one of them. */
+export type DecisionRules = ReturnType<typeof decisionRules>;
+
 /** Applies a decision to the snapshot when the rules allow it: a rejection vetoes, an approval counts to the quorum. */
 export function applyDecision(
   snapshot: ApprovalStatus,
   decision: ApprovalDecision,
   nowMs: number,
+  rules: DecisionRules = decisionRules(snapshot, nowMs),
 ): DecisionAnswer {
-  const check = checkDecision(decision, decisionRules(snapshot, nowMs));
+  const check = checkDecision(decision, rules);
   const stage = snapshot.stages.at(-1);
   if (!check.ok) return refused(check.reason);
   if (!stage) return refused('already_decided'); // unreachable: with no stage open, the check refused as not pending
@@ -114,7 +124,7 @@ export function applyDecision(
 /**
  * An approver changed the call before approving (the edit was checked against the tool and the rules): the call now
  * stands as edited, and its approval starts over — approvals given for the old arguments do not count for the new
- * ones. Under `plan`, when the edited call falls under a stricter rule.
+ * ones. Under `plan`, when the edited call goes to another (src/approval/demands.ts).
  */
 export function applyEdit(
   snapshot: ApprovalStatus,

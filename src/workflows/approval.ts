@@ -18,6 +18,7 @@ import {
 } from '@temporalio/workflow';
 import { INVALID_APPROVAL_PLAN } from '../activities/failure-types.js';
 import { describeChanges } from '../approval/changes.js';
+import { planAfterEdit } from '../approval/demands.js';
 import {
   checkDecision,
   countedReviewers,
@@ -46,6 +47,7 @@ import {
   applyEdit,
   applyWithdrawal,
   type DecisionAnswer,
+  type DecisionRules,
   decisionRules,
   dueTimer,
   NOBODY,
@@ -61,6 +63,7 @@ import {
   submitDecisionUpdate,
   withdrawRequestSignal,
 } from './messages.js';
+import { BOUNDS_PATCH } from './patches.js';
 import { inboxAttributes } from './search-attributes.js';
 import { metrics } from './sinks.js';
 
@@ -74,7 +77,7 @@ const EDIT_ONLY_BY_UPDATE =
 export const PREPARE_PATCH = 'one-preparation-activity';
 
 export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOutcome> {
-  // An edit that falls under a stricter rule continues under that rule's plan.
+  // An edited call continues under whichever plan demands more: see decideEdit.
   let plan = input.plan;
   if (plan.stages.length === 0) {
     // Approving with no stage to pass would let the call run unapproved: refuse instead.
@@ -135,6 +138,18 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
 
   setHandler(approvalStatusQuery, () => snapshot);
 
+  /**
+   * The rules a decision is checked by now. Whoever changed the call may not decide on it; runs from before
+   * BOUNDS_PATCH let them, and keep that answer where it is the only difference.
+   */
+  const rulesFor = (decision: ApprovalDecision): DecisionRules => {
+    const rules = decisionRules(snapshot, Date.now());
+    const check = checkDecision(decision, rules);
+    if (check.ok || check.reason !== 'own_edit') return rules;
+    const before = { ...rules, editors: [] };
+    return checkDecision(decision, before).ok && !patched(BOUNDS_PATCH) ? before : rules;
+  };
+
   /** Every decision, from the Update or the signal, goes through here: validated, applied by the rules, audited. */
   const decide = (raw: unknown, via: 'update' | 'signal'): DecisionAnswer => {
     const parsed = parseApprovalDecision(raw);
@@ -161,7 +176,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
               reason: 'standing_not_allowed',
               explanation: REFUSAL_TEXT.standing_not_allowed,
             }
-          : applyDecision(snapshot, decision, Date.now());
+          : applyDecision(snapshot, decision, Date.now(), rulesFor(decision));
     const bound = {
       ...(decision.proposal_digest ? { signalled_digest: decision.proposal_digest } : {}),
       ...(decision.team_id ? { team: decision.team_id } : {}),
@@ -202,14 +217,17 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
 
   /** Set by an accepted edit: the stages start over for the edited call. */
   let restart = false;
-  /** The editor's own approval of the edited call, applied once its first stage has reopened; then its answer. */
+  /**
+   * The editor's own approval of the edited call, offered once its first stage has reopened (it counts only where the
+   * rule allows self-approval: the editor wrote the call); then its answer.
+   */
   let editorApproval: ApprovalDecision | undefined;
   let editorAnswer: DecisionAnswer | undefined;
 
   /**
-   * Edit before approve: the edited call is checked like a model's proposal (schema, refusals, risk), goes to a
-   * stricter rule if it now falls under one (never a looser one), and its approval starts over, the editor's own
-   * counting if they may decide in its first stage. Answered once that is done.
+   * Edit before approve: the edited call is checked like a model's proposal (schema, refusals, risk), continues under
+   * whichever of its rule and its own rule demands more (both, in turn, when neither does: see planAfterEdit), and its
+   * approval starts over. Answered once that is done.
    */
   const decideEdit = async (
     decision: ApprovalDecision,
@@ -221,7 +239,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
       return { accepted: false, reason, explanation };
     };
     if (!snapshot.allow_edit) return refuse('edit_not_allowed');
-    const rulesNow = () => checkDecision(decision, decisionRules(snapshot, Date.now()));
+    const rulesNow = () => checkDecision(decision, rulesFor(decision));
     const before = rulesNow();
     if (!before.ok) return refuse(before.reason);
     const checked = await editChecks.checkEditedCall({
@@ -236,12 +254,16 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     const proposal = { ...checked.proposal, callId: snapshot.proposal.callId };
     const { edited_arguments: _, ...approval } = decision;
     if (proposal.digest === snapshot.proposal.digest) return decide(approval, 'update');
-    const stricter =
-      input.policy && RISK_RANK[proposal.risk] > RISK_RANK[snapshot.proposal.risk]
-        ? planFor(proposal, input.policy)
-        : undefined;
-    const newPlan =
-      stricter && stricter.rule !== plan.rule && stricter.stages.length > 0 ? stricter : undefined;
+    // The rule the policy has for the call as edited (edits are offered only where the run carries its policy).
+    const own = input.policy ? planFor(proposal, input.policy) : plan;
+    const bounded = planAfterEdit(plan, own);
+    // Before BOUNDS_PATCH a riskier call went to its own rule, whatever that demanded: runs from then keep that.
+    const byRisk =
+      RISK_RANK[proposal.risk] > RISK_RANK[snapshot.proposal.risk] && own.stages.length > 0 ? own : plan;
+    const chosen = bounded.rule === byRisk.rule || patched(BOUNDS_PATCH) ? bounded : byRisk;
+    const newPlan = chosen.rule !== plan.rule ? chosen : undefined;
+    // It stays under a rule that asks at least what its own does: said on the card, so later approvers know why.
+    const kept = chosen === plan && bounded === plan && own.rule !== plan.rule ? own.rule : undefined;
     const change: ProposalEdit = {
       by: decision.reviewer ?? { id: 'operator' },
       at: new Date().toISOString(),
@@ -249,12 +271,13 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
       after: proposal.arguments,
       changes: describeChanges(snapshot.proposal.arguments, proposal.arguments),
       ...(newPlan ? { rule: newPlan.rule } : {}),
+      ...(kept ? { own_rule: kept } : {}),
     };
     record('edited', actor, {
       before: { arguments: change.before, digest: snapshot.proposal.digest, risk: snapshot.proposal.risk },
       after: { arguments: change.after, digest: proposal.digest, risk: proposal.risk },
       changes: change.changes,
-      ...(newPlan ? { rule: { from: plan.rule, to: newPlan.rule } } : {}),
+      ...(own.rule !== plan.rule ? { rule: { from: plan.rule, to: chosen.rule, own: own.rule } } : {}),
       notes: decision.reviewer_notes?.trim() || null,
     });
     applyEdit(snapshot, change, proposal, newPlan);
@@ -421,8 +444,15 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
   /** Opens a stage; `resolved`: its approvers when already asked for (the first stage's, with the preparation). */
   const openStage = async (stagePlan: StagePlan, resolved?: Eligibility): Promise<StageSummary> => {
     const eligibility = resolved ?? (await slack.resolveApprovers(stagePlan.approvers));
-    // The first stage's clock runs from the request, not from whenever Slack let the card be posted.
-    const openedAtMs = snapshot.stages.length === 0 ? Date.parse(requestedAt) : Date.now();
+    // The first stage's clock runs from the request, not from whenever Slack let the card be posted; when an edit
+    // restarted it, from the edit (runs from before BOUNDS_PATCH counted that one from the request too).
+    const editedAt = snapshot.stages.length === 0 ? snapshot.edits?.at(-1)?.at : undefined;
+    const openedAtMs =
+      snapshot.stages.length > 0
+        ? Date.now()
+        : editedAt !== undefined && editedAt !== requestedAt && patched(BOUNDS_PATCH)
+          ? Date.parse(editedAt)
+          : Date.parse(requestedAt);
     const stage: StageSummary = {
       name: stagePlan.name,
       required: stagePlan.required,
@@ -565,7 +595,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
       if (!passed && !restarted) {
         if (!(await postFirstCard())) break;
       } else if (!passed) {
-        // The edited call's first stage: the editor's approval counts if they may decide in it.
+        // The edited call's first stage: the editor's approval counts only where the rule allows self-approval.
         restarted = false;
         if (editorApproval) {
           const answer = decide(editorApproval, 'update');
@@ -574,7 +604,10 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
             ? answer
             : {
                 accepted: true,
-                progress: `changed; your approval does not count in its first stage (${answer.explanation})`,
+                progress:
+                  answer.reason === 'own_edit'
+                    ? 'changed; someone else has to approve it as changed'
+                    : `changed; your approval does not count in its first stage (${answer.explanation})`,
                 decided: false,
               };
         }

@@ -1,42 +1,45 @@
 // Edit before approve, end to end: an approver changes the call in the decision form; what runs is what they
-// approved, the model is told, a riskier call goes to the stricter rule, and approvals given for the old arguments
-// do not count. Signed Slack requests into the real Bolt receiver, a real worker on the dev server, the fakes.
+// approved, another approver approved it, the model is told, a call that falls under a rule with other approvers
+// needs them too, and approvals given for the old arguments do not count. Signed Slack requests into the real Bolt
+// receiver, a real worker on the dev server, the fakes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalDecisionSignal, approvalStatusQuery } from '../../src/workflows/messages.js';
-import { functionCall, message } from '../fakes/openai.js';
+import { functionCall } from '../fakes/openai.js';
 import {
   type Engine,
   PEOPLE,
   policyFile,
   proposal,
   runOutcome,
-  scriptModel,
   startEngine,
   toolOutputs,
   userText,
-  waitForCard,
 } from '../support/engine.js';
 import {
-  askAgent,
+  askWithScript,
   type DecisionForm,
+  formField as field,
   openDecisionForm,
   type SentBlock,
   type SlackAppHarness,
   startSlackApp,
+  submitEditedForm,
 } from '../support/slack-app.js';
 
 const EXTRA = ['U0XONE', 'U0XTWO', 'U0XTHREE'].map((id) => ({ id, name: id.toLowerCase() }));
+/** A third approver of archives, beside Ana and Bob. */
+const THIRD = 'U0XONE';
 
 let engine: Engine;
 let slack: SlackAppHarness;
 
 beforeAll(async () => {
   const policy = policyFile({
-    default: { approvers: [PEOPLE.ana.id], timeout: '1h' },
+    default: { approvers: [PEOPLE.ana.id, PEOPLE.bob.id], timeout: '1h' },
     // A high-risk call needs security; an invite of more than five people is high risk.
     risks: { high: { approvers: [PEOPLE.security.id] } },
     tools: {
-      archive_channel: { approvers: [PEOPLE.ana.id, PEOPLE.bob.id], required: 2 },
+      archive_channel: { approvers: [PEOPLE.ana.id, PEOPLE.bob.id, THIRD], required: 2 },
       call_webhook: { allow_edit: false },
     },
   });
@@ -53,39 +56,11 @@ afterAll(async () => {
   await engine?.close();
 });
 
-/** The form's field for an argument (fields mode) or its JSON field. */
-function field(form: DecisionForm, label: string): SentBlock {
-  const found = (form.blocks as SentBlock[]).find((b) => b.type === 'input' && b.label?.text === label);
-  if (!found?.block_id) throw new Error(`no "${label}" field in the form`);
-  return found;
-}
+const submit = (form: DecisionForm, userId: string, values: Record<string, string>) =>
+  submitEditedForm(slack, form, userId, values);
 
-async function submit(
-  form: DecisionForm,
-  userId: string,
-  values: Record<string, string>,
-  notes: string | null = null,
-) {
-  const state: Record<string, Record<string, { type: string; value: string | null }>> = {
-    notes: { notes_input: { type: 'plain_text_input', value: notes } },
-  };
-  for (const [blockId, value] of Object.entries(values)) {
-    state[blockId] = { edit_argument: { type: 'plain_text_input', value } };
-  }
-  return slack.sender.viewSubmission({
-    callbackId: form.callback_id,
-    privateMetadata: form.private_metadata,
-    values: state,
-    userId,
-    ...(form.id ? { viewId: form.id } : {}),
-  });
-}
-
-async function ask(text: string, call: ReturnType<typeof functionCall>, answer: string) {
-  scriptModel(engine.openai, { [text]: [call, message(answer)] });
-  const runId = await askAgent(slack.sender, text);
-  return { runId, card: await waitForCard(engine.slackApi, runId) };
-}
+const ask = (text: string, call: ReturnType<typeof functionCall>, answer: string) =>
+  askWithScript(slack, engine, text, call, answer);
 
 describe('edit before approve', () => {
   it('runs the call with the edited channel, shows who changed what, and tells the model', async () => {
@@ -99,6 +74,9 @@ describe('edit before approve', () => {
     expect(channel.element?.initial_value).toBe('C0EDITA');
     const submitted = await submit(form, PEOPLE.ana.id, { [channel.block_id as string]: 'C0EDITB' });
     expect(submitted.text).toBe('');
+    // Ana wrote the call as it now stands: Bob approves it.
+    const bob = await openDecisionForm(slack, engine.slackApi, card, 'approve', PEOPLE.bob.id);
+    expect((await submit(bob, PEOPLE.bob.id, {})).text).toBe('');
 
     expect((await runOutcome(engine.client, runId)).status).toBe('completed');
     const topics = engine.slackApi.callsTo('conversations.setTopic');
@@ -129,7 +107,7 @@ describe('edit before approve', () => {
     });
   });
 
-  it('sends a riskier edit to the stricter rule, where the editor’s approval does not count', async () => {
+  it('sends an edit that falls under a rule with other approvers to them too, after its own rule', async () => {
     const { runId, card } = await ask(
       'invite two people to <#C0EDITC|edit-c>',
       functionCall(
@@ -157,11 +135,21 @@ describe('edit before approve', () => {
       [json.block_id as string]: JSON.stringify({ channel: 'C0EDITC', users: six }),
     });
     expect(riskier.text).toBe('');
-    const waiting = await engine.client.workflow.getHandle(card.workflowId).query(approvalStatusQuery);
+    // Security's rule does not ask what the default asked (Ana or Bob), nor the default what security's asks:
+    // the changed call needs both, in turn — Bob (Ana wrote it), then security.
+    const handle = engine.client.workflow.getHandle(card.workflowId);
+    const waiting = await handle.query(approvalStatusQuery);
     expect(waiting.status).toBe('pending');
     expect(waiting.proposal.risk).toBe('high');
-    expect(waiting.eligibility).toMatchObject({ kind: 'listed', users: [PEOPLE.security.id] });
-    expect(waiting.edits?.[0]?.rule).toBe('risk high');
+    expect(waiting.edits?.[0]?.rule).toBe('default, then risk high');
+    expect(waiting.stage_names).toHaveLength(2);
+    expect(waiting.eligibility).toMatchObject({ kind: 'listed', users: [PEOPLE.ana.id, PEOPLE.bob.id] });
+    expect(waiting.stages[0]?.approvals).toEqual([]);
+    const bob = await openDecisionForm(slack, engine.slackApi, card, 'approve', PEOPLE.bob.id);
+    expect((await submit(bob, PEOPLE.bob.id, {})).text).toBe('');
+    await expect
+      .poll(async () => (await handle.query(approvalStatusQuery)).eligibility)
+      .toMatchObject({ kind: 'listed', users: [PEOPLE.security.id] });
     expect(engine.slackApi.callsTo('conversations.invite')).toHaveLength(0);
 
     const security = await openDecisionForm(slack, engine.slackApi, card, 'approve', PEOPLE.security.id);
@@ -183,12 +171,15 @@ describe('edit before approve', () => {
     const channel = field(anaForm, 'channel');
     expect((await submit(anaForm, PEOPLE.ana.id, { [channel.block_id as string]: 'C0EDITE' })).text).toBe('');
 
-    // Bob's approval was for C0EDITD: the edited call waits for a second approval, and Bob may give it.
+    // Bob's approval was for C0EDITD, and Ana wrote the call as it now stands: it waits for two approvals from the
+    // others, and Bob may give one again.
     const status = await engine.client.workflow.getHandle(card.workflowId).query(approvalStatusQuery);
     expect(status.status).toBe('pending');
-    expect(status.stages.at(-1)?.approvals.map((a) => a.reviewer?.id)).toEqual([PEOPLE.ana.id]);
+    expect(status.stages.at(-1)?.approvals).toEqual([]);
     const bobAgain = await openDecisionForm(slack, engine.slackApi, card, 'approve', PEOPLE.bob.id);
     expect((await submit(bobAgain, PEOPLE.bob.id, {})).text).toBe('');
+    const third = await openDecisionForm(slack, engine.slackApi, card, 'approve', THIRD);
+    expect((await submit(third, THIRD, {})).text).toBe('');
     expect((await runOutcome(engine.client, runId)).status).toBe('completed');
     expect(engine.slackApi.callsTo('conversations.archive').map((c) => c.args.channel)).toEqual(['C0EDITE']);
   });

@@ -219,6 +219,8 @@ it('edit before approve', () =>
       channel: 'C0REC',
       text: 'final',
     });
+    // Ana wrote the call as it now stands: Bob approves it.
+    await submit(`${runId}/approval-1`, PEOPLE.bob, true, 'final is fine');
   }));
 
 it('standing approval', async () => {

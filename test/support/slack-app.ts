@@ -7,9 +7,10 @@ import { parseConfig, requireSlackCredentials } from '../../src/config.js';
 import type { Logger } from '../../src/logger.js';
 import { createSlackApp, SLACK_EVENTS_PATH } from '../../src/slack/app.js';
 import { registerListeners } from '../../src/slack/listeners/index.js';
+import { type FakeOpenAIReply, message } from '../fakes/openai.js';
 import type { FakeSlackApi, SlackCall } from '../fakes/slack-api.js';
 import { SlackSender } from '../fakes/slack-sender.js';
-import { type Engine, PEOPLE, waitForCard } from './engine.js';
+import { type Engine, PEOPLE, scriptModel, waitForCard } from './engine.js';
 
 export const SIGNING_SECRET = 'e2e-signing-secret';
 
@@ -99,6 +100,19 @@ export async function askAgent(
 /** Asks for a risky action and waits for its approval card. */
 export async function askForCard(harness: SlackAppHarness, slackApi: FakeSlackApi, text: string) {
   return waitForCard(slackApi, await askAgent(harness.sender, text));
+}
+
+/** `/agent <text>` with the model scripted to propose `call`, then to say `answer`: the run id and its card. */
+export async function askWithScript(
+  harness: SlackAppHarness,
+  engine: Engine,
+  text: string,
+  call: FakeOpenAIReply,
+  answer: string,
+) {
+  scriptModel(engine.openai, { [text]: [call, message(answer)] });
+  const runId = await askAgent(harness.sender, text);
+  return { runId, card: await waitForCard(engine.slackApi, runId) };
 }
 
 /** A decision form as Slack was asked to open it. */
@@ -197,6 +211,36 @@ export async function approveStanding(
     },
   });
   expect(submitted.text).toBe('');
+}
+
+/** The decision form's field for an argument (fields mode) or its JSON field, by label. */
+export function formField(form: DecisionForm, label: string): SentBlock {
+  const found = (form.blocks as SentBlock[]).find((b) => b.type === 'input' && b.label?.text === label);
+  if (!found?.block_id) throw new Error(`no "${label}" field in the form`);
+  return found;
+}
+
+/** Submits a decision form as `userId` with changed arguments (`values`, by field block id) and notes. */
+export function submitEditedForm(
+  harness: SlackAppHarness,
+  form: DecisionForm,
+  userId: string,
+  values: Record<string, string>,
+  notes: string | null = null,
+) {
+  const state: Record<string, Record<string, { type: string; value: string | null }>> = {
+    ...notesValues(notes),
+  };
+  for (const [blockId, value] of Object.entries(values)) {
+    state[blockId] = { edit_argument: { type: 'plain_text_input', value } };
+  }
+  return harness.sender.viewSubmission({
+    callbackId: form.callback_id,
+    privateMetadata: form.private_metadata,
+    values: state,
+    userId,
+    ...(form.id ? { viewId: form.id } : {}),
+  });
 }
 
 /** A Block Kit block as a test reads it back from a recorded Slack call: only the fields tests look at. */

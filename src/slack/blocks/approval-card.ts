@@ -9,7 +9,9 @@ import {
   STAGE_NAME_MAX,
   type StageSummary,
 } from '../../approval/schemas.js';
+import { editorsOf } from '../../approval/state.js';
 import { formatDuration } from '../../duration.js';
+import { editLines } from './edits.js';
 import { proposalSummaryBlocks } from './proposal.js';
 import {
   BUTTON_VALUE_MAX,
@@ -33,9 +35,6 @@ function section(text: string): KnownBlock {
 function context(text: string): KnownBlock {
   return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, CONTEXT_TEXT_MAX) }] };
 }
-
-/** Edits listed on a card, the latest ones. */
-const EDITS_SHOWN_MAX = 3;
 
 /** Approvers named on a card before "and N more". */
 const APPROVERS_LISTED_MAX = 10;
@@ -110,8 +109,9 @@ function chainLines(names: string[], stages: StageSummary[]): string {
 function unreachableQuorum(view: ApprovalStatus, stage: StageSummary): string | undefined {
   if (stage.eligibility.kind === 'anyone') return undefined;
   const counted = new Set(view.stages.flatMap((s) => s.approvals.map((a) => a.reviewer?.id)));
+  const authors = [view.requester.id, ...editorsOf(view)];
   const possible = stage.eligibility.users.filter(
-    (id) => !counted.has(id) && (view.allow_self_approval || id !== view.requester.id),
+    (id) => !counted.has(id) && (view.allow_self_approval || !authors.includes(id)),
   ).length;
   const missing = stage.required - stage.approvals.length;
   if (possible >= missing) return undefined;
@@ -162,19 +162,7 @@ export function approvalCard(view: ApprovalStatus): KnownBlock[] {
   const stages = view.stages;
   const current = stages.at(-1);
   // What approvers changed: the summary above shows the call as it now stands.
-  const edits = (view.edits ?? []).slice(-EDITS_SHOWN_MAX);
-  if (edits.length > 0) {
-    blocks.push(
-      context(
-        edits
-          .map(
-            (e) =>
-              `:pencil2: Edited by ${mention(e.by.id)} ${slackDate(e.at)}: ${safeText(e.changes, 600)}${e.rule ? ` · now under the rule “${safeText(e.rule, 100)}”` : ''}`,
-          )
-          .join('\n'),
-      ),
-    );
-  }
+  if (view.edits?.length) blocks.push(context(editLines(view.edits, 600)));
   if (names.length > 1) blocks.push(section(`*Approval chain:*\n${chainLines(names, stages)}`));
   if (view.status === 'pending') {
     const warning = current && unreachableQuorum(view, current);

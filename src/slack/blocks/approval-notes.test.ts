@@ -29,6 +29,27 @@ describe('approval notes in the card thread', () => {
     expect(text).toContain('1 approval needed');
   });
 
+  it('says where an edited call stands with the rules, the rule names escaped', () => {
+    const edit = {
+      by: { id: 'U0ANA' },
+      at: '2024-03-04T08:30:00Z',
+      before: { users: ['U0BOB'] },
+      after: { users: ['U0BOB', 'U0SAM'] },
+      changes: 'users: ["U0BOB"] → ["U0BOB","U0SAM"]',
+    };
+    const note = (more: object) =>
+      approvalNoteText({ kind: 'edited', edit: { ...edit, ...more }, stage: stage(), stageCount: 2 });
+    expect(note({ rule: 'default, then <!channel>' })).toContain(
+      'It now needs what the rule “default, then &lt;!channel&gt;” asks.',
+    );
+    expect(note({ own_rule: 'default' })).toContain(
+      'It stays under its rule, which asks at least what its own rule “default” does.',
+    );
+    expect(note({})).toContain(
+      '<@U0ANA> changed the call before approving: users: ["U0BOB"] → ["U0BOB","U0SAM"].',
+    );
+  });
+
   it('reminds only the approvers who have not approved yet', () => {
     const text = approvalNoteText({
       kind: 'reminder',

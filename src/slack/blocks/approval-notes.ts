@@ -30,8 +30,10 @@ export function approvalNoteText(note: ApprovalNote): string {
       );
     case 'edited': {
       const rule = note.edit.rule
-        ? ` It now falls under the stricter rule “${safeText(note.edit.rule, 100)}”.`
-        : '';
+        ? ` It now needs what the rule “${safeText(note.edit.rule, 200)}” asks.`
+        : note.edit.own_rule
+          ? ` It stays under its rule, which asks at least what its own rule “${safeText(note.edit.own_rule, 200)}” does.`
+          : '';
       return truncate(
         `:pencil2: ${mention(note.edit.by.id)} changed the call before approving: ${safeText(note.edit.changes, 1000)}.${rule}
 ` +

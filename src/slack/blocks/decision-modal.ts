@@ -6,6 +6,7 @@ import { standingChoices } from '../../approval/standing.js';
 import { formatDuration } from '../../duration.js';
 import { type EditMode, editableArgumentBlocks, editModeFor } from '../edit-form.js';
 import { currentStageLabel, whoMayDecide } from './approval-card.js';
+import { editedCallBlocks } from './edits.js';
 import { proposalReviewBlocks } from './proposal.js';
 import { CONTEXT_TEXT_MAX, SECTION_TEXT_MAX, slackDate, truncate } from './text.js';
 
@@ -76,8 +77,9 @@ export function formEditMode(status: ApprovalStatus, approved: boolean): EditMod
   if (!approved || !status.allow_edit) return { kind: 'none', why: 'not offered' };
   const mode = editModeFor(status.proposal.arguments);
   if (mode.kind === 'none') return mode;
-  // The review, its context line, the notes, and the standing approval's two fields.
-  const blocks = proposalReviewBlocks({ ...status, status: 'pending' }).length + 5;
+  // The review, what approvers changed, its context line, the notes, and the standing approval's two fields.
+  const blocks =
+    proposalReviewBlocks({ ...status, status: 'pending' }).length + editedCallBlocks(status).length + 5;
   const fields = editableArgumentBlocks(status.proposal.arguments, mode).length;
   return blocks + fields <= MODAL_BLOCKS_MAX
     ? mode
@@ -105,6 +107,7 @@ export function decisionModal(options: {
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
       ...proposalReviewBlocks({ ...status, status: 'pending' }),
+      ...editedCallBlocks(status),
       {
         type: 'context',
         elements: [
@@ -123,7 +126,7 @@ export function decisionModal(options: {
               type: 'section' as const,
               text: {
                 type: 'mrkdwn' as const,
-                text: '*Change the call before approving* (optional). The changed call is checked again, and approvals given before do not count for it.',
+                text: `*Change the call before approving* (optional). The changed call is checked again, and approvals given before do not count for it${status.allow_self_approval ? '' : ', nor does yours: you will have written it, so someone else approves it as changed'}.`,
               },
             },
             ...editableArgumentBlocks(status.proposal.arguments, edit),

@@ -6,6 +6,7 @@ import type { Inbox, OwnRequest } from '../inbox.js';
 import { STANDING_TEXT } from '../reviewer-standing.js';
 import { TEMPORAL_UNREACHABLE_TEXT } from '../temporal-deadline.js';
 import { APPROVE_ACTION_ID, buttonValue, currentStageLabel, REJECT_ACTION_ID } from './approval-card.js';
+import { editLines } from './edits.js';
 import { WITHDRAW_ACTION_ID } from './run-status.js';
 import {
   CONTEXT_TEXT_MAX,
@@ -51,6 +52,8 @@ function waitingBlocks(status: ApprovalStatus): KnownBlock[] {
       `*${safeText(status.proposal.tool, 100)}* · ${status.proposal.risk} risk — asked by ${mention(status.requester.id)} ${slackDate(status.requested_at)}\n${quote(status.request, REQUEST_PREVIEW_MAX)}`,
     ),
     context(`${currentStageLabel(status.stage_names, status.stages)}expires ${slackDate(status.expires_at)}`),
+    // An edited call is not the one its requester asked for: say so before anyone approves it from here.
+    ...(status.edits?.length ? [context(editLines(status.edits, 300))] : []),
     {
       type: 'actions',
       block_id: `${INBOX_BLOCK_PREFIX}${status.request_id}`.slice(0, 255),
