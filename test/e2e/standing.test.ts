@@ -224,23 +224,22 @@ describe('standing approvals', () => {
     expect((form.blocks as SentBlock[]).some((b) => b.block_id === 'standing')).toBe(false);
     const status = await engine.client.workflow.getHandle(risky.workflowId).query(approvalStatusQuery);
     expect(status.standing_max_ms).toBe(0);
-    // Asked for anyway (a crafted submission): refused by the workflow, and the approval does not count either.
-    const answer = await engine.client.workflow
-      .getHandle(risky.workflowId)
-      .executeUpdate(submitDecisionUpdate, {
-        args: [
-          {
-            request_id: status.request_id,
-            approved: true,
-            reviewer: PEOPLE.ana,
-            proposal_digest: status.proposal.digest,
-            team_id: status.team_id ?? '',
-            stage: status.stages.length,
-            standing: { for_ms: 60_000, vary: [] },
-          },
-        ],
-      });
-    expect(answer).toMatchObject({ accepted: false, reason: 'standing_not_allowed' });
+    // Asked for anyway (a crafted submission): refused by the workflow's Update validator, and the approval does not
+    // count either.
+    const answer = engine.client.workflow.getHandle(risky.workflowId).executeUpdate(submitDecisionUpdate, {
+      args: [
+        {
+          request_id: status.request_id,
+          approved: true,
+          reviewer: PEOPLE.ana,
+          proposal_digest: status.proposal.digest,
+          team_id: status.team_id ?? '',
+          stage: status.stages.length,
+          standing: { for_ms: 60_000, vary: [] },
+        },
+      ],
+    });
+    await expect(answer).rejects.toMatchObject({ cause: { type: 'standing_not_allowed' } });
     expect((await engine.client.workflow.getHandle(risky.workflowId).query(approvalStatusQuery)).status).toBe(
       'pending',
     );
