@@ -48,6 +48,15 @@ export function startEntryPoint(script: string, env: Record<string, string>): Ru
   return { child, output: () => output, exited };
 }
 
+/** The app's JSON log lines so far, parsed (its other output — ready lines, a report — left out). */
+export function logEntries(app: RunningApp): Array<Record<string, unknown>> {
+  return app
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
 /** Polls `url` until it answers `status`; returns the JSON body. Fails early if the app exits. */
 export async function waitForStatus(
   url: string,
