@@ -1,10 +1,14 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it, vi } from 'vitest';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../test/support/entry-point.js';
 import { createLogger } from '../logger.js';
 import { OutcomeUnknownError, type Tool, ToolError } from '../tools/tool.js';
@@ -224,6 +228,94 @@ describe('calling an MCP tool', () => {
       }
     } finally {
       child.kill();
+    }
+  });
+});
+
+describe('the credentials of a Streamable HTTP server', () => {
+  const credentials = { Authorization: 'Bearer mcp-http-credential', 'X-Api-Key': 'mcp-http-api-key' };
+  const servers: Server[] = [];
+  afterAll(() => Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)))));
+
+  async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<number> {
+    const server = createServer(handler);
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return (server.address() as AddressInfo).port;
+  }
+
+  /**
+   * A real SDK server at /mcp that records the headers of every request it gets; at /moved it redirects to /mcp, and
+   * a request for another host (localhost, not 127.0.0.1) is redirected to the same path at 127.0.0.1.
+   */
+  async function startRecordingServer() {
+    const received: Array<Record<string, string | string[] | undefined>> = [];
+    const port = await listen((req, res) => {
+      const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+      if (url.hostname === 'localhost') {
+        res.writeHead(307, { location: `http://127.0.0.1:${port}/mcp` }).end();
+      } else if (url.pathname === '/moved') {
+        res.writeHead(308, { location: '/mcp' }).end();
+      } else {
+        received.push(req.headers);
+        const mcp = new McpServer({ name: 'recording-test-server', version: '1.0.0' });
+        mcp.registerTool('ping', { description: 'Answers pong.', inputSchema: {} }, async () => ({
+          content: [{ type: 'text', text: 'pong' }],
+        }));
+        // Stateless: a fresh server and transport per request, as the SDK's stateless example does.
+        const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+        void mcp.connect(transport).then(() => transport.handleRequest(req, res));
+      }
+    });
+    return { port, received };
+  }
+
+  const remote = (url: string): McpServerConfig[] => [
+    { name: 'remote', transport: 'http', url, headers: credentials },
+  ];
+
+  it('never go to another origin: a redirect there is refused, and the other server receives nothing', async () => {
+    const recording = await startRecordingServer();
+    const target = `http://127.0.0.1:${recording.port}/mcp`;
+    const refused = async (url: string, to: string) => {
+      const mcp = await connectMcpTools(remote(url), createLogger('error', { service: 'test' }));
+      await mcp.close();
+      expect(mcp.tools).toEqual([]);
+      expect(mcp.problems).toEqual([
+        { server: 'remote', error: expect.stringContaining(`Redirect to ${to} not followed`) },
+      ]);
+    };
+    for (const status of [307, 308, 302]) {
+      // Another port, and the same port under another host name: each another origin.
+      const redirecting = await listen((_req, res) => res.writeHead(status, { location: target }).end());
+      await refused(`http://127.0.0.1:${redirecting}/mcp`, target);
+      await refused(`http://localhost:${recording.port}/mcp`, target);
+    }
+    expect(recording.received).toEqual([]);
+    // Another scheme on the same host and port is another origin too.
+    const port = await listen((_req, res) =>
+      res.writeHead(307, { location: `https://127.0.0.1:${port}/mcp` }).end(),
+    );
+    await refused(`http://127.0.0.1:${port}/mcp`, `https://127.0.0.1:${port}/mcp`);
+  });
+
+  it('follow a redirect within the server’s origin', async () => {
+    const recording = await startRecordingServer();
+    const mcp = await connectMcpTools(
+      remote(`http://127.0.0.1:${recording.port}/moved`),
+      createLogger('error', { service: 'test' }),
+    );
+    try {
+      expect(mcp.problems).toEqual([]);
+      expect(mcp.tools.map((t) => t.name)).toEqual(['remote__ping']);
+      expect(recording.received.length).toBeGreaterThan(0);
+      for (const headers of recording.received)
+        expect(headers).toMatchObject({
+          authorization: credentials.Authorization,
+          'x-api-key': 'mcp-http-api-key',
+        });
+    } finally {
+      await mcp.close();
     }
   });
 });

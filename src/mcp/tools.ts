@@ -66,6 +66,12 @@ function transportFor(config: McpServerConfig, connection: Connection): Transpor
   if (config.transport === 'http') {
     return new StreamableHTTPClientTransport(new URL(config.url), {
       requestInit: { headers: config.headers },
+      // The headers are this server's credentials: a redirect is followed only within its origin (the SDK also takes
+      // one from http up to https on the same host), so they reach no other server, and never plain http off this
+      // machine (start-up refuses http:// with headers anywhere else; https → http changes the origin). Any other
+      // redirect fails the request, and the server's problem names where it pointed. Said here, not left to the
+      // SDK's default: earlier versions followed every redirect, custom headers and all.
+      redirectPolicy: 'same-origin',
     });
   }
   const transport = new StdioClientTransport({
