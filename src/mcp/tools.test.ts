@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -10,10 +10,17 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../test/support/entry-point.js';
+import { parseConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { OutcomeUnknownError, type Tool, ToolError } from '../tools/tool.js';
 import type { McpServerConfig } from './config.js';
-import { annotationWords, connectMcpTools, repeatFromAnnotations, riskFromAnnotations } from './tools.js';
+import {
+  annotationWords,
+  connectMcpTools,
+  repeatFromAnnotations,
+  riskFromAnnotations,
+  STDERR_TAIL_MAX,
+} from './tools.js';
 
 const require = createRequire(import.meta.url);
 const filesystemServer = join(
@@ -229,6 +236,42 @@ describe('calling an MCP tool', () => {
     } finally {
       child.kill();
     }
+  });
+});
+
+describe('a failed server’s stderr', () => {
+  it('is shown without the credentials its entry gave it, even where the tail’s cut goes through one', async () => {
+    const token = 'mcp-stderr-token-0123456789abcdef';
+    const dir = mkdtempSync(join(tmpdir(), 'countersign-mcp-stderr-'));
+    const file = join(dir, 'mcp.json');
+    // It prints its token twice — once where the kept tail of stderr begins inside it — and fails.
+    const script = [
+      'const token = process.env.LEAKY_TOKEN;',
+      'const later = "\\nstarting with " + token + "\\n";',
+      `const rest = later + 'b'.repeat(${STDERR_TAIL_MAX} - 10 - later.length);`,
+      "process.stderr.write('a'.repeat(3000) + token + rest, () => process.exit(3));",
+    ].join('\n');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        mcpServers: {
+          leaky: {
+            command: process.execPath,
+            args: ['-e', script],
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: ${VAR} is the MCP config's own syntax
+            env: { LEAKY_TOKEN: '${LEAKY_TOKEN}' },
+          },
+        },
+      }),
+    );
+    // As the worker and the doctor read it: the token is known as a credential from here on.
+    const config = parseConfig({ MCP_CONFIG: file, LEAKY_TOKEN: token });
+    const mcp = await connectMcpTools(config.mcp.servers, createLogger('error', { service: 'test' }));
+    await mcp.close();
+    const [problem] = mcp.problems;
+    expect(problem?.error).toContain('stderr: starting with [redacted]');
+    for (let at = 0; at + 8 <= token.length; at += 1)
+      expect(problem?.error).not.toContain(token.slice(at, at + 8));
   });
 });
 

@@ -9,14 +9,14 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 import { Ajv } from 'ajv';
 import type { Risk } from '../approval/schemas.js';
-import type { Logger } from '../logger.js';
+import { type Logger, redactText } from '../logger.js';
 import { OutcomeUnknownError, type Repeat, type Tool, ToolError, type ToolResult } from '../tools/tool.js';
 import type { McpServerConfig } from './config.js';
 
 /** OpenAI's limit on a function's name, and the characters it allows. */
 const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** What of a server's stderr is kept to explain a failed start. */
-const STDERR_TAIL_MAX = 2_000;
+export const STDERR_TAIL_MAX = 2_000;
 /** How long one tool call may take before its outcome counts as unknown. */
 const CALL_TIMEOUT_MS = 50_000;
 /** What of a result's text goes into the thread's summary line. */
@@ -52,7 +52,23 @@ export function annotationWords(annotations: Record<string, unknown> | undefined
 interface Connection {
   config: McpServerConfig;
   client: Client | undefined;
+  /** The end of a stdio server's stderr, as it came: read through `stderrTail`. */
   stderr: string;
+  /** Whether the start of its stderr was dropped to keep it within STDERR_TAIL_MAX. */
+  stderrCut: boolean;
+}
+
+/**
+ * What of a server's stderr may be shown (by the doctor) or logged: a server that prints its environment must not put
+ * the credentials its entry gave it in front of anyone. Every configured credential is known by value to
+ * `redactText` (config.ts registers the header, env and `${VAR}` values); a line the tail's cut went through may hold
+ * the second half of one, which nothing would recognise, so that line goes whole.
+ */
+function stderrTail(connection: Connection): string {
+  const { stderr, stderrCut } = connection;
+  const newline = stderr.indexOf('\n');
+  const whole = !stderrCut ? stderr : newline === -1 ? '' : stderr.slice(newline + 1);
+  return redactText(whole.trim());
 }
 
 export interface McpTools {
@@ -84,7 +100,9 @@ function transportFor(config: McpServerConfig, connection: Connection): Transpor
     stderr: 'pipe',
   });
   transport.stderr?.on('data', (chunk: Buffer) => {
-    connection.stderr = (connection.stderr + chunk.toString()).slice(-STDERR_TAIL_MAX);
+    const stderr = connection.stderr + chunk.toString();
+    connection.stderrCut ||= stderr.length > STDERR_TAIL_MAX;
+    connection.stderr = stderr.slice(-STDERR_TAIL_MAX);
   });
   return transport;
 }
@@ -217,7 +235,7 @@ export async function connectMcpTools(
   };
 
   for (const config of servers) {
-    const connection: Connection = { config, client: undefined, stderr: '' };
+    const connection: Connection = { config, client: undefined, stderr: '', stderrCut: false };
     connections.push(connection);
     const reconnect = (): Promise<Client> =>
       connect(connection, logger, (listed) => {
@@ -231,7 +249,7 @@ export async function connectMcpTools(
       const client = await reconnect();
       install(connection, (await client.listTools()).tools, reconnect);
     } catch (error) {
-      const stderr = connection.stderr.trim();
+      const stderr = stderrTail(connection);
       problems.push({
         server: config.name,
         error: `${(error as Error).message}${stderr ? ` — stderr: ${stderr}` : ''}`,
