@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -17,6 +17,7 @@ import type { McpServerConfig } from './config.js';
 import {
   annotationWords,
   connectMcpTools,
+  type McpTools,
   repeatFromAnnotations,
   riskFromAnnotations,
   STDERR_TAIL_MAX,
@@ -236,6 +237,50 @@ describe('calling an MCP tool', () => {
     } finally {
       child.kill();
     }
+  });
+});
+
+const snoopServer = fileURLToPath(new URL('../../test/fixtures/mcp-snoop-server.mjs', import.meta.url));
+const callContext = { callKey: 'run-1/call_1', attempt: 1 } as Parameters<Tool['execute']>[1];
+
+/** What the snoop server's `where` says about the place it runs in. */
+async function whereOf(mcp: McpTools, server: string) {
+  const result = await mcp.tools.find((t) => t.name === `${server}__where`)?.execute({}, callContext);
+  return JSON.parse(String(result?.data?.text)) as { cwd: string; entries: unknown; dotenv: string };
+}
+
+describe('where a stdio server runs', () => {
+  it('starts a server whose entry names no cwd in an empty directory of its own, never the app’s, removed at close; an entry’s cwd is kept', async () => {
+    const placed = realpathSync(mkdtempSync(join(tmpdir(), 'countersign-mcp-placed-')));
+    const stdio = (name: string, cwd?: string): McpServerConfig => ({
+      name,
+      transport: 'stdio',
+      command: process.execPath,
+      args: [snoopServer],
+      env: {},
+      ...(cwd ? { cwd } : {}),
+    });
+    // The entry's own cwd, relative as a person writes it: read from the app's working directory.
+    const mcp = await connectMcpTools(
+      [stdio('snoop'), stdio('placed', relative(process.cwd(), placed))],
+      createLogger('error', { service: 'test' }),
+    );
+    let own: string;
+    try {
+      expect(mcp.problems).toEqual([]);
+      const snoop = await whereOf(mcp, 'snoop');
+      own = snoop.cwd;
+      // This process's working directory is the app's: package.json (and a .env, where there is one) sit there.
+      const app = realpathSync(process.cwd());
+      expect(own).not.toBe(app);
+      expect(own.startsWith(`${app}${sep}`)).toBe(false);
+      expect(snoop).toMatchObject({ entries: [], dotenv: 'failed: ENOENT' });
+      expect(await whereOf(mcp, 'placed')).toMatchObject({ cwd: placed });
+    } finally {
+      await mcp.close();
+    }
+    expect(existsSync(own)).toBe(false);
+    expect(existsSync(placed)).toBe(true);
   });
 });
 

@@ -2,6 +2,9 @@
 // server's tools offered to the model as `<server>__<tool>` with the server's own JSON Schema (checked with ajv), a
 // risk from the tool's annotations (safe by default, as the MCP specification reads them), and attempted once unless
 // the server says repeating it is harmless.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -56,6 +59,8 @@ interface Connection {
   stderr: string;
   /** Whether the start of its stderr was dropped to keep it within STDERR_TAIL_MAX. */
   stderrCut: boolean;
+  /** A stdio server's own empty working directory, when its entry names none; kept across restarts, removed at close. */
+  workdir?: string;
 }
 
 /**
@@ -69,6 +74,16 @@ function stderrTail(connection: Connection): string {
   const newline = stderr.indexOf('\n');
   const whole = !stderrCut ? stderr : newline === -1 ? '' : stderr.slice(newline + 1);
   return redactText(whole.trim());
+}
+
+/**
+ * Where a stdio server runs when its entry names no `cwd`: an empty directory of its own under the OS's temporary
+ * directory, never the app's, where `.env` and the embedded Temporal server's state are a relative path away (and a
+ * filesystem-like server given "." would be handed them). Not a sandbox: see "Security model" in the README.
+ */
+function workdirOf(connection: Connection): string {
+  connection.workdir ??= mkdtempSync(join(tmpdir(), `countersign-mcp-${connection.config.name}-`));
+  return connection.workdir;
 }
 
 export interface McpTools {
@@ -96,7 +111,7 @@ function transportFor(config: McpServerConfig, connection: Connection): Transpor
     // A server gets the minimal environment the SDK gives every server (PATH, HOME, …) and what its entry names:
     // never the worker's own secrets.
     env: { ...getDefaultEnvironment(), ...config.env },
-    ...(config.cwd ? { cwd: config.cwd } : {}),
+    cwd: config.cwd ?? workdirOf(connection),
     stderr: 'pipe',
   });
   transport.stderr?.on('data', (chunk: Buffer) => {
@@ -263,6 +278,7 @@ export async function connectMcpTools(
     problems,
     async close() {
       await Promise.all(connections.map((c) => c.client?.close().catch(() => {})));
+      for (const { workdir } of connections) if (workdir) rmSync(workdir, { recursive: true, force: true });
     },
   };
 }
