@@ -45,6 +45,8 @@ describe('parseConfig', () => {
     expect(config.openai.model).toBeTruthy();
     expect(config.logLevel).toBe('info');
     expect(config.metricsPort).toBeUndefined();
+    // The metrics port, once on, answers this machine alone unless METRICS_HOST says otherwise.
+    expect(config.metricsHost).toBe('127.0.0.1');
   });
 
   it('reads every documented variable', () => {
@@ -55,6 +57,7 @@ describe('parseConfig', () => {
       SLACK_API_URL: 'http://127.0.0.1:9999/api',
       PORT: '8080',
       METRICS_PORT: '9464',
+      METRICS_HOST: '0.0.0.0',
       APPROVALS_CHANNEL: 'C0APPROVALS',
       APPROVERS: 'U0ANA, W0BOB,S0SECURITY',
       REQUESTERS: 'U0RITA,S0ASKERS',
@@ -81,6 +84,7 @@ describe('parseConfig', () => {
       socketMode: true,
     });
     expect(config.metricsPort).toBe(9464);
+    expect(config.metricsHost).toBe('0.0.0.0');
     expect(config.approval.policy).toMatchObject({
       threshold: 'high',
       default: {
@@ -144,6 +148,8 @@ describe('parseConfig', () => {
     // Not 0: an operator's scraper must know the port.
     ['METRICS_PORT', '0', /METRICS_PORT: expected a port number between 1 and 65535/],
     ['METRICS_PORT', 'prometheus', /METRICS_PORT: expected a port number/],
+    ['METRICS_HOST', '0.0.0.0:9464', /METRICS_HOST: expected an address or host name to listen on/],
+    ['METRICS_HOST', 'http://metrics', /METRICS_HOST: expected an address or host name to listen on/],
     ['ALLOW_SELF_APPROVAL', 'maybe', /ALLOW_SELF_APPROVAL: expected true or false/],
     ['SLACK_BOT_TOKEN', 'xoxp-user-token', /SLACK_BOT_TOKEN: expected a bot token starting with xoxb-/],
     ['SLACK_APP_TOKEN', 'xoxb-wrong', /SLACK_APP_TOKEN: expected an app-level token starting with xapp-/],

@@ -19,6 +19,11 @@ import { TOOLS } from './tools/index.js';
 
 const DEFAULT_OPENAI_MODEL = 'gpt-5-mini';
 /**
+ * The metrics port answers anyone who reaches it, with no credential: loopback unless the operator opens it (a
+ * Prometheus or a kubelet probe in a cluster needs the pod's address, e.g. METRICS_HOST=0.0.0.0).
+ */
+const METRICS_HOST_DEFAULT = '127.0.0.1';
+/**
  * Workflows a worker keeps in memory between tasks. A waiting approval needs none: an evicted workflow is
  * replayed from its (short) history when its decision arrives. Bounding the cache keeps a worker's memory flat
  * however many approvals wait; the SDK's own default sizes it from the heap, i.e. thousands.
@@ -158,6 +163,14 @@ export const envSchema = z.object({
     .transform((u) => (u.endsWith('/') ? u : `${u}/`)),
   PORT: z.preprocess(emptyAsUnset, portNumber(0).default(3000)),
   METRICS_PORT: z.preprocess(emptyAsUnset, portNumber(1).optional()),
+  METRICS_HOST: z.preprocess(
+    emptyAsUnset,
+    z
+      .union([z.ipv4(), z.ipv6(), z.hostname()], {
+        error: 'expected an address or host name to listen on, e.g. 127.0.0.1 or 0.0.0.0',
+      })
+      .default(METRICS_HOST_DEFAULT),
+  ),
   APPROVALS_CHANNEL: z.preprocess(
     emptyAsUnset,
     z
@@ -235,6 +248,8 @@ export type Env = z.infer<typeof envSchema>;
 export interface Config {
   /** Serves /metrics, /healthz and /readyz on this port when set (every process); off when unset. */
   metricsPort: number | undefined;
+  /** The address the metrics port listens on: this machine only unless METRICS_HOST opens it. */
+  metricsHost: string;
   slack: {
     botToken: string | undefined;
     signingSecret: string | undefined;
@@ -377,6 +392,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     logLevel: e.LOG_LEVEL,
     metricsPort: e.METRICS_PORT,
+    metricsHost: e.METRICS_HOST,
   };
 }
 

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { envSchema } from '../src/config.js';
+import { envSchema, isLoopbackHost } from '../src/config.js';
 import { HEALTH_PATH } from '../src/slack/app.js';
 import { PROJECT_ROOT } from './support/build.js';
 
@@ -78,5 +78,13 @@ describe('examples/kubernetes', () => {
       const port = container.env?.find((e) => e.name === 'PORT');
       if (port) expect(ports.get('http')).toBe(Number(port.value));
     }
+  });
+
+  it('opens the metrics port to the pod network, where Prometheus and the kubelet’s probes come from', () => {
+    // METRICS_HOST's default is loopback: nothing outside the container would reach /metrics or a probe on it.
+    const host = configMap?.data?.METRICS_HOST;
+    expect(host).toBeDefined();
+    expect(isLoopbackHost(host ?? '127.0.0.1')).toBe(false);
+    expect(envSchema.shape.METRICS_HOST.safeParse(host).success).toBe(true);
   });
 });

@@ -334,7 +334,9 @@ describe('the documented example (examples/mcp.example.jsonc)', () => {
         devDependencies: Record<string, string>;
       }
     ).devDependencies['@modelcontextprotocol/server-filesystem'];
-    expect(files).toMatchObject({ name: 'files', transport: 'stdio', command: 'npx' });
+    // Its folder, relative, is read from its own working directory: a server without `cwd` has an empty one.
+    expect(files).toMatchObject({ name: 'files', transport: 'stdio', command: 'npx', cwd: 'agent-files' });
+    expect(files?.transport === 'stdio' && files.args.at(-1)).toBe('.');
     expect(files?.transport === 'stdio' && files.args).toContain(
       `@modelcontextprotocol/server-filesystem@${tested}`,
     );

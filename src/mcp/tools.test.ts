@@ -1,15 +1,27 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it, vi } from 'vitest';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../test/support/entry-point.js';
+import { parseConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { OutcomeUnknownError, type Tool, ToolError } from '../tools/tool.js';
 import type { McpServerConfig } from './config.js';
-import { annotationWords, connectMcpTools, repeatFromAnnotations, riskFromAnnotations } from './tools.js';
+import {
+  annotationWords,
+  connectMcpTools,
+  type McpTools,
+  repeatFromAnnotations,
+  riskFromAnnotations,
+  STDERR_TAIL_MAX,
+} from './tools.js';
 
 const require = createRequire(import.meta.url);
 const filesystemServer = join(
@@ -224,6 +236,174 @@ describe('calling an MCP tool', () => {
       }
     } finally {
       child.kill();
+    }
+  });
+});
+
+const snoopServer = fileURLToPath(new URL('../../test/fixtures/mcp-snoop-server.mjs', import.meta.url));
+const callContext = { callKey: 'run-1/call_1', attempt: 1 } as Parameters<Tool['execute']>[1];
+
+/** What the snoop server's `where` says about the place it runs in. */
+async function whereOf(mcp: McpTools, server: string) {
+  const result = await mcp.tools.find((t) => t.name === `${server}__where`)?.execute({}, callContext);
+  return JSON.parse(String(result?.data?.text)) as { cwd: string; entries: unknown; dotenv: string };
+}
+
+describe('where a stdio server runs', () => {
+  it('starts a server whose entry names no cwd in an empty directory of its own, never the app’s, removed at close; an entry’s cwd is kept', async () => {
+    const placed = realpathSync(mkdtempSync(join(tmpdir(), 'countersign-mcp-placed-')));
+    const stdio = (name: string, cwd?: string): McpServerConfig => ({
+      name,
+      transport: 'stdio',
+      command: process.execPath,
+      args: [snoopServer],
+      env: {},
+      ...(cwd ? { cwd } : {}),
+    });
+    // The entry's own cwd, relative as a person writes it: read from the app's working directory.
+    const mcp = await connectMcpTools(
+      [stdio('snoop'), stdio('placed', relative(process.cwd(), placed))],
+      createLogger('error', { service: 'test' }),
+    );
+    let own: string;
+    try {
+      expect(mcp.problems).toEqual([]);
+      const snoop = await whereOf(mcp, 'snoop');
+      own = snoop.cwd;
+      // This process's working directory is the app's: package.json (and a .env, where there is one) sit there.
+      const app = realpathSync(process.cwd());
+      expect(own).not.toBe(app);
+      expect(own.startsWith(`${app}${sep}`)).toBe(false);
+      expect(snoop).toMatchObject({ entries: [], dotenv: 'failed: ENOENT' });
+      expect(await whereOf(mcp, 'placed')).toMatchObject({ cwd: placed });
+    } finally {
+      await mcp.close();
+    }
+    expect(existsSync(own)).toBe(false);
+    expect(existsSync(placed)).toBe(true);
+  });
+});
+
+describe('a failed server’s stderr', () => {
+  it('is shown without the credentials its entry gave it, even where the tail’s cut goes through one', async () => {
+    const token = 'mcp-stderr-token-0123456789abcdef';
+    const dir = mkdtempSync(join(tmpdir(), 'countersign-mcp-stderr-'));
+    const file = join(dir, 'mcp.json');
+    // It prints its token twice — once where the kept tail of stderr begins inside it — and fails.
+    const script = [
+      'const token = process.env.LEAKY_TOKEN;',
+      'const later = "\\nstarting with " + token + "\\n";',
+      `const rest = later + 'b'.repeat(${STDERR_TAIL_MAX} - 10 - later.length);`,
+      "process.stderr.write('a'.repeat(3000) + token + rest, () => process.exit(3));",
+    ].join('\n');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        mcpServers: {
+          leaky: {
+            command: process.execPath,
+            args: ['-e', script],
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: ${VAR} is the MCP config's own syntax
+            env: { LEAKY_TOKEN: '${LEAKY_TOKEN}' },
+          },
+        },
+      }),
+    );
+    // As the worker and the doctor read it: the token is known as a credential from here on.
+    const config = parseConfig({ MCP_CONFIG: file, LEAKY_TOKEN: token });
+    const mcp = await connectMcpTools(config.mcp.servers, createLogger('error', { service: 'test' }));
+    await mcp.close();
+    const [problem] = mcp.problems;
+    expect(problem?.error).toContain('stderr: starting with [redacted]');
+    for (let at = 0; at + 8 <= token.length; at += 1)
+      expect(problem?.error).not.toContain(token.slice(at, at + 8));
+  });
+});
+
+describe('the credentials of a Streamable HTTP server', () => {
+  const credentials = { Authorization: 'Bearer mcp-http-credential', 'X-Api-Key': 'mcp-http-api-key' };
+  const servers: Server[] = [];
+  afterAll(() => Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)))));
+
+  async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<number> {
+    const server = createServer(handler);
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return (server.address() as AddressInfo).port;
+  }
+
+  /**
+   * A real SDK server at /mcp that records the headers of every request it gets; at /moved it redirects to /mcp, and
+   * a request for another host (localhost, not 127.0.0.1) is redirected to the same path at 127.0.0.1.
+   */
+  async function startRecordingServer() {
+    const received: Array<Record<string, string | string[] | undefined>> = [];
+    const port = await listen((req, res) => {
+      const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+      if (url.hostname === 'localhost') {
+        res.writeHead(307, { location: `http://127.0.0.1:${port}/mcp` }).end();
+      } else if (url.pathname === '/moved') {
+        res.writeHead(308, { location: '/mcp' }).end();
+      } else {
+        received.push(req.headers);
+        const mcp = new McpServer({ name: 'recording-test-server', version: '1.0.0' });
+        mcp.registerTool('ping', { description: 'Answers pong.', inputSchema: {} }, async () => ({
+          content: [{ type: 'text', text: 'pong' }],
+        }));
+        // Stateless: a fresh server and transport per request, as the SDK's stateless example does.
+        const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+        void mcp.connect(transport).then(() => transport.handleRequest(req, res));
+      }
+    });
+    return { port, received };
+  }
+
+  const remote = (url: string): McpServerConfig[] => [
+    { name: 'remote', transport: 'http', url, headers: credentials },
+  ];
+
+  it('never go to another origin: a redirect there is refused, and the other server receives nothing', async () => {
+    const recording = await startRecordingServer();
+    const target = `http://127.0.0.1:${recording.port}/mcp`;
+    const refused = async (url: string, to: string) => {
+      const mcp = await connectMcpTools(remote(url), createLogger('error', { service: 'test' }));
+      await mcp.close();
+      expect(mcp.tools).toEqual([]);
+      expect(mcp.problems).toEqual([
+        { server: 'remote', error: expect.stringContaining(`Redirect to ${to} not followed`) },
+      ]);
+    };
+    for (const status of [307, 308, 302]) {
+      // Another port, and the same port under another host name: each another origin.
+      const redirecting = await listen((_req, res) => res.writeHead(status, { location: target }).end());
+      await refused(`http://127.0.0.1:${redirecting}/mcp`, target);
+      await refused(`http://localhost:${recording.port}/mcp`, target);
+    }
+    expect(recording.received).toEqual([]);
+    // Another scheme on the same host and port is another origin too.
+    const port = await listen((_req, res) =>
+      res.writeHead(307, { location: `https://127.0.0.1:${port}/mcp` }).end(),
+    );
+    await refused(`http://127.0.0.1:${port}/mcp`, `https://127.0.0.1:${port}/mcp`);
+  });
+
+  it('follow a redirect within the server’s origin', async () => {
+    const recording = await startRecordingServer();
+    const mcp = await connectMcpTools(
+      remote(`http://127.0.0.1:${recording.port}/moved`),
+      createLogger('error', { service: 'test' }),
+    );
+    try {
+      expect(mcp.problems).toEqual([]);
+      expect(mcp.tools.map((t) => t.name)).toEqual(['remote__ping']);
+      expect(recording.received.length).toBeGreaterThan(0);
+      for (const headers of recording.received)
+        expect(headers).toMatchObject({
+          authorization: credentials.Authorization,
+          'x-api-key': 'mcp-http-api-key',
+        });
+    } finally {
+      await mcp.close();
     }
   });
 });

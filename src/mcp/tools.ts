@@ -2,6 +2,9 @@
 // server's tools offered to the model as `<server>__<tool>` with the server's own JSON Schema (checked with ajv), a
 // risk from the tool's annotations (safe by default, as the MCP specification reads them), and attempted once unless
 // the server says repeating it is harmless.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -9,14 +12,14 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 import { Ajv } from 'ajv';
 import type { Risk } from '../approval/schemas.js';
-import type { Logger } from '../logger.js';
+import { type Logger, redactText } from '../logger.js';
 import { OutcomeUnknownError, type Repeat, type Tool, ToolError, type ToolResult } from '../tools/tool.js';
 import type { McpServerConfig } from './config.js';
 
 /** OpenAI's limit on a function's name, and the characters it allows. */
 const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** What of a server's stderr is kept to explain a failed start. */
-const STDERR_TAIL_MAX = 2_000;
+export const STDERR_TAIL_MAX = 2_000;
 /** How long one tool call may take before its outcome counts as unknown. */
 const CALL_TIMEOUT_MS = 50_000;
 /** What of a result's text goes into the thread's summary line. */
@@ -52,7 +55,35 @@ export function annotationWords(annotations: Record<string, unknown> | undefined
 interface Connection {
   config: McpServerConfig;
   client: Client | undefined;
+  /** The end of a stdio server's stderr, as it came: read through `stderrTail`. */
   stderr: string;
+  /** Whether the start of its stderr was dropped to keep it within STDERR_TAIL_MAX. */
+  stderrCut: boolean;
+  /** A stdio server's own empty working directory, when its entry names none; kept across restarts, removed at close. */
+  workdir?: string;
+}
+
+/**
+ * What of a server's stderr may be shown (by the doctor) or logged: a server that prints its environment must not put
+ * the credentials its entry gave it in front of anyone. Every configured credential is known by value to
+ * `redactText` (config.ts registers the header, env and `${VAR}` values); a line the tail's cut went through may hold
+ * the second half of one, which nothing would recognise, so that line goes whole.
+ */
+function stderrTail(connection: Connection): string {
+  const { stderr, stderrCut } = connection;
+  const newline = stderr.indexOf('\n');
+  const whole = !stderrCut ? stderr : newline === -1 ? '' : stderr.slice(newline + 1);
+  return redactText(whole.trim());
+}
+
+/**
+ * Where a stdio server runs when its entry names no `cwd`: an empty directory of its own under the OS's temporary
+ * directory, never the app's, where `.env` and the embedded Temporal server's state are a relative path away (and a
+ * filesystem-like server given "." would be handed them). Not a sandbox: see "Security model" in the README.
+ */
+function workdirOf(connection: Connection): string {
+  connection.workdir ??= mkdtempSync(join(tmpdir(), `countersign-mcp-${connection.config.name}-`));
+  return connection.workdir;
 }
 
 export interface McpTools {
@@ -66,6 +97,12 @@ function transportFor(config: McpServerConfig, connection: Connection): Transpor
   if (config.transport === 'http') {
     return new StreamableHTTPClientTransport(new URL(config.url), {
       requestInit: { headers: config.headers },
+      // The headers are this server's credentials: a redirect is followed only within its origin (the SDK also takes
+      // one from http up to https on the same host), so they reach no other server, and never plain http off this
+      // machine (start-up refuses http:// with headers anywhere else; https → http changes the origin). Any other
+      // redirect fails the request, and the server's problem names where it pointed. Said here, not left to the
+      // SDK's default: earlier versions followed every redirect, custom headers and all.
+      redirectPolicy: 'same-origin',
     });
   }
   const transport = new StdioClientTransport({
@@ -74,11 +111,13 @@ function transportFor(config: McpServerConfig, connection: Connection): Transpor
     // A server gets the minimal environment the SDK gives every server (PATH, HOME, …) and what its entry names:
     // never the worker's own secrets.
     env: { ...getDefaultEnvironment(), ...config.env },
-    ...(config.cwd ? { cwd: config.cwd } : {}),
+    cwd: config.cwd ?? workdirOf(connection),
     stderr: 'pipe',
   });
   transport.stderr?.on('data', (chunk: Buffer) => {
-    connection.stderr = (connection.stderr + chunk.toString()).slice(-STDERR_TAIL_MAX);
+    const stderr = connection.stderr + chunk.toString();
+    connection.stderrCut ||= stderr.length > STDERR_TAIL_MAX;
+    connection.stderr = stderr.slice(-STDERR_TAIL_MAX);
   });
   return transport;
 }
@@ -211,7 +250,7 @@ export async function connectMcpTools(
   };
 
   for (const config of servers) {
-    const connection: Connection = { config, client: undefined, stderr: '' };
+    const connection: Connection = { config, client: undefined, stderr: '', stderrCut: false };
     connections.push(connection);
     const reconnect = (): Promise<Client> =>
       connect(connection, logger, (listed) => {
@@ -225,7 +264,7 @@ export async function connectMcpTools(
       const client = await reconnect();
       install(connection, (await client.listTools()).tools, reconnect);
     } catch (error) {
-      const stderr = connection.stderr.trim();
+      const stderr = stderrTail(connection);
       problems.push({
         server: config.name,
         error: `${(error as Error).message}${stderr ? ` — stderr: ${stderr}` : ''}`,
@@ -239,6 +278,7 @@ export async function connectMcpTools(
     problems,
     async close() {
       await Promise.all(connections.map((c) => c.client?.close().catch(() => {})));
+      for (const { workdir } of connections) if (workdir) rmSync(workdir, { recursive: true, force: true });
     },
   };
 }

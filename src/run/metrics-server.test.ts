@@ -24,6 +24,7 @@ async function withServer(
 ): Promise<void> {
   const server: MetricsServer = await startMetricsServer({
     port: 0,
+    host: '127.0.0.1',
     sdkAddress: options.sdkAddress,
     readiness: options.readiness ?? (async () => ({ ok: true })),
   });

@@ -30,6 +30,8 @@ async function sdkMetrics(sdkAddress: string | undefined): Promise<string> {
 
 export async function startMetricsServer(options: {
   port: number;
+  /** The address to listen on (METRICS_HOST): loopback unless the operator opens it to the network. */
+  host: string;
   /** Where the Temporal SDK's Prometheus exporter listens, bound to loopback by this process. */
   sdkAddress: string | undefined;
   readiness: () => Promise<Health>;
@@ -49,14 +51,15 @@ export async function startMetricsServer(options: {
     } else if (path === HEALTH_PATH) {
       void answerHealth(undefined, response);
     } else if (path === READINESS_PATH) {
-      void answerHealth(options.readiness, response);
+      // This port is the operators' (loopback unless METRICS_HOST opens it): readiness says why it is not ready.
+      void answerHealth(options.readiness, response, { reasons: true });
     } else {
       response.writeHead(404).end();
     }
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, () => resolve());
+    server.listen(options.port, options.host, () => resolve());
   });
   return {
     port: (server.address() as AddressInfo).port,

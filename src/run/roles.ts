@@ -51,15 +51,17 @@ const PENDING_APPROVALS_QUERY = `WorkflowType = '${approvalWorkflow.name}' AND $
 
 /** Metrics and health for operators, when METRICS_PORT is set. */
 async function startMetrics(proc: Proc, sdkAddress: string | undefined): Promise<void> {
-  const { metricsPort } = proc.config;
+  const { metricsPort, metricsHost } = proc.config;
   if (metricsPort === undefined) return;
   const server = await startMetricsServer({
     port: metricsPort,
+    host: metricsHost,
     sdkAddress,
     readiness: async () => (proc.readiness ? proc.readiness() : { ok: false, starting: true }),
   });
   proc.stops.push({ name: 'metrics server', stop: () => server.close() });
   proc.logger.info('metrics and health served', {
+    host: metricsHost,
     port: server.port,
     paths: ['/metrics', '/healthz', '/readyz'],
   });
@@ -131,7 +133,9 @@ export async function startWorkerRole(proc: Proc): Promise<Worker> {
   const client = new Client({ connection: nativeConnection, namespace: proc.target.namespace });
   proc.workerClient = client;
   // A Slack app in this process reports the same readiness (it shares this client and knows this worker).
-  proc.readiness = () => temporalHealth(client, proc.config.temporal.taskQueue, worker);
+  proc.readiness = loggedReadiness(proc.logger, () =>
+    temporalHealth(client, proc.config.temporal.taskQueue, worker),
+  );
   countPendingApprovalsFrom(client);
   // Stops run in reverse order of start; the worker drains before its connection closes.
   proc.stops.unshift({
@@ -150,6 +154,26 @@ export async function startWorkerRole(proc: Proc): Promise<Worker> {
     approval_policy: describePolicy(proc.config.approval.policy),
   });
   return worker;
+}
+
+/**
+ * Readiness that logs why whenever the answer changes: the Slack port says only ready or not, so the reasons are
+ * here — once per change, not once per probe (an orchestrator probes every few seconds). Temporal's error text
+ * differs from one failed probe to the next, so a change is one of ready, Temporal reachable, or the worker's state.
+ */
+function loggedReadiness(logger: Logger, check: () => Promise<Health>): () => Promise<Health> {
+  let last: string | undefined;
+  return async () => {
+    const health = await check();
+    const { error: _error, ...reasons } = health;
+    const state = JSON.stringify(reasons);
+    if (state !== last) {
+      last = state;
+      if (health.ok) logger.info('ready', reasons);
+      else logger.warn('not ready', health);
+    }
+    return health;
+  };
 }
 
 async function temporalHealth(
@@ -191,7 +215,9 @@ export async function startBotRole(proc: Proc): Promise<App> {
   const shared = proc.workerClient;
   const connection = shared ? undefined : await Connection.connect(connectionOptions(proc.target));
   const client = shared ?? new Client({ connection, namespace: proc.target.namespace });
-  proc.readiness ??= () => temporalHealth(client, config.temporal.taskQueue, undefined);
+  proc.readiness ??= loggedReadiness(logger, () =>
+    temporalHealth(client, config.temporal.taskQueue, undefined),
+  );
   if (!shared) countPendingApprovalsFrom(client);
   const app = createSlackApp({
     slack: { ...config.slack, botToken: config.slack.botToken },

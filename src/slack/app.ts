@@ -29,7 +29,7 @@ export interface Health {
 
 export interface SlackAppOptions {
   slack: Config['slack'] & { botToken: string };
-  /** Answers GET /readyz in HTTP mode; without it the app is ready whenever it answers. */
+  /** Answers GET /readyz in HTTP mode, ready or not and nothing more; without it the app is ready whenever it answers. */
   readiness?: () => Promise<Health> | Health;
   logLevel?: Config['logLevel'];
   /** Our JSON logger; Bolt's own console logger when absent. */
@@ -43,15 +43,25 @@ const BOLT_LOG_LEVEL = {
   error: LogLevel.ERROR,
 } as const;
 
-/** Answers a health request: 200 with the body when ok, else 503; a check that throws is not ok. */
-export async function answerHealth(health: SlackAppOptions['readiness'], res: ServerResponse): Promise<void> {
+/**
+ * Answers a health request: 200 when ok, else 503; a check that throws is not ok. The body is `{"ok":…}` alone
+ * unless `reasons` is asked for: why a process is not ready (Temporal's own error text among it) is for operators,
+ * not for whoever reaches the Slack port.
+ */
+export async function answerHealth(
+  health: SlackAppOptions['readiness'],
+  res: ServerResponse,
+  show: { reasons: boolean } = { reasons: false },
+): Promise<void> {
   let body: Health;
   try {
     body = health ? await health() : { ok: true };
   } catch (error) {
     body = { ok: false, error: (error as Error).message };
   }
-  res.writeHead(body.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  res
+    .writeHead(body.ok ? 200 : 503, { 'content-type': 'application/json' })
+    .end(JSON.stringify(show.reasons ? body : { ok: body.ok }));
 }
 
 export function createSlackApp(options: SlackAppOptions): App {

@@ -271,6 +271,36 @@ describe('npm run doctor', () => {
     expect(code).toBe(1);
   });
 
+  it('shows a failed MCP server’s stderr without the credentials its entry gave it, and exits 1', async () => {
+    const token = 'doctor-mcp-token-0123456789';
+    const literal = 'doctor-mcp-literal-secret-42';
+    // A server that prints its environment and arguments on stderr, then stops.
+    const script =
+      'console.error(JSON.stringify({ env: process.env, argv: process.argv.slice(1) })); process.exit(3)';
+    const mcp = tempFile(
+      'mcp.json',
+      JSON.stringify({
+        mcpServers: {
+          leaky: {
+            command: process.execPath,
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: ${VAR} is the MCP config's own syntax
+            args: ['-e', script, '${DOCTOR_MCP_TOKEN}'],
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: ${VAR} is the MCP config's own syntax
+            env: { DOCS_AUTH: '${DOCTOR_MCP_TOKEN}', DOCS_LOGIN: literal },
+          },
+        },
+      }),
+    );
+    const { code, output } = await doctor({ ...goodEnv(), MCP_CONFIG: mcp, DOCTOR_MCP_TOKEN: token });
+    expect(output).toMatch(
+      /^✗ MCP server leaky +.+ — stderr: .*"DOCS_AUTH":"\[redacted\]".*"argv":\["\[redacted\]"\]/m,
+    );
+    expect(output).toMatch(/"DOCS_LOGIN":"\[redacted\]"/);
+    expect(output).not.toContain(token);
+    expect(output).not.toContain(literal);
+    expect(code).toBe(1);
+  });
+
   it('says which search attributes the namespace lacks, with the commands that register them, and exits 1', async () => {
     const namespace = `doctor-${Date.now().toString(36)}`;
     const connection = await Connection.connect({ address: inject('temporalAddress') });

@@ -22,6 +22,7 @@ import { isApprovalCard, PEOPLE, proposal, scriptModel } from '../support/engine
 import {
   type ChildProcessHarness,
   freePort,
+  logEntries,
   type RunningApp,
   startChildProcessHarness,
   startEntryPoint,
@@ -314,7 +315,11 @@ describe(`${PENDING} pending approvals`, () => {
 
       await server.stop();
       await connection.close();
-      expect(await waitForStatus(readyUrl, 503, bot)).toMatchObject({ ok: false, temporal: 'unreachable' });
+      // Not ready, and nothing more on the public port; Temporal's own error text only in the log.
+      expect(await waitForStatus(readyUrl, 503, bot)).toEqual({ ok: false });
+      expect(logEntries(bot)).toContainEqual(
+        expect.objectContaining({ msg: 'not ready', temporal: 'unreachable', error: expect.any(String) }),
+      );
       // Not ready, but alive: an orchestrator must not restart it for an outage that is not its own.
       expect(await waitForStatus(`http://127.0.0.1:${slackPort}/healthz`, 200, bot)).toEqual({ ok: true });
 

@@ -14,6 +14,7 @@ import { isApprovalCard, PEOPLE, proposal, scriptModel, waitForCard } from '../s
 import {
   type ChildProcessHarness,
   freePort,
+  logEntries,
   PROJECT_ROOT,
   processesMentioning,
   type RunningApp,
@@ -147,7 +148,11 @@ describe('npm start (node dist/main.js)', () => {
       }),
     );
     const { app, health, sender } = await start(stateFile, { MCP_CONFIG: mcpConfig });
-    expect(health).toMatchObject({ ok: true, temporal: 'reachable', worker: 'RUNNING' });
+    // Ready or not, and nothing more, on the public port; why, in the log.
+    expect(health).toEqual({ ok: true });
+    expect(logEntries(app)).toContainEqual(
+      expect.objectContaining({ msg: 'ready', temporal: 'reachable', worker: 'RUNNING' }),
+    );
     expect(app.output()).toMatch(/^ {2}Temporal {2}.+ · Web UI http:\/\/localhost:\d+$/m);
     // One embedded server, with the settings that shorten a person's wait.
     const [embedded] = await processesMentioning(stateFile);
@@ -396,10 +401,15 @@ describe('scale-out: worker and Slack app as separate processes on a shared Temp
     });
     running.push(bot);
     const readyUrl = `http://127.0.0.1:${port}/readyz`;
-    // Up, Temporal reachable, but no worker yet: alive, not ready.
-    const lonely = await waitForStatus(readyUrl, 503, bot);
-    expect(lonely).toMatchObject({ ok: false, temporal: 'reachable', worker: 'none polling' });
+    // Up, Temporal reachable, but no worker yet: alive, not ready — which is all the public port says.
+    expect(await waitForStatus(readyUrl, 503, bot)).toEqual({ ok: false });
     expect(await waitForStatus(`http://127.0.0.1:${port}/healthz`, 200, bot)).toEqual({ ok: true });
+    // Why goes to the log, once however often an orchestrator asks.
+    for (let probe = 0; probe < 3; probe += 1) expect((await fetch(readyUrl)).status).toBe(503);
+    const notReady = () => logEntries(bot).filter((entry) => entry.msg === 'not ready');
+    expect(notReady()).toEqual([
+      expect.objectContaining({ level: 'warn', ok: false, temporal: 'reachable', worker: 'none polling' }),
+    ]);
 
     const worker = startEntryPoint('dist/main-worker.js', {
       ...shared,
@@ -407,7 +417,10 @@ describe('scale-out: worker and Slack app as separate processes on a shared Temp
       OPENAI_BASE_URL: openai.url,
     });
     running.push(worker);
-    expect(await waitForHealthy(readyUrl, bot)).toMatchObject({ ok: true, worker: 'polling' });
+    expect(await waitForHealthy(readyUrl, bot)).toEqual({ ok: true });
+    expect(logEntries(bot).filter((entry) => entry.msg === 'ready')).toEqual([
+      expect.objectContaining({ level: 'info', temporal: 'reachable', worker: 'polling' }),
+    ]);
 
     const sender = new SlackSender(
       `http://127.0.0.1:${port}${SLACK_EVENTS_PATH}`,

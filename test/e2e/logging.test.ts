@@ -15,7 +15,7 @@ import { installTemporalRuntime } from '../../src/temporal/runtime.js';
 import { functionCall, message } from '../fakes/openai.js';
 import { SlackSender } from '../fakes/slack-sender.js';
 import { type Engine, PEOPLE, proposal, scriptModel, startEngine, waitForCard } from '../support/engine.js';
-import { type RunningApp, startEntryPoint } from '../support/entry-point.js';
+import { logEntries, type RunningApp, startEntryPoint } from '../support/entry-point.js';
 import { buttonValue, notesValues, runIdFromAck } from '../support/slack-app.js';
 
 const BOT_TOKEN = 'xoxb-logging-e2e-bot-token';
@@ -247,12 +247,7 @@ describe('start-up warnings of the built worker', () => {
     worker = startEntryPoint('dist/main-worker.js', env);
     const started = worker;
     await vi.waitFor(() => expect(started.output()).toContain('"msg":"worker running"'), { timeout: 20_000 });
-    const warnings = started
-      .output()
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .filter((entry) => entry.level === 'warn');
+    const warnings = logEntries(started).filter((entry) => entry.level === 'warn');
     expect(warnings).toEqual([
       expect.objectContaining({
         about: 'approval_policy',

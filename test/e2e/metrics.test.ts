@@ -173,12 +173,14 @@ describe('METRICS_PORT', () => {
     // The SDK's own worker metrics, through its exporter, in the same scrape.
     expect(before.some((s) => s.name.startsWith('temporal_'))).toBe(true);
     expect(sampleValue(before, 'process_resident_memory_bytes')).toBeGreaterThan(0);
-    // The SDK's exporter is for this process alone: the worker listens to the network on METRICS_PORT only.
+    // METRICS_PORT and the SDK's exporter are for this machine alone unless METRICS_HOST says otherwise: the worker
+    // listens to no network at all.
     const listening = await listeningSockets(worker.child.pid as number);
+    expect(listening).toContainEqual({ address: '127.0.0.1', port: workerMetrics });
     expect(listening.filter((l) => l.port !== workerMetrics).map((l) => l.address)).toEqual(
       expect.arrayContaining(['127.0.0.1']),
     );
-    expect(listening.filter((l) => l.address !== '127.0.0.1').map((l) => l.port)).toEqual([workerMetrics]);
+    expect(listening.filter((l) => l.address !== '127.0.0.1')).toEqual([]);
 
     // A request that needs approval: the card is up, the gauge counts it in both processes.
     const request = 'archive <#C0METRICS|metrics>';
@@ -291,7 +293,7 @@ describe('METRICS_PORT', () => {
     expect(text).not.toContain('sk-metrics');
   });
 
-  it('npm start serves them for both its roles, and closes the port when it stops', async () => {
+  it('npm start serves them for both its roles, on the address METRICS_HOST opens, and closes the port when it stops', async () => {
     const [metricsPort, slackPort] = [await freePort(), await freePort()];
     const app = startEntryPoint('dist/main.js', {
       SLACK_BOT_TOKEN: 'xoxb-metrics',
@@ -305,14 +307,18 @@ describe('METRICS_PORT', () => {
       APPROVERS: PEOPLE.ana.id,
       PORT: String(slackPort),
       METRICS_PORT: String(metricsPort),
+      // As in a cluster, where Prometheus and the kubelet's probes come from other machines.
+      METRICS_HOST: '0.0.0.0',
     });
     harness.children.push(app);
-    // Its own worker makes it ready, on both ports.
+    // Its own worker makes it ready, on both ports: why, on the operators' port only.
     expect(await waitForHealthy(`http://127.0.0.1:${metricsPort}/readyz`, app)).toMatchObject({
       worker: 'RUNNING',
     });
-    expect(await waitForHealthy(`http://127.0.0.1:${slackPort}/readyz`, app)).toMatchObject({
-      worker: 'RUNNING',
+    expect(await waitForHealthy(`http://127.0.0.1:${slackPort}/readyz`, app)).toEqual({ ok: true });
+    expect(await listeningSockets(app.child.pid as number)).toContainEqual({
+      address: 'any',
+      port: metricsPort,
     });
     const samples = await scrape(metricsPort);
     expect(samples.some((s) => s.name === 'countersign_pending_approvals')).toBe(true);

@@ -22,16 +22,20 @@ export interface RunningApp {
 
 /**
  * Only what the app needs from this environment, plus `env`: nothing else leaks in from the test run, and the
- * working directory is empty so that a developer's own `.env` is not read.
+ * working directory is empty so that a developer's own `.env` is not read — or `cwd`, an app directory the test made.
  */
-export function startEntryPoint(script: string, env: Record<string, string>): RunningApp {
+export function startEntryPoint(
+  script: string,
+  env: Record<string, string>,
+  options: { cwd?: string } = {},
+): RunningApp {
   const inherited = Object.fromEntries(
     ['PATH', 'HOME', 'TEMPORAL_CLI_PATH', 'XDG_CACHE_HOME'].flatMap((k) =>
       process.env[k] ? [[k, process.env[k]]] : [],
     ),
   );
   const child = spawn(process.execPath, [join(PROJECT_ROOT, script)], {
-    cwd: mkdtempSync(join(tmpdir(), 'countersign-cwd-')),
+    cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'countersign-cwd-')),
     env: { ...inherited, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -46,6 +50,15 @@ export function startEntryPoint(script: string, env: Record<string, string>): Ru
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
   return { child, output: () => output, exited };
+}
+
+/** The app's JSON log lines so far, parsed (its other output — ready lines, a report — left out). */
+export function logEntries(app: RunningApp): Array<Record<string, unknown>> {
+  return app
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 /** Polls `url` until it answers `status`; returns the JSON body. Fails early if the app exits. */

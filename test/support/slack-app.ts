@@ -128,7 +128,7 @@ type Card = Awaited<ReturnType<typeof waitForCard>>;
 
 /** Clicks Approve or Reject on a card as `userId`, as Slack sends it; the click's trigger_id. */
 export async function clickCard(
-  harness: SlackAppHarness,
+  harness: Pick<SlackAppHarness, 'sender'>,
   card: Card,
   which: 'approve' | 'reject',
   userId: string,
@@ -148,7 +148,7 @@ export async function clickCard(
 
 /** Clicks Approve or Reject on a card as `userId` and returns the form the app opened. */
 export async function openDecisionForm(
-  harness: SlackAppHarness,
+  harness: Pick<SlackAppHarness, 'sender'>,
   slackApi: FakeSlackApi,
   card: Card,
   which: 'approve' | 'reject',
@@ -162,7 +162,7 @@ export async function openDecisionForm(
 
 /** Submits a decision form as `userId` with `notes`: Slack's answer (empty when the form closes). */
 export function submitDecisionForm(
-  harness: SlackAppHarness,
+  harness: Pick<SlackAppHarness, 'sender'>,
   form: Pick<DecisionForm, 'id' | 'callback_id' | 'private_metadata'>,
   userId: string,
   notes: string | null,
