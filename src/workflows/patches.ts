@@ -8,3 +8,9 @@
  * rule, its author's approval does not count, and its restarted stage gets its full time.
  */
 export const BOUNDS_PATCH = 'authority-bounds';
+
+/**
+ * Countersign as a Slack agent (issue 22): a run started from a mention or the Messages tab lives in its thread as an
+ * agent session, with a status, streamed steps and Slack's own stop button.
+ */
+export const AGENT_SESSION_PATCH = 'slack-agent-sessions';
