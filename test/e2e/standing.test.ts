@@ -31,6 +31,7 @@ import {
   type SentBlock,
   type SlackAppHarness,
   startSlackApp,
+  submitStandingApproval,
 } from '../support/slack-app.js';
 
 /** The requester here is nobody else's, so their Home lists only this file's requests on the shared server. */
@@ -60,30 +61,7 @@ afterAll(async () => {
 
 /** Approves with a standing approval of `forMs`, the arguments in `vary` free to differ. */
 async function approveStanding(form: DecisionForm, forMs: number, vary: string[]) {
-  const select = (form.blocks as SentBlock[]).find((b) => b.block_id === 'standing');
-  expect(select?.element?.options?.map((o) => o.value)).toContain(String(forMs));
-  const submitted = await slack.sender.viewSubmission({
-    callbackId: form.callback_id,
-    privateMetadata: form.private_metadata,
-    userId: PEOPLE.ana.id,
-    ...(form.id ? { viewId: form.id } : {}),
-    values: {
-      notes: { notes_input: { type: 'plain_text_input', value: null } },
-      standing: {
-        standing_for: {
-          type: 'static_select',
-          selected_option: { text: { type: 'plain_text', text: 'x' }, value: String(forMs) },
-        },
-      },
-      standing_vary: {
-        standing_vary: {
-          type: 'checkboxes',
-          selected_options: vary.map((value) => ({ text: { type: 'plain_text', text: value }, value })),
-        },
-      },
-    },
-  });
-  expect(submitted.text).toBe('');
+  expect((await submitStandingApproval(slack, form, PEOPLE.ana.id, forMs, vary)).text).toBe('');
 }
 
 const topic = (channel: string, text: string) =>

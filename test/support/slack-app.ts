@@ -152,6 +152,42 @@ export function submitDecisionForm(
   });
 }
 
+/**
+ * Approves with the form as `userId`, allowing the same call again for `forMs` (one of the form's choices) with the
+ * arguments in `vary` free to differ: Slack's answer (empty when the form closes).
+ */
+export function submitStandingApproval(
+  harness: SlackAppHarness,
+  form: DecisionForm,
+  userId: string,
+  forMs: number,
+  vary: string[],
+) {
+  const select = (form.blocks as SentBlock[]).find((b) => b.block_id === 'standing');
+  expect(select?.element?.options?.map((o) => o.value)).toContain(String(forMs));
+  return harness.sender.viewSubmission({
+    callbackId: form.callback_id,
+    privateMetadata: form.private_metadata,
+    userId,
+    ...(form.id ? { viewId: form.id } : {}),
+    values: {
+      ...notesValues(null),
+      standing: {
+        standing_for: {
+          type: 'static_select',
+          selected_option: { text: { type: 'plain_text', text: 'x' }, value: String(forMs) },
+        },
+      },
+      standing_vary: {
+        standing_vary: {
+          type: 'checkboxes',
+          selected_options: vary.map((value) => ({ text: { type: 'plain_text', text: value }, value })),
+        },
+      },
+    },
+  });
+}
+
 /** A Block Kit block as a test reads it back from a recorded Slack call: only the fields tests look at. */
 export type SentBlock = {
   type: string;
