@@ -6,13 +6,8 @@
 import { describePolicy } from './approval/policy-summary.js';
 import { ConfigError, loadConfig, startupWarnings } from './config.js';
 import { createLogger } from './logger.js';
-import { annotationWords, connectMcpTools } from './mcp/tools.js';
+import { annotationTrustWords, annotationWords, appliedRisk, connectMcpTools } from './mcp/tools.js';
 import { TOOLS } from './tools/index.js';
-import type { Tool } from './tools/tool.js';
-
-function riskText(tool: Tool): string {
-  return typeof tool.risk === 'string' ? tool.risk : 'depends on the arguments';
-}
 
 const file = process.argv[2];
 if (file) process.env.POLICY_FILE = file;
@@ -24,11 +19,15 @@ try {
   const mcp = await connectMcpTools(config.mcp.servers, createLogger('error', { service: 'check-policy' }), [
     ...TOOLS,
   ]);
+  const { toolRisks } = config.approval.policy;
   console.log(`Tools (threshold ${config.approval.policy.threshold}):`);
-  for (const tool of TOOLS) console.log(`  ${tool.name}: ${riskText(tool)} risk`);
+  for (const tool of TOOLS) console.log(`  ${tool.name}: ${appliedRisk(tool, toolRisks)} risk`);
   for (const tool of mcp.tools.filter((t) => t.origin)) {
     const declares = annotationWords(tool.origin?.annotations).join(', ');
-    console.log(`  ${tool.name}: ${riskText(tool)} risk (MCP server ${tool.origin?.server}: ${declares})`);
+    const trust = annotationTrustWords(tool.origin?.annotationsTrusted === true);
+    console.log(
+      `  ${tool.name}: ${appliedRisk(tool, toolRisks)} risk (MCP server ${tool.origin?.server} says: ${declares}; ${trust})`,
+    );
   }
   await mcp.close();
   const warnings = [

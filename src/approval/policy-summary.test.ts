@@ -129,7 +129,7 @@ describe('policyWarnings', () => {
     ]);
   });
 
-  it('says a rule for a tool of fixed risk below the threshold applies only when the model rates a call higher', () => {
+  it('says a rule for a tool of fixed risk below the threshold puts every one of its calls under approval', () => {
     const withApprovers = plan({ stages: [stage({ approvers: ana })] });
     const lines = policyWarnings(
       policy({
@@ -144,8 +144,18 @@ describe('policyWarnings', () => {
       TOOLS,
     );
     expect(lines).toEqual([
-      'tools.channel_info applies only when the model rates a call high risk or higher: channel_info itself is low risk, below the threshold (high), so its calls run without approval otherwise',
-      'tools.post_message applies only when the model rates a call high risk or higher: post_message itself is medium risk, below the threshold (high), so its calls run without approval otherwise',
+      'tools.channel_info puts every call of channel_info under approval, though channel_info itself is low risk, below the threshold (high): without this rule its calls would run at once',
+      'tools.post_message puts every call of post_message under approval, though post_message itself is medium risk, below the threshold (high): without this rule its calls would run at once',
+    ]);
+  });
+
+  it('counts a rule for an MCP server among those that apply, whatever the risk of its tools', () => {
+    const lines = policyWarnings(
+      policy({ threshold: 'high', risks: {}, servers: { docs: plan({ rule: 'server docs' }) } }),
+      TOOLS,
+    );
+    expect(lines).toEqual([
+      'servers.docs: any full member of this workspace may approve (no approvers for stage "Approval"); set APPROVERS, or approvers in this rule',
     ]);
   });
 

@@ -94,10 +94,19 @@ function applicableRules(policy: ApprovalPolicy): { field: string; plan: Approva
     const plan = policy.risks[risk];
     return plan ? [{ field: `risks.${risk}`, plan }] : [];
   });
-  // Every tool rule may apply: the model can raise any call's risk to the threshold.
+  // A rule for a tool or a server covers every call of it, whatever its risk.
   const byTool = Object.entries(policy.tools).map(([tool, plan]) => ({ field: `tools.${tool}`, plan }));
+  const byServer = Object.entries(policy.servers ?? {}).map(([server, plan]) => ({
+    field: `servers.${server}`,
+    plan,
+  }));
   const defaultApplies = gated.some((risk) => policy.risks[risk] === undefined);
-  return [...(defaultApplies ? [{ field: 'default', plan: policy.default }] : []), ...byRisk, ...byTool];
+  return [
+    ...(defaultApplies ? [{ field: 'default', plan: policy.default }] : []),
+    ...byRisk,
+    ...byTool,
+    ...byServer,
+  ];
 }
 
 const listsApprovers = (ids: ApproverIds | undefined) =>
@@ -118,11 +127,11 @@ export function policyWarnings(policy: ApprovalPolicy, tools: readonly ToolRisk[
   }
   for (const name of Object.keys(policy.tools)) {
     const risk = tools.find((tool) => tool.name === name)?.risk;
-    // A risk computed from the arguments may reach high; only a fixed one is known to stay below.
+    // A risk computed from the arguments may reach the threshold anyway; only a fixed one is known to stay below.
     if (typeof risk !== 'string' || needsApproval(risk, policy.threshold)) continue;
     warnings.push(
-      `tools.${name} applies only when the model rates a call ${policy.threshold} risk or higher: ` +
-        `${name} itself is ${risk} risk, below the threshold (${policy.threshold}), so its calls run without approval otherwise`,
+      `tools.${name} puts every call of ${name} under approval, though ${name} itself is ${risk} risk, ` +
+        `below the threshold (${policy.threshold}): without this rule its calls would run at once`,
     );
   }
 

@@ -5,6 +5,7 @@ import {
   finalRisk,
   mayDecide,
   needsApproval,
+  personNeeded,
   planFor,
   planNamed,
   resolveEligibility,
@@ -281,14 +282,16 @@ describe('countedReviewers', () => {
   });
 });
 
+/** A plan that only names its rule: what planFor and personNeeded look at. */
+const plan = (rule: string): ApprovalPlan => ({
+  rule,
+  stages: [],
+  allowSelfApproval: false,
+  onTimeout: 'cancel',
+  channel: undefined,
+});
+
 describe('planFor', () => {
-  const plan = (rule: string): ApprovalPlan => ({
-    rule,
-    stages: [],
-    allowSelfApproval: false,
-    onTimeout: 'cancel',
-    channel: undefined,
-  });
   const policy: ApprovalPolicy = {
     threshold: 'medium',
     default: plan('default'),
@@ -332,6 +335,67 @@ describe('planFor', () => {
     }
     expect(planNamed(policy, 'server files')).toBeUndefined();
     expect(planNamed(policy, 'risk medium')).toBeUndefined();
+  });
+});
+
+describe('personNeeded', () => {
+  const policy: ApprovalPolicy = {
+    threshold: 'medium',
+    default: plan('default'),
+    risks: {},
+    tools: { channel_info: plan('tool channel_info') },
+    servers: { docs: plan('server docs') },
+  };
+  const from = (server: string) => ({ server, tool: 'read', description: '', declares: [] });
+  const clean = { readOutside: false };
+  const tainted = { readOutside: true };
+  const sends = { reads: true, sends: true };
+
+  it('asks a person at or above the threshold, and not below it, when nothing else applies', () => {
+    expect(personNeeded({ tool: 'post_message', risk: 'medium' }, policy, clean)).toEqual({
+      person: true,
+      because: ['risk'],
+      standingMayCover: true,
+    });
+    expect(personNeeded({ tool: 'post_message', risk: 'low' }, policy, clean)).toEqual({ person: false });
+  });
+
+  it('asks for every call a rule for its tool or its MCP server covers, whatever its risk', () => {
+    expect(personNeeded({ tool: 'channel_info', risk: 'low' }, policy, clean)).toEqual({
+      person: true,
+      because: ['rule'],
+      standingMayCover: true,
+    });
+    expect(personNeeded({ tool: 'docs__read', risk: 'low', origin: from('docs') }, policy, clean)).toEqual({
+      person: true,
+      because: ['rule'],
+      standingMayCover: true,
+    });
+    expect(personNeeded({ tool: 'wiki__read', risk: 'low', origin: from('wiki') }, policy, clean)).toEqual({
+      person: false,
+    });
+    // Names every object inherits are no rule.
+    expect(personNeeded({ tool: 'constructor', risk: 'low' }, policy, clean)).toEqual({ person: false });
+  });
+
+  it('once the run has read outside content, asks for every call that can send data out, and no standing approval covers it', () => {
+    const fetch = { tool: 'wiki__fetch', risk: 'low' as const, origin: from('wiki'), outside: sends };
+    expect(personNeeded(fetch, policy, clean)).toEqual({ person: false });
+    expect(personNeeded(fetch, policy, tainted)).toEqual({
+      person: true,
+      because: ['read_outside'],
+      standingMayCover: false,
+    });
+    expect(personNeeded({ ...fetch, risk: 'high' }, policy, tainted)).toEqual({
+      person: true,
+      because: ['risk', 'read_outside'],
+      standingMayCover: false,
+    });
+    // A call that sends nothing out is asked about as before.
+    expect(personNeeded({ tool: 'post_message', risk: 'low' }, policy, tainted)).toEqual({ person: false });
+    expect(
+      personNeeded({ tool: 'x', risk: 'medium', outside: { reads: true, sends: false } }, policy, tainted),
+    ).toEqual({ person: true, because: ['risk'], standingMayCover: true });
   });
 });
 

@@ -17,9 +17,42 @@ export function finalRisk(toolRisk: Risk, modelRisk: Risk): Risk {
   return RISK_RANK[modelRisk] > RISK_RANK[toolRisk] ? modelRisk : toolRisk;
 }
 
-/** Calls at or above the threshold wait for a person; below it they run at once. */
+/** Calls at or above the threshold wait for a person by their risk alone. */
 export function needsApproval(risk: Risk, threshold: Risk): boolean {
   return RISK_RANK[risk] >= RISK_RANK[threshold];
+}
+
+/** Why a call waits for a person: its risk, a rule the operator wrote for it, outside content the run has read. */
+export type PersonReason = 'risk' | 'rule' | 'read_outside';
+
+export type PersonNeed =
+  | { person: false }
+  | {
+      person: true;
+      /** Every reason that holds, in this order: risk, rule, read_outside. */
+      because: PersonReason[];
+      /** Whether a standing approval may stand in for the person. */
+      standingMayCover: boolean;
+    };
+
+/**
+ * Does this call wait for a person? One rule, for the workflow's every use (one call, or counting the calls of a turn
+ * asked together): at or above the threshold; or under a rule for its tool or its MCP server, whatever the risk — a
+ * rule is the operator's word about those calls, a risk may be a server's; or, once the run has read outside content,
+ * any call that can send data out, and then no standing approval stands in: whoever gave one could not know what this
+ * run read, and what it read may be telling the model where to send things.
+ */
+export function personNeeded(
+  proposal: Pick<Proposal, 'tool' | 'risk' | 'origin' | 'outside'>,
+  policy: Pick<ApprovalPolicy, 'threshold' | 'tools' | 'servers'>,
+  run: { readOutside: boolean },
+): PersonNeed {
+  const because: PersonReason[] = [];
+  if (needsApproval(proposal.risk, policy.threshold)) because.push('risk');
+  if (own(policy.tools, proposal.tool) ?? own(policy.servers, proposal.origin?.server)) because.push('rule');
+  if (run.readOutside && proposal.outside?.sends === true) because.push('read_outside');
+  if (because.length === 0) return { person: false };
+  return { person: true, because, standingMayCover: !because.includes('read_outside') };
 }
 
 export type DecisionRefusal =

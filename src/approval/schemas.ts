@@ -38,6 +38,11 @@ export const proposalSchema = z.object({
       declares: z.array(z.string()),
     })
     .optional(),
+  /**
+   * Where its tool reaches beyond the workspace (OutsideReach in src/tools/tool.ts): whether its output is outside
+   * content, and whether the call can send data out. Absent: neither.
+   */
+  outside: z.object({ reads: z.boolean(), sends: z.boolean() }).optional(),
 });
 export type Proposal = z.infer<typeof proposalSchema>;
 
@@ -182,6 +187,8 @@ export interface ApprovalInput {
   plan: ApprovalPlan;
   /** The run's policy, to find the rule for an edited call; absent in runs started before edits existed. */
   policy?: ApprovalPolicy;
+  /** Tools whose outside content the run had read before this call was proposed, for the card to say so. */
+  readOutside?: string[];
 }
 
 /** With an approval: allow the same call again, by the same requester, for a while; `vary`: arguments that may differ. */
@@ -294,6 +301,8 @@ export interface ApprovalStatus {
   stages: StageSummary[];
   /** Names of the Slack IDs in the arguments (`C0123ABCD` → `#old-project`), for the form. */
   labels: Record<string, string>;
+  /** Tools whose outside content the run had read before this call was proposed: the card and form say so. */
+  read_outside?: string[];
   /** The workspace Countersign is installed in, once known: decisions from another team are refused. */
   team_id?: string;
   /** Who withdrew the request: the requester, or an operator through Temporal. */

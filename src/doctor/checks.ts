@@ -9,7 +9,7 @@ import { describePolicy } from '../approval/policy-summary.js';
 import type { ApprovalPlan } from '../approval/schemas.js';
 import { type Config, ConfigError } from '../config.js';
 import { createLogger } from '../logger.js';
-import { connectMcpTools } from '../mcp/tools.js';
+import { annotationTrustWords, connectMcpTools, serverToolsText } from '../mcp/tools.js';
 import { createStandingCheck, type Standing } from '../slack/reviewer-standing.js';
 import { connectionOptions, resolveTemporal } from '../temporal/connection.js';
 import { chooseTemporalCli } from '../temporal/dev-server.js';
@@ -511,7 +511,11 @@ async function checkPolicyAndTools(config: Config): Promise<CheckResult[]> {
               problem.error,
               `Fix its entry in ${config.mcp.configFile ?? 'MCP_CONFIG'}, or run its command by hand to see why it stops`,
             )
-          : ok(`MCP server ${server.name}`, `started, ${tools} tools`),
+          : ok(
+              `MCP server ${server.name}`,
+              `started, ${tools} tools (${annotationTrustWords(server.trustAnnotations === true)}): ` +
+                serverToolsText(server.name, mcp.tools, config.approval.policy.toolRisks),
+            ),
       );
     }
   } finally {

@@ -71,6 +71,21 @@ describe('parseMcpConfig', () => {
       { name: 'open', transport: 'http', url: 'http://mcp.internal/mcp', headers: {} },
     ]);
   });
+
+  it('trusts a server’s annotations only where the operator writes "trustAnnotations": true', () => {
+    const { servers } = parse(`{"mcpServers": {
+      "files": {"command": "fs", "trustAnnotations": true},
+      "docs": {"url": "https://mcp.example.com/mcp", "trustAnnotations": true},
+      "said-no": {"command": "x", "trustAnnotations": false},
+      "silent": {"command": "y"}
+    }}`);
+    expect(servers.map((s) => [s.name, s.trustAnnotations === true])).toEqual([
+      ['files', true],
+      ['docs', true],
+      ['said-no', false],
+      ['silent', false],
+    ]);
+  });
 });
 
 describe('parseMcpConfig: the "type" other MCP clients write', () => {
@@ -170,7 +185,14 @@ describe('parseMcpConfig: problems name the file, line, column and field', () =>
       text: '{\n  "mcpServers": {\n    "github": {\n      "comand": "npx"\n    }\n  }\n}',
       at: '"comand"',
       message:
-        'mcpServers.github.comand: unknown field "comand"; the fields are type, command, args, env, cwd, url, headers',
+        'mcpServers.github.comand: unknown field "comand"; the fields are type, command, args, env, cwd, url, headers, trustAnnotations',
+    },
+    {
+      problem: 'trustAnnotations that is not a boolean',
+      text: '{"mcpServers": {\n  "files": {"command": "a", "trustAnnotations": "yes"}}}',
+      at: '"yes"',
+      message:
+        'mcpServers.files.trustAnnotations: must be true or false (true: its tools’ annotations set their risk and retries)',
     },
     {
       problem: 'an unknown top-level field',
@@ -325,7 +347,7 @@ describe('parseConfig: MCP_CONFIG', () => {
 });
 
 describe('the documented example (examples/mcp.example.jsonc)', () => {
-  it('is a valid MCP_CONFIG, and runs the filesystem server at the version the tests run against', () => {
+  it('is a valid MCP_CONFIG, and runs the filesystem server, trusted, at the version the tests run against', () => {
     const root = new URL('../../', import.meta.url);
     const text = readFileSync(new URL('examples/mcp.example.jsonc', root), 'utf8');
     const [files] = parse(text).servers;
@@ -334,8 +356,15 @@ describe('the documented example (examples/mcp.example.jsonc)', () => {
         devDependencies: Record<string, string>;
       }
     ).devDependencies['@modelcontextprotocol/server-filesystem'];
-    // Its folder, relative, is read from its own working directory: a server without `cwd` has an empty one.
-    expect(files).toMatchObject({ name: 'files', transport: 'stdio', command: 'npx', cwd: 'agent-files' });
+    // Its folder, relative, is read from its own working directory: a server without `cwd` has an empty one. Marked
+    // trusted, explicitly: the quick start's reads run at once only on the operator's word.
+    expect(files).toMatchObject({
+      name: 'files',
+      transport: 'stdio',
+      command: 'npx',
+      cwd: 'agent-files',
+      trustAnnotations: true,
+    });
     expect(files?.transport === 'stdio' && files.args.at(-1)).toBe('.');
     expect(files?.transport === 'stdio' && files.args).toContain(
       `@modelcontextprotocol/server-filesystem@${tested}`,

@@ -25,8 +25,15 @@ export type McpServerConfig =
       args: string[];
       env: Record<string, string>;
       cwd?: string;
+      trustAnnotations?: boolean;
     }
-  | { name: string; transport: 'http'; url: string; headers: Record<string, string> };
+  | {
+      name: string;
+      transport: 'http';
+      url: string;
+      headers: Record<string, string>;
+      trustAnnotations?: boolean;
+    };
 
 /** What the file yields: the servers in file order, and the environment variables its `${VAR}`s took values from. */
 export interface McpConfig {
@@ -58,7 +65,16 @@ export interface McpConfigOptions {
 
 // ---- The file's shape -------------------------------------------------------------------------------------
 
-const SERVER_FIELDS = ['type', 'command', 'args', 'env', 'cwd', 'url', 'headers'] as const;
+const SERVER_FIELDS = [
+  'type',
+  'command',
+  'args',
+  'env',
+  'cwd',
+  'url',
+  'headers',
+  'trustAnnotations',
+] as const;
 const STDIO_ONLY = ['args', 'env', 'cwd'] as const;
 
 const nonEmpty = (what: string) =>
@@ -84,6 +100,11 @@ const serverSchema = z.strictObject(
     cwd: nonEmpty('the directory to start the server in').optional(),
     url: nonEmpty('the server’s http(s) URL').optional(),
     headers: stringsByName('HTTP headers').optional(),
+    // The operator's word that this server's annotations (read-only, idempotent, open world) are true; absent: they
+    // are hints, as the MCP specification calls them, and never lower a risk below medium nor allow a retry.
+    trustAnnotations: z
+      .boolean({ error: 'must be true or false (true: its tools’ annotations set their risk and retries)' })
+      .optional(),
   } satisfies Record<(typeof SERVER_FIELDS)[number], z.ZodType>,
   {
     error: (issue) =>
@@ -203,6 +224,9 @@ function urlProblems(url: string, server: ServerInput, path: JSONPath): Problem[
   return [];
 }
 
+/** Only a `true` is the operator's word; the field left out or false both leave the annotations untrusted. */
+const trusted = (server: ServerInput) => (server.trustAnnotations === true ? { trustAnnotations: true } : {});
+
 function serverFrom(name: string, server: ServerInput, out: Problem[]): McpServerConfig | undefined {
   const path: JSONPath = ['mcpServers', name];
   const { command, url } = server;
@@ -241,6 +265,7 @@ function serverFrom(name: string, server: ServerInput, out: Problem[]): McpServe
       args: server.args ?? [],
       env: server.env ?? {},
       ...(server.cwd !== undefined ? { cwd: server.cwd } : {}),
+      ...trusted(server),
     };
   }
   if (url !== undefined) {
@@ -252,7 +277,7 @@ function serverFrom(name: string, server: ServerInput, out: Problem[]): McpServe
       });
     }
     out.push(...urlProblems(url, server, path));
-    return { name, transport: 'http', url, headers: server.headers ?? {} };
+    return { name, transport: 'http', url, headers: server.headers ?? {}, ...trusted(server) };
   }
   out.push({
     path,

@@ -16,11 +16,16 @@ import { OutcomeUnknownError, type Tool, ToolError } from '../tools/tool.js';
 import type { McpServerConfig } from './config.js';
 import {
   annotationWords,
+  appliedRisk,
+  boundsFromAnnotations,
   connectMcpTools,
   type McpTools,
+  reachFromAnnotations,
   repeatFromAnnotations,
   riskFromAnnotations,
   STDERR_TAIL_MAX,
+  stricterBounds,
+  TOOL_DESCRIPTION_MAX,
 } from './tools.js';
 
 const require = createRequire(import.meta.url);
@@ -37,9 +42,26 @@ describe('risk and repetition from MCP annotations, safe by default', () => {
     ['a write that says nothing more', { readOnlyHint: false }, 'high', 'once'],
     ['a non-destructive write', { destructiveHint: false }, 'medium', 'once'],
     ['a destructive but idempotent write', { destructiveHint: true, idempotentHint: true }, 'high', 'safe'],
-  ] as const)('%s → %s risk, repeat %s', (_, annotations, risk, repeat) => {
-    expect(riskFromAnnotations(annotations)).toBe(risk);
-    expect(repeatFromAnnotations(annotations).kind).toBe(repeat);
+  ] as const)('trusted: %s → %s risk, repeat %s', (_, annotations, risk, repeat) => {
+    expect(riskFromAnnotations(annotations, true)).toBe(risk);
+    expect(repeatFromAnnotations(annotations, true).kind).toBe(repeat);
+  });
+
+  it.each([
+    ['no annotations at all', undefined, 'high'],
+    ['read-only', { readOnlyHint: true }, 'medium'],
+    ['a non-destructive write', { destructiveHint: false }, 'medium'],
+    ['a destructive but idempotent write', { destructiveHint: true, idempotentHint: true }, 'high'],
+  ] as const)('untrusted, hints only: %s → %s risk, attempted once', (_, annotations, risk) => {
+    expect(riskFromAnnotations(annotations, false)).toBe(risk);
+    expect(repeatFromAnnotations(annotations, false).kind).toBe('once');
+  });
+
+  it('reaches outside unless a trusted server says it does not', () => {
+    const closed = { readOnlyHint: true, openWorldHint: false };
+    expect(reachFromAnnotations(closed, true)).toEqual({ reads: false, sends: false });
+    expect(reachFromAnnotations(closed, false)).toEqual({ reads: true, sends: true });
+    expect(reachFromAnnotations({ readOnlyHint: true }, true)).toEqual({ reads: true, sends: true });
   });
 
   it('puts the annotations in words for an approver', () => {
@@ -50,6 +72,38 @@ describe('risk and repetition from MCP annotations, safe by default', () => {
       'safe to repeat',
       'reaches outside',
     ]);
+  });
+});
+
+describe('stricterBounds: a tool never gets looser while the app runs', () => {
+  const destructive = boundsFromAnnotations({ destructiveHint: true }, true);
+  const readOnly = boundsFromAnnotations({ readOnlyHint: true, openWorldHint: false }, true);
+
+  it('keeps the stricter risk, repetition and reach, and says what the server tried to loosen', () => {
+    expect(stricterBounds(destructive, readOnly)).toEqual({
+      bounds: { risk: 'high', repeat: 'once', outside: { reads: true, sends: true } },
+      loosened: [
+        'risk high → low',
+        'attempted once → retried',
+        'no longer reads from outside',
+        'no longer sends outside',
+      ],
+    });
+  });
+
+  it('takes a stricter declaration at once, with nothing to say', () => {
+    expect(stricterBounds(readOnly, destructive)).toEqual({ bounds: destructive, loosened: [] });
+    expect(stricterBounds(readOnly, readOnly)).toEqual({ bounds: readOnly, loosened: [] });
+  });
+});
+
+describe('appliedRisk', () => {
+  it('is the policy’s pin over what the tool declares, and says when it depends on the arguments', () => {
+    expect(appliedRisk({ name: 'files__read', risk: 'medium' })).toBe('medium');
+    expect(appliedRisk({ name: 'files__read', risk: 'medium' }, { files__read: 'high' })).toBe(
+      'high (pinned by the policy)',
+    );
+    expect(appliedRisk({ name: 'x', risk: () => 'low' })).toBe('depends on the arguments');
   });
 });
 
@@ -174,6 +228,74 @@ describe('calling an MCP tool', () => {
       await vi.waitFor(() => expect(tools.map((t) => t.name)).toContain('ledger__late'), { timeout: 5_000 });
       expect(tools[0]).toBe(builtIn);
       expect(tools.filter((t) => t.name === 'ledger__append')).toHaveLength(1);
+    } finally {
+      await mcp.close();
+    }
+  });
+
+  it('keeps a tool as strict as it was when its server re-lists it looser, and warns that lowering needs a restart', async () => {
+    const hintsServer = fileURLToPath(new URL('../../test/fixtures/mcp-hints-server.mjs', import.meta.url));
+    const lines: string[] = [];
+    const connect = (trustAnnotations: boolean) =>
+      connectMcpTools(
+        [
+          {
+            name: 'hints',
+            transport: 'stdio',
+            command: process.execPath,
+            args: [hintsServer],
+            env: {},
+            trustAnnotations,
+          },
+        ],
+        createLogger('warn', { service: 'test' }, (line) => lines.push(line)),
+      );
+    const untrusted = await connect(false);
+    try {
+      const byName = (name: string) => untrusted.tools.find((t) => t.name === `hints__${name}`);
+      expect(byName('lookup')).toMatchObject({
+        risk: 'medium',
+        repeat: { kind: 'once' },
+        outside: { reads: true, sends: true },
+        origin: { annotationsTrusted: false },
+      });
+    } finally {
+      await untrusted.close();
+    }
+    const mcp = await connect(true);
+    try {
+      const byName = (name: string) => mcp.tools.find((t) => t.name === `hints__${name}`);
+      expect(byName('lookup')).toMatchObject({
+        risk: 'low',
+        repeat: { kind: 'safe' },
+        outside: { reads: false, sends: false },
+        origin: { annotationsTrusted: true },
+      });
+      expect(byName('purge')).toMatchObject({ risk: 'high', repeat: { kind: 'once' } });
+      // A description is offered to the model only up to its bound.
+      expect(byName('verbose')?.description.length).toBeLessThan(TOOL_DESCRIPTION_MAX + 50);
+      expect(byName('verbose')?.description).toMatch(/… \(cut: \d+ more characters\)$/);
+
+      const context = { callKey: 'run-1/call_1', attempt: 1 } as Parameters<Tool['execute']>[1];
+      await byName('relabel')?.execute({}, context);
+      await vi.waitFor(() => expect(lines.join('\n')).toContain('loosened a tool'), { timeout: 5_000 });
+      expect(byName('purge')).toMatchObject({
+        risk: 'high',
+        repeat: { kind: 'once' },
+        outside: { reads: true, sends: true },
+        origin: { annotations: expect.objectContaining({ readOnlyHint: true }) },
+      });
+      expect(JSON.parse(lines.find((l) => l.includes('loosened a tool')) ?? '{}')).toMatchObject({
+        level: 'warn',
+        server: 'hints',
+        tool: 'purge',
+        loosened: [
+          'risk high → low',
+          'attempted once → retried',
+          'no longer reads from outside',
+          'no longer sends outside',
+        ],
+      });
     } finally {
       await mcp.close();
     }

@@ -1,7 +1,8 @@
 // Tools from MCP servers, behind Countersign's policies and approvals. One client per server (the official SDK), each
 // server's tools offered to the model as `<server>__<tool>` with the server's own JSON Schema (checked with ajv), a
-// risk from the tool's annotations (safe by default, as the MCP specification reads them), and attempted once unless
-// the server says repeating it is harmless.
+// risk from the tool's annotations (safe by default, as the MCP specification reads them, and only hints unless the
+// operator trusts the server), attempted once unless a trusted server says repeating it is harmless, and never
+// loosened while the app runs.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,9 +12,17 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 import { Ajv } from 'ajv';
+import { RISK_RANK } from '../approval/policy.js';
 import type { Risk } from '../approval/schemas.js';
 import { type Logger, redactText } from '../logger.js';
-import { OutcomeUnknownError, type Repeat, type Tool, ToolError, type ToolResult } from '../tools/tool.js';
+import {
+  OutcomeUnknownError,
+  type OutsideReach,
+  type Repeat,
+  type Tool,
+  ToolError,
+  type ToolResult,
+} from '../tools/tool.js';
 import type { McpServerConfig } from './config.js';
 
 /** OpenAI's limit on a function's name, and the characters it allows. */
@@ -26,18 +35,41 @@ const CALL_TIMEOUT_MS = 50_000;
 const SUMMARY_MAX = 200;
 /** What of a result goes back to the model. */
 const RESULT_TEXT_MAX = 20_000;
+/**
+ * What of a tool's description the model is offered. What a tool does fits in a paragraph; a server's longer text is
+ * room for instructions aimed at the model, offered again on every turn of every run.
+ */
+export const TOOL_DESCRIPTION_MAX = 1_000;
+/** The lowest risk an untrusted server's annotations can give a tool: hints may not let a call run unasked. */
+const UNTRUSTED_RISK_FLOOR: Risk = 'medium';
 
-/** The MCP specification's defaults: a tool is a destructive write reaching outside unless it says otherwise. */
-export function riskFromAnnotations(annotations: McpTool['annotations']): Risk {
-  if (annotations?.readOnlyHint === true) return 'low';
-  return annotations?.destructiveHint === false ? 'medium' : 'high';
+/**
+ * The MCP specification's defaults: a tool is a destructive write reaching outside unless it says otherwise. Its
+ * annotations are hints: unless the operator trusts the server, they never bring a tool below medium.
+ */
+export function riskFromAnnotations(annotations: McpTool['annotations'], trusted: boolean): Risk {
+  const declared: Risk =
+    annotations?.readOnlyHint === true ? 'low' : annotations?.destructiveHint === false ? 'medium' : 'high';
+  return trusted || RISK_RANK[declared] >= RISK_RANK[UNTRUSTED_RISK_FLOOR] ? declared : UNTRUSTED_RISK_FLOOR;
 }
 
-/** Reads are safe to repeat; a write only when the server says repeating it changes nothing more. */
-export function repeatFromAnnotations(annotations: McpTool['annotations']): Repeat<Record<string, unknown>> {
-  return annotations?.readOnlyHint === true || annotations?.idempotentHint === true
+/**
+ * Reads are safe to repeat, and a write when repeating it changes nothing more — on a trusted server's word only: an
+ * untrusted server's tool is attempted once.
+ */
+export function repeatFromAnnotations(
+  annotations: McpTool['annotations'],
+  trusted: boolean,
+): Repeat<Record<string, unknown>> {
+  return trusted && (annotations?.readOnlyHint === true || annotations?.idempotentHint === true)
     ? { kind: 'safe' }
     : { kind: 'once' };
+}
+
+/** A tool reaches outside unless a trusted server says it does not (`openWorldHint: false`). */
+export function reachFromAnnotations(annotations: McpTool['annotations'], trusted: boolean): OutsideReach {
+  const open = !trusted || annotations?.openWorldHint !== false;
+  return { reads: open, sends: open };
 }
 
 /** The annotations as words for an approver: what the server says the tool does. */
@@ -50,6 +82,78 @@ export function annotationWords(annotations: Record<string, unknown> | undefined
   }
   if (annotations?.openWorldHint !== false) words.push('reaches outside');
   return words;
+}
+
+/** What of a tool may only get stricter while the app runs: its risk, whether it is retried, where it reaches. */
+export interface ToolBounds {
+  risk: Risk;
+  repeat: 'safe' | 'once';
+  outside: OutsideReach;
+}
+
+/** A tool's bounds from what its server declares, trusted or not. */
+export function boundsFromAnnotations(annotations: McpTool['annotations'], trusted: boolean): ToolBounds {
+  return {
+    risk: riskFromAnnotations(annotations, trusted),
+    repeat: repeatFromAnnotations(annotations, trusted).kind === 'safe' ? 'safe' : 'once',
+    outside: reachFromAnnotations(annotations, trusted),
+  };
+}
+
+/**
+ * The stricter of a tool's bounds so far and what its server declares now, and what the server tried to loosen. A
+ * server that listed a tool as destructive cannot make it read-only by changing its list: lowering takes a restart,
+ * which an operator does knowingly.
+ */
+export function stricterBounds(
+  before: ToolBounds,
+  now: ToolBounds,
+): { bounds: ToolBounds; loosened: string[] } {
+  const loosened: string[] = [];
+  if (RISK_RANK[now.risk] < RISK_RANK[before.risk]) loosened.push(`risk ${before.risk} → ${now.risk}`);
+  if (before.repeat === 'once' && now.repeat === 'safe') loosened.push('attempted once → retried');
+  if (before.outside.reads && !now.outside.reads) loosened.push('no longer reads from outside');
+  if (before.outside.sends && !now.outside.sends) loosened.push('no longer sends outside');
+  return {
+    bounds: {
+      risk: RISK_RANK[now.risk] < RISK_RANK[before.risk] ? before.risk : now.risk,
+      repeat: before.repeat === 'once' ? 'once' : now.repeat,
+      outside: {
+        reads: before.outside.reads || now.outside.reads,
+        sends: before.outside.sends || now.outside.sends,
+      },
+    },
+    loosened,
+  };
+}
+
+/** A tool's risk as calls will meet it: the policy's pin (`tools.<name>.risk`) over what the tool declares. */
+export function appliedRisk(
+  tool: Pick<Tool, 'name' | 'risk'>,
+  toolRisks?: Readonly<Record<string, Risk>>,
+): string {
+  const pinned = toolRisks?.[tool.name];
+  if (pinned) return `${pinned} (pinned by the policy)`;
+  return typeof tool.risk === 'string' ? tool.risk : 'depends on the arguments';
+}
+
+/** How a server's annotations are taken, in words for the operator. */
+export function annotationTrustWords(trusted: boolean): string {
+  return trusted
+    ? 'annotations trusted'
+    : 'annotations not trusted: each tool medium risk or higher, attempted once, reaching outside';
+}
+
+/** One MCP server's tools as calls will meet them, for the operator: `lookup low, purge high (pinned by the policy)`. */
+export function serverToolsText(
+  server: string,
+  tools: readonly Tool[],
+  toolRisks?: Readonly<Record<string, Risk>>,
+): string {
+  return tools
+    .filter((tool) => tool.origin?.server === server)
+    .map((tool) => `${tool.origin?.tool} ${appliedRisk(tool, toolRisks)}`)
+    .join(', ');
 }
 
 interface Connection {
@@ -162,13 +266,23 @@ function textOf(result: CallToolResult): string {
     .slice(0, RESULT_TEXT_MAX);
 }
 
-function asTool(connection: Connection, mcp: McpTool, ajv: Ajv, reconnect: () => Promise<Client>): Tool {
+function asTool(
+  connection: Connection,
+  mcp: McpTool,
+  bounds: ToolBounds,
+  ajv: Ajv,
+  reconnect: () => Promise<Client>,
+): Tool {
   const server = connection.config.name;
   const validate = ajv.compile(mcp.inputSchema);
   const annotations = mcp.annotations as Record<string, unknown> | undefined;
+  const description = mcp.description ?? mcp.title ?? mcp.name;
   return {
     name: `${server}__${mcp.name}`,
-    description: mcp.description ?? mcp.title ?? mcp.name,
+    description:
+      description.length > TOOL_DESCRIPTION_MAX
+        ? `${description.slice(0, TOOL_DESCRIPTION_MAX)}… (cut: ${description.length - TOOL_DESCRIPTION_MAX} more characters)`
+        : description,
     inputSchema: mcp.inputSchema as Record<string, unknown>,
     validate(args) {
       if (validate(args)) return { ok: true, value: args as Record<string, unknown> };
@@ -180,9 +294,16 @@ function asTool(connection: Connection, mcp: McpTool, ajv: Ajv, reconnect: () =>
         })),
       };
     },
-    risk: riskFromAnnotations(mcp.annotations),
-    repeat: repeatFromAnnotations(mcp.annotations),
-    origin: { server, tool: mcp.name, title: mcp.title ?? mcp.annotations?.title, annotations },
+    risk: bounds.risk,
+    repeat: { kind: bounds.repeat },
+    outside: bounds.outside,
+    origin: {
+      server,
+      tool: mcp.name,
+      title: mcp.title ?? mcp.annotations?.title,
+      annotations,
+      annotationsTrusted: connection.config.trustAnnotations === true,
+    },
     async execute(args): Promise<ToolResult> {
       let client = connection.client;
       if (!client) {
@@ -231,6 +352,31 @@ export async function connectMcpTools(
   const ajv = new Ajv({ allErrors: true, strict: false });
   const connections: Connection[] = [];
   const problems: McpTools['problems'] = [];
+  /** Every tool's strictest bounds since start, by name: kept when a tool is relisted, or removed and listed again. */
+  const strictest = new Map<string, ToolBounds>();
+
+  /** A listed tool's bounds: what its server declares, never looser than before; a loosening is logged. */
+  const boundsOf = (connection: Connection, mcp: McpTool): ToolBounds => {
+    const name = `${connection.config.name}__${mcp.name}`;
+    const declared = boundsFromAnnotations(mcp.annotations, connection.config.trustAnnotations === true);
+    const before = strictest.get(name);
+    const { bounds, loosened } = before
+      ? stricterBounds(before, declared)
+      : { bounds: declared, loosened: [] };
+    if (loosened.length > 0) {
+      logger.warn(
+        'an MCP server loosened a tool while running: it stays as strict as it was until a restart',
+        {
+          server: connection.config.name,
+          tool: mcp.name,
+          loosened,
+          kept: bounds,
+        },
+      );
+    }
+    strictest.set(name, bounds);
+    return bounds;
+  };
 
   /** Replaces one server's tools in the list with what it lists now. */
   const install = (connection: Connection, listed: McpTool[], reconnect: () => Promise<Client>) => {
@@ -238,7 +384,7 @@ export async function connectMcpTools(
     for (let i = tools.length - 1; i >= 0; i -= 1)
       if (tools[i]?.origin?.server === server) tools.splice(i, 1);
     for (const mcp of listed) {
-      const tool = asTool(connection, mcp, ajv, reconnect);
+      const tool = asTool(connection, mcp, boundsOf(connection, mcp), ajv, reconnect);
       if (!TOOL_NAME.test(tool.name)) {
         problems.push({ server, error: `tool "${mcp.name}": its name cannot be offered to a model` });
       } else if (tools.some((t) => t.name === tool.name)) {

@@ -8,7 +8,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { describePolicy } from '../approval/policy-summary.js';
 import { type Config, ConfigError, startupWarnings } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
-import { connectMcpTools } from '../mcp/tools.js';
+import { annotationTrustWords, appliedRisk, connectMcpTools } from '../mcp/tools.js';
 import { countPendingApprovalsWith, countSlackApiErrors } from '../metrics.js';
 import { freeLoopbackPort } from '../ports.js';
 import { createSlackApp, type Health } from '../slack/app.js';
@@ -111,9 +111,19 @@ async function startMcpServers(proc: Proc) {
   proc.stops.push({ name: 'MCP servers', stop: () => mcp.close() });
   proc.tools = { all: mcp.tools, mcpProblems: mcp.problems };
   if (proc.config.mcp.servers.length > 0) {
+    const { toolRisks } = proc.config.approval.policy;
     proc.logger.info('MCP tools', {
       servers: proc.config.mcp.servers.length,
-      tools: mcp.tools.filter((tool) => tool.origin).map((tool) => `${tool.name} (${tool.risk})`),
+      // Each tool with the risk its calls will meet (a policy's pin included), and how each server's word is taken.
+      tools: mcp.tools
+        .filter((tool) => tool.origin)
+        .map((tool) => `${tool.name} (${appliedRisk(tool, toolRisks)})`),
+      annotations: Object.fromEntries(
+        proc.config.mcp.servers.map((server) => [
+          server.name,
+          annotationTrustWords(server.trustAnnotations === true),
+        ]),
+      ),
     });
   }
   return mcp.tools;

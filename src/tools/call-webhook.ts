@@ -140,6 +140,8 @@ export const callWebhook = defineTool({
   }),
   risk: 'high',
   repeat: { kind: 'idempotency_key' },
+  // Its payload leaves the company's Slack, and its answer is whatever the endpoint says.
+  outside: { reads: true, sends: true },
   refuse: ({ url }, { webhookAllowlist }) =>
     isAllowedUrl(url, webhookAllowlist) ? undefined : NOT_ON_ALLOWLIST,
   async execute({ url, payload }, { webhookAllowlist, callKey }) {

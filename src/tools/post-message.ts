@@ -39,6 +39,10 @@ export const postMessage = defineTool({
     const posted = await slack.chat.postMessage({
       channel,
       text,
+      // Slack fetches every link in a message to unfurl it: a link the model wrote from what it read could carry that
+      // out of the workspace in its URL, fetched by Slack's servers before anyone reads the message.
+      unfurl_links: false,
+      unfurl_media: false,
       metadata: { event_type: TOOL_POST_EVENT_TYPE, event_payload: { call_key: callKey } },
     });
     return { summary: `Posted a message in <#${channel}>.`, data: { channel, ts: posted.ts } };

@@ -68,8 +68,21 @@ export interface ToolOrigin {
   /** The tool's own name on its server. */
   tool: string;
   title?: string | undefined;
-  /** The MCP annotations as given (hints, untrusted). */
+  /** The MCP annotations as given (hints, untrusted unless `annotationsTrusted`). */
   annotations?: Record<string, unknown> | undefined;
+  /** The operator trusts this server's annotations (`trustAnnotations` in MCP_CONFIG): they set its risk and retries. */
+  annotationsTrusted?: boolean;
+}
+
+/**
+ * Where a tool reaches beyond the workspace. `reads`: what it returns can come from anyone out there (a web page, an
+ * endpoint's answer), so a run that took it in may carry instructions planted for the model. `sends`: a call can carry
+ * data out (a request's body, or only its URL). A run that has read from outside asks a person before any call that
+ * sends (src/approval/policy.ts).
+ */
+export interface OutsideReach {
+  reads: boolean;
+  sends: boolean;
 }
 
 /** A tool as the agent uses it: built in (from a zod schema, see defineTool) or from an MCP server (a JSON Schema). */
@@ -89,6 +102,8 @@ export interface Tool {
   ) => string | undefined;
   execute(args: Record<string, unknown>, context: ToolContext): Promise<ToolResult>;
   origin?: ToolOrigin;
+  /** Absent: the tool stays within the workspace (Slack's own API). */
+  outside?: OutsideReach;
 }
 
 /** A built-in tool as written: its arguments typed by a zod schema. */
@@ -100,6 +115,7 @@ export interface ZodTool<Params extends z.ZodObject> {
   repeat: Repeat<z.infer<Params>>;
   refuse?: (args: z.infer<Params>, context: Pick<ToolContext, 'webhookAllowlist'>) => string | undefined;
   execute(args: z.infer<Params>, context: ToolContext): Promise<ToolResult>;
+  outside?: OutsideReach;
 }
 
 /** A built-in tool from its zod schema: the JSON Schema offered to the model and the check are both derived from it. */

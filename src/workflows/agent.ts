@@ -15,7 +15,7 @@ import {
 } from '@temporalio/workflow';
 import type { ConversationItem, ProposalCheck } from '../activities/llm.js';
 import type { ToolOutcome } from '../activities/tools.js';
-import { needsApproval, planFor } from '../approval/policy.js';
+import { needsApproval, type PersonNeed, personNeeded, planFor } from '../approval/policy.js';
 import {
   type ActionRecord,
   type AgentInput,
@@ -39,6 +39,7 @@ import { formatDuration } from '../duration.js';
 import { approvalSlack, llm, run, runSlack as slack, toolsOnce, toolsRetried } from './activities.js';
 import { approvalWorkflow } from './approval.js';
 import { agentStatusQuery, grantUsedSignal } from './messages.js';
+import { BOUNDS_PATCH } from './patches.js';
 
 /** Patch id of the change that asks the calls of one model turn together. */
 export const BATCH_PATCH = 'calls-asked-together';
@@ -58,6 +59,24 @@ export const FEWER_STEPS_PATCH = 'fewer-steps-per-run';
 export const MAX_MODEL_STEPS = 8;
 /** Consecutive turns with nothing valid proposed before the run gives up on the model. */
 export const MAX_INVALID_TURNS = 2;
+
+/**
+ * Whether a call waits for a person (src/approval/policy.ts). Runs from before issue 21 went by the risk alone and a
+ * standing approval could cover any call; where the answer now differs, the new one holds for runs that start with it.
+ */
+function personNeedFor(
+  proposal: Proposal,
+  policy: ApprovalPolicy,
+  readBefore: readonly string[],
+): PersonNeed {
+  const now = personNeeded(proposal, policy, { readOutside: readBefore.length > 0 });
+  const before: PersonNeed = needsApproval(proposal.risk, policy.threshold)
+    ? { person: true, because: ['risk'], standingMayCover: true }
+    : { person: false };
+  // The same commands either way: nothing to mark.
+  if (now.person === before.person && (!now.person || now.standingMayCover)) return now;
+  return patched(BOUNDS_PATCH) ? now : before;
+}
 
 function failureMessage(error: unknown): string {
   let cause: unknown = error;
@@ -79,6 +98,10 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
   const pendingApprovals: NonNullable<AgentStatus['pending_approval']>[] = [];
   let thread: SlackMessageRef | null = null;
   let outcome: RunOutcome | null = null;
+  /** Tools whose output from outside the workspace this run has taken in, first first (Proposal's `outside`). */
+  const readOutside: string[] = [];
+  /** What of it the model had read when it proposed this turn's calls: their own outputs reach it next turn. */
+  let readBeforeTurn: readonly string[] = [];
 
   const record = (
     type: AuditEvent['type'],
@@ -142,6 +165,8 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
     const requestId = uuid4();
     const childId = `${runId}/approval-${seq}`;
     const plan = planFor(proposal, policy);
+    const readBefore = readBeforeTurn;
+    const why = personNeeded(proposal, policy, { readOutside: readBefore.length > 0 });
     record(
       'verdict',
       'policy',
@@ -151,6 +176,9 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
         risk: proposal.risk,
         rule: plan.rule,
         stages: plan.stages.map((s) => s.name),
+        // Only where the risk alone does not say it all: a rule that covers the call, outside content read before.
+        ...(why.person && why.because.some((b) => b !== 'risk') ? { because: why.because } : {}),
+        ...(readBefore.length > 0 ? { read_outside: readBefore } : {}),
       },
       requestId,
     );
@@ -172,6 +200,7 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
           plan,
           // For an edited call's rule: the same policy this run went by.
           policy,
+          ...(readBefore.length > 0 ? { readOutside: [...readBefore] } : {}),
         },
       ],
     });
@@ -333,6 +362,8 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       repeat: proposal.repeat,
     });
     const tools = proposal.repeat === 'once' ? toolsOnce : toolsRetried;
+    // From here on what the tool brought in may reach the model, whatever the outcome (a failure quotes it too).
+    if (proposal.outside?.reads && !readOutside.includes(proposal.tool)) readOutside.push(proposal.tool);
     let result: ToolOutcome;
     try {
       result = await tools.runTool({
@@ -406,10 +437,12 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       conversation.push(...next.modelItems);
       const valid = next.checks.filter((c): c is Extract<ProposalCheck, { ok: true }> => c.ok);
       invalidTurns = valid.length === 0 ? invalidTurns + 1 : 0;
+      readBeforeTurn = [...readOutside];
+      const needOf = (proposal: Proposal) => personNeedFor(proposal, policy, readBeforeTurn);
 
       // Several calls of one turn that need a person are asked together: one card lists them, and one form can
       // decide them all (runs from before this asked one after another).
-      const needing = valid.filter((c) => needsApproval(c.proposal.risk, policy.threshold)).length;
+      const needing = valid.filter((c) => needOf(c.proposal).person).length;
       const together = needing >= 2 && needing <= BATCH_MAX && patched(BATCH_PATCH);
       const asks: Proposal[] = [];
 
@@ -430,16 +463,18 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
         }
         const { proposal } = check;
         record('proposal', 'model', { ...proposal });
-        if (!needsApproval(proposal.risk, policy.threshold)) {
+        const need = needOf(proposal);
+        if (!need.person) {
           record('verdict', 'policy', { call_id: proposal.callId, verdict: 'run_now', risk: proposal.risk });
           conversation.push({ type: 'output', callId: proposal.callId, output: await runProposal(proposal) });
           continue;
         }
         // A standing approval of this very call lets it through without asking again, where the call's rule allows one
-        // (runs from before standing approvals never look; runs from before fewer-steps look for every call).
+        // (runs from before standing approvals never look; runs from before fewer-steps look for every call), and
+        // never for a call that could send out what the run read from outside.
         const plan = planFor(proposal, policy);
         const grantAllowed = !fewerSteps || standingMaxFor(plan, proposal.risk) > 0;
-        if (patched(STANDING_PATCH) && grantAllowed) {
+        if (need.standingMayCover && patched(STANDING_PATCH) && grantAllowed) {
           // Only a grant given under this call's rule, at its risk or higher, covers it.
           const grant = await run.findStandingGrant({
             requesterId: input.requester.id,

@@ -107,6 +107,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     stage_names: plan.stages.map((s) => s.name),
     stages: [],
     labels: {},
+    ...(input.readOutside?.length ? { read_outside: input.readOutside } : {}),
     audit: [],
   };
   // Visibility: who may decide now, and how the request stands, for the App Home inbox to list.

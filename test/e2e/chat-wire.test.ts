@@ -3,7 +3,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalDecisionSignal } from '../../src/workflows/messages.js';
 import {
-  chatToolOutputs,
   chatUserText,
   type FakeOpenAIReply,
   functionCall,
@@ -12,7 +11,14 @@ import {
   httpError,
   message,
 } from '../fakes/openai.js';
-import { type Engine, proposal, runOutcome, startEngine, waitForCard } from '../support/engine.js';
+import {
+  chatToolData,
+  type Engine,
+  proposal,
+  runOutcome,
+  startEngine,
+  waitForCard,
+} from '../support/engine.js';
 
 let engine: Engine;
 
@@ -27,7 +33,7 @@ afterAll(async () => {
 /** Answers by script, keyed by the request's text and how many tool outputs the model has seen. */
 function script(scripts: Record<string, FakeOpenAIReply[]>) {
   engine.openai.otherwise((request) => {
-    const reply = scripts[chatUserText(request)]?.[chatToolOutputs(request).length];
+    const reply = scripts[chatUserText(request)]?.[chatToolData(request).length];
     if (!reply) throw new Error(`no script for "${chatUserText(request)}"`);
     return typeof reply === 'function' ? reply(request) : reply;
   });
@@ -55,7 +61,7 @@ describe('a Chat Completions model service', () => {
     expect(first?.api).toBe('chat');
     const tools = (first?.body?.tools ?? []) as Array<{ function: { name: string } }>;
     expect(tools.map((t) => t.function.name)).toContain('archive_channel');
-    const outputs = second ? chatToolOutputs(second) : [];
+    const outputs = second ? chatToolData(second) : [];
     expect(outputs).toHaveLength(2);
     expect(outputs.every((o) => o.status === 'done')).toBe(true);
   });
@@ -100,6 +106,6 @@ describe('a Chat Completions model service', () => {
     // The 429 and the garbage were answered to this run's first two asks, then its two real turns.
     expect(requestsFor(text)).toHaveLength(4);
     const last = requestsFor(text).at(-1);
-    expect(last && JSON.stringify(chatToolOutputs(last))).toMatch(/invalid arguments: arguments.channel/);
+    expect(last && JSON.stringify(chatToolData(last))).toMatch(/invalid arguments: arguments.channel/);
   });
 });

@@ -19,6 +19,7 @@ const REVOKED = 'xoxb-revoked-token';
 const ONE_DAY_SECONDS = proto.google.protobuf.Duration.fromObject({ seconds: 24 * 3600 }).seconds;
 const GUEST = { id: 'U0GUEST', name: 'gus', isRestricted: true };
 const APPEND_SERVER = fileURLToPath(new URL('../fixtures/mcp-append-server.mjs', import.meta.url));
+const HINTS_SERVER = fileURLToPath(new URL('../fixtures/mcp-hints-server.mjs', import.meta.url));
 /** A line of the report: a check, a Fix (or its continuation), the blank line, the verdict. */
 const REPORT_LINE = /^(?:[✓!✗-] \S.*| {4,}\S.*|All checks passed\.|\d+ problems? found\.|)$/;
 
@@ -105,10 +106,15 @@ describe('npm run doctor', () => {
     for (const secret of [BOT_TOKEN, 'doctor-secret', 'sk-doctor-key']) expect(output).not.toContain(secret);
   });
 
-  it('in Socket Mode, opens a connection with the app-level token; with MCP servers, starts each and counts its tools', async () => {
+  it('in Socket Mode, opens a connection with the app-level token; with MCP servers, starts each and shows its tools as calls will meet them', async () => {
     const mcp = tempFile(
       'mcp.json',
-      JSON.stringify({ mcpServers: { ledger: { command: process.execPath, args: [APPEND_SERVER] } } }),
+      JSON.stringify({
+        mcpServers: {
+          ledger: { command: process.execPath, args: [APPEND_SERVER] },
+          hints: { command: process.execPath, args: [HINTS_SERVER], trustAnnotations: true },
+        },
+      }),
     );
     const { code, output } = await doctor({
       ...goodEnv(),
@@ -116,10 +122,16 @@ describe('npm run doctor', () => {
       SLACK_APP_TOKEN: 'xapp-1-doctor',
       MCP_CONFIG: mcp,
       REQUESTERS: `${PEOPLE.bob.id},${SECURITY_GROUP}`,
+      POLICY_FILE: tempFile('policy.jsonc', JSON.stringify({ tools: { hints__lookup: { risk: 'high' } } })),
     });
     expect(output).toMatch(/^✓ Socket Mode +the app-level token opens a connection$/m);
     expect(output).toMatch(/^✓ Requesters +1 people and 1 user groups, all found$/m);
-    expect(output).toMatch(/^✓ MCP server ledger +started, [1-9]\d* tools$/m);
+    expect(output).toMatch(
+      /^✓ MCP server ledger +started, [1-9]\d* tools \(annotations not trusted: each tool medium risk or higher, attempted once, reaching outside\): append high, .*count high/m,
+    );
+    expect(output).toMatch(
+      /^✓ MCP server hints +started, 5 tools \(annotations trusted\): lookup high \(pinned by the policy\), fetch_page low, purge high, relabel low, verbose low$/m,
+    );
     expect(output).not.toContain('xapp-1-doctor');
     expect(output).toContain('All checks passed.');
     expect(code).toBe(0);
@@ -256,7 +268,7 @@ describe('npm run doctor', () => {
         ),
       }),
       [
-        /^✓ MCP server ledger +started, [1-9]\d* tools$/m,
+        /^✓ MCP server ledger +started, [1-9]\d* tools \(annotations not trusted: .*\): append high/m,
         /^✗ MCP server broken +.+ — stderr: cannot open the database$/m,
         /Fix: Fix its entry in .*mcp\.json, or run its command by hand to see why it stops$/m,
       ],

@@ -191,6 +191,17 @@ describe('npm start (node dist/main.js)', () => {
     expect(app.output()).toContain('Countersign is ready.');
     expect(app.output()).toMatch(/^ {2}Slack {5}HTTP on port \d+ \(POST \/slack\/events\)$/m);
     expect(app.output()).toMatch(/^ {2}Tools {5}\d+ built-in tools, 1 MCP server with 6 tools$/m);
+    // Each MCP tool's risk as its calls will meet it, and how far its server's word is taken.
+    const mcpLine = app
+      .output()
+      .split('\n')
+      .find((line) => line.includes('"msg":"MCP tools"'));
+    expect(JSON.parse(mcpLine ?? '{}')).toMatchObject({
+      tools: expect.arrayContaining(['ledger__append (high)', 'ledger__count (high)']),
+      annotations: {
+        ledger: 'annotations not trusted: each tool medium risk or higher, attempted once, reaching outside',
+      },
+    });
     expect(app.output()).toContain('  Policy    calls of medium risk or higher wait for approval');
     expect(app.output()).not.toMatch(/webpack|modules by path/);
     for (const secret of [BOT_TOKEN, SIGNING_SECRET, OPENAI_KEY]) expect(app.output()).not.toContain(secret);
@@ -354,6 +365,7 @@ describe('npm run check-policy', () => {
       JSON.stringify({
         mcpServers: {
           files: { command: process.execPath, args: [filesystemServer, dir] },
+          trusted: { command: process.execPath, args: [filesystemServer, dir], trustAnnotations: true },
           broken: {
             command: process.execPath,
             args: ['-e', "console.error('no such database'); process.exit(2)"],
@@ -366,8 +378,16 @@ describe('npm run check-policy', () => {
     expect((await app.exited).code).toBe(0);
     const output = app.output();
     expect(output).toContain('archive_channel: high risk');
-    expect(output).toMatch(/files__read_text_file: low risk \(MCP server files: read-only\)/);
-    expect(output).toMatch(/files__write_file: high risk \(MCP server files: destructive, safe to repeat\)/);
+    // What the server says is a hint until the operator trusts it: its reads are not low.
+    expect(output).toContain(
+      'files__read_text_file: medium risk (MCP server files says: read-only; annotations not trusted: each tool medium risk or higher, attempted once, reaching outside)',
+    );
+    expect(output).toContain(
+      'trusted__read_text_file: low risk (MCP server trusted says: read-only; annotations trusted)',
+    );
+    expect(output).toMatch(
+      /trusted__write_file: high risk \(MCP server trusted says: destructive, safe to repeat; annotations trusted\)/,
+    );
     expect(output).toMatch(/MCP server broken: .*no such database/);
   });
 

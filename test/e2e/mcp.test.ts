@@ -49,18 +49,20 @@ beforeAll(async () => {
     configFile,
     JSON.stringify({
       mcpServers: {
-        files: { command: process.execPath, args: [serverEntry, files] },
+        // As the quick start does: the official server's annotations are trusted, so its reads run at once.
+        files: { command: process.execPath, args: [serverEntry, files], trustAnnotations: true },
         ledger: { command: process.execPath, args: [appendServer], env: { MCP_TEST_FILE: ledger } },
       },
     }),
   );
-  // A policy rule for one of the server's tools, by its <server>__<tool> name.
+  // A policy rule for one of the server's tools, by its <server>__<tool> name, and a risk pinned for another. (A rule
+  // for the whole server would put its reads under approval too: test/e2e/mcp-trust.test.ts.)
   const policyFile = join(configDir, 'policy.jsonc');
   writeFileSync(
     policyFile,
     JSON.stringify({
       tools: { files__write_file: { timeout: '2h' }, files__list_directory: { risk: 'high' } },
-      servers: { files: { timeout: '3h' } },
+      servers: { ledger: { timeout: '3h' } },
     }),
   );
   engine = await startEngine({
@@ -150,7 +152,7 @@ describe('an MCP server’s tools behind approvals', () => {
     expect(last && toolOutputs(last)[0]).toMatchObject({ reviewer_notes: 'not in this folder' });
   });
 
-  it('applies the policy’s pinned risk and the server’s rule: a read pinned high waits for a card', async () => {
+  it('applies the policy’s pinned risk: a read pinned high waits for a card', async () => {
     const request = 'list the folder';
     scriptModel(engine.openai, {
       [request]: [functionCall('files__list_directory', proposal({ path: files })), message('Listed.')],
@@ -159,7 +161,7 @@ describe('an MCP server’s tools behind approvals', () => {
     const status = await engine.client.workflow.getHandle(card.workflowId).query(approvalStatusQuery);
     expect(status.proposal).toMatchObject({ toolRisk: 'high', risk: 'high' });
     expect(status.audit.find((e) => e.type === 'approval_requested')?.details).toMatchObject({
-      rule: 'server files',
+      rule: 'default',
     });
     await decide(card, 'approve', 'fine');
     expect((await runOutcome(engine.client, card.workflowId.split('/')[0] ?? '')).status).toBe('completed');

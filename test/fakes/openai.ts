@@ -258,11 +258,16 @@ export function chatUserText(request: RecordedOpenAIRequest): string {
   return contentText(first?.content);
 }
 
-/** The tool outputs (role `tool` messages) a chat request gives the model so far, parsed as JSON. */
-export function chatToolOutputs(request: RecordedOpenAIRequest): Array<Record<string, unknown>> {
+/** The texts of the tool outputs (role `tool` messages) a chat request gives the model so far. */
+export function chatToolTexts(request: RecordedOpenAIRequest): string[] {
   return chatMessages(request)
     .filter((item) => item.role === 'tool')
-    .map((item) => JSON.parse(contentText(item.content)) as Record<string, unknown>);
+    .map((item) => contentText(item.content));
+}
+
+/** The tool outputs a chat request gives the model so far, parsed as JSON. */
+export function chatToolOutputs(request: RecordedOpenAIRequest): Array<Record<string, unknown>> {
+  return chatToolTexts(request).map((text) => JSON.parse(text) as Record<string, unknown>);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -110,6 +110,28 @@ describe('chat', () => {
     expect(stored?.metadata).toEqual(metadata);
   });
 
+  it('fetches every link of a posted message to unfurl it, unless both unfurl_links and unfurl_media are false', async () => {
+    const slack = client();
+    const text = 'see <https://a.example/x?q=1|this>, <https://b.example/> and https://c.example/y';
+    await slack.chat.postMessage({ channel: 'C0APPROVALS', text });
+    await slack.chat.postMessage({ channel: 'C0APPROVALS', text: 'https://d.example/', unfurl_links: false });
+    expect(fake.unfurlFetches).toEqual([
+      'https://a.example/x?q=1',
+      'https://b.example/',
+      'https://c.example/y',
+      'https://d.example/',
+    ]);
+    await slack.chat.postMessage({
+      channel: 'C0APPROVALS',
+      text: 'https://e.example/',
+      unfurl_links: false,
+      unfurl_media: false,
+    });
+    expect(fake.unfurlFetches).not.toContain('https://e.example/');
+    fake.reset();
+    expect(fake.unfurlFetches).toEqual([]);
+  });
+
   it('keeps free text that looks like JSON as a string', async () => {
     await client().chat.postMessage({ channel: 'C0APPROVALS', text: '{"rm": "-rf /"}' });
     expect(fake.callsTo('chat.postMessage')[0]?.args.text).toBe('{"rm": "-rf /"}');

@@ -114,6 +114,12 @@ export interface FakeSlackApi {
   ): Promise<SlackCall>;
   /** The Home tab `userId` sees now (the view as views.publish last answered it), if one was ever published. */
   homeView(userId: string): Readonly<Record<string, unknown>> | undefined;
+  /**
+   * Every link Slack's servers fetched to unfurl a posted message, in order. Slack fetches each link in a message to
+   * learn what it points to unless the post sets both `unfurl_links` and `unfurl_media` to false, so a URL here has
+   * been requested from outside the workspace.
+   */
+  readonly unfurlFetches: readonly string[];
   /** Forgets calls and faults and restores the workspace to what the options described. */
   reset(): void;
   close(): Promise<void>;
@@ -200,6 +206,19 @@ function requiredString(args: Args, field: string): string {
 function flag(args: Args, field: string): boolean {
   const value = args[field];
   return value === true || value === 1 || value === 'true' || value === '1';
+}
+
+/** An unfurl flag set to false; left out, Slack's default holds (media unfurled, and every link fetched to tell). */
+function unfurlOff(args: Args, field: string): boolean {
+  const value = args[field];
+  return value === false || value === 0 || value === 'false' || value === '0';
+}
+
+/** The links of a message's text as Slack finds them: `<https://…|label>`, `<https://…>`, and bare URLs. */
+function linksIn(text: string): string[] {
+  return [...text.matchAll(/<(https?:\/\/[^|>\s]+)(?:\|[^>]*)?>|(https?:\/\/[^\s<>|]+)/g)].map(
+    (match) => match[1] ?? match[2] ?? '',
+  );
 }
 
 function optionalInteger(args: Args, field: string): number | undefined {
@@ -672,6 +691,7 @@ class Workspace {
   private homes = new Map<string, string>();
   private ids = new Sequence();
   private timestamps = new Sequence();
+  readonly unfurlFetches: string[] = [];
 
   constructor(private readonly options: FakeSlackApiOptions) {
     this.seed();
@@ -686,6 +706,7 @@ class Workspace {
     this.homes.clear();
     this.ids = new Sequence();
     this.timestamps = new Sequence();
+    this.unfurlFetches.length = 0;
     this.seed();
   }
 
@@ -736,6 +757,9 @@ class Workspace {
       ...(content.metadata && { metadata: content.metadata }),
     };
     this.messages.push(message);
+    if (!(unfurlOff(args, 'unfurl_links') && unfurlOff(args, 'unfurl_media'))) {
+      this.unfurlFetches.push(...linksIn(message.text));
+    }
     return { channel: channel.id, ts: message.ts, message: this.renderMessage(message, true) };
   }
 
@@ -1476,6 +1500,10 @@ class FakeSlackServer implements FakeSlackApi {
 
   homeView(userId: string): Readonly<Record<string, unknown>> | undefined {
     return this.workspace.home(userId)?.rendered;
+  }
+
+  get unfurlFetches(): readonly string[] {
+    return this.workspace.unfurlFetches;
   }
 
   reset(): void {

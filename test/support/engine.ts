@@ -5,15 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
+import { fromToolData } from '../../src/activities/llm.js';
 import type { AgentInput, RunOutcome } from '../../src/approval/run.js';
 import { type Config, parseConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { connectMcpTools } from '../../src/mcp/tools.js';
 import { createWorker, workflowSinks, workflowsPath } from '../../src/temporal/worker.js';
 import { TOOLS } from '../../src/tools/index.js';
 import { agentWorkflow } from '../../src/workflows/agent.js';
 import { agentStatusQuery } from '../../src/workflows/messages.js';
 import {
+  chatToolTexts,
   type FakeOpenAI,
   type FakeOpenAIReply,
   type RecordedOpenAIRequest,
@@ -70,6 +72,8 @@ export async function startEngine(options: {
   channels?: FakeSlackChannel[];
   /** People beyond PEOPLE in the fake workspace (guests, people of another organisation). */
   users?: FakeSlackUser[];
+  /** Where the MCP servers' connections log (a server changing its tools, say); by default errors only, on stdout. */
+  mcpLogger?: Logger;
 }): Promise<Engine> {
   const temporal = await connectToTestServer();
   const slackApi = await startFakeSlackApi({
@@ -90,9 +94,11 @@ export async function startEngine(options: {
   };
   let config = parseConfig(env);
   // The configured MCP servers, started as the worker process starts them (one client per server).
-  const mcp = await connectMcpTools(config.mcp.servers, createLogger('error', { service: 'engine-test' }), [
-    ...TOOLS,
-  ]);
+  const mcp = await connectMcpTools(
+    config.mcp.servers,
+    options.mcpLogger ?? createLogger('error', { service: 'engine-test' }),
+    [...TOOLS],
+  );
   if (mcp.problems.length > 0) throw new Error(`MCP servers failed: ${JSON.stringify(mcp.problems)}`);
   const newWorker = () => createWorker(config, temporal.nativeConnection, options.worker ?? {}, mcp.tools);
   let worker = await newWorker();
@@ -181,12 +187,27 @@ export function userText(request: RecordedOpenAIRequest): string {
   return typeof first?.content === 'string' ? first.content : '';
 }
 
+/** One tool output as the model was given it, parsed inside its tool-data marks; one cut short is no whole JSON. */
+function parsedToolData(text: string): Record<string, unknown> {
+  const inside = fromToolData(text);
+  try {
+    return JSON.parse(inside) as Record<string, unknown>;
+  } catch {
+    return { cut_short: inside };
+  }
+}
+
 /** The tool outputs the model has been given so far, parsed. */
 export function toolOutputs(request: RecordedOpenAIRequest): Array<Record<string, unknown>> {
   const input = (request.body?.input ?? []) as Array<Record<string, unknown>>;
   return input
     .filter((item) => item.type === 'function_call_output')
-    .map((item) => JSON.parse(String(item.output)) as Record<string, unknown>);
+    .map((item) => parsedToolData(String(item.output)));
+}
+
+/** The same over Chat Completions: the tool messages a chat request gives the model so far, parsed. */
+export function chatToolData(request: RecordedOpenAIRequest): Array<Record<string, unknown>> {
+  return chatToolTexts(request).map(parsedToolData);
 }
 
 /**

@@ -177,10 +177,10 @@ export function submitDecisionForm(
 }
 
 /**
- * Approves through the form as `userId` with a standing approval of `forMs` (which the form must offer), the arguments
- * in `vary` free to differ.
+ * Approves with the form as `userId`, allowing the same call again for `forMs` (one of the form's choices) with the
+ * arguments in `vary` free to differ: Slack's answer (empty when the form closes).
  */
-export async function approveStanding(
+export function submitStandingApproval(
   harness: SlackAppHarness,
   form: DecisionForm,
   userId: string,
@@ -189,13 +189,13 @@ export async function approveStanding(
 ) {
   const select = (form.blocks as SentBlock[]).find((b) => b.block_id === 'standing');
   expect(select?.element?.options?.map((o) => o.value)).toContain(String(forMs));
-  const submitted = await harness.sender.viewSubmission({
+  return harness.sender.viewSubmission({
     callbackId: form.callback_id,
     privateMetadata: form.private_metadata,
     userId,
     ...(form.id ? { viewId: form.id } : {}),
     values: {
-      notes: { notes_input: { type: 'plain_text_input', value: null } },
+      ...notesValues(null),
       standing: {
         standing_for: {
           type: 'static_select',
@@ -210,7 +210,17 @@ export async function approveStanding(
       },
     },
   });
-  expect(submitted.text).toBe('');
+}
+
+/** Approves with the form as `userId` with a standing approval of `forMs`, the arguments in `vary` free to differ. */
+export async function approveStanding(
+  harness: SlackAppHarness,
+  form: DecisionForm,
+  userId: string,
+  forMs: number,
+  vary: string[],
+) {
+  expect((await submitStandingApproval(harness, form, userId, forMs, vary)).text).toBe('');
 }
 
 /** The decision form's field for an argument (fields mode) or its JSON field, by label. */

@@ -129,6 +129,26 @@ describe('the card’s summary', () => {
   });
 });
 
+describe('a call proposed after the run read content from outside', () => {
+  const read = view(
+    { channel: 'C0RELEASE', text: 'hi' },
+    { read_outside: ['web__fetch', 'call_webhook', 'docs__<!channel>', 'news__get'] },
+  );
+
+  it('says so on the card and in the form, naming the tools, escaped', () => {
+    for (const blocks of [proposalSummaryBlocks(read), proposalReviewBlocks(read)]) {
+      expect(shown(blocks)).toContain(
+        'This run has read content from outside:* `web__fetch`, `call_webhook`, `docs__<!channel>` and 1 more.',
+      );
+      expect(JSON.stringify(blocks)).not.toContain('<!channel>');
+    }
+  });
+
+  it('says nothing of it otherwise', () => {
+    expect(shown(proposalSummaryBlocks(view({ channel: 'C0RELEASE', text: 'hi' })))).not.toMatch(/outside/);
+  });
+});
+
 describe('proposalFitsForReview', () => {
   it('accepts what a form can show whole and refuses what it cannot', () => {
     expect(proposalFitsForReview(view({ channel: 'C0RELEASE', text: 'x'.repeat(4000) }))).toEqual({

@@ -16,6 +16,8 @@ export interface ProposalView {
   proposal: Proposal;
   status: 'pending' | string;
   labels?: SlackIdLabels | undefined;
+  /** Tools whose outside content the run had read before the call was proposed (ApprovalStatus.read_outside). */
+  read_outside?: string[] | undefined;
 }
 
 const RISK_BADGE = {
@@ -35,6 +37,8 @@ const REPEAT_TEXT: Record<Proposal['repeat'], string> = {
 const CARD_REQUEST_MAX = 1200;
 const CARD_ARGUMENTS_MAX = 1500;
 const CARD_REASONING_MAX = 800;
+/** Tools named in "this run has read content from outside" before "and N more". */
+const OUTSIDE_SOURCES_SHOWN_MAX = 3;
 /** A string argument longer than this, or with a line break, is shown on its own, exactly as it will be sent. */
 const INLINE_STRING_MAX = 120;
 /** Block Kit: a view holds at most 100 blocks; this many are left for the proposal once the form's own are in. */
@@ -107,9 +111,23 @@ function originLine(origin: NonNullable<Proposal['origin']>): string {
   );
 }
 
+/** Why an approver should read this call twice: the model proposed it after reading content from outside. */
+function readOutsideLine(tools: readonly string[]): string {
+  const named = tools
+    .slice(0, OUTSIDE_SOURCES_SHOWN_MAX)
+    .map((tool) => `\`${safeText(tool, 70)}\``)
+    .join(', ');
+  const more = tools.length - OUTSIDE_SOURCES_SHOWN_MAX;
+  return (
+    `:warning: *This run has read content from outside:* ${named}${more > 0 ? ` and ${more} more` : ''}. ` +
+    'It may carry instructions meant for the agent: check that this call serves the request.\n'
+  );
+}
+
 function headerLine(view: ProposalView): string {
   const { proposal } = view;
   return (
+    (view.read_outside?.length ? readOutsideLine(view.read_outside) : '') +
     (proposal.origin ? originLine(proposal.origin) : '') +
     `*Proposed action:* \`${safeText(proposal.tool, 100)}\`   *Risk:* ${RISK_BADGE[proposal.risk]}` +
     ` (tool: ${proposal.toolRisk}, model: ${proposal.modelRisk})\n` +
