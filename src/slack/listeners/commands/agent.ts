@@ -5,8 +5,12 @@ import type { KnownBlock } from '@slack/types';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { agentWorkflow } from '../../../workflows/agent.js';
-import { runAcknowledgement, STILL_CHECKING_TEXT } from '../../blocks/run-status.js';
-import { escapeMrkdwn, truncate } from '../../blocks/text.js';
+import type { AgentInput } from '../../../approval/run.js';
+import {
+  runAcknowledgement,
+  runAcknowledgementText,
+  STILL_CHECKING_TEXT,
+} from '../../blocks/run-status.js';
 import { pendingFor } from '../../home.js';
 import {
   CHECKING_REQUESTER_TEXT,
@@ -48,6 +52,41 @@ const START_BUDGET_MS = 10_000;
  */
 export function runIdFor(teamId: string, triggerId: string): string {
   return `run-${createHash('sha256').update(`${teamId}:${triggerId}`).digest('base64url').slice(0, 12)}`;
+}
+
+export type RunStart = 'started' | 'duplicate' | { error: string };
+
+/**
+ * Starts a run under an id that is known before it starts (derived from what Slack sent), so that a request Slack
+ * delivers twice maps to the same run, which Temporal refuses to start twice: `duplicate` then.
+ */
+export async function startAgentRun(
+  deps: Pick<AgentCommandDeps, 'temporal' | 'taskQueue' | 'eagerStart'>,
+  runId: string,
+  input: AgentInput,
+  memo?: Record<string, unknown>,
+): Promise<RunStart> {
+  try {
+    await withinSlackDeadline(
+      deps.temporal,
+      () =>
+        deps.temporal.workflow.start(agentWorkflow, {
+          taskQueue: deps.taskQueue,
+          workflowId: runId,
+          // Never a second run for the same invocation, even after the first has finished.
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          // With the worker in this process, its first task comes back in the start's answer: no queue poll.
+          ...(deps.eagerStart ? { requestEagerStart: true } : {}),
+          ...(memo ? { memo } : {}),
+          args: [input],
+        }),
+      START_BUDGET_MS,
+    );
+    return 'started';
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return 'duplicate';
+    return { error: (error as Error).message };
+  }
 }
 
 /** Within Slack's 3 s for the acknowledgement, less Bolt's and the network's share. */
@@ -150,44 +189,26 @@ export function agentCommand(deps: AgentCommandDeps) {
     // Acknowledge first: Slack gives three seconds, and a busy Temporal must not eat them. The run id is known
     // before the start (it comes from the trigger_id), and any problem starting follows via the response_url.
     const runId = runIdFor(command.team_id, command.trigger_id);
-    const acknowledgement = `:hourglass_flowing_sand: On it: “${escapeMrkdwn(truncate(text, 300))}”. Low-risk steps run at once; anything risky waits for an approver. Run \`${runId}\`.`;
+    const acknowledgement = runAcknowledgementText(text, runId);
     await reply({
       response_type: 'ephemeral',
       text: acknowledgement,
       blocks: runAcknowledgement(acknowledgement, runId),
     });
-    try {
-      await withinSlackDeadline(
-        deps.temporal,
-        () =>
-          deps.temporal.workflow.start(agentWorkflow, {
-            taskQueue: deps.taskQueue,
-            workflowId: runId,
-            // Never a second run for the same invocation, even after the first has finished.
-            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-            // With the worker in this process, its first task comes back in the start's answer: no queue poll.
-            ...(deps.eagerStart ? { requestEagerStart: true } : {}),
-            args: [
-              {
-                request: text,
-                requester: { id: command.user_id, name: command.user_name },
-                channel: command.channel_id,
-                teamId: command.team_id,
-              },
-            ],
-          }),
-        START_BUDGET_MS,
-      );
-    } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        logger.warn('slash command received twice; not starting it again', { runId });
-        await respond({
-          response_type: 'ephemeral',
-          text: `This request was already received: run \`${runId}\`.`,
-        });
-        return;
-      }
-      logger.error('could not start an agent run', { runId, error: (error as Error).message });
+    const started = await startAgentRun(deps, runId, {
+      request: text,
+      requester: { id: command.user_id, name: command.user_name },
+      channel: command.channel_id,
+      teamId: command.team_id,
+    });
+    if (started === 'duplicate') {
+      logger.warn('slash command received twice; not starting it again', { runId });
+      await respond({
+        response_type: 'ephemeral',
+        text: `This request was already received: run \`${runId}\`.`,
+      });
+    } else if (started !== 'started') {
+      logger.error('could not start an agent run', { runId, error: started.error });
       await respond({
         response_type: 'ephemeral',
         text: `${TEMPORAL_UNREACHABLE_TEXT} (run \`${runId}\` was not started)`,
