@@ -34,7 +34,9 @@ function agentSaid(run: Pick<AgentStatus, 'outcome'>): string | undefined {
  * The turns of a thread's earlier runs, oldest first, for the model: the requester's request and what the agent said,
  * of the last EARLIER_RUNS_MAX runs only, each text cut to EARLIER_TURN_TEXT_MAX.
  */
-export function earlierTurns(runs: readonly Pick<AgentStatus, 'request' | 'started_at' | 'outcome'>[]): Turn[] {
+export function earlierTurns(
+  runs: readonly Pick<AgentStatus, 'request' | 'started_at' | 'outcome'>[],
+): Turn[] {
   return runs
     .toSorted((a, b) => Date.parse(a.started_at) - Date.parse(b.started_at))
     .slice(-EARLIER_RUNS_MAX)

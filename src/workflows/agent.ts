@@ -393,7 +393,11 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
     team: input.teamId,
     // Asked for in a conversation: where (a mention, the Messages tab), its thread, and how many earlier turns it carries.
     ...(input.session
-      ? { via: input.session.via, thread_ts: input.session.threadTs, earlier_turns: input.earlier?.length ?? 0 }
+      ? {
+          via: input.session.via,
+          thread_ts: input.session.threadTs,
+          earlier_turns: input.earlier?.length ?? 0,
+        }
       : {}),
   });
   // A conversation's earlier turns come first, so the model reads the request in its context.

@@ -4,13 +4,9 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import type { KnownBlock } from '@slack/types';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { agentWorkflow } from '../../../workflows/agent.js';
 import type { AgentInput } from '../../../approval/run.js';
-import {
-  runAcknowledgement,
-  runAcknowledgementText,
-  STILL_CHECKING_TEXT,
-} from '../../blocks/run-status.js';
+import { agentWorkflow } from '../../../workflows/agent.js';
+import { runAcknowledgement, runAcknowledgementText, STILL_CHECKING_TEXT } from '../../blocks/run-status.js';
 import { pendingFor } from '../../home.js';
 import {
   CHECKING_REQUESTER_TEXT,

@@ -91,7 +91,10 @@ export async function takeConversationTurn(
     .requester(client, message.user)
     .catch((): RequesterVerdict => ({ ok: false, reason: 'unverifiable' }));
   if (!verdict.ok) {
-    logger.info('refused a request: the requester may not ask', { user: message.user, reason: verdict.reason });
+    logger.info('refused a request: the requester may not ask', {
+      user: message.user,
+      reason: verdict.reason,
+    });
     await tell(REQUESTER_REFUSAL_TEXT[verdict.reason]);
     return;
   }
@@ -107,7 +110,10 @@ export async function takeConversationTurn(
     // The thread is the conversation of whoever started it; nobody else's message acts in it.
     const owner = runs[0]?.requesterId;
     if (owner && owner !== message.user) {
-      logger.info('ignored a message in another person’s conversation', { user: message.user, runId: runs[0]?.runId });
+      logger.info('ignored a message in another person’s conversation', {
+        user: message.user,
+        runId: runs[0]?.runId,
+      });
       await tell(notYourThreadText(owner));
       return;
     }
@@ -118,7 +124,10 @@ export async function takeConversationTurn(
     }
     earlier = runs.length > 0 ? await earlierOf(deps.temporal, runs) : [];
   } catch (error) {
-    logger.error('could not read the conversation’s earlier runs', { runId, error: (error as Error).message });
+    logger.error('could not read the conversation’s earlier runs', {
+      runId,
+      error: (error as Error).message,
+    });
     await tell(TEMPORAL_UNREACHABLE_TEXT);
     return;
   }

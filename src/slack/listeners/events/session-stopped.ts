@@ -19,7 +19,11 @@ export function sessionStopped(deps: { temporal: Client }) {
     client,
     logger,
   }: SlackEventMiddlewareArgs<'agent_session_stopped'> & AllMiddlewareArgs): Promise<void> => {
-    const session = { teamId: context.teamId ?? body.team_id, channel: event.channel, threadTs: event.thread_ts };
+    const session = {
+      teamId: context.teamId ?? body.team_id,
+      channel: event.channel,
+      threadTs: event.thread_ts,
+    };
     let running: string | undefined;
     let requesterId: string | undefined;
     try {
