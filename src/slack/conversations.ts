@@ -80,17 +80,27 @@ export async function threadRuns(
   return runs.sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
 }
 
-/** The earlier turns the model hears with a new message in the thread: its last runs', read from the runs themselves. */
-export async function earlierOf(
+/** What the thread's last runs say of themselves: whether one still works, and what the model should hear of them. */
+export interface ThreadState {
+  /** A run of the thread that has not ended: the visibility listing may lag, the run's own answer does not. */
+  busy: string | undefined;
+  earlier: Turn[];
+}
+
+/** Reads the thread's last runs themselves (a query each): the listing's status may lag their end by a moment. */
+export async function threadState(
   temporal: Client,
   runs: readonly ThreadRun[],
   budgetMs = THREAD_READ_BUDGET_MS,
-): Promise<Turn[]> {
+): Promise<ThreadState> {
   const last = runs.slice(-EARLIER_RUNS_MAX);
   const statuses = await withinSlackDeadline(
     temporal,
     () => Promise.all(last.map((run) => temporal.workflow.getHandle(run.runId).query(agentStatusQuery))),
     budgetMs,
   );
-  return earlierTurns(statuses);
+  return {
+    busy: statuses.find((status) => status.outcome === null)?.run_id,
+    earlier: earlierTurns(statuses.filter((status) => status.outcome !== null)),
+  };
 }

@@ -10,10 +10,10 @@ import { mention, safeText } from '../../blocks/text.js';
 import {
   conversationMemo,
   conversationRunId,
-  earlierOf,
   type Session,
   type ThreadRun,
   threadRuns,
+  threadState,
 } from '../../conversations.js';
 import { REQUESTER_REFUSAL_TEXT, type RequesterVerdict } from '../../requester-access.js';
 import { TEMPORAL_UNREACHABLE_TEXT } from '../../temporal-deadline.js';
@@ -117,12 +117,12 @@ export async function takeConversationTurn(
       await tell(notYourThreadText(owner));
       return;
     }
-    const busy = runs.find((run) => run.running);
-    if (busy) {
-      await tell(stillWorkingText(busy.runId));
+    const state = runs.length > 0 ? await threadState(deps.temporal, runs) : { busy: undefined, earlier: [] };
+    if (state.busy) {
+      await tell(stillWorkingText(state.busy));
       return;
     }
-    earlier = runs.length > 0 ? await earlierOf(deps.temporal, runs) : [];
+    earlier = state.earlier;
   } catch (error) {
     logger.error('could not read the conversation’s earlier runs', {
       runId,
