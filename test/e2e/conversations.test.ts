@@ -13,7 +13,7 @@ import { type InFlight, trackInFlight } from '../../src/slack/in-flight.js';
 import { registerListeners } from '../../src/slack/listeners/index.js';
 import { REQUESTER_REFUSAL_TEXT } from '../../src/slack/requester-access.js';
 import { agentStatusQuery, approvalStatusQuery } from '../../src/workflows/messages.js';
-import { functionCall, message, type RecordedOpenAIRequest } from '../fakes/openai.js';
+import { delayed, functionCall, message, type RecordedOpenAIRequest } from '../fakes/openai.js';
 import { FAKE_SLACK_BOT, type FakeSlackUser, type SlackCall } from '../fakes/slack-api.js';
 import {
   directMessageEvent,
@@ -159,6 +159,8 @@ describe('a mention', () => {
     await settled();
     const [ack] = ephemeralsTo(PEOPLE.requester.id, ts);
     expect(ack).toContain(`Run \`${runId}\``);
+    const acked = engine.slackApi.calls.find((c) => c.method === 'chat.postEphemeral' && c.args.thread_ts === ts);
+    expect(JSON.stringify(acked?.args.blocks)).toContain(`"action_id":"run_withdraw"`);
 
     const form = await openDecisionForm(slack, engine.slackApi, card, 'approve', PEOPLE.ana.id);
     expect((await submitDecisionForm(slack, form, PEOPLE.ana.id, 'ok')).status).toBe(200);
@@ -303,6 +305,8 @@ describe('the Messages tab', () => {
     );
     const runId = conversationRunId(session(dm, ts, 'messages_tab'), ts);
     const card = await waitForCard(engine.slackApi, runId);
+    // Where /agent's card would go from a DM: APPROVALS_CHANNEL is unset here (approvers also find it in App Home).
+    expect(card.call.args.channel).toBe(dm);
     const form = await openDecisionForm(slack, engine.slackApi, card, 'approve', PEOPLE.ana.id);
     await submitDecisionForm(slack, form, PEOPLE.ana.id, null);
     const result = await resultOf(runId);
@@ -395,6 +399,29 @@ describe('the stop button', () => {
     expect(approval.audit.find((e) => e.type === 'cancelled')).toMatchObject({
       actor: { id: PEOPLE.requester.id },
       details: { withdrawn: true },
+    });
+  });
+});
+
+describe('the stop button, while the run is not waiting for a person', () => {
+  it('says there is nothing to withdraw, as /agent cancel does, and the run goes on', async () => {
+    const request = 'what is the topic of <#C0BUSY|busy>';
+    script(request, delayed(2_000, message('No topic.')));
+    const asked = engine.openai.requests.length;
+    const { ts, runId } = await mentionOver(request, PEOPLE.requester.id);
+    await engine.openai.waitForRequests(asked + 1);
+    await slack.sender.sendEvent(
+      slack.sender.eventBody(
+        sessionStoppedEvent({ user: PEOPLE.requester.id, channel: CHANNEL, threadTs: ts }),
+      ),
+    );
+    await settled();
+    expect(ephemeralsTo(PEOPLE.requester.id, ts).at(-1)).toMatch(
+      /^:information_source: Nothing to withdraw: run/,
+    );
+    expect(await runOutcome(engine.client, runId)).toMatchObject({
+      status: 'completed',
+      answer: 'No topic.',
     });
   });
 });
