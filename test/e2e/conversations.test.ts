@@ -159,7 +159,9 @@ describe('a mention', () => {
     await settled();
     const [ack] = ephemeralsTo(PEOPLE.requester.id, ts);
     expect(ack).toContain(`Run \`${runId}\``);
-    const acked = engine.slackApi.calls.find((c) => c.method === 'chat.postEphemeral' && c.args.thread_ts === ts);
+    const acked = engine.slackApi.calls.find(
+      (c) => c.method === 'chat.postEphemeral' && c.args.thread_ts === ts,
+    );
     expect(JSON.stringify(acked?.args.blocks)).toContain(`"action_id":"run_withdraw"`);
 
     const form = await openDecisionForm(slack, engine.slackApi, card, 'approve', PEOPLE.ana.id);
