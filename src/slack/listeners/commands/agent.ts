@@ -2,10 +2,6 @@
 import { createHash } from 'node:crypto';
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
-import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
-import type { AgentInput } from '../../../approval/run.js';
-import { agentWorkflow } from '../../../workflows/agent.js';
 import { runAcknowledgement, runAcknowledgementText, STILL_CHECKING_TEXT } from '../../blocks/run-status.js';
 import { pendingFor } from '../../home.js';
 import {
@@ -16,16 +12,13 @@ import {
 } from '../../requester-access.js';
 import type { StandingCheck } from '../../reviewer-standing.js';
 import { runStatusFor, withdrawRunFor } from '../../run-access.js';
-import { TEMPORAL_UNREACHABLE_TEXT, withinSlackDeadline } from '../../temporal-deadline.js';
+import { type RunStartDeps, startAgentRun } from '../../start-run.js';
+import { TEMPORAL_UNREACHABLE_TEXT } from '../../temporal-deadline.js';
 
-export interface AgentCommandDeps {
-  temporal: Client;
-  taskQueue: string;
+export interface AgentCommandDeps extends RunStartDeps {
   standing: StandingCheck;
   /** Who may ask the agent: checked before a run starts. */
   requester: RequesterCheck;
-  /** Eager workflow start: see ListenerDeps. */
-  eagerStart?: boolean;
 }
 
 const USAGE = [
@@ -39,8 +32,6 @@ const USAGE = [
 
 const STATUS_COMMAND = /^status\s+(\S+)$/i;
 const CANCEL_COMMAND = /^cancel\s+(\S+)$/i;
-/** Starting a run happens after the acknowledgement, so it may take longer than a listener's Slack budget. */
-const START_BUDGET_MS = 10_000;
 
 /**
  * A run id short enough to type, derived from the command's trigger_id (unique per invocation): a replayed
@@ -48,41 +39,6 @@ const START_BUDGET_MS = 10_000;
  */
 export function runIdFor(teamId: string, triggerId: string): string {
   return `run-${createHash('sha256').update(`${teamId}:${triggerId}`).digest('base64url').slice(0, 12)}`;
-}
-
-export type RunStart = 'started' | 'duplicate' | { error: string };
-
-/**
- * Starts a run under an id that is known before it starts (derived from what Slack sent), so that a request Slack
- * delivers twice maps to the same run, which Temporal refuses to start twice: `duplicate` then.
- */
-export async function startAgentRun(
-  deps: Pick<AgentCommandDeps, 'temporal' | 'taskQueue' | 'eagerStart'>,
-  runId: string,
-  input: AgentInput,
-  memo?: Record<string, unknown>,
-): Promise<RunStart> {
-  try {
-    await withinSlackDeadline(
-      deps.temporal,
-      () =>
-        deps.temporal.workflow.start(agentWorkflow, {
-          taskQueue: deps.taskQueue,
-          workflowId: runId,
-          // Never a second run for the same invocation, even after the first has finished.
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          // With the worker in this process, its first task comes back in the start's answer: no queue poll.
-          ...(deps.eagerStart ? { requestEagerStart: true } : {}),
-          ...(memo ? { memo } : {}),
-          args: [input],
-        }),
-      START_BUDGET_MS,
-    );
-    return 'started';
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return 'duplicate';
-    return { error: (error as Error).message };
-  }
 }
 
 /** Within Slack's 3 s for the acknowledgement, less Bolt's and the network's share. */

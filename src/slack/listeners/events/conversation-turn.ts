@@ -16,8 +16,9 @@ import {
   threadState,
 } from '../../conversations.js';
 import { REQUESTER_REFUSAL_TEXT, type RequesterVerdict } from '../../requester-access.js';
+import { startAgentRun } from '../../start-run.js';
 import { TEMPORAL_UNREACHABLE_TEXT } from '../../temporal-deadline.js';
-import { type AgentCommandDeps, startAgentRun } from '../commands/agent.js';
+import type { AgentCommandDeps } from '../commands/agent.js';
 
 /** A person's message to the agent, as the listeners read it from Slack's event. */
 export interface ConversationMessage {
