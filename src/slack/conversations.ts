@@ -15,8 +15,8 @@ export type Session = NonNullable<AgentInput['session']>;
 const REQUESTER_MEMO = 'requester';
 
 /**
- * Runs of one thread listed at most: far more than a conversation needs, so that the oldest (whose requester owns the
- * thread) is among them, and a bound on what a very long thread costs each reply.
+ * Runs of one thread listed at most (Temporal lists the newest first): far more than a conversation carries, and a bound
+ * on what a very long thread costs each reply. Every run of a thread is its owner's, so any of them says whose it is.
  */
 export const THREAD_RUNS_LISTED_MAX = 200;
 
