@@ -16,6 +16,8 @@ import { MODEL_RATE_LIMITED, MODEL_REQUEST_REJECTED } from './failure-types.js';
 /** One turn of the conversation the workflow keeps, replayed to the model on every step. */
 export type ConversationItem =
   | { type: 'user'; text: string }
+  /** What the agent answered in an earlier turn of the same conversation (a thread in Slack). */
+  | { type: 'agent'; text: string }
   | { type: 'call'; callId: string; name: string; arguments: string }
   | { type: 'output'; callId: string; output: string };
 
@@ -107,6 +109,7 @@ export function functionTools(tools: readonly Tool[]): OpenAI.Responses.Function
 function toInput(items: ConversationItem[]): ResponseInputItem[] {
   return items.map((item): ResponseInputItem => {
     if (item.type === 'user') return { role: 'user', content: item.text };
+    if (item.type === 'agent') return { role: 'assistant', content: item.text };
     if (item.type === 'call') {
       return { type: 'function_call', call_id: item.callId, name: item.name, arguments: item.arguments };
     }
@@ -233,6 +236,7 @@ function toMessages(items: ConversationItem[]): OpenAI.Chat.Completions.ChatComp
   ];
   for (const item of items) {
     if (item.type === 'user') messages.push({ role: 'user', content: item.text });
+    else if (item.type === 'agent') messages.push({ role: 'assistant', content: item.text });
     else if (item.type === 'output')
       messages.push({ role: 'tool', tool_call_id: item.callId, content: asToolData(item.output) });
     else {
@@ -338,7 +342,8 @@ export function createLlmActivities(deps: {
           checkProposal(call, deps.tools, {
             webhookAllowlist: deps.webhookAllowlist,
             ...(deps.toolRisks ? { toolRisks: deps.toolRisks } : {}),
-            request: conversation.find((item) => item.type === 'user')?.text ?? '',
+            // The request this run acts on: the last the person wrote (earlier turns of a thread come before it).
+            request: conversation.findLast((item) => item.type === 'user')?.text ?? '',
           }),
         ),
         modelItems: calls.map((call) => ({ type: 'call', ...call })),

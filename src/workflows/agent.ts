@@ -139,10 +139,12 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
     outcome = { ...result, requester: input.requester, actions, approvals: approvalsInOrder };
     status = outcome.status;
     record('final', 'system', { status: outcome.status, answer: outcome.answer, reason: outcome.reason });
-    // The result is built from the requester's reads: it goes where they asked, in the card's thread only when the
-    // card is there too (an approvals channel may hold people who could not read what the run read).
-    const where =
-      thread && thread.channel === input.channel
+    // The result is built from the requester's reads: it goes where they asked — the conversation's thread, for a run
+    // asked for in one — and otherwise in the card's thread only when the card is there too (an approvals channel may
+    // hold people who could not read what the run read).
+    const where = input.session
+      ? { channel: input.session.channel, threadTs: input.session.threadTs }
+      : thread && thread.channel === input.channel
         ? { channel: thread.channel, threadTs: thread.ts }
         : { channel: input.channel, threadTs: undefined };
     await slack.postRunReply({ ...where, runId, startedAt, outcome });
@@ -416,8 +418,26 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
     return JSON.stringify({ status: 'failed', ...edited, error: result.error });
   };
 
-  record('request', input.requester, { request: input.request, channel: input.channel, team: input.teamId });
-  const conversation: ConversationItem[] = [{ type: 'user', text: input.request }];
+  record('request', input.requester, {
+    request: input.request,
+    channel: input.channel,
+    team: input.teamId,
+    // Asked for in a conversation: where (a mention, the Messages tab), its thread, and how many earlier turns it carries.
+    ...(input.session
+      ? {
+          via: input.session.via,
+          thread_ts: input.session.threadTs,
+          earlier_turns: input.earlier?.length ?? 0,
+        }
+      : {}),
+  });
+  // A conversation's earlier turns come first, so the model reads the request in its context.
+  const conversation: ConversationItem[] = [
+    ...(input.earlier ?? []).map(
+      (turn): ConversationItem => ({ type: turn.role === 'user' ? 'user' : 'agent', text: turn.text }),
+    ),
+    { type: 'user', text: input.request },
+  ];
   // The rules in force for this run come with the model's first answer, in one activity (runs from before asked
   // for them first, on their own).
   const fewerSteps = patched(FEWER_STEPS_PATCH);

@@ -25,6 +25,9 @@ const REPORT_LINE = /^(?:[✓!✗-] \S.*| {4,}\S.*|All checks passed\.|\d+ probl
 
 let slack: FakeSlackApi;
 let narrowSlack: FakeSlackApi;
+/** A token installed before the app was an agent: without the scopes mentions, the Messages tab and sessions need. */
+let preAgentSlack: FakeSlackApi;
+const AGENT_SCOPES = ['app_mentions:read', 'im:history', 'assistant:write'];
 let openai: FakeOpenAI;
 let chatOnly: FakeOpenAI;
 
@@ -43,6 +46,9 @@ const slackOptions = (scopes: string[]) => ({
 beforeAll(async () => {
   slack = await startFakeSlackApi(slackOptions(manifestBotScopes()));
   narrowSlack = await startFakeSlackApi(slackOptions(manifestBotScopes().filter((s) => s !== 'users:read')));
+  preAgentSlack = await startFakeSlackApi(
+    slackOptions(manifestBotScopes().filter((s) => !AGENT_SCOPES.includes(s))),
+  );
   openai = await startFakeOpenAI({ models: ['gpt-test'] });
   openai.otherwise(message('OK'));
   chatOnly = await startFakeOpenAI({ models: ['gpt-test'], apis: ['chat'] });
@@ -50,7 +56,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([slack?.close(), narrowSlack?.close(), openai?.close(), chatOnly?.close()]);
+  await Promise.all([
+    slack?.close(),
+    narrowSlack?.close(),
+    preAgentSlack?.close(),
+    openai?.close(),
+    chatOnly?.close(),
+  ]);
 });
 
 /** Everything right: the configuration a newcomer ends the quick start with. */
@@ -163,6 +175,14 @@ describe('npm run doctor', () => {
       [
         /^✗ Bot scopes +missing users:read$/m,
         /Fix: Add them under OAuth & Permissions → Bot Token Scopes \(or import manifest\.json again\), then reinstall the app to the workspace: a token keeps the scopes it was installed with$/m,
+      ],
+    ],
+    [
+      'a token installed before the app was an agent (no mentions, Messages tab or stop button)',
+      () => ({ SLACK_API_URL: preAgentSlack.url }),
+      [
+        /^✗ Bot scopes +missing app_mentions:read, im:history, assistant:write$/m,
+        /Fix: Add them under OAuth & Permissions → Bot Token Scopes \(or import manifest\.json again\), then reinstall the app/m,
       ],
     ],
     [

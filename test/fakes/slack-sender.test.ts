@@ -2,7 +2,15 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isValidSlackRequest, verifySlackRequest } from '@slack/bolt';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SlackSender, slackSignature } from './slack-sender.js';
+import {
+  APP_BOT_USER_ID,
+  directMessageEvent,
+  mentionEvent,
+  SlackSender,
+  sessionStoppedEvent,
+  slackSignature,
+  socketModeDelivery,
+} from './slack-sender.js';
 
 const SECRET = 'test-signing-secret';
 
@@ -105,8 +113,76 @@ describe('SlackSender', () => {
       event_id: expect.stringMatching(/^Ev/),
       event_time: expect.any(Number),
       event: { type: 'reaction_added', user: 'U4', reaction: 'thumbsup', event_ts: expect.any(String) },
-      authorizations: [{ team_id: 'T0TEST', user_id: 'U0BOT', is_bot: true }],
+      // The app's own bot, as the Slack fake's auth.test names it.
+      authorizations: [{ team_id: 'T0TEST', user_id: APP_BOT_USER_ID, is_bot: true }],
     });
+  });
+
+  it('sends a mention, a Messages-tab message and a stop as Slack documents them', async () => {
+    const ts = sender.nextMessageTs();
+    expect(ts).toMatch(/^\d{10}\.\d{6}$/);
+    await sender.sendEvent(
+      sender.eventBody(
+        mentionEvent({ user: 'U5', channel: 'C5', text: 'archive <#C6|old>', ts, threadTs: '1.2' }),
+      ),
+    );
+    await sender.sendEvent(sender.eventBody(directMessageEvent({ user: 'U5', text: 'hello', ts })));
+    await sender.sendEvent(
+      sender.eventBody(sessionStoppedEvent({ user: 'U5', channel: 'C5', threadTs: '1.2' })),
+    );
+    const [mentioned, direct, stopped] = captured.map((request) => JSON.parse(request.body));
+    expect(mentioned.event).toMatchObject({
+      type: 'app_mention',
+      user: 'U5',
+      channel: 'C5',
+      text: `<@${APP_BOT_USER_ID}> archive <#C6|old>`,
+      ts,
+      thread_ts: '1.2',
+      event_ts: ts,
+    });
+    expect(direct.event).toMatchObject({
+      type: 'message',
+      channel_type: 'im',
+      channel: 'D5',
+      user: 'U5',
+      ts,
+    });
+    expect(direct.event).not.toHaveProperty('thread_ts');
+    expect(stopped).toMatchObject({
+      team_id: 'T0TEST',
+      event: {
+        type: 'agent_session_stopped',
+        user: 'U5',
+        channel: 'C5',
+        thread_ts: '1.2',
+        streaming_message_ts: [],
+      },
+    });
+    expect(captured.every(boltAccepts)).toBe(true);
+  });
+
+  it('retries an event as Slack does: the same body and event_id, signed afresh, with the retry headers', async () => {
+    const body = sender.eventBody(
+      directMessageEvent({ user: 'U5', text: 'hello', ts: sender.nextMessageTs() }),
+    );
+    await sender.sendEvent(body);
+    await sender.sendEvent(body, { num: 1 });
+    const [first, retry] = captured;
+    expect(retry?.body).toBe(first?.body);
+    expect(first?.headers['x-slack-retry-num']).toBeUndefined();
+    expect(retry?.headers).toMatchObject({
+      'x-slack-retry-num': '1',
+      'x-slack-retry-reason': 'http_timeout',
+    });
+    expect(boltAccepts(retry as Captured)).toBe(true);
+  });
+
+  it('hands an event to Bolt as its Socket Mode receiver does, with a re-delivery’s retry number', async () => {
+    const body = sender.eventBody(mentionEvent({ user: 'U5', channel: 'C5', text: 'hi', ts: '1.3' }));
+    const redelivery = socketModeDelivery(body, { num: 1 });
+    expect(redelivery.event).toMatchObject({ body, retryNum: 1, retryReason: 'timeout' });
+    await redelivery.event.ack();
+    expect(redelivery.acked).toBe(true);
   });
 
   it('gives every event its own event_id, and the team asked for', async () => {

@@ -3,11 +3,149 @@
 // as Slack signs.
 import { createHmac } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { FAKE_SLACK_BOT } from './slack-api.js';
 
 /** How Slack signs: `v0=` + hex HMAC-SHA256 of `v0:<timestamp>:<raw body>` with the signing secret. */
 export function slackSignature(signingSecret: string, timestampSeconds: number, body: string): string {
   const digest = createHmac('sha256', signingSecret).update(`v0:${timestampSeconds}:${body}`).digest('hex');
   return `v0=${digest}`;
+}
+
+/** An Events API delivery's JSON body (https://docs.slack.dev/apis/events-api/#callback-field). */
+export interface EventCallback {
+  token: string;
+  team_id: string;
+  api_app_id: string;
+  event: Record<string, unknown>;
+  type: 'event_callback';
+  event_id: string;
+  event_time: number;
+  authorizations: Array<Record<string, unknown>>;
+  is_ext_shared_channel: boolean;
+}
+
+/** The app's bot user, as the Slack fake's auth.test names it: what a mention of the app carries. */
+export const APP_BOT_USER_ID = FAKE_SLACK_BOT.userId;
+
+/** The envelope Slack wraps every event in; team_id is here, not in the event (e.g. agent_session_stopped). */
+export function eventCallback(
+  event: Record<string, unknown>,
+  options: { teamId?: string | undefined; eventId: string },
+): EventCallback {
+  const teamId = options.teamId ?? 'T0TEST';
+  const nowMs = Date.now();
+  return {
+    token: 'deprecated-verification-token',
+    team_id: teamId,
+    api_app_id: 'A0TEST',
+    event: { event_ts: (nowMs / 1000).toFixed(6), ...event },
+    type: 'event_callback',
+    event_id: options.eventId,
+    event_time: Math.floor(nowMs / 1000),
+    // Whom the event is delivered to: the bot of the one installation the app has.
+    authorizations: [
+      {
+        enterprise_id: null,
+        team_id: teamId,
+        user_id: APP_BOT_USER_ID,
+        is_bot: true,
+        is_enterprise_install: false,
+      },
+    ],
+    is_ext_shared_channel: false,
+  };
+}
+
+/**
+ * `app_mention` (https://docs.slack.dev/reference/events/app_mention): someone mentioned the app in a channel, at the
+ * start of a thread (no `thread_ts`) or in one.
+ */
+export function mentionEvent(mention: {
+  user: string;
+  channel: string;
+  /** What follows the mention. */
+  text: string;
+  ts: string;
+  threadTs?: string;
+  /** A bot's message that mentions the app. */
+  botId?: string;
+}): Record<string, unknown> {
+  return {
+    type: 'app_mention',
+    user: mention.user,
+    text: `<@${APP_BOT_USER_ID}> ${mention.text}`,
+    ts: mention.ts,
+    channel: mention.channel,
+    event_ts: mention.ts,
+    team: 'T0TEST',
+    ...(mention.threadTs ? { thread_ts: mention.threadTs } : {}),
+    ...(mention.botId ? { bot_id: mention.botId } : { client_msg_id: `${mention.ts}-client` }),
+  };
+}
+
+/**
+ * `message.im` (https://docs.slack.dev/reference/events/message.im): a message in the app's Messages tab, the person's
+ * DM with the app (`D` + their id without its `U`, as the Slack fake names it), delivered as type `message` with
+ * `channel_type: "im"`. A bot's own post there comes back the same way, with its `bot_id`.
+ */
+export function directMessageEvent(message: {
+  user: string;
+  text: string;
+  ts: string;
+  threadTs?: string;
+  botId?: string;
+  subtype?: string;
+}): Record<string, unknown> {
+  return {
+    type: 'message',
+    channel: `D${message.user.slice(1)}`,
+    channel_type: 'im',
+    user: message.user,
+    text: message.text,
+    ts: message.ts,
+    event_ts: message.ts,
+    team: 'T0TEST',
+    ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
+    ...(message.botId ? { bot_id: message.botId } : { client_msg_id: `${message.ts}-client` }),
+    ...(message.subtype ? { subtype: message.subtype } : {}),
+  };
+}
+
+/** `agent_session_stopped` (https://docs.slack.dev/reference/events/agent_session_stopped): the session's stop button. */
+export function sessionStoppedEvent(stop: {
+  user: string;
+  channel: string;
+  threadTs: string;
+  streamingMessageTs?: string[];
+}): Record<string, unknown> {
+  return {
+    type: 'agent_session_stopped',
+    channel: stop.channel,
+    user: stop.user,
+    thread_ts: stop.threadTs,
+    streaming_message_ts: stop.streamingMessageTs ?? [],
+  };
+}
+
+/**
+ * An event as Bolt's Socket Mode receiver hands it to the app (no WebSocket to Slack is reachable here): the envelope's
+ * payload, the envelope's `retry_attempt`/`retry_reason` on a re-delivery, and an ack that records what was answered.
+ */
+export function socketModeDelivery(
+  body: EventCallback | Record<string, unknown>,
+  retry?: { num: number; reason?: string },
+) {
+  const delivery = {
+    acked: false,
+    event: {
+      body: body as Record<string, unknown>,
+      ack: async () => {
+        delivery.acked = true;
+      },
+      ...(retry ? { retryNum: retry.num, retryReason: retry.reason ?? 'timeout' } : {}),
+    },
+  };
+  return delivery;
 }
 
 /** Bolt refuses requests older than five minutes; ten is unambiguously stale. */
@@ -45,6 +183,7 @@ export interface SlashCommand {
 export class SlackSender {
   private triggerCounter = 0;
   private eventCounter = 0;
+  private messageCounter = 0;
 
   constructor(
     private readonly requestUrl: string,
@@ -125,29 +264,30 @@ export class SlackSender {
     event: Record<string, unknown>,
     options: { teamId?: string; signing?: Signing } = {},
   ): Promise<SlackResponse> {
-    const teamId = options.teamId ?? 'T0TEST';
-    const nowMs = Date.now();
-    const body = {
-      token: 'deprecated-verification-token',
-      team_id: teamId,
-      api_app_id: 'A0TEST',
-      event: { ...event, event_ts: (nowMs / 1000).toFixed(6) },
-      type: 'event_callback',
-      event_id: this.nextEventId(),
-      event_time: Math.floor(nowMs / 1000),
-      // Whom the event is delivered to: the bot of the one installation the app has.
-      authorizations: [
-        {
-          enterprise_id: null,
-          team_id: teamId,
-          user_id: 'U0BOT',
-          is_bot: true,
-          is_enterprise_install: false,
-        },
-      ],
-      is_ext_shared_channel: false,
-    };
+    const body = eventCallback(event, { teamId: options.teamId, eventId: this.nextEventId() });
     return this.send(JSON.stringify(body), 'application/json', options.signing);
+  }
+
+  /** An Events API body to deliver, over HTTP (`sendEvent`) or as Socket Mode hands it to Bolt (`socketModeDelivery`). */
+  eventBody(event: Record<string, unknown>, options: { teamId?: string } = {}): EventCallback {
+    return eventCallback(event, { teamId: options.teamId, eventId: this.nextEventId() });
+  }
+
+  /**
+   * Delivers an event body over HTTP, signed afresh as every delivery is; `retry`: Slack delivering it again after no
+   * timely answer — the same body (the same event_id), with its retry headers.
+   */
+  sendEvent(body: EventCallback, retry?: { num: number; reason?: string }): Promise<SlackResponse> {
+    const headers: Record<string, string> = retry
+      ? { 'x-slack-retry-num': String(retry.num), 'x-slack-retry-reason': retry.reason ?? 'http_timeout' }
+      : {};
+    return this.send(JSON.stringify(body), 'application/json', 'valid', headers);
+  }
+
+  /** A message timestamp as Slack makes them: seconds, a dot, six digits; unique per sender. */
+  nextMessageTs(): string {
+    this.messageCounter += 1;
+    return `${Math.floor(Date.now() / 1000)}.${String(this.messageCounter).padStart(6, '0')}`;
   }
 
   /**

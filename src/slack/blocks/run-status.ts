@@ -3,6 +3,7 @@ import type { KnownBlock } from '@slack/types';
 import type { AgentStatus } from '../../approval/run.js';
 import {
   confirmedButton,
+  escapeMrkdwn,
   FALLBACK_TEXT_MAX,
   mention,
   quote,
@@ -13,6 +14,14 @@ import {
 } from './text.js';
 
 export const WITHDRAW_ACTION_ID = 'run_withdraw';
+
+/** Characters of the request quoted back in its acknowledgement. */
+const ACKNOWLEDGED_REQUEST_MAX = 300;
+
+/** What the requester reads once their request is taken: the request as they wrote it, what happens next, the run id. */
+export function runAcknowledgementText(request: string, runId: string): string {
+  return `:hourglass_flowing_sand: On it: “${escapeMrkdwn(truncate(request, ACKNOWLEDGED_REQUEST_MAX))}”. Low-risk steps run at once; anything risky waits for an approver. Run \`${runId}\`.`;
+}
 
 /** The requester's own acknowledgement of `/agent`: the text, and a button to withdraw the request later. */
 export function runAcknowledgement(text: string, runId: string): KnownBlock[] {

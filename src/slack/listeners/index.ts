@@ -38,6 +38,9 @@ export interface ListenerDeps {
   requesters?: ApproverIds | undefined;
 }
 
+/** The Events API events our listeners handle (manifest.json subscribes to these). */
+export const HANDLED_EVENTS = ['app_home_opened', 'app_mention', 'message', 'agent_session_stopped'];
+
 /** What our listeners handle; anything else is refused up front rather than left unanswered. */
 function recognized(body: Record<string, unknown>): boolean {
   if (typeof body.command === 'string') return body.command === '/agent';
@@ -56,7 +59,7 @@ function recognized(body: Record<string, unknown>): boolean {
     );
   }
   if (body.type === 'event_callback') {
-    return (body.event as { type?: string } | undefined)?.type === 'app_home_opened';
+    return HANDLED_EVENTS.includes((body.event as { type?: string } | undefined)?.type ?? '');
   }
   if (body.type === 'view_submission') {
     const callback = (body.view as { callback_id?: string } | undefined)?.callback_id;
@@ -76,8 +79,9 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   const standing = createStandingCheck();
   const home = { temporal: deps.temporal, standing, homeViewers: new Map<string, number>() };
   const requester = createRequesterCheck(standing, deps.requesters);
-  registerCommands(app, { ...deps, standing, requester });
+  const asking = { ...deps, standing, requester };
+  registerCommands(app, asking);
   registerActions(app, { ...home, sealer });
   registerViews(app, { ...home, sealer, audit: deps.audit });
-  registerEvents(app, home);
+  registerEvents(app, { ...home, ...asking });
 }

@@ -2,11 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
-import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { agentWorkflow } from '../../../workflows/agent.js';
-import { runAcknowledgement, STILL_CHECKING_TEXT } from '../../blocks/run-status.js';
-import { escapeMrkdwn, truncate } from '../../blocks/text.js';
+import { runAcknowledgement, runAcknowledgementText, STILL_CHECKING_TEXT } from '../../blocks/run-status.js';
 import { pendingFor } from '../../home.js';
 import {
   CHECKING_REQUESTER_TEXT,
@@ -16,16 +12,13 @@ import {
 } from '../../requester-access.js';
 import type { StandingCheck } from '../../reviewer-standing.js';
 import { runStatusFor, withdrawRunFor } from '../../run-access.js';
-import { TEMPORAL_UNREACHABLE_TEXT, withinSlackDeadline } from '../../temporal-deadline.js';
+import { type RunStartDeps, startAgentRun } from '../../start-run.js';
+import { TEMPORAL_UNREACHABLE_TEXT } from '../../temporal-deadline.js';
 
-export interface AgentCommandDeps {
-  temporal: Client;
-  taskQueue: string;
+export interface AgentCommandDeps extends RunStartDeps {
   standing: StandingCheck;
   /** Who may ask the agent: checked before a run starts. */
   requester: RequesterCheck;
-  /** Eager workflow start: see ListenerDeps. */
-  eagerStart?: boolean;
 }
 
 const USAGE = [
@@ -39,8 +32,6 @@ const USAGE = [
 
 const STATUS_COMMAND = /^status\s+(\S+)$/i;
 const CANCEL_COMMAND = /^cancel\s+(\S+)$/i;
-/** Starting a run happens after the acknowledgement, so it may take longer than a listener's Slack budget. */
-const START_BUDGET_MS = 10_000;
 
 /**
  * A run id short enough to type, derived from the command's trigger_id (unique per invocation): a replayed
@@ -150,44 +141,26 @@ export function agentCommand(deps: AgentCommandDeps) {
     // Acknowledge first: Slack gives three seconds, and a busy Temporal must not eat them. The run id is known
     // before the start (it comes from the trigger_id), and any problem starting follows via the response_url.
     const runId = runIdFor(command.team_id, command.trigger_id);
-    const acknowledgement = `:hourglass_flowing_sand: On it: “${escapeMrkdwn(truncate(text, 300))}”. Low-risk steps run at once; anything risky waits for an approver. Run \`${runId}\`.`;
+    const acknowledgement = runAcknowledgementText(text, runId);
     await reply({
       response_type: 'ephemeral',
       text: acknowledgement,
       blocks: runAcknowledgement(acknowledgement, runId),
     });
-    try {
-      await withinSlackDeadline(
-        deps.temporal,
-        () =>
-          deps.temporal.workflow.start(agentWorkflow, {
-            taskQueue: deps.taskQueue,
-            workflowId: runId,
-            // Never a second run for the same invocation, even after the first has finished.
-            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-            // With the worker in this process, its first task comes back in the start's answer: no queue poll.
-            ...(deps.eagerStart ? { requestEagerStart: true } : {}),
-            args: [
-              {
-                request: text,
-                requester: { id: command.user_id, name: command.user_name },
-                channel: command.channel_id,
-                teamId: command.team_id,
-              },
-            ],
-          }),
-        START_BUDGET_MS,
-      );
-    } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        logger.warn('slash command received twice; not starting it again', { runId });
-        await respond({
-          response_type: 'ephemeral',
-          text: `This request was already received: run \`${runId}\`.`,
-        });
-        return;
-      }
-      logger.error('could not start an agent run', { runId, error: (error as Error).message });
+    const started = await startAgentRun(deps, runId, {
+      request: text,
+      requester: { id: command.user_id, name: command.user_name },
+      channel: command.channel_id,
+      teamId: command.team_id,
+    });
+    if (started === 'duplicate') {
+      logger.warn('slash command received twice; not starting it again', { runId });
+      await respond({
+        response_type: 'ephemeral',
+        text: `This request was already received: run \`${runId}\`.`,
+      });
+    } else if (started !== 'started') {
+      logger.error('could not start an agent run', { runId, error: started.error });
       await respond({
         response_type: 'ephemeral',
         text: `${TEMPORAL_UNREACHABLE_TEXT} (run \`${runId}\` was not started)`,
