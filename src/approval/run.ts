@@ -16,6 +16,10 @@ export interface AgentInput {
   /** Where the request was made; approval cards go here unless APPROVALS_CHANNEL is set. */
   channel: string;
   teamId?: string;
+  /** The thread the run lives in when it was asked for in a conversation (a mention, the Messages tab): an agent session. */
+  session?: { channel: string; threadTs: string; teamId: string; via: 'mention' | 'messages_tab' };
+  /** Earlier turns of this conversation in the thread, oldest first: what the requester asked and what the agent answered. */
+  earlier?: Array<{ role: 'user' | 'agent'; text: string }>;
 }
 
 /** Calls of one model turn asked together at most; a turn with more asks them one at a time. */

@@ -3,6 +3,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   ChildWorkflowFailure,
   getExternalWorkflowHandle,
   log,
@@ -39,6 +40,8 @@ import { formatDuration } from '../duration.js';
 import { approvalSlack, llm, run, runSlack as slack, toolsOnce, toolsRetried } from './activities.js';
 import { approvalWorkflow } from './approval.js';
 import { agentStatusQuery, grantUsedSignal } from './messages.js';
+import { AGENT_SESSION_PATCH } from './patches.js';
+import { RunSession } from './session.js';
 
 /** Patch id of the change that asks the calls of one model turn together. */
 export const BATCH_PATCH = 'calls-asked-together';
@@ -92,6 +95,18 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
     log.info('audit', { audit: event });
   };
 
+  // A run asked for in a conversation lives in its thread as an agent session (`/agent` runs, and runs from before
+  // sessions, have none and never reach the patch).
+  const session =
+    input.session && patched(AGENT_SESSION_PATCH)
+      ? new RunSession(
+          { runId, request: input.request, requesterId: input.requester.id, session: input.session },
+          record,
+        )
+      : undefined;
+  /** The session's status while the run works: suspended while any approval waits for a person. */
+  const working = () => (pendingApprovals.length > 0 ? 'suspended' : 'processing');
+
   setHandler(
     agentStatusQuery,
     (): AgentStatus => ({
@@ -118,11 +133,16 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
     record('final', 'system', { status: outcome.status, answer: outcome.answer, reason: outcome.reason });
     // The result is built from the requester's reads: it goes where they asked, in the card's thread only when the
     // card is there too (an approvals channel may hold people who could not read what the run read).
-    const where =
-      thread && thread.channel === input.channel
+    const where = input.session
+      ? { channel: input.session.channel, threadTs: input.session.threadTs }
+      : thread && thread.channel === input.channel
         ? { channel: thread.channel, threadTs: thread.ts }
         : { channel: input.channel, threadTs: undefined };
-    await slack.postRunReply({ ...where, runId, startedAt, outcome });
+    // A session's stream carries the result into the thread; posted only where it did not.
+    if (!(await session?.answer(outcome))) {
+      await slack.postRunReply({ ...where, runId, startedAt, outcome });
+      await session?.end('active');
+    }
     return outcome;
   };
 
@@ -175,6 +195,10 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
         },
       ],
     });
+    if (session) {
+      session.task(proposal.callId, proposal.tool, 'waiting_for_approval', { approval: childId });
+      await session.show('suspended');
+    }
     return { seq, proposal, plan, requestId, childId, pending, handle };
   };
 
@@ -217,6 +241,19 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       },
       requestId,
     );
+    if (session && approval.status !== 'approved') {
+      const by = approval.decision?.reviewer?.name ?? approval.decision?.reviewer?.id ?? 'an operator';
+      const notes = approval.decision?.notes ? `: “${approval.decision.notes}”` : '';
+      const note = {
+        rejected: `rejected by ${by}${notes}`,
+        timed_out: 'not approved in time',
+        cancelled: approval.failure ?? 'withdrawn before anyone decided',
+      }[approval.status];
+      session.task(proposal.callId, proposal.tool, approval.status === 'rejected' ? 'rejected' : 'failed', {
+        note,
+      });
+      await session.show(working());
+    }
     switch (approval.status) {
       case 'approved':
         // An approver may have changed the call: what runs is what they approved.
@@ -332,6 +369,10 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       digest: proposal.digest,
       repeat: proposal.repeat,
     });
+    if (session) {
+      session.task(proposal.callId, proposal.tool, 'running');
+      await session.show(working());
+    }
     const tools = proposal.repeat === 'once' ? toolsOnce : toolsRetried;
     let result: ToolOutcome;
     try {
@@ -364,6 +405,11 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       ...(standing ? { standing } : {}),
     });
     record('result', 'system', { call_id: proposal.callId, tool: proposal.tool, ...result });
+    if (session) {
+      const state = result.ok ? 'done' : unknown ? 'may_have_run' : 'failed';
+      session.task(proposal.callId, proposal.tool, state, result.ok ? {} : { note: summary });
+      await session.show(working());
+    }
     // The model must know that what ran is not what it proposed, and who changed it.
     const edited =
       edits.length > 0
@@ -386,6 +432,7 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
   };
 
   record('request', input.requester, { request: input.request, channel: input.channel, team: input.teamId });
+  await session?.show('processing');
   const conversation: ConversationItem[] = [{ type: 'user', text: input.request }];
   // The rules in force for this run come with the model's first answer, in one activity (runs from before asked
   // for them first, on their own).
@@ -405,6 +452,10 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       }
       conversation.push(...next.modelItems);
       const valid = next.checks.filter((c): c is Extract<ProposalCheck, { ok: true }> => c.ok);
+      if (session && valid.length > 0) {
+        for (const { proposal } of valid) session.task(proposal.callId, proposal.tool, 'pending');
+        await session.show('processing');
+      }
       invalidTurns = valid.length === 0 ? invalidTurns + 1 : 0;
 
       // Several calls of one turn that need a person are asked together: one card lists them, and one form can
@@ -528,5 +579,8 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       return await finish({ status: 'failed', reason });
     }
     throw error;
+  } finally {
+    // Every way a run ends closes its session, a cancelled run's too.
+    if (session) await CancellationScope.nonCancellable(() => session.end('closed'));
   }
 }
