@@ -13,7 +13,10 @@ import { truncate } from '../slack/blocks/text.js';
 import { approvalStatusQuery } from '../workflows/messages.js';
 import { asTemporalFailure, labelsOf, refusedForGood } from './slack.js';
 
-/** How long a waiting task looks for its approval's card, which the approval posts just after it starts. */
+/**
+ * How long waiting tasks look for their approvals' cards, which an approval posts just after it starts: well within
+ * the activity's 30 seconds.
+ */
 const CARD_WAIT_MS = 10_000;
 const CARD_POLL_MS = 250;
 /** Slack's answer to an append or a stop on a stream that has ended (stopped, or past its lifetime). */
@@ -37,10 +40,16 @@ function noteRefusal(refused: Refusals, what: string, error: unknown): string {
 export function createSessionActivities(deps: { slack: WebClient }) {
   const { slack } = deps;
 
-  /** Who an approval waits for, until when, and its card's link; undefined when it cannot be read. */
-  const waitingView = async (approvalId: string, requesterId: string): Promise<WaitingView | undefined> => {
+  /**
+   * Who an approval waits for, until when, and its card's link (looked for until `deadline`); undefined when it cannot
+   * be read.
+   */
+  const waitingView = async (
+    approvalId: string,
+    requesterId: string,
+    deadline: number,
+  ): Promise<WaitingView | undefined> => {
     const handle = Context.current().client.workflow.getHandle(approvalId);
-    const deadline = Date.now() + CARD_WAIT_MS;
     try {
       let status = await handle.query(approvalStatusQuery);
       while (!status.card && status.status === 'pending' && Date.now() < deadline) {
@@ -74,12 +83,14 @@ export function createSessionActivities(deps: { slack: WebClient }) {
       const { session } = update;
       const refused: Refusals = [];
       const thread = { channel_id: session.channel, thread_ts: session.threadTs };
+      // Calls asked together wait at once, so their cards are looked for together, within one bound.
+      const deadline = Date.now() + CARD_WAIT_MS;
+      const waiting = update.tasks.filter((t) => t.state === 'waiting_for_approval' && t.approval);
+      const views = await Promise.all(
+        waiting.map((t) => waitingView(t.approval as string, update.requesterId, deadline)),
+      );
       const waits = new Map<string, WaitingView>();
-      for (const task of update.tasks) {
-        if (task.state !== 'waiting_for_approval' || !task.approval) continue;
-        const view = await waitingView(task.approval, update.requesterId);
-        if (view) waits.set(task.id, view);
-      }
+      for (const [i, view] of views.entries()) if (view) waits.set((waiting[i] as SessionTask).id, view);
       const chunkOf = (task: SessionTask) => taskChunk(task, waits.get(task.id));
       const shownOf = (tasks: SessionTask[]) =>
         Object.fromEntries(tasks.map((t) => [t.id, JSON.stringify(chunkOf(t))]));

@@ -5,9 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentInput } from '../../src/approval/run.js';
 import { agentStatusQuery } from '../../src/workflows/messages.js';
-import { functionCall, message } from '../fakes/openai.js';
+import { functionCall, functionCalls, message } from '../fakes/openai.js';
 import type { SlackCall } from '../fakes/slack-api.js';
 import {
+  approvalCardsOf,
   type Engine,
   expectRunsToReplay,
   PEOPLE,
@@ -188,6 +189,60 @@ describe('a run with an agent session', () => {
       'active',
       'closed',
     ]);
+  });
+
+  it('shows calls asked together waiting at once, and each running once decided', async () => {
+    const request = 'set the topics of <#C0ONE|one> and <#C0TWO|two>';
+    scriptModel(engine.openai, {
+      [request]: [
+        functionCalls([
+          {
+            name: 'set_channel_topic',
+            args: proposal({ channel: 'C0ONE', topic: '1' }, 'medium'),
+            callId: 'call_one',
+          },
+          {
+            name: 'set_channel_topic',
+            args: proposal({ channel: 'C0TWO', topic: '2' }, 'medium'),
+            callId: 'call_two',
+          },
+        ]),
+        message('Both topics are set.'),
+      ],
+    });
+    const session = mentionIn();
+    const run = await engine.startRun(request, { session });
+    await expect.poll(() => approvalCardsOf(engine.slackApi, run.workflowId).length).toBe(2);
+    for (const call of approvalCardsOf(engine.slackApi, run.workflowId)) {
+      const ts = String((call.response as { ts?: string }).ts);
+      const form = await openDecisionForm(
+        slack,
+        engine.slackApi,
+        { call, ts } as Parameters<typeof openDecisionForm>[2],
+        'approve',
+        PEOPLE.ana.id,
+      );
+      expect((await submitDecisionForm(slack, form, PEOPLE.ana.id, null)).text).toBe('');
+    }
+    expect((await runOutcome(engine.client, run.workflowId)).status).toBe('completed');
+
+    const calls = streamCalls(session.threadTs);
+    for (const id of ['call_one', 'call_two']) {
+      expect(taskTitles(calls, id)).toEqual([
+        'set_channel_topic — proposed',
+        'set_channel_topic — waiting for approval',
+        'set_channel_topic — running',
+        'set_channel_topic — done',
+      ]);
+    }
+    expect(engine.slackApi.agentSession(CHANNEL, session.threadTs)?.statuses).toEqual([
+      'processing',
+      'suspended',
+      'processing',
+      'active',
+      'closed',
+    ]);
+    await expectRunsToReplay(engine.client, [run.workflowId]);
   });
 
   it('starts the stream again, tasks replayed, when Slack has ended it (past its lifetime), the answer once', async () => {
