@@ -132,7 +132,8 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
     status = outcome.status;
     record('final', 'system', { status: outcome.status, answer: outcome.answer, reason: outcome.reason });
     // The result is built from the requester's reads: it goes where they asked, in the card's thread only when the
-    // card is there too (an approvals channel may hold people who could not read what the run read).
+    // card is there too (an approvals channel may hold people who could not read what the run read); a conversation's
+    // run answers in its own thread.
     const where = input.session
       ? { channel: input.session.channel, threadTs: input.session.threadTs }
       : thread && thread.channel === input.channel
