@@ -6,6 +6,7 @@ import { TOOLS } from '../tools/index.js';
 import type { Tool } from '../tools/tool.js';
 import { createLlmActivities } from './llm.js';
 import { createRunActivities } from './run.js';
+import { createSessionActivities } from './session.js';
 import { createSlackActivities } from './slack.js';
 import { createToolActivities } from './tools.js';
 
@@ -30,6 +31,7 @@ export function createActivities(deps: {
       policy: config.approval.policy,
     }),
     ...createSlackActivities({ slack }),
+    ...createSessionActivities({ slack }),
     ...createToolActivities({ slack, webhookAllowlist, tools }),
   };
 }

@@ -42,7 +42,7 @@ const TRANSIENT_SLACK_ERRORS = new Set([
 ]);
 
 /** The error code of a refusal no retry can fix; undefined for Slack's own trouble and for anything not a refusal. */
-function refusedForGood(error: unknown): string | undefined {
+export function refusedForGood(error: unknown): string | undefined {
   return error instanceof WebAPIPlatformError && !TRANSIENT_SLACK_ERRORS.has(error.data.error)
     ? error.data.error
     : undefined;
@@ -168,7 +168,7 @@ export async function approversOf(
  * Names for the IDs, as the requester could read them in Slack: a conversation they cannot see (a private channel or
  * a direct message they are not in) keeps only its ID, since the card shows in channels and to people they chose.
  */
-async function labelsOf(
+export async function labelsOf(
   slack: WebClient,
   args: Record<string, unknown>,
   requesterId: string,

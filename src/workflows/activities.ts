@@ -3,6 +3,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import { MODEL_REQUEST_REJECTED } from '../activities/failure-types.js';
 import type { createLlmActivities } from '../activities/llm.js';
 import type { createRunActivities } from '../activities/run.js';
+import type { createSessionActivities } from '../activities/session.js';
 import type { createSlackActivities } from '../activities/slack.js';
 import type { createToolActivities } from '../activities/tools.js';
 
@@ -10,6 +11,7 @@ type Llm = ReturnType<typeof createLlmActivities>;
 type Tools = ReturnType<typeof createToolActivities>;
 type Slack = ReturnType<typeof createSlackActivities>;
 type Run = ReturnType<typeof createRunActivities>;
+type Session = ReturnType<typeof createSessionActivities>;
 
 /**
  * How long a long activity may go without a heartbeat (src/temporal/heartbeat.ts) before Temporal counts its worker as
@@ -63,7 +65,7 @@ export const runSlack = proxyActivities<Slack>({
  */
 const APPROVAL_SLACK_ATTEMPTS_MAX = 8;
 
-export const approvalSlack = proxyActivities<Slack>({
+const approvalPathSlack = {
   startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '1 second',
@@ -71,7 +73,15 @@ export const approvalSlack = proxyActivities<Slack>({
     maximumInterval: '1 minute',
     maximumAttempts: APPROVAL_SLACK_ATTEMPTS_MAX,
   },
-});
+} as const;
+
+export const approvalSlack = proxyActivities<Slack>(approvalPathSlack);
+
+/**
+ * A run's agent session in its thread (status, title, streamed plan): best effort, so retried only as long as the
+ * approval path's posts; past that the run goes on and posts as it would without a session.
+ */
+export const sessionSlack = proxyActivities<Session>(approvalPathSlack);
 
 export const run = proxyActivities<Run>({ startToCloseTimeout: '10 seconds' });
 

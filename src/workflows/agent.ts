@@ -3,6 +3,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   ChildWorkflowFailure,
   getExternalWorkflowHandle,
   log,
@@ -39,7 +40,8 @@ import { formatDuration } from '../duration.js';
 import { approvalSlack, llm, run, runSlack as slack, toolsOnce, toolsRetried } from './activities.js';
 import { approvalWorkflow } from './approval.js';
 import { agentStatusQuery, grantUsedSignal } from './messages.js';
-import { BOUNDS_PATCH } from './patches.js';
+import { AGENT_SESSION_PATCH, BOUNDS_PATCH } from './patches.js';
+import { RunSession } from './session.js';
 
 /** Patch id of the change that asks the calls of one model turn together. */
 export const BATCH_PATCH = 'calls-asked-together';
@@ -115,6 +117,18 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
     log.info('audit', { audit: event });
   };
 
+  // A run asked for in a conversation lives in its thread as an agent session (`/agent` runs, and runs from before
+  // sessions, have none and never reach the patch).
+  const session =
+    input.session && patched(AGENT_SESSION_PATCH)
+      ? new RunSession(
+          { runId, request: input.request, requesterId: input.requester.id, session: input.session },
+          record,
+        )
+      : undefined;
+  /** The session's status while the run works: suspended while any approval waits for a person. */
+  const working = () => (pendingApprovals.length > 0 ? 'suspended' : 'processing');
+
   setHandler(
     agentStatusQuery,
     (): AgentStatus => ({
@@ -147,7 +161,11 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       : thread && thread.channel === input.channel
         ? { channel: thread.channel, threadTs: thread.ts }
         : { channel: input.channel, threadTs: undefined };
-    await slack.postRunReply({ ...where, runId, startedAt, outcome });
+    // A session's stream carries the result into the thread; posted only where it did not.
+    if (!(await session?.answer(outcome))) {
+      await slack.postRunReply({ ...where, runId, startedAt, outcome });
+      await session?.end('active');
+    }
     return outcome;
   };
 
@@ -206,6 +224,10 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
         },
       ],
     });
+    if (session) {
+      session.task(proposal.callId, proposal.tool, 'waiting_for_approval', { approval: childId });
+      await session.show('suspended');
+    }
     return { seq, proposal, plan, requestId, childId, pending, handle };
   };
 
@@ -248,6 +270,19 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       },
       requestId,
     );
+    if (session && approval.status !== 'approved') {
+      const by = approval.decision?.reviewer?.name ?? approval.decision?.reviewer?.id ?? 'an operator';
+      const notes = approval.decision?.notes ? `: “${approval.decision.notes}”` : '';
+      const note = {
+        rejected: `rejected by ${by}${notes}`,
+        timed_out: 'not approved in time',
+        cancelled: approval.failure ?? 'withdrawn before anyone decided',
+      }[approval.status];
+      session.task(proposal.callId, proposal.tool, approval.status === 'rejected' ? 'rejected' : 'failed', {
+        note,
+      });
+      await session.show(working());
+    }
     switch (approval.status) {
       case 'approved':
         // An approver may have changed the call: what runs is what they approved.
@@ -363,6 +398,10 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       digest: proposal.digest,
       repeat: proposal.repeat,
     });
+    if (session) {
+      session.task(proposal.callId, proposal.tool, 'running');
+      await session.show(working());
+    }
     const tools = proposal.repeat === 'once' ? toolsOnce : toolsRetried;
     // From here on what the tool brought in may reach the model, whatever the outcome (a failure quotes it too).
     if (proposal.outside?.reads && !readOutside.includes(proposal.tool)) readOutside.push(proposal.tool);
@@ -397,6 +436,11 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       ...(standing ? { standing } : {}),
     });
     record('result', 'system', { call_id: proposal.callId, tool: proposal.tool, ...result });
+    if (session) {
+      const state = result.ok ? 'done' : unknown ? 'may_have_run' : 'failed';
+      session.task(proposal.callId, proposal.tool, state, result.ok ? {} : { note: summary });
+      await session.show(working());
+    }
     // The model must know that what ran is not what it proposed, and who changed it.
     const edited =
       edits.length > 0
@@ -431,6 +475,7 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
         }
       : {}),
   });
+  await session?.show('processing');
   // A conversation's earlier turns come first, so the model reads the request in its context.
   const conversation: ConversationItem[] = [
     ...(input.earlier ?? []).map(
@@ -456,6 +501,10 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       }
       conversation.push(...next.modelItems);
       const valid = next.checks.filter((c): c is Extract<ProposalCheck, { ok: true }> => c.ok);
+      if (session && valid.length > 0) {
+        for (const { proposal } of valid) session.task(proposal.callId, proposal.tool, 'pending');
+        await session.show('processing');
+      }
       invalidTurns = valid.length === 0 ? invalidTurns + 1 : 0;
       readBeforeTurn = [...readOutside];
       const needOf = (proposal: Proposal) => personNeedFor(proposal, policy, readBeforeTurn);
@@ -583,5 +632,8 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       return await finish({ status: 'failed', reason });
     }
     throw error;
+  } finally {
+    // Every way a run ends closes its session, a cancelled run's too.
+    if (session) await CancellationScope.nonCancellable(() => session.end('closed'));
   }
 }

@@ -1182,3 +1182,156 @@ describe('what the doctor asks', () => {
     }
   });
 });
+
+describe('agent sessions and streams', () => {
+  const THREAD = { channel_id: 'C0AGENT', thread_ts: '1690000000.000100' };
+  const RECIPIENT = { recipient_user_id: APPROVER.id, recipient_team_id: FAKE_SLACK_TEAM.id };
+  const code = async (call: Promise<unknown>) => ((await failure(call)) as WebAPIPlatformError).data.error;
+
+  it('creates a session with its title and initiator, then changes only its status', async () => {
+    const slack = client();
+    const created = await slack.agents.sessions.setStatus({
+      ...THREAD,
+      status: 'processing',
+      title: 'archive #old-project',
+      initiator_user_id: APPROVER.id,
+    });
+    expect(created).toMatchObject({ ok: true, status: 'processing', title: 'archive #old-project' });
+    // A title given to an existing session is ignored: rename changes it.
+    await slack.agents.sessions.setStatus({ ...THREAD, status: 'suspended', title: 'ignored' });
+    await slack.agents.sessions.rename({ ...THREAD, title: 'Waiting for @ada: archive #old-project' });
+    expect(fake.agentSession('C0AGENT', THREAD.thread_ts)).toEqual({
+      status: 'suspended',
+      statuses: ['processing', 'suspended'],
+      title: 'Waiting for @ada: archive #old-project',
+      initiator: APPROVER.id,
+    });
+  });
+
+  it('refuses a status Slack does not accept, a title over 200 characters, and renaming a session that does not exist', async () => {
+    const slack = client();
+    expect(await code(slack.agents.sessions.setStatus({ ...THREAD, status: 'thinking' }))).toBe(
+      'invalid_arguments',
+    );
+    expect(
+      await code(
+        slack.agents.sessions.setStatus({ ...THREAD, status: 'processing', title: 'x'.repeat(201) }),
+      ),
+    ).toBe('invalid_arguments');
+    expect(await code(slack.agents.sessions.rename({ ...THREAD, title: 'no session yet' }))).toBe(
+      'session_not_found',
+    );
+    await slack.agents.sessions.setStatus({ ...THREAD, status: 'processing', title: 'x'.repeat(200) });
+    expect(await code(slack.agents.sessions.rename({ ...THREAD, title: '' }))).toBe('invalid_arguments');
+    expect(await code(slack.agents.sessions.rename({ ...THREAD, title: 'y'.repeat(201) }))).toBe(
+      'invalid_arguments',
+    );
+    expect(fake.agentSession('C0AGENT', THREAD.thread_ts)?.statuses).toEqual(['processing']);
+  });
+
+  it('streams tasks and text into one message, which takes nothing more once stopped', async () => {
+    const slack = client();
+    const started = await slack.chat.startStream({
+      channel: 'C0AGENT',
+      thread_ts: THREAD.thread_ts,
+      ...RECIPIENT,
+      task_display_mode: 'plan',
+      chunks: [
+        { type: 'plan_update', title: 'archive #old-project' },
+        { type: 'task_update', id: 't1', title: 'archive_channel', status: 'pending' },
+      ],
+    });
+    const ts = started.ts ?? '';
+    await slack.chat.appendStream({
+      channel: 'C0AGENT',
+      ts,
+      chunks: [{ type: 'task_update', id: 't1', title: 'archive_channel', status: 'in_progress' }],
+    });
+    await slack.agents.sessions.setStatus({ ...THREAD, status: 'processing' });
+    await slack.chat.stopStream({
+      channel: 'C0AGENT',
+      ts,
+      chunks: [
+        { type: 'task_update', id: 't1', title: 'archive_channel', status: 'complete' },
+        { type: 'markdown_text', text: 'Archived.' },
+      ],
+      session_status: 'active',
+    });
+    expect(fake.streamedMessage('C0AGENT', ts)).toEqual({
+      text: 'Archived.',
+      plan: 'archive #old-project',
+      tasks: { t1: { type: 'task_update', id: 't1', title: 'archive_channel', status: 'complete' } },
+      streaming: false,
+      recipient: { user: APPROVER.id, team: FAKE_SLACK_TEAM.id },
+    });
+    expect(fake.agentSession('C0AGENT', THREAD.thread_ts)?.statuses).toEqual(['processing', 'active']);
+    expect(await code(slack.chat.appendStream({ channel: 'C0AGENT', ts, markdown_text: 'more' }))).toBe(
+      'message_not_in_streaming_state',
+    );
+    expect(await code(slack.chat.stopStream({ channel: 'C0AGENT', ts }))).toBe(
+      'message_not_in_streaming_state',
+    );
+    expect(
+      await code(slack.chat.appendStream({ channel: 'C0AGENT', ts: '1.000001', markdown_text: 'x' })),
+    ).toBe('message_not_found');
+  });
+
+  it('refuses a stream in a channel without its recipient’s user and team, but not in a DM', async () => {
+    const slack = client();
+    const inChannel = { channel: 'C0AGENT', thread_ts: THREAD.thread_ts, markdown_text: 'hi' };
+    expect(await code(slack.chat.startStream(inChannel))).toBe('missing_recipient_user_id');
+    expect(await code(slack.chat.startStream({ ...inChannel, recipient_user_id: APPROVER.id }))).toBe(
+      'missing_recipient_team_id',
+    );
+    const dm = await slack.chat.postMessage({ channel: APPROVER.id, text: 'question' });
+    const inDm = await slack.chat.startStream({
+      channel: dm.channel ?? '',
+      thread_ts: dm.ts ?? '',
+      markdown_text: 'hi',
+    });
+    expect(inDm.ok).toBe(true);
+  });
+
+  it('refuses chunks Slack refuses: text over 12,000 characters, unknown chunks and task statuses, bad display modes', async () => {
+    const slack = client();
+    type Chunks = Parameters<typeof slack.chat.startStream>[0]['chunks'];
+    const base = { channel: 'C0AGENT', thread_ts: THREAD.thread_ts, ...RECIPIENT };
+    expect(await code(slack.chat.startStream({ ...base, markdown_text: 'x'.repeat(12_001) }))).toBe(
+      'msg_too_long',
+    );
+    expect(
+      await code(
+        slack.chat.startStream({ ...base, chunks: [{ type: 'markdown_text', text: 'x'.repeat(12_001) }] }),
+      ),
+    ).toBe('msg_too_long');
+    const unknown = [{ type: 'sparkles' }] as unknown as Chunks;
+    expect(await code(slack.chat.startStream({ ...base, chunks: unknown }))).toBe('invalid_chunks');
+    const badStatus = [{ type: 'task_update', id: 't', title: 't', status: 'done' }] as unknown as Chunks;
+    expect(await code(slack.chat.startStream({ ...base, chunks: badStatus }))).toBe('invalid_chunks');
+    expect(
+      await code(slack.chat.startStream({ ...base, task_display_mode: 'list', markdown_text: 'x' })),
+    ).toBe('invalid_arguments');
+    const ok = await slack.chat.startStream({ ...base, markdown_text: 'x'.repeat(12_000) });
+    expect(await code(slack.chat.appendStream({ channel: 'C0AGENT', ts: ok.ts ?? '' }))).toBe(
+      'invalid_arguments',
+    );
+    expect(
+      await code(slack.chat.stopStream({ channel: 'C0AGENT', ts: ok.ts ?? '', session_status: 'finished' })),
+    ).toBe('invalid_arguments');
+    // Nothing refused was taken.
+    expect(fake.streamedMessage('C0AGENT', ok.ts ?? '')).toMatchObject({ streaming: true });
+    expect(fake.callsTo('chat.startStream').filter((c) => c.error === undefined)).toHaveLength(1);
+  });
+
+  it('answers a message’s permalink, and message_not_found for one it does not have', async () => {
+    const slack = client();
+    const posted = await slack.chat.postMessage({ channel: 'C0APPROVALS', text: 'card' });
+    const link = await slack.chat.getPermalink({ channel: 'C0APPROVALS', message_ts: posted.ts ?? '' });
+    expect(link.permalink).toBe(
+      `https://${FAKE_SLACK_TEAM.domain}.slack.com/archives/C0APPROVALS/p${(posted.ts ?? '').replace('.', '')}`,
+    );
+    expect(await code(slack.chat.getPermalink({ channel: 'C0APPROVALS', message_ts: '1.000001' }))).toBe(
+      'message_not_found',
+    );
+  });
+});

@@ -90,6 +90,21 @@ export interface FakeSlackApiOptions {
   rejectedTokens?: string[];
 }
 
+export interface FakeAgentSession {
+  status: string;
+  statuses: string[];
+  title: string;
+  initiator?: string;
+}
+
+export interface FakeStreamedMessage {
+  text: string;
+  tasks: Record<string, Record<string, unknown>>;
+  plan?: string;
+  streaming: boolean;
+  recipient?: { user: string; team: string };
+}
+
 export interface FakeSlackApi {
   /** Pass as WebClient's `slackApiUrl`; ends with `/api/`. */
   readonly url: string;
@@ -112,6 +127,13 @@ export interface FakeSlackApi {
     predicate?: (call: SlackCall) => boolean,
     timeoutMs?: number,
   ): Promise<SlackCall>;
+  /**
+   * The agent session of a thread as Slack holds it: its status now, every status it was given in order (by
+   * agents.sessions.setStatus and chat.stopStream's session_status), its title, and who started it.
+   */
+  agentSession(channel: string, threadTs: string): FakeAgentSession | undefined;
+  /** A streamed message as it reads now: its markdown, its tasks by id (each as last updated), and whether it still streams. */
+  streamedMessage(channel: string, ts: string): FakeStreamedMessage | undefined;
   /** The Home tab `userId` sees now (the view as views.publish last answered it), if one was ever published. */
   homeView(userId: string): Readonly<Record<string, unknown>> | undefined;
   /**
@@ -141,6 +163,18 @@ const MAX_MESSAGE_TEXT_CHARS = 40_000;
 const MAX_TOPIC_CHARS = 250;
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
+/** Agent session titles: "1-200 characters" (agents.sessions.rename; setStatus: "max 200 characters"). */
+const SESSION_TITLE_MAX = 200;
+/** agents.sessions.setStatus / chat.stopStream session_status: "Acceptable values". */
+const SESSION_STATUSES = ['active', 'processing', 'suspended', 'closed'];
+/** chat.startStream / appendStream / stopStream markdown_text: "Limit this field to 12,000 characters". */
+const STREAM_MARKDOWN_MAX = 12_000;
+/** chat.startStream task_display_mode: "Acceptable values: timeline plan". */
+const TASK_DISPLAY_MODES = ['timeline', 'plan'];
+/** A task_update chunk's status (@slack/types TaskUpdateChunk). */
+const TASK_STATUSES = ['pending', 'in_progress', 'complete', 'error'];
+/** A blocks chunk: "Maximum of 50 blocks". */
+const CHUNK_BLOCKS_MAX = 50;
 const CHANNEL_NAME = /^[a-z0-9_-]{1,80}$/;
 const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
 const USER_ID = /^[UW][A-Z0-9]{2,}$/;
@@ -150,7 +184,15 @@ const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
  * Fields that are strings on Slack's side even when they look like JSON (a message may quote JSON, and
  * private_metadata usually *is* JSON) — never decode these, or the fake would hand callers objects Slack wouldn't.
  */
-const FREE_TEXT_FIELDS = new Set(['text', 'topic', 'purpose', 'name', 'private_metadata']);
+const FREE_TEXT_FIELDS = new Set([
+  'text',
+  'topic',
+  'purpose',
+  'name',
+  'private_metadata',
+  'title',
+  'markdown_text',
+]);
 
 // ---------------------------------------------------------------------------------------------------------
 // Method-level failures
@@ -647,6 +689,8 @@ interface StoredMessage {
   threadTs?: string;
   metadata?: Record<string, unknown>;
   editedTs?: string;
+  /** A message posted by chat.startStream: its stream, open until chat.stopStream. */
+  stream?: FakeStreamedMessage;
 }
 
 interface StoredView {
@@ -689,6 +733,8 @@ class Workspace {
   private views = new Map<string, StoredView>();
   /** User id → the id of their Home tab view: one per user, which every publish replaces. */
   private homes = new Map<string, string>();
+  /** `<channel>/<thread_ts>` → the thread's agent session. */
+  private sessions = new Map<string, FakeAgentSession>();
   private ids = new Sequence();
   private timestamps = new Sequence();
   readonly unfurlFetches: string[] = [];
@@ -704,6 +750,7 @@ class Workspace {
     this.messages = [];
     this.views.clear();
     this.homes.clear();
+    this.sessions.clear();
     this.ids = new Sequence();
     this.timestamps = new Sequence();
     this.unfurlFetches.length = 0;
@@ -783,6 +830,131 @@ class Workspace {
     messageContent(args);
     // Ephemeral messages are seen once by one user and never stored in history.
     return { message_ts: slackTs(this.timestamps.next()) };
+  }
+
+  // -- agent sessions and streams ---------------------------------------------------------------------------
+
+  agentSession(channel: string, threadTs: string): FakeAgentSession | undefined {
+    return this.sessions.get(`${channel}/${threadTs}`);
+  }
+
+  streamedMessage(channel: string, ts: string): FakeStreamedMessage | undefined {
+    return this.messages.find((m) => m.channel === channel && m.ts === ts)?.stream;
+  }
+
+  /** agents.sessions.setStatus: creates the thread's session (title, initiator) or changes its status. */
+  setSessionStatus(args: Args): Args {
+    const channel = this.writableChannel(requiredString(args, 'channel_id'));
+    const threadTs = requiredString(args, 'thread_ts');
+    const status = sessionStatus(requiredString(args, 'status'), 'status');
+    const title = optionalString(args, 'title');
+    if (title !== undefined) sessionTitle(title);
+    const initiator = optionalString(args, 'initiator_user_id');
+    if (initiator !== undefined) this.user(initiator);
+    const key = `${channel.id}/${threadTs}`;
+    const session = this.sessions.get(key);
+    if (session) {
+      // title and initiator_user_id are "only used when creating a new session; ignored if the session already exists".
+      session.status = status;
+      session.statuses.push(status);
+      return { status, title: session.title };
+    }
+    const created: FakeAgentSession = {
+      status,
+      statuses: [status],
+      title: title ?? '',
+      ...(initiator ? { initiator } : {}),
+    };
+    this.sessions.set(key, created);
+    return { status, title: created.title };
+  }
+
+  renameSession(args: Args): Args {
+    const channel = this.writableChannel(requiredString(args, 'channel_id'));
+    const title = sessionTitle(requiredString(args, 'title'));
+    const session = this.sessions.get(`${channel.id}/${requiredString(args, 'thread_ts')}`);
+    if (!session) throw new SlackMethodError('session_not_found');
+    session.title = title;
+    return { title };
+  }
+
+  startStream(args: Args): Args {
+    const channel = this.writableChannel(requiredString(args, 'channel'));
+    const threadTs = optionalString(args, 'thread_ts');
+    const user = optionalString(args, 'recipient_user_id');
+    const team = optionalString(args, 'recipient_team_id');
+    // Outside a DM Slack must know whose stream it is: both the user and their team.
+    if (!channel.imUser && user === undefined) throw new SlackMethodError('missing_recipient_user_id');
+    if (!channel.imUser && team === undefined) throw new SlackMethodError('missing_recipient_team_id');
+    if (user !== undefined) this.user(user);
+    const mode = optionalString(args, 'task_display_mode');
+    if (mode !== undefined && !TASK_DISPLAY_MODES.includes(mode))
+      throw new SlackMethodError('invalid_arguments', [
+        'must be a valid enum value [json-pointer:/task_display_mode]',
+      ]);
+    const stream: FakeStreamedMessage = {
+      text: '',
+      tasks: {},
+      streaming: true,
+      ...(user && team ? { recipient: { user, team } } : {}),
+    };
+    applyStreamContent(stream, args, false);
+    const message: StoredMessage = {
+      channel: channel.id,
+      ts: slackTs(this.timestamps.next()),
+      text: stream.text,
+      ...(threadTs && { threadTs }),
+      stream,
+    };
+    this.messages.push(message);
+    return { channel: channel.id, ts: message.ts };
+  }
+
+  appendStream(args: Args): Args {
+    const message = this.streaming(args);
+    applyStreamContent(message.stream as FakeStreamedMessage, args, true);
+    message.text = message.stream?.text ?? message.text;
+    return { channel: message.channel, ts: message.ts };
+  }
+
+  stopStream(args: Args): Args {
+    const message = this.streaming(args);
+    const stream = message.stream as FakeStreamedMessage;
+    const status = sessionStatus(optionalString(args, 'session_status') ?? 'active', 'session_status');
+    applyStreamContent(stream, args, false);
+    const metadata = optionalObject(args, 'metadata');
+    if (metadata) message.metadata = metadata;
+    stream.streaming = false;
+    message.text = stream.text;
+    const session = message.threadTs
+      ? this.sessions.get(`${message.channel}/${message.threadTs}`)
+      : undefined;
+    if (session) {
+      session.status = status;
+      session.statuses.push(status);
+    }
+    return { channel: message.channel, ts: message.ts, message: this.renderMessage(message, true) };
+  }
+
+  /** The open stream `channel`/`ts` names: an unknown one is not found, a stopped one takes nothing more. */
+  private streaming(args: Args): StoredMessage {
+    const channel = this.writableChannel(requiredString(args, 'channel'));
+    const ts = requiredString(args, 'ts');
+    const message = this.messages.find((m) => m.channel === channel.id && m.ts === ts);
+    if (!message) throw new SlackMethodError('message_not_found');
+    if (!message.stream?.streaming) throw new SlackMethodError('message_not_in_streaming_state');
+    return message;
+  }
+
+  permalink(args: Args): Args {
+    const channel = this.channel(requiredString(args, 'channel'));
+    const ts = requiredString(args, 'message_ts');
+    if (!this.messages.some((m) => m.channel === channel.id && m.ts === ts))
+      throw new SlackMethodError('message_not_found');
+    return {
+      channel: channel.id,
+      permalink: `https://${FAKE_SLACK_TEAM.domain}.slack.com/archives/${channel.id}/p${ts.replace('.', '')}`,
+    };
   }
 
   // -- views --------------------------------------------------------------------------------------------
@@ -1131,6 +1303,68 @@ class Workspace {
   }
 }
 
+function sessionStatus(status: string, field: string): string {
+  if (!SESSION_STATUSES.includes(status))
+    throw new SlackMethodError('invalid_arguments', [`must be a valid enum value [json-pointer:/${field}]`]);
+  return status;
+}
+
+function sessionTitle(title: string): string {
+  const length = characters(title);
+  if (length < 1 || length > SESSION_TITLE_MAX)
+    throw new SlackMethodError('invalid_arguments', [
+      `must be between 1 and ${SESSION_TITLE_MAX} characters [json-pointer:/title]`,
+    ]);
+  return title;
+}
+
+function checkStreamMarkdown(text: unknown): string {
+  if (typeof text !== 'string')
+    throw new SlackMethodError('invalid_chunks', ['markdown_text must be a string']);
+  if (characters(text) > STREAM_MARKDOWN_MAX) throw new SlackMethodError('msg_too_long');
+  return text;
+}
+
+/**
+ * A stream's content as Slack takes it: `markdown_text` or `chunks` (markdown, task and plan updates, blocks), every
+ * chunk checked before any is applied. `required`: chat.appendStream needs one of them.
+ */
+function applyStreamContent(stream: FakeStreamedMessage, args: Args, required: boolean): void {
+  const markdown = optionalString(args, 'markdown_text');
+  const chunks = optionalArray(args, 'chunks', 'invalid_chunks') ?? [];
+  if (required && markdown === undefined && chunks.length === 0)
+    throw new SlackMethodError('invalid_arguments', ['missing required field: markdown_text or chunks']);
+  if (markdown !== undefined) checkStreamMarkdown(markdown);
+  for (const [index, chunk] of chunks.entries()) {
+    const at = `[json-pointer:/chunks/${index}]`;
+    if (!isRecord(chunk)) throw new SlackMethodError('invalid_chunks', [`must provide an object ${at}`]);
+    if (chunk.type === 'markdown_text') checkStreamMarkdown(chunk.text);
+    else if (chunk.type === 'task_update') {
+      if (typeof chunk.id !== 'string' || chunk.id === '' || typeof chunk.title !== 'string')
+        throw new SlackMethodError('invalid_chunks', [`missing required field: id or title ${at}`]);
+      if (typeof chunk.status !== 'string' || !TASK_STATUSES.includes(chunk.status))
+        throw new SlackMethodError('invalid_chunks', [`must be a valid enum value ${at}/status`]);
+    } else if (chunk.type === 'plan_update') {
+      if (typeof chunk.title !== 'string')
+        throw new SlackMethodError('invalid_chunks', [`missing title ${at}`]);
+    } else if (chunk.type === 'blocks') {
+      const blocks = Array.isArray(chunk.blocks) ? chunk.blocks : [];
+      if (blocks.length > CHUNK_BLOCKS_MAX)
+        throw new SlackMethodError('invalid_chunks', [`too many blocks ${at}`]);
+      checkBlocks(blocks);
+    } else throw new SlackMethodError('invalid_chunks', [`unknown chunk type ${at}/type`]);
+  }
+  if (markdown !== undefined) stream.text += markdown;
+  for (const chunk of chunks as Array<Record<string, unknown>>) {
+    if (chunk.type === 'markdown_text') stream.text += String(chunk.text);
+    if (chunk.type === 'plan_update') stream.plan = String(chunk.title);
+    if (chunk.type === 'task_update') {
+      const id = String(chunk.id);
+      stream.tasks[id] = { ...stream.tasks[id], ...chunk };
+    }
+  }
+}
+
 interface MessageContent {
   text?: string;
   blocks?: unknown[];
@@ -1198,6 +1432,12 @@ const METHODS: Record<string, MethodHandler> = {
   'chat.postMessage': (workspace, args) => workspace.postMessage(args),
   'chat.update': (workspace, args) => workspace.updateMessage(args),
   'chat.postEphemeral': (workspace, args) => workspace.postEphemeral(args),
+  'chat.startStream': (workspace, args) => workspace.startStream(args),
+  'chat.appendStream': (workspace, args) => workspace.appendStream(args),
+  'chat.stopStream': (workspace, args) => workspace.stopStream(args),
+  'chat.getPermalink': (workspace, args) => workspace.permalink(args),
+  'agents.sessions.setStatus': (workspace, args) => workspace.setSessionStatus(args),
+  'agents.sessions.rename': (workspace, args) => workspace.renameSession(args),
   'views.open': (workspace, args) => workspace.openView(args),
   'views.push': (workspace, args) => workspace.openView(args),
   'views.update': (workspace, args) => workspace.updateView(args),
@@ -1504,6 +1744,14 @@ class FakeSlackServer implements FakeSlackApi {
 
   get unfurlFetches(): readonly string[] {
     return this.workspace.unfurlFetches;
+  }
+
+  agentSession(channel: string, threadTs: string): FakeAgentSession | undefined {
+    return this.workspace.agentSession(channel, threadTs);
+  }
+
+  streamedMessage(channel: string, ts: string): FakeStreamedMessage | undefined {
+    return this.workspace.streamedMessage(channel, ts);
   }
 
   reset(): void {
