@@ -118,14 +118,31 @@ function ephemeralsTo(user: string, threadTs: string): string[] {
     .map((c) => String(c.args.text));
 }
 
-/** The run's result as posted: a message marked as this run's result. */
-function resultOf(runId: string) {
-  return engine.slackApi.waitForCall('chat.postMessage', (c) => {
+/**
+ * The run's result as the requester got it in the thread: streamed into the run's agent-session message (the first
+ * stream the thread's session started after the run began: a thread holds one run at a time), or, where Slack refused
+ * the stream, posted as a message marked as this run's result.
+ */
+async function resultOf(runId: string): Promise<{ args: Record<string, unknown> }> {
+  await runOutcome(engine.client, runId);
+  const startedAt = (await engine.client.workflow.getHandle(runId).describe()).startTime.getTime();
+  const posted = engine.slackApi.calls.find((c) => {
     const metadata = c.args.metadata as
       | { event_type?: string; event_payload?: { run_id?: string } }
       | undefined;
-    return metadata?.event_type === RESULT_EVENT_TYPE && metadata.event_payload?.run_id === runId;
+    return (
+      c.method === 'chat.postMessage' &&
+      metadata?.event_type === RESULT_EVENT_TYPE &&
+      metadata.event_payload?.run_id === runId
+    );
   });
+  if (posted) return posted;
+  const stream = engine.slackApi.calls.find((c) => c.method === 'chat.startStream' && c.at >= startedAt);
+  const ts = (stream?.response as { ts?: string } | undefined)?.ts;
+  const streamed =
+    stream && ts ? engine.slackApi.streamedMessage(String(stream.args.channel), ts) : undefined;
+  if (!stream || !streamed || streamed.streaming) throw new Error(`no result of ${runId} in Slack`);
+  return { args: { channel: stream.args.channel, thread_ts: stream.args.thread_ts, text: streamed.text } };
 }
 
 async function noSuchRun(runId: string) {
