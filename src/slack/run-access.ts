@@ -145,18 +145,19 @@ export async function runStatusFor(
  * `/agent cancel <run id>` and the Withdraw button: the requester withdraws their run's pending approval. The
  * approval workflow checks the requester again; this check is what keeps anyone else from learning anything.
  */
-export async function withdrawRunFor(
+export async function withdrawRun(
   temporal: Client,
   runId: string,
   asker: Asker,
   budgetMs = RUN_ANSWER_BUDGET_MS,
-): Promise<string> {
+): Promise<{ text: string; nothingWaited: boolean }> {
   const deadline = Date.now() + budgetMs;
   const run = await readRun(temporal, deadline, runId);
-  if (!run.ok) return run.reason === 'not_found' ? noRunText(runId) : TEMPORAL_UNREACHABLE_TEXT;
-  if (!mayWithdraw(asker, run.value)) return noRunText(runId);
+  const said = (text: string) => ({ text, nothingWaited: false });
+  if (!run.ok) return said(run.reason === 'not_found' ? noRunText(runId) : TEMPORAL_UNREACHABLE_TEXT);
+  if (!mayWithdraw(asker, run.value)) return said(noRunText(runId));
   const approval = run.value.pending_approval;
-  if (!approval) return nothingToWithdrawText(run.value);
+  if (!approval) return { text: nothingToWithdrawText(run.value), nothingWaited: true };
   // Calls asked together are withdrawn together.
   const waiting = run.value.pending_approvals?.length ? run.value.pending_approvals : [approval];
   try {
@@ -173,10 +174,20 @@ export async function withdrawRunFor(
   } catch (error) {
     // The approval finished between the query and the signal: it is no longer waiting.
     if (error instanceof WorkflowNotFoundError)
-      return nothingToWithdrawText({ ...run.value, status: 'running' });
+      return { text: nothingToWithdrawText({ ...run.value, status: 'running' }), nothingWaited: true };
     // Out of time, the signal may still have arrived; a refused call did not.
-    if (error instanceof TemporalTooSlowError) return withdrawUnconfirmedText(runId);
-    return TEMPORAL_UNREACHABLE_TEXT;
+    if (error instanceof TemporalTooSlowError) return said(withdrawUnconfirmedText(runId));
+    return said(TEMPORAL_UNREACHABLE_TEXT);
   }
-  return withdrawnText(runId, approval.tool);
+  return said(withdrawnText(runId, approval.tool));
+}
+
+/** `withdrawRun`, in the words the asker reads. */
+export async function withdrawRunFor(
+  temporal: Client,
+  runId: string,
+  asker: Asker,
+  budgetMs = RUN_ANSWER_BUDGET_MS,
+): Promise<string> {
+  return (await withdrawRun(temporal, runId, asker, budgetMs)).text;
 }

@@ -31,6 +31,7 @@ import type {
   ApprovalOutcome,
   ApprovalPolicy,
   AuditEvent,
+  Person,
   Proposal,
   ProposalEdit,
   SlackMessageRef,
@@ -39,7 +40,7 @@ import { standingMaxFor } from '../approval/standing.js';
 import { formatDuration } from '../duration.js';
 import { approvalSlack, llm, run, runSlack as slack, toolsOnce, toolsRetried } from './activities.js';
 import { approvalWorkflow } from './approval.js';
-import { agentStatusQuery, grantUsedSignal } from './messages.js';
+import { agentStatusQuery, grantUsedSignal, stopRunSignal } from './messages.js';
 import { AGENT_SESSION_PATCH, BOUNDS_PATCH } from './patches.js';
 import { RunSession } from './session.js';
 
@@ -78,6 +79,11 @@ function personNeedFor(
   // The same commands either way: nothing to mark.
   if (now.person === before.person && (!now.person || now.standingMayCover)) return now;
   return patched(BOUNDS_PATCH) ? now : before;
+}
+
+/** Thrown at the run's next step once its requester has stopped it; the run then ends, cancelled. */
+class RunStopped extends Error {
+  override name = 'RunStopped';
 }
 
 function failureMessage(error: unknown): string {
@@ -129,6 +135,19 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
   /** The session's status while the run works: suspended while any approval waits for a person. */
   const working = () => (pendingApprovals.length > 0 ? 'suspended' : 'processing');
 
+  /** Who stopped the run (Slack's stop button on its agent session): only its requester may. */
+  let stoppedBy: Person | undefined;
+  setHandler(stopRunSignal, (raw) => {
+    const by = (raw as { by?: { id?: unknown; name?: unknown } } | undefined)?.by;
+    if (typeof by?.id !== 'string' || by.id !== input.requester.id || stoppedBy) return;
+    stoppedBy = { id: by.id, ...(typeof by.name === 'string' ? { name: by.name } : {}) };
+    record('cancelled', stoppedBy, { stopped: true });
+  });
+  /** A stopped run does nothing more: no model step, no card, no tool; it ends with the result so far. */
+  const unlessStopped = () => {
+    if (stoppedBy) throw new RunStopped();
+  };
+
   setHandler(
     agentStatusQuery,
     (): AgentStatus => ({
@@ -179,6 +198,7 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
 
   /** Starts a person's approval of one call: its child workflow posts the card and waits. */
   const startApproval = async (proposal: Proposal, policy: ApprovalPolicy) => {
+    unlessStopped();
     approvals += 1;
     // Its place in the run, read now: calls asked together start at once, and the counter moves on meanwhile.
     const seq = approvals;
@@ -391,6 +411,7 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
     edits: ProposalEdit[] = [],
     standing?: ActionRecord['standing'],
   ): Promise<string> => {
+    unlessStopped();
     record('execution', 'system', {
       call_id: proposal.callId,
       tool: proposal.tool,
@@ -491,6 +512,7 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
 
   try {
     while (steps < MAX_MODEL_STEPS) {
+      unlessStopped();
       steps += 1;
       const { policy, next } = rules
         ? { policy: rules, next: await llm.planNextStep(conversation) }
@@ -618,6 +640,9 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       reason: `stopped after ${MAX_MODEL_STEPS} model steps without a final answer`,
     });
   } catch (error) {
+    if (error instanceof RunStopped) {
+      return await finish({ status: 'cancelled', reason: 'stopped by the requester; nothing more was run' });
+    }
     if (error instanceof ActivityFailure || error instanceof ChildWorkflowFailure) {
       record('failed', 'system', { error: failureMessage(error) });
       if (outcome) throw error; // the final reply itself could not be posted: let Temporal show the failure

@@ -31,3 +31,6 @@ export const revokeGrantSignal = defineSignal<[{ by?: Person }]>('revoke_grant')
 
 /** A run used the standing approval: audited with the grant. */
 export const grantUsedSignal = defineSignal<[{ run_id: string; digest: string }]>('grant_used');
+
+/** Slack's stop button on a run's agent session, from its requester: the run stops before its next step. */
+export const stopRunSignal = defineSignal<[{ by: Person }]>('stop_run');

@@ -423,25 +423,39 @@ describe('the stop button', () => {
 });
 
 describe('the stop button, while the run is not waiting for a person', () => {
-  it('says there is nothing to withdraw, as /agent cancel does, and the run goes on', async () => {
+  it('stops the run before its next step: the call the model was working on is not run, and the thread says so', async () => {
     const request = 'what is the topic of <#C0BUSY|busy>';
-    script(request, delayed(2_000, message('No topic.')));
+    script(
+      request,
+      delayed(2_000, functionCall('channel_info', proposal({ channel: 'C0BUSY' }))),
+      message('No topic.'),
+    );
     const asked = engine.openai.requests.length;
     const { ts, runId } = await mentionOver(request, PEOPLE.requester.id);
     await engine.openai.waitForRequests(asked + 1);
-    await slack.sender.sendEvent(
-      slack.sender.eventBody(
-        sessionStoppedEvent({ user: PEOPLE.requester.id, channel: CHANNEL, threadTs: ts }),
-      ),
-    );
+    // Someone else's stop changes nothing; the requester's stops the run.
+    for (const user of [PEOPLE.mallory.id, PEOPLE.requester.id]) {
+      await slack.sender.sendEvent(
+        slack.sender.eventBody(sessionStoppedEvent({ user, channel: CHANNEL, threadTs: ts })),
+      );
+    }
     await settled();
-    expect(ephemeralsTo(PEOPLE.requester.id, ts).at(-1)).toMatch(
-      /^:information_source: Nothing to withdraw: run/,
-    );
+    expect(ephemeralsTo(PEOPLE.requester.id, ts).at(-1)).toMatch(/^:octagonal_sign: Stopping run/);
     expect(await runOutcome(engine.client, runId)).toMatchObject({
-      status: 'completed',
-      answer: 'No topic.',
+      status: 'cancelled',
+      reason: expect.stringMatching(/stopped by the requester/),
+      actions: [],
     });
+    expect(engine.slackApi.callsTo('conversations.info').filter((c) => c.args.channel === 'C0BUSY')).toEqual(
+      [],
+    );
+    const told = await resultOf(runId);
+    expect(told.args).toMatchObject({ channel: CHANNEL, thread_ts: ts });
+    expect(String(told.args.text)).toContain('stopped by the requester');
+    const status = await engine.client.workflow.getHandle(runId).query(agentStatusQuery);
+    expect(status.audit.filter((e) => e.type === 'cancelled')).toEqual([
+      expect.objectContaining({ actor: { id: PEOPLE.requester.id }, details: { stopped: true } }),
+    ]);
   });
 });
 

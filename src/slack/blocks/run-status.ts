@@ -81,6 +81,11 @@ export function nothingToWithdrawText(status: Pick<AgentStatus, 'run_id' | 'stat
   return `:information_source: Nothing to withdraw: run \`${safeText(status.run_id, 100)}\` is not waiting for an approval (it is ${status.status.replaceAll('_', ' ')}).`;
 }
 
+/** Stopped while the model or a tool was at work: nothing was waiting, and the run does nothing more. */
+export function stoppedText(runId: string): string {
+  return `:octagonal_sign: Stopping run \`${safeText(runId, 100)}\`: it does nothing more after the step it is on, and says so in the thread.`;
+}
+
 export function withdrawnText(runId: string, tool: string): string {
   return `:no_entry_sign: Withdrawn: run \`${safeText(runId, 100)}\` will not \`${safeText(tool, 80)}\`; its approval card is being updated.`;
 }

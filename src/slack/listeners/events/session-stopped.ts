@@ -1,10 +1,14 @@
-// Slack's own stop button on an agent session (`agent_session_stopped`): the same as `/agent cancel` for the run of
-// that thread — whatever it waits for is withdrawn (cards updated, thread told, audited) — and only its requester may.
+// Slack's own stop button on an agent session (`agent_session_stopped`): the run of that thread stops before its next
+// step, and whatever it waits for is withdrawn as `/agent cancel` withdraws it (cards updated, thread told, audited).
+// Only its requester may stop it.
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import type { Client } from '@temporalio/client';
+import { stopRunSignal } from '../../../workflows/messages.js';
+import { stoppedText } from '../../blocks/run-status.js';
 import { mention } from '../../blocks/text.js';
 import { threadRuns } from '../../conversations.js';
-import { withdrawRunFor } from '../../run-access.js';
+import { withdrawRun } from '../../run-access.js';
+import { TEMPORAL_UNREACHABLE_TEXT } from '../../temporal-deadline.js';
 
 /** Someone other than the requester pressed stop: it changes nothing. */
 export function notYourRunToStopText(requesterId: string): string {
@@ -52,7 +56,16 @@ export function sessionStopped(deps: { temporal: Client }) {
       if (requesterId) await tell(notYourRunToStopText(requesterId));
       return;
     }
-    // The same path as `/agent cancel`, which checks the requester again against the run itself.
-    await tell(await withdrawRunFor(deps.temporal, running, { id: event.user }));
+    // The run stops before its next step (the workflow checks again that the stop is its requester's)...
+    try {
+      await deps.temporal.workflow.getHandle(running).signal(stopRunSignal, { by: { id: event.user } });
+    } catch (error) {
+      logger.error('could not stop a run', { runId: running, error: (error as Error).message });
+      await tell(TEMPORAL_UNREACHABLE_TEXT);
+      return;
+    }
+    // ...and what it waits for is withdrawn, by the same path as `/agent cancel`, which checks the requester again.
+    const withdrawal = await withdrawRun(deps.temporal, running, { id: event.user });
+    await tell(withdrawal.nothingWaited ? stoppedText(running) : withdrawal.text);
   };
 }
