@@ -1,0 +1,162 @@
+// One call from an MCP client through the gateway (src/gateway/): the same route as a model's proposal in an agent run
+// (./call-route.ts), durable while it waits for a person, and its outcome kept for the client that asks again. Its id
+// comes from the token and the call's digest, and the gateway attaches to a running one: a client that asks the same
+// thing twice while it waits gets the one outcome, never a second run.
+import {
+  ChildWorkflowFailure,
+  log,
+  ParentClosePolicy,
+  setHandler,
+  startChild,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { personNeeded } from '../approval/policy.js';
+import type { AuditEvent, GatewayCall, GatewayCallStatus, GatewayOutcome } from '../approval/schemas.js';
+import { run } from './activities.js';
+import { approvalWorkflow } from './approval.js';
+import { failureMessage, routeCall, runCall } from './call-route.js';
+import { gatewayCallStatusQuery } from './messages.js';
+
+/**
+ * However soon a person decides, a client that lost its connection has this long after the decision to ask again and
+ * be given the outcome: a laptop's sleep or an IDE's restart, not a day.
+ */
+const ASK_AGAIN_AFTER_DECISION_MS = 60 * 60_000;
+
+export async function gatewayCallWorkflow(input: GatewayCall): Promise<GatewayOutcome> {
+  const callId = workflowInfo().workflowId;
+  const askedAtMs = Date.now();
+  const { proposal, requester, client } = input;
+  const audit: AuditEvent[] = [];
+  const status: GatewayCallStatus = { call_id: callId, status: 'running', client, audit };
+  const record = (
+    type: AuditEvent['type'],
+    actor: AuditEvent['actor'],
+    details: Record<string, unknown>,
+    requestId?: string,
+  ) => {
+    const event: AuditEvent = { at: new Date().toISOString(), type, actor, runId: callId, details };
+    if (requestId) event.requestId = requestId;
+    audit.push(event);
+    log.info('audit', { audit: event });
+  };
+  setHandler(gatewayCallStatusQuery, () => status);
+  const finish = (outcome: GatewayOutcome): GatewayOutcome => {
+    status.status = 'done';
+    status.outcome = outcome;
+    record('final', 'system', { status: outcome.status });
+    return outcome;
+  };
+  const runIt = async (approved = proposal, extra: Partial<GatewayOutcome> = {}) => {
+    record('execution', 'system', {
+      tool: approved.tool,
+      arguments: approved.arguments,
+      digest: approved.digest,
+    });
+    const result = await runCall(approved, requester.id, `${callId}/${approved.callId}`);
+    record('result', 'system', { tool: approved.tool, ...result });
+    return finish({ status: 'ran', result, ...extra });
+  };
+
+  record('request', requester, { client: client.name, token_id: client.token_id, tool: proposal.tool });
+  record('proposal', 'system', { ...proposal });
+  const policy = await run.runPolicy();
+  // What the client's agent has read is out of Countersign's sight: every call that can send data out is asked as in a
+  // run that read from outside (src/approval/policy.ts), and no standing approval stands in for it.
+  const need = personNeeded(proposal, policy, { readOutside: true });
+  const route = await routeCall(proposal, policy, need, { requesterId: requester.id, runId: callId });
+  if (route.route === 'run_now') {
+    record('verdict', 'policy', { verdict: 'run_now', risk: proposal.risk });
+    return runIt();
+  }
+  if (route.route === 'standing') {
+    record('verdict', 'policy', {
+      verdict: 'standing_approval',
+      risk: proposal.risk,
+      rule: route.plan.rule,
+      grant_id: route.grant.grant_id,
+      grantor: route.grant.grantor,
+      expires_at: route.until,
+    });
+    return runIt(proposal, { standing: { grantor: route.grant.grantor, expires_at: route.until } });
+  }
+
+  const { plan } = route;
+  const requestId = uuid4();
+  const readOutside = need.person && need.because.includes('read_outside') ? [client.name] : [];
+  record(
+    'verdict',
+    'policy',
+    {
+      verdict: 'needs_approval',
+      risk: proposal.risk,
+      rule: plan.rule,
+      stages: plan.stages.map((s) => s.name),
+      ...(need.person ? { because: need.because } : {}),
+    },
+    requestId,
+  );
+  const approvalId = `${callId}/approval-1`;
+  status.status = 'waiting_for_approval';
+  status.approval = { workflow_id: approvalId, request_id: requestId };
+  let approval: Awaited<ReturnType<typeof approvalWorkflow>>;
+  try {
+    const handle = await startChild(approvalWorkflow, {
+      workflowId: approvalId,
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      args: [
+        {
+          requestId,
+          runId: callId,
+          request: `A call from the MCP client “${client.name}”, made through Countersign’s MCP gateway`,
+          requester,
+          proposal,
+          channel: plan.channel ?? input.channel,
+          plan,
+          policy,
+          ...(readOutside.length > 0 ? { readOutside } : {}),
+        },
+      ],
+    });
+    approval = await handle.result();
+  } catch (error) {
+    if (!(error instanceof ChildWorkflowFailure)) throw error;
+    return finish({ status: 'cancelled', reason: `${failureMessage(error)}; nothing was run` });
+  }
+  status.status = 'running';
+  // How long the client may ask again and be given this outcome: the approval's whole possible lifetime, and a while
+  // after a decision that came sooner.
+  const lifetimeMs = plan.stages.reduce((total, stage) => total + stage.timeoutMs, 0);
+  const answerUntilMs = Math.max(askedAtMs + lifetimeMs, Date.now() + ASK_AGAIN_AFTER_DECISION_MS);
+  const decided = {
+    ...(approval.decision?.reviewer ? { reviewer: approval.decision.reviewer } : {}),
+    notes: approval.decision?.notes ?? null,
+    answer_until: new Date(answerUntilMs).toISOString(),
+  };
+  record(
+    'approval_outcome',
+    approval.decision ? (approval.decision.reviewer ?? 'operator') : 'system',
+    { status: approval.status, notes: decided.notes },
+    requestId,
+  );
+  if (approval.status === 'approved') {
+    // An approver may have changed the call: what runs is what they approved.
+    return runIt(approval.proposal ?? proposal, {
+      ...decided,
+      ...(approval.edits ? { edits: approval.edits.map((e) => e.changes) } : {}),
+    });
+  }
+  if (approval.status === 'cancelled') {
+    return finish({
+      status: 'cancelled',
+      reason: approval.failure
+        ? `${approval.failure}; nothing was run`
+        : approval.withdrawnBy
+          ? 'withdrawn before anyone decided; nothing was run'
+          : 'the approval was cancelled; nothing was run',
+      ...decided,
+    });
+  }
+  return finish({ status: approval.status, ...decided });
+}
