@@ -44,6 +44,7 @@ const inbox = (overrides: Partial<Inbox> = {}): Inbox => ({
   more: false,
   mine: [],
   grants: [],
+  agents: [],
   unreachable: false,
   ...overrides,
 });
