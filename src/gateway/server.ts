@@ -50,6 +50,11 @@ export interface GatewayDeps {
   /** Whether the token's owner may still ask the agent (src/slack/requester-access.ts), asked at every request. */
   requester: RequesterCheck;
   logger: Logger;
+  /**
+   * Hand a call's first workflow task straight back to this process's worker (eager workflow start): only when
+   * `temporal` is built on that worker's own connection, as in the worker role.
+   */
+  eagerStart?: boolean;
 }
 
 export interface Gateway {
@@ -210,6 +215,7 @@ function mcpServer(deps: GatewayDeps, caller: Caller, connection: AbortSignal): 
       workflowId,
       // The same call from the same client while the first waits is the first: never a second run.
       workflowIdConflictPolicy: 'USE_EXISTING',
+      ...(deps.eagerStart ? { requestEagerStart: true } : {}),
       args: [{ proposal: check.proposal, requester: token.owner, client, channel: deps.channel }],
     });
     const progressToken = request.params._meta?.progressToken;
@@ -254,6 +260,8 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
   }
   const auth = await authenticate(deps, req);
   if (!auth.ok) {
+    // Never the token: whoever reads the log must not be able to present it.
+    deps.logger.warn('MCP gateway refused a request', { status: auth.status, reason: auth.message });
     refuse(res, auth.status, auth.message);
     return;
   }

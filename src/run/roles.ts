@@ -189,6 +189,7 @@ async function startGatewayRole(proc: Proc, client: Client): Promise<void> {
       slack: createClients(config).slack,
       requester: createRequesterCheck(createStandingCheck(), config.requesters),
       logger: proc.logger,
+      eagerStart: true,
     },
     config.gateway,
   );
