@@ -1,6 +1,7 @@
 // Countersign as an MCP server: the official SDK's client over Streamable HTTP against the gateway, the pinned
 // filesystem server as the upstream, the dev server and a real worker, tokens made in App Home and approvals given
 // through signed Slack requests.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { proposalDigest } from '../../src/approval/digest.js';
 import { type Gateway, gatewayCallId, startGateway } from '../../src/gateway/server.js';
+import { agentTokenWorkflowId } from '../../src/gateway/tokens.js';
 import { createLogger } from '../../src/logger.js';
 import {
   AGENT_TOKEN_REVOKE_ACTION_ID,
@@ -20,7 +22,12 @@ import {
 } from '../../src/slack/blocks/agent-tokens.js';
 import { createRequesterCheck } from '../../src/slack/requester-access.js';
 import { createStandingCheck } from '../../src/slack/reviewer-standing.js';
-import { gatewayCallStatusQuery } from '../../src/workflows/messages.js';
+import {
+  agentTokenStatusQuery,
+  approvalStatusQuery,
+  gatewayCallStatusQuery,
+  revokeAgentTokenSignal,
+} from '../../src/workflows/messages.js';
 import {
   approvalCardsOf,
   type Engine,
@@ -170,7 +177,7 @@ const writeCall = (path: string, content: string) => ({
 });
 const callIdOf = async (token: string, call: ReturnType<typeof writeCall>) => {
   // The same id the gateway gives the call: the token's short id and the call's digest.
-  const tokenId = (await import('node:crypto')).createHash('sha256').update(token).digest('hex').slice(0, 16);
+  const tokenId = createHash('sha256').update(token).digest('hex').slice(0, 16);
   return gatewayCallId(tokenId, proposalDigest({ tool: call.name, arguments: call.arguments }));
 };
 
@@ -194,6 +201,14 @@ describe('the MCP gateway', () => {
     expect(result.isError).toBeFalsy();
     expect(textOf(result)).toContain('The launch is on Tuesday.');
     expect(engine.slackApi.calls.filter(isApprovalCard).length).toBe(cardsBefore);
+    // Checked as a model's proposal is: arguments its schema refuses run nothing.
+    const refused = (await client.callTool({
+      name: 'files__write_file',
+      arguments: { path: join(files, 'bad.md') },
+    })) as CallToolResult;
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(/^Not run: invalid arguments/);
+    expect(existsSync(join(files, 'bad.md'))).toBe(false);
     await client.close();
   });
 
@@ -269,9 +284,11 @@ describe('the MCP gateway', () => {
   });
 
   it('refuses an unknown, malformed or revoked token with 401, and starts nothing', async () => {
+    const since = new Date().toISOString();
+    // Gateway calls started during this test: none may be.
     const count = async () =>
-      (await engine.client.workflow.count(`WorkflowType = 'gatewayCallWorkflow'`)).count;
-    const before = await count();
+      (await engine.client.workflow.count(`WorkflowType = 'gatewayCallWorkflow' AND StartTime >= '${since}'`))
+        .count;
     const post = (authorization: string | undefined) =>
       fetch(url, {
         method: 'POST',
@@ -301,18 +318,85 @@ describe('the MCP gateway', () => {
       (b) => b.accessory?.action_id === AGENT_TOKEN_REVOKE_ACTION_ID && JSON.stringify(b).includes('CI bot'),
     );
     expect(row).toBeDefined();
+    const revokeTrigger = slack.sender.nextTriggerId();
     const revoked = await slack.sender.homeAction({
       userId: PEOPLE.requester.id,
       view: home,
       actionId: AGENT_TOKEN_REVOKE_ACTION_ID,
       blockId: row?.block_id,
       value: row?.accessory?.value ?? '',
+      triggerId: revokeTrigger,
     });
     expect(revoked.status).toBe(200);
-    await expect.poll(async () => (await post(`Bearer ${token}`)).status, { timeout: 10_000 }).toBe(401);
+    // Revoked once the app answers the click: from the very next request on.
+    const notice = await engine.slackApi.waitForCall(
+      'views.open',
+      (c) => c.args.trigger_id === revokeTrigger,
+    );
+    expect(JSON.stringify(notice.args.view)).toContain('Revoked');
+    expect((await post(`Bearer ${token}`)).status).toBe(401);
     await expect(mcpClient(token)).rejects.toMatchObject({ code: 401 });
     expect(existsSync(join(files, 'never.md'))).toBe(false);
-    expect(await count()).toBe(before);
+    expect(await count()).toBe(0);
+  });
+
+  it('asks at each request whether the token’s owner may still ask the agent', async () => {
+    const token = await connectAgent(PEOPLE.requester.id, 'nightly job');
+    // Another revokes nothing: only the owner's own tokens are found.
+    const bobHome = await openHome(PEOPLE.bob.id);
+    const tokenId = createHash('sha256').update(token).digest('hex').slice(0, 16);
+    expect(JSON.stringify(bobHome.blocks)).not.toContain(tokenId);
+    const triggerId = slack.sender.nextTriggerId();
+    await slack.sender.homeAction({
+      userId: PEOPLE.bob.id,
+      view: bobHome,
+      actionId: AGENT_TOKEN_REVOKE_ACTION_ID,
+      blockId: `agent_${tokenId}`,
+      value: tokenId,
+      triggerId,
+    });
+    const notice = await engine.slackApi.waitForCall('views.open', (c) => c.args.trigger_id === triggerId);
+    expect(JSON.stringify(notice.args.view)).toContain('no such connected agent');
+    // Nor does a signal straight to the token's workflow: audited, and ignored.
+    const tokenWorkflow = engine.client.workflow.getHandle(
+      agentTokenWorkflowId(createHash('sha256').update(token).digest('hex')),
+    );
+    await tokenWorkflow.signal(revokeAgentTokenSignal, { by: PEOPLE.bob });
+    const state = await tokenWorkflow.query(agentTokenStatusQuery);
+    expect(state.status).toBe('active');
+    expect(state.audit.map((e) => [e.type, e.details.reason])).toEqual([
+      ['token_created', undefined],
+      ['decision_ignored', 'not_owner'],
+    ]);
+    const client = await mcpClient(token);
+    await client.close();
+    // The same token, where REQUESTERS has since been narrowed to someone else: refused, at the very next request.
+    const narrowed = await startGateway(
+      {
+        temporal: engine.client,
+        taskQueue: engine.taskQueue,
+        tools: engine.tools,
+        policy: engine.config.approval.policy,
+        webhookAllowlist: [],
+        channel: 'C0APPROVALS',
+        slack: new WebClient('xoxb-engine-test', { slackApiUrl: engine.slackApi.url }),
+        requester: createRequesterCheck(createStandingCheck(), { users: [PEOPLE.ana.id], userGroups: [] }),
+        logger: createLogger('error', { service: 'gateway-test' }),
+      },
+      { port: 0, host: '127.0.0.1' },
+    );
+    try {
+      const elsewhere = new McpClient({ name: 'gateway-test', version: '1.0.0' });
+      await expect(
+        elsewhere.connect(
+          new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${narrowed.port}/mcp`), {
+            requestInit: { headers: { Authorization: `Bearer ${token}` } },
+          }),
+        ),
+      ).rejects.toMatchObject({ code: 403 });
+    } finally {
+      await narrowed.close();
+    }
   });
 
   it('makes each token’s owner the requester: two clients of two people each see only their own requests', async () => {
@@ -326,8 +410,10 @@ describe('the MCP gateway', () => {
     const bobPending = bobClient.callTool(bobCall, undefined, opts);
     const ritaId = await callIdOf(rita, ritaCall);
     const bobId = await callIdOf(bob, bobCall);
-    await waitForCard(engine.slackApi, ritaId);
+    const ritaCard = await waitForCard(engine.slackApi, ritaId);
     await waitForCard(engine.slackApi, bobId);
+    const approval = await engine.client.workflow.getHandle(ritaCard.workflowId).query(approvalStatusQuery);
+    expect(approval.requester.id).toBe(PEOPLE.requester.id);
     const mine = async (userId: string) => JSON.stringify((await openHome(userId)).blocks);
     await expect.poll(() => mine(PEOPLE.requester.id), { timeout: 10_000 }).toContain(`own_${ritaId}`);
     const ritaHome = await mine(PEOPLE.requester.id);
