@@ -270,16 +270,6 @@ export interface GatewayOutcome {
   answer_until?: string;
 }
 
-/** A gateway call as it stands: its query's answer. */
-export interface GatewayCallStatus {
-  call_id: string;
-  status: 'running' | 'waiting_for_approval' | 'done';
-  client: GatewayCall['client'];
-  approval?: { workflow_id: string; request_id: string };
-  outcome?: GatewayOutcome;
-  audit: AuditEvent[];
-}
-
 /** An approver's change to the arguments before approving: both versions, for the card, the audit and the model. */
 export interface ProposalEdit {
   by: Person;

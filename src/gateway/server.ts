@@ -24,7 +24,7 @@ import type { Logger } from '../logger.js';
 import { REQUESTER_REFUSAL_TEXT, type RequesterCheck } from '../slack/requester-access.js';
 import type { Tool } from '../tools/tool.js';
 import { gatewayCallWorkflow } from '../workflows/gateway-call.js';
-import { agentTokenStatusQuery, gatewayCallStatusQuery } from '../workflows/messages.js';
+import { agentStatusQuery, agentTokenStatusQuery } from '../workflows/messages.js';
 import { agentTokenWorkflowId, tokenHash } from './tokens.js';
 
 /** Where MCP clients connect: `http://<host>:<port>/mcp`, as the MCP specification's examples have it. */
@@ -233,7 +233,7 @@ function mcpServer(deps: GatewayDeps, caller: Caller, connection: AbortSignal): 
         return callResult({ status: 'cancelled', reason: 'the client disconnected' });
       if (progressToken === undefined) continue;
       ticks += 1;
-      const status = await handle.query(gatewayCallStatusQuery).catch(() => undefined);
+      const status = await handle.query(agentStatusQuery).catch(() => undefined);
       await extra
         .sendNotification({
           method: 'notifications/progress',

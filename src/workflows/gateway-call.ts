@@ -12,11 +12,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { personNeeded } from '../approval/policy.js';
-import type { AuditEvent, GatewayCall, GatewayCallStatus, GatewayOutcome } from '../approval/schemas.js';
+import type { AgentStatus, RunOutcome } from '../approval/run.js';
+import type { AuditEvent, GatewayCall, GatewayOutcome } from '../approval/schemas.js';
 import { run } from './activities.js';
 import { approvalWorkflow } from './approval.js';
 import { failureMessage, routeCall, runCall } from './call-route.js';
-import { gatewayCallStatusQuery } from './messages.js';
+import { agentStatusQuery } from './messages.js';
 
 /**
  * However soon a person decides, a client that lost its connection has this long after the decision to ask again and
@@ -29,7 +30,21 @@ export async function gatewayCallWorkflow(input: GatewayCall): Promise<GatewayOu
   const askedAtMs = Date.now();
   const { proposal, requester, client } = input;
   const audit: AuditEvent[] = [];
-  const status: GatewayCallStatus = { call_id: callId, status: 'running', client, audit };
+  const request = `A call from the MCP client “${client.name}”, made through Countersign’s MCP gateway`;
+  // Answered as an agent run's status: `/agent status`, and Withdraw in the requester's Home, work on it unchanged.
+  const status: AgentStatus = {
+    run_id: callId,
+    status: 'running',
+    request,
+    requester,
+    started_at: new Date(askedAtMs).toISOString(),
+    steps: 1,
+    pending_approval: null,
+    pending_approvals: [],
+    thread: null,
+    outcome: null,
+    audit,
+  };
   const record = (
     type: AuditEvent['type'],
     actor: AuditEvent['actor'],
@@ -41,10 +56,25 @@ export async function gatewayCallWorkflow(input: GatewayCall): Promise<GatewayOu
     audit.push(event);
     log.info('audit', { audit: event });
   };
-  setHandler(gatewayCallStatusQuery, () => status);
+  setHandler(agentStatusQuery, () => ({
+    ...status,
+    pending_approvals: [...(status.pending_approvals ?? [])],
+  }));
+  const approvals: RunOutcome['approvals'] = [];
   const finish = (outcome: GatewayOutcome): GatewayOutcome => {
-    status.status = 'done';
-    status.outcome = outcome;
+    const result = outcome.result;
+    status.outcome = {
+      status: outcome.status === 'ran' ? 'completed' : 'cancelled',
+      requester,
+      actions: result
+        ? [{ tool: proposal.tool, ok: result.ok, summary: result.ok ? result.result.summary : result.error }]
+        : [],
+      approvals,
+      ...(outcome.status === 'ran'
+        ? {}
+        : { reason: outcome.reason ?? `${outcome.status.replace('_', ' ')}; nothing was run` }),
+    };
+    status.status = status.outcome.status;
     record('final', 'system', { status: outcome.status });
     return outcome;
   };
@@ -99,7 +129,8 @@ export async function gatewayCallWorkflow(input: GatewayCall): Promise<GatewayOu
   );
   const approvalId = `${callId}/approval-1`;
   status.status = 'waiting_for_approval';
-  status.approval = { workflow_id: approvalId, request_id: requestId };
+  status.pending_approval = { workflow_id: approvalId, request_id: requestId, tool: proposal.tool };
+  status.pending_approvals = [status.pending_approval];
   let approval: Awaited<ReturnType<typeof approvalWorkflow>>;
   try {
     const handle = await startChild(approvalWorkflow, {
@@ -109,7 +140,7 @@ export async function gatewayCallWorkflow(input: GatewayCall): Promise<GatewayOu
         {
           requestId,
           runId: callId,
-          request: `A call from the MCP client “${client.name}”, made through Countersign’s MCP gateway`,
+          request,
           requester,
           proposal,
           channel: plan.channel ?? input.channel,
@@ -125,6 +156,17 @@ export async function gatewayCallWorkflow(input: GatewayCall): Promise<GatewayOu
     return finish({ status: 'cancelled', reason: `${failureMessage(error)}; nothing was run` });
   }
   status.status = 'running';
+  status.pending_approval = null;
+  status.pending_approvals = [];
+  status.thread = approval.card;
+  approvals.push({
+    tool: proposal.tool,
+    status: approval.status,
+    ...(approval.decision?.reviewer ? { reviewer: approval.decision.reviewer } : {}),
+    approvedBy: approval.approvals.map((a) => a.reviewer ?? 'operator'),
+    notes: approval.decision?.notes ?? null,
+    ...(approval.status === 'timed_out' ? { timeoutMeant: plan.onTimeout } : {}),
+  });
   // How long the client may ask again and be given this outcome: the approval's whole possible lifetime, and a while
   // after a decision that came sooner.
   const lifetimeMs = plan.stages.reduce((total, stage) => total + stage.timeoutMs, 0);

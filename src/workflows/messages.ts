@@ -2,13 +2,7 @@
 // callers and still checked inside the workflow: a signal can come from anyone who can reach Temporal.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AgentStatus } from '../approval/run.js';
-import type {
-  AgentToken,
-  ApprovalStatus,
-  GatewayCallStatus,
-  Person,
-  StandingGrant,
-} from '../approval/schemas.js';
+import type { AgentToken, ApprovalStatus, Person, StandingGrant } from '../approval/schemas.js';
 import type { ApprovalDecision, Withdrawal } from '../approval/signals.js';
 import type { DecisionAnswer } from '../approval/state.js';
 
@@ -43,6 +37,3 @@ export const agentTokenStatusQuery = defineQuery<AgentToken>('agent_token_status
 
 /** The token's owner (or an operator, with no `by`) revokes it: the gateway refuses it from then on. */
 export const revokeAgentTokenSignal = defineSignal<[{ by?: Person }]>('revoke_agent_token');
-
-/** A call through the MCP gateway as it stands: waiting for a person or not, and its audit. */
-export const gatewayCallStatusQuery = defineQuery<GatewayCallStatus>('gateway_call_status');

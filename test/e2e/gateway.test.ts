@@ -20,12 +20,13 @@ import {
   CONNECT_AGENT_ACTION_ID,
   CONNECT_AGENT_CALLBACK_ID,
 } from '../../src/slack/blocks/agent-tokens.js';
+import { WITHDRAW_ACTION_ID } from '../../src/slack/blocks/run-status.js';
 import { createRequesterCheck } from '../../src/slack/requester-access.js';
 import { createStandingCheck } from '../../src/slack/reviewer-standing.js';
 import {
+  agentStatusQuery,
   agentTokenStatusQuery,
   approvalStatusQuery,
-  gatewayCallStatusQuery,
   revokeAgentTokenSignal,
 } from '../../src/workflows/messages.js';
 import {
@@ -235,7 +236,7 @@ describe('the MCP gateway', () => {
     const result = (await pending) as CallToolResult;
     expect(result.isError).toBeFalsy();
     expect(readFileSync(target, 'utf8')).toBe('# Plan\n\nship on Tuesday\n');
-    const status = await engine.client.workflow.getHandle(callId).query(gatewayCallStatusQuery);
+    const status = await engine.client.workflow.getHandle(callId).query(agentStatusQuery);
     expect(status.audit.filter((e) => e.type === 'execution')).toHaveLength(1);
     await client.close();
   });
@@ -278,7 +279,7 @@ describe('the MCP gateway', () => {
     expect(result.isError).toBeFalsy();
     expect(readFileSync(target, 'utf8')).toBe('written while you were away\n');
     expect(approvalCardsOf(engine.slackApi, callId)).toHaveLength(1);
-    const status = await engine.client.workflow.getHandle(callId).query(gatewayCallStatusQuery);
+    const status = await engine.client.workflow.getHandle(callId).query(agentStatusQuery);
     expect(status.audit.filter((e) => e.type === 'execution')).toHaveLength(1);
     await back.close();
   });
@@ -423,9 +424,21 @@ describe('the MCP gateway', () => {
     expect(bobHome).toContain(`own_${bobId}`);
     expect(bobHome).not.toContain(`own_${ritaId}`);
     await decide(ritaId, 'reject', 'no');
-    await decide(bobId, 'reject', 'no');
-    await ritaPending;
-    await bobPending;
+    expect((await ritaPending).isError).toBe(true);
+    // Bob withdraws his own from his Home, as he would a request he made in Slack: his client is told, nothing ran.
+    const home = await openHome(PEOPLE.bob.id);
+    const withdrawn = await slack.sender.homeAction({
+      userId: PEOPLE.bob.id,
+      view: home,
+      actionId: WITHDRAW_ACTION_ID,
+      blockId: `inbox_own_${bobId}/approval-1`,
+      value: bobId,
+    });
+    expect(withdrawn.status).toBe(200);
+    const bobResult = (await bobPending) as CallToolResult;
+    expect(bobResult.isError).toBe(true);
+    expect(textOf(bobResult)).toBe('Not run: withdrawn before anyone decided; nothing was run.');
+    expect(existsSync(join(files, 'bob.md'))).toBe(false);
     await ritaClient.close();
     await bobClient.close();
   });
