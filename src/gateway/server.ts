@@ -219,18 +219,34 @@ function mcpServer(deps: GatewayDeps, caller: Caller, connection: AbortSignal): 
       args: [{ proposal: check.proposal, requester: token.owner, client, channel: deps.channel }],
     });
     const progressToken = request.params._meta?.progressToken;
-    const result = handle.result() as Promise<GatewayOutcome>;
+    // The client gone, its wait for the outcome stops too (no long poll left open for a day): the call goes on in
+    // Temporal, and the same call later is given its outcome.
+    const result = deps.temporal.withAbortSignal(
+      connection,
+      () => handle.result() as Promise<GatewayOutcome>,
+    );
+    const gone = () => extra.signal.aborted || connection.aborted;
+    const disconnected = { status: 'cancelled', reason: 'the client disconnected' } as const;
     let ticks = 0;
     for (;;) {
       let timer: NodeJS.Timeout | undefined;
       const tick = new Promise<'tick'>((resolve) => {
         timer = setTimeout(() => resolve('tick'), PROGRESS_EVERY_MS);
       });
-      const first = await Promise.race([result, tick]).finally(() => clearTimeout(timer));
+      let first: GatewayOutcome | 'tick';
+      try {
+        first = await Promise.race([result, tick]);
+      } catch (error) {
+        if (gone()) return callResult(disconnected);
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
       if (first !== 'tick') return callResult(first);
-      // The client gave up: the call goes on in Temporal, and the same call later is given its outcome.
-      if (extra.signal.aborted || connection.aborted)
-        return callResult({ status: 'cancelled', reason: 'the client disconnected' });
+      if (gone()) {
+        result.catch(() => undefined);
+        return callResult(disconnected);
+      }
       if (progressToken === undefined) continue;
       ticks += 1;
       const status = await handle.query(agentStatusQuery).catch(() => undefined);
