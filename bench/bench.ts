@@ -4,13 +4,20 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
+import { GATEWAY_PATH } from '../src/gateway/server.js';
+import { issueToken } from '../src/gateway/tokens.js';
 import { SLACK_EVENTS_PATH } from '../src/slack/app.js';
 import { chooseTemporalCli, startDevServer } from '../src/temporal/dev-server.js';
 import { agentWorkflow } from '../src/workflows/agent.js';
+import { agentTokenWorkflow } from '../src/workflows/agent-token.js';
 import { functionCall, message, startFakeOpenAI } from '../test/fakes/openai.js';
 import { startFakeSlackApi } from '../test/fakes/slack-api.js';
 import { SlackSender } from '../test/fakes/slack-sender.js';
@@ -35,6 +42,10 @@ const THROUGHPUT_CYCLES = 300;
 const IDLE_WINDOW_MS = 10_000;
 const SIGNING_SECRET = 'bench-secret';
 const CLOCK_TICKS_PER_SECOND = 100;
+/** Low-risk calls through the MCP gateway, and straight to the upstream server, per measurement. */
+const GATEWAY_CALLS = 200;
+/** Calls in flight at once when measuring calls per second: an IDE's agent fanning out reads. */
+const GATEWAY_CONCURRENCY = 10;
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -108,6 +119,25 @@ async function main() {
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
   const slackPort = await freePort();
+  const gatewayPort = await freePort();
+  // The pinned filesystem server as the MCP server behind the gateway, its reads trusted as read-only (low risk).
+  const files = mkdtempSync(join(tmpdir(), 'countersign-bench-files-'));
+  writeFileSync(join(files, 'notes.txt'), 'The launch is on Tuesday.\n');
+  const filesServer = [
+    join(
+      dirname(createRequire(import.meta.url).resolve('@modelcontextprotocol/server-filesystem/package.json')),
+      'dist',
+      'index.js',
+    ),
+    files,
+  ];
+  const mcpConfig = join(mkdtempSync(join(tmpdir(), 'countersign-bench-mcp-')), 'mcp.json');
+  writeFileSync(
+    mcpConfig,
+    JSON.stringify({
+      mcpServers: { files: { command: process.execPath, args: filesServer, trustAnnotations: true } },
+    }),
+  );
   const vars = {
     SLACK_BOT_TOKEN: 'xoxb-bench',
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
@@ -119,6 +149,9 @@ async function main() {
     APPROVAL_TIMEOUT: '7d',
     LOG_LEVEL: 'warn',
     PORT: String(slackPort),
+    MCP_CONFIG: mcpConfig,
+    MCP_GATEWAY_PORT: String(gatewayPort),
+    APPROVALS_CHANNEL: 'C0BENCH',
   };
   let worker = startEntryPoint('dist/main-worker.js', vars);
   const bot = startEntryPoint('dist/main-bot.js', vars);
@@ -369,6 +402,69 @@ async function main() {
         cpuPercentOfOneCore: { temporalServer: cpuShare(0), worker: cpuShare(1), slackApp: cpuShare(2) },
       };
     };
+    // 6. The MCP gateway: a low-risk read through it (token check, policy, a workflow, the upstream call) against the
+    // same read sent straight to the upstream server, one at a time (latency) and 10 at once (calls per second).
+    const gatewayReads = async () => {
+      const issued = issueToken();
+      await client.workflow.start(agentTokenWorkflow, {
+        taskQueue: 'countersign',
+        workflowId: issued.workflowId,
+        args: [
+          {
+            token_id: issued.tokenId,
+            owner: PEOPLE.requester,
+            client: 'bench',
+            created_at: new Date().toISOString(),
+          },
+        ],
+      });
+      const viaGateway = new McpClient({ name: 'bench', version: '1.0.0' });
+      await viaGateway.connect(
+        new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${gatewayPort}${GATEWAY_PATH}`), {
+          requestInit: { headers: { Authorization: `Bearer ${issued.token}` } },
+        }),
+      );
+      const direct = new McpClient({ name: 'bench', version: '1.0.0' });
+      await direct.connect(new StdioClientTransport({ command: process.execPath, args: filesServer }));
+      const measure = async (mcp: McpClient, tool: string) => {
+        const read = async (i: number) => {
+          const t = performance.now();
+          // Each path its own file name, so that no call repeats another's (the gateway gives a repeat its outcome).
+          const result = await mcp.callTool({
+            name: tool,
+            arguments: { path: join(files, 'notes.txt'), head: i + 1 },
+          });
+          if (result.isError) throw new Error(`the read failed: ${JSON.stringify(result.content)}`);
+          return performance.now() - t;
+        };
+        const alone: number[] = [];
+        for (let i = 0; i < GATEWAY_CALLS; i += 1) alone.push(await read(i));
+        const start = performance.now();
+        await pool(
+          Array.from({ length: GATEWAY_CALLS }, (_, i) => GATEWAY_CALLS + i),
+          GATEWAY_CONCURRENCY,
+          read,
+        );
+        const perSecond = Math.round((GATEWAY_CALLS / ((performance.now() - start) / 1000)) * 10) / 10;
+        return { latencyMs: summary(alone), perSecond };
+      };
+      const upstream = await measure(direct, 'read_text_file');
+      const gateway = await measure(viaGateway, 'files__read_text_file');
+      await viaGateway.close();
+      await direct.close();
+      return {
+        calls: GATEWAY_CALLS,
+        concurrency: GATEWAY_CONCURRENCY,
+        upstream,
+        gateway,
+        addedLatencyP50Ms: Math.round((gateway.latencyMs.p50 - upstream.latencyMs.p50) * 10) / 10,
+      };
+    };
+    // BENCH_QUICK=gateway: only the MCP gateway's reads.
+    if (process.env.BENCH_QUICK === 'gateway') {
+      console.log(JSON.stringify(await gatewayReads(), null, 1));
+      return;
+    }
     // BENCH_QUICK=cycles: only the complete cycles at 50 at once.
     if (process.env.BENCH_QUICK === 'cycles') {
       console.log(JSON.stringify(await cycles()));
@@ -438,6 +534,8 @@ async function main() {
     const cycleResults = await cycles();
     const worker0AfterLoad = await processStats(workerPid);
 
+    const mcpGateway = await gatewayReads();
+
     // 5. Many approvals held at once: what waiting costs the worker. A fresh worker process, so that its
     // baseline is not the memory left over from the phases above.
     worker.child.kill('SIGTERM');
@@ -471,6 +569,7 @@ async function main() {
       perApprovedRequest: perRequest,
       submitTimeline,
       cycles: cycleResults,
+      mcpGateway,
       pendingApprovals: {
         held: PENDING_HELD,
         secondsToCreate: Math.round(heldSeconds),
@@ -518,6 +617,11 @@ function printTable(r: Record<string, unknown>) {
     reviewerPath: ReviewerPath[];
     perApprovedRequest: { historyEvents: number; billableActions: number; actions: Record<string, number> };
     cycles: { perSecond: number; cpuPercentOfOneCore: Record<string, number> };
+    mcpGateway: {
+      upstream: { perSecond: number; latencyMs: Summary };
+      gateway: { perSecond: number; latencyMs: Summary };
+      addedLatencyP50Ms: number;
+    };
     pendingApprovals: {
       held: number;
       worker: {
@@ -555,6 +659,10 @@ function printTable(r: Record<string, unknown>) {
       `${results.cycles.perSecond}/s · CPU % of a core: ${Object.entries(results.cycles.cpuPercentOfOneCore)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}`,
+    ],
+    [
+      'low-risk MCP read through the gateway (10 at once)',
+      `${results.mcpGateway.gateway.perSecond}/s (upstream directly: ${results.mcpGateway.upstream.perSecond}/s) · one at a time ${latency(results.mcpGateway.gateway.latencyMs)}, +${results.mcpGateway.addedLatencyP50Ms} ms at p50 over the upstream alone`,
     ],
     [
       `worker, 0 vs ${results.pendingApprovals.held} pending`,

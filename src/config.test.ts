@@ -222,6 +222,29 @@ describe('parseConfig', () => {
   });
 });
 
+describe('the MCP gateway', () => {
+  it('is off by default, and on loopback unless MCP_GATEWAY_HOST opens it', () => {
+    expect(parseConfig({}).gateway).toBeUndefined();
+    expect(parseConfig({ MCP_GATEWAY_PORT: '3100', APPROVALS_CHANNEL: 'C0APPROVALS' }).gateway).toEqual({
+      port: 3100,
+      host: '127.0.0.1',
+    });
+    expect(
+      parseConfig({ MCP_GATEWAY_PORT: '3100', MCP_GATEWAY_HOST: '0.0.0.0', APPROVALS_CHANNEL: 'C0APPROVALS' })
+        .gateway,
+    ).toEqual({ port: 3100, host: '0.0.0.0' });
+  });
+
+  it('needs a channel for its cards: a call from an MCP client comes from no Slack channel', () => {
+    expect(errorOf(() => parseConfig({ MCP_GATEWAY_PORT: '3100' }))).toMatch(
+      /MCP_GATEWAY_PORT: needs APPROVALS_CHANNEL/,
+    );
+    expect(errorOf(() => parseConfig({ MCP_GATEWAY_PORT: 'x', APPROVALS_CHANNEL: 'C0A' }))).toMatch(
+      /MCP_GATEWAY_PORT: expected a port number/,
+    );
+  });
+});
+
 describe('the connection to Temporal', () => {
   it('refuses an unencrypted connection off this machine, saying how to choose', () => {
     expect(errorOf(() => parseConfig({ TEMPORAL_ADDRESS: 'temporal.internal:7233' }))).toBe(

@@ -24,6 +24,11 @@ const DEFAULT_OPENAI_MODEL = 'gpt-5-mini';
  */
 const METRICS_HOST_DEFAULT = '127.0.0.1';
 /**
+ * The MCP gateway asks a token of every caller, but it runs tools: loopback unless the operator opens it (the agents
+ * that use it run on other machines, e.g. MCP_GATEWAY_HOST=0.0.0.0 behind a TLS-terminating proxy).
+ */
+const MCP_GATEWAY_HOST_DEFAULT = '127.0.0.1';
+/**
  * Workflows a worker keeps in memory between tasks. A waiting approval needs none: an evicted workflow is
  * replayed from its (short) history when its decision arrives. Bounding the cache keeps a worker's memory flat
  * however many approvals wait; the SDK's own default sizes it from the heap, i.e. thousands.
@@ -171,6 +176,15 @@ export const envSchema = z.object({
       })
       .default(METRICS_HOST_DEFAULT),
   ),
+  MCP_GATEWAY_PORT: z.preprocess(emptyAsUnset, portNumber(0).optional()),
+  MCP_GATEWAY_HOST: z.preprocess(
+    emptyAsUnset,
+    z
+      .union([z.ipv4(), z.ipv6(), z.hostname()], {
+        error: 'expected an address or host name to listen on, e.g. 127.0.0.1 or 0.0.0.0',
+      })
+      .default(MCP_GATEWAY_HOST_DEFAULT),
+  ),
   APPROVALS_CHANNEL: z.preprocess(
     emptyAsUnset,
     z
@@ -250,6 +264,8 @@ export interface Config {
   metricsPort: number | undefined;
   /** The address the metrics port listens on: this machine only unless METRICS_HOST opens it. */
   metricsHost: string;
+  /** The MCP gateway (src/gateway/), served by the worker role when MCP_GATEWAY_PORT is set; 0: any free port. */
+  gateway: { port: number; host: string } | undefined;
   slack: {
     botToken: string | undefined;
     signingSecret: string | undefined;
@@ -349,6 +365,19 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const envDefaults = { plan: envPlan, threshold: e.APPROVAL_RISK_THRESHOLD };
   // Read before the policy, whose rules may name the MCP servers' tools.
   const mcpServers = e.MCP_CONFIG ? mcpServersFrom(e.MCP_CONFIG, env) : [];
+  const policy = e.POLICY_FILE
+    ? policyFromFile(
+        e.POLICY_FILE,
+        envDefaults,
+        mcpServers.map((server) => server.name),
+      )
+    : { threshold: envDefaults.threshold, default: envPlan, risks: {}, tools: {} };
+  // A call from an MCP client is made in no Slack channel: its card needs one the operator chose.
+  if (e.MCP_GATEWAY_PORT !== undefined && !policy.default.channel) {
+    throw new ConfigError(
+      'Invalid configuration — MCP_GATEWAY_PORT: needs APPROVALS_CHANNEL (or the policy file’s default channel), where the cards of calls made through the gateway are posted; a call from an MCP client comes from no Slack channel of its own',
+    );
+  }
   return {
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
@@ -359,13 +388,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       socketMode: e.SLACK_APP_TOKEN !== undefined,
     },
     approval: {
-      policy: e.POLICY_FILE
-        ? policyFromFile(
-            e.POLICY_FILE,
-            envDefaults,
-            mcpServers.map((server) => server.name),
-          )
-        : { threshold: envDefaults.threshold, default: envPlan, risks: {}, tools: {} },
+      policy,
       policyFile: e.POLICY_FILE ? resolve(e.POLICY_FILE) : undefined,
     },
     requesters: namesAnyone(e.REQUESTERS) ? e.REQUESTERS : undefined,
@@ -393,6 +416,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,
+    gateway:
+      e.MCP_GATEWAY_PORT === undefined ? undefined : { port: e.MCP_GATEWAY_PORT, host: e.MCP_GATEWAY_HOST },
   };
 }
 

@@ -157,6 +157,8 @@ export const auditEventSchema = z.object({
     'grant_used',
     'grant_revoked',
     'grant_expired',
+    'token_created',
+    'token_revoked',
     'slack_refused',
     'card_not_posted',
     'execution',
@@ -222,6 +224,50 @@ export interface StandingGrant {
   uses: number;
   revoked_by?: Person;
   audit: AuditEvent[];
+}
+
+/**
+ * A token an MCP client presents to the gateway (src/gateway/): the Slack user it acts for, and the client as its owner
+ * named it. The token itself is never kept, only its SHA-256 (the workflow's id), so whoever reads Temporal cannot use it.
+ */
+export interface AgentToken {
+  /** A short form of the hash: names the token in audits and gateway call ids without being the whole of it. */
+  token_id: string;
+  status: 'active' | 'revoked';
+  owner: Person;
+  /** As its owner typed it at connect, e.g. "Cursor on rita's laptop": shown (escaped) on every card it asks for. */
+  client: string;
+  created_at: string;
+  revoked_by?: Person;
+  audit: AuditEvent[];
+}
+
+/** A call from an MCP client through the gateway, as the gateway hands it to its workflow. */
+export interface GatewayCall {
+  /** Checked by the gateway against the tool, as a model's proposal is (checkProposal in src/activities/llm.ts). */
+  proposal: Proposal;
+  /** The token's owner: the call's requester. */
+  requester: Person;
+  client: { name: string; token_id: string };
+  /** Where its card goes when its rule names no channel (APPROVALS_CHANNEL, which the gateway requires). */
+  channel: string;
+}
+
+/** How a call through the gateway ended: what the client is given. */
+export interface GatewayOutcome {
+  /** `ran`: the tool ran (its own outcome in `result`); otherwise nothing ran, and why. */
+  status: 'ran' | 'rejected' | 'timed_out' | 'cancelled';
+  result?:
+    | { ok: true; result: { summary: string; data?: Record<string, unknown> } }
+    | { ok: false; error: string; unknown?: true };
+  reviewer?: Person;
+  notes?: string | null;
+  /** The approvers' changes, in words, when what ran is not what the client asked. */
+  edits?: string[];
+  standing?: { grantor: Person; expires_at: string };
+  reason?: string;
+  /** Until when a client asking the same again is given this outcome rather than a new call; absent: never. */
+  answer_until?: string;
 }
 
 /** An approver's change to the arguments before approving: both versions, for the card, the audit and the model. */

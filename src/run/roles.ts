@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { describePolicy } from '../approval/policy-summary.js';
 import { type Config, ConfigError, startupWarnings } from '../config.js';
+import { GATEWAY_PATH, startGateway } from '../gateway/server.js';
 import { createLogger, type Logger } from '../logger.js';
 import { annotationTrustWords, appliedRisk, connectMcpTools } from '../mcp/tools.js';
 import { countPendingApprovalsWith, countSlackApiErrors } from '../metrics.js';
@@ -14,10 +15,12 @@ import { freeLoopbackPort } from '../ports.js';
 import { createSlackApp, type Health } from '../slack/app.js';
 import { trackInFlight } from '../slack/in-flight.js';
 import { registerListeners } from '../slack/listeners/index.js';
+import { createRequesterCheck } from '../slack/requester-access.js';
+import { createStandingCheck } from '../slack/reviewer-standing.js';
 import { connectionOptions, resolveTemporal, type TemporalTarget } from '../temporal/connection.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
 import { ensureSearchAttributes } from '../temporal/search-attributes.js';
-import { createWorker } from '../temporal/worker.js';
+import { createClients, createWorker } from '../temporal/worker.js';
 import { TOOLS } from '../tools/index.js';
 import type { Tool } from '../tools/tool.js';
 import { approvalWorkflow } from '../workflows/approval.js';
@@ -156,6 +159,7 @@ export async function startWorkerRole(proc: Proc): Promise<Worker> {
       await nativeConnection.close();
     },
   });
+  await startGatewayRole(proc, client);
   // Warnings before "running": whoever waits for that line has read them too.
   for (const { about, message } of startupWarnings(proc.config)) proc.logger.warn(message, { about });
   proc.logger.info('worker running', {
@@ -164,6 +168,38 @@ export async function startWorkerRole(proc: Proc): Promise<Worker> {
     approval_policy: describePolicy(proc.config.approval.policy),
   });
   return worker;
+}
+
+/**
+ * The MCP gateway, when MCP_GATEWAY_PORT is set: served by the worker role, which has what it needs (the tools, the MCP
+ * servers' connections, a Temporal client); `npm start` has both roles in one process.
+ */
+async function startGatewayRole(proc: Proc, client: Client): Promise<void> {
+  const { config } = proc;
+  const channel = config.approval.policy.default.channel;
+  if (!config.gateway || !channel) return;
+  const gateway = await startGateway(
+    {
+      temporal: client,
+      taskQueue: config.temporal.taskQueue,
+      tools: proc.tools?.all ?? TOOLS,
+      policy: config.approval.policy,
+      webhookAllowlist: config.tools.webhookAllowlist,
+      channel,
+      slack: createClients(config).slack,
+      requester: createRequesterCheck(createStandingCheck(), config.requesters),
+      logger: proc.logger,
+      eagerStart: true,
+    },
+    config.gateway,
+  );
+  // Stopped before the worker: no new calls while it drains.
+  proc.stops.unshift({ name: 'MCP gateway', stop: () => gateway.close() });
+  proc.logger.info('MCP gateway serving', {
+    host: config.gateway.host,
+    port: gateway.port,
+    path: GATEWAY_PATH,
+  });
 }
 
 /**

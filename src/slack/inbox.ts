@@ -3,10 +3,17 @@
 // is the same from any Slack app process; every approval listed as waiting is then read and put through the same
 // rules as a click, so the list shows exactly what this person may decide now, nothing another may.
 import type { Client } from '@temporalio/client';
-import type { ApprovalStatus, ApprovalStatusName, Person, StandingGrant } from '../approval/schemas.js';
+import type {
+  AgentToken,
+  ApprovalStatus,
+  ApprovalStatusName,
+  Person,
+  StandingGrant,
+} from '../approval/schemas.js';
+import { agentTokenWorkflow } from '../workflows/agent-token.js';
 import { approvalWorkflow } from '../workflows/approval.js';
 import { standingGrantWorkflow } from '../workflows/grant.js';
-import { grantStatusQuery } from '../workflows/messages.js';
+import { agentTokenStatusQuery, grantStatusQuery } from '../workflows/messages.js';
 import {
   ANY_MEMBER,
   APPROVAL_STATUS_KEY,
@@ -44,6 +51,8 @@ export interface Inbox {
   mine: OwnRequest[];
   /** Active standing approvals this person gave or holds. */
   grants: StandingGrant[];
+  /** The MCP clients this person connected to the gateway, with tokens not revoked. */
+  agents: AgentToken[];
   /** Why nothing can wait on them (a guest, …): shown instead of an empty list. */
   cannotDecide?: Exclude<Standing, { ok: true }>['reason'];
   /** Temporal could not be asked: the lists may be incomplete. */
@@ -60,7 +69,7 @@ export async function readInbox(
   standing: Standing,
   nowMs = Date.now(),
 ): Promise<Inbox> {
-  const inbox: Inbox = { waiting: [], more: false, mine: [], grants: [], unreachable: false };
+  const inbox: Inbox = { waiting: [], more: false, mine: [], grants: [], agents: [], unreachable: false };
   // The ID goes into a visibility query: only a well-formed Slack user ID may.
   if (!SLACK_USER_ID.test(viewer.id)) return inbox;
   const deadline = Date.now() + INBOX_BUDGET_MS;
@@ -167,7 +176,57 @@ export async function readInbox(
     );
   };
 
-  const results = await Promise.allSettled([waiting(), mine(), grants()]);
+  const agents = async () => {
+    inbox.agents = await listAgentTokens(temporal, viewer, left());
+  };
+
+  const results = await Promise.allSettled([waiting(), mine(), grants(), agents()]);
   if (results.some((r) => r.status === 'rejected')) inbox.unreachable = true;
   return inbox;
+}
+
+/** Connected clients listed at most: more than a person keeps; past it, the oldest are not shown. */
+export const AGENTS_SHOWN_MAX = 10;
+
+/** A token as listed: with its workflow's id, which Revoke signals. */
+export type ListedAgentToken = AgentToken & { workflow_id: string };
+
+/** The tokens `owner` has that are not revoked, newest first, each read from its own workflow. */
+export async function listAgentTokens(
+  temporal: Client,
+  owner: Person,
+  budgetMs: number,
+): Promise<ListedAgentToken[]> {
+  if (!SLACK_USER_ID.test(owner.id)) return [];
+  const deadline = Date.now() + budgetMs;
+  const query =
+    `WorkflowType = '${agentTokenWorkflow.name}' AND ${APPROVAL_STATUS_KEY.name} = 'active' AND ` +
+    `${REQUESTER_KEY.name} = '${owner.id}'`;
+  const ids: string[] = [];
+  await withinSlackDeadline(
+    temporal,
+    async () => {
+      for await (const execution of temporal.workflow.list({ query, pageSize: AGENTS_SHOWN_MAX })) {
+        if (ids.length === AGENTS_SHOWN_MAX) break;
+        ids.push(execution.workflowId);
+      }
+    },
+    budgetMs,
+  );
+  const read = await Promise.all(
+    ids.map((id) =>
+      withinSlackDeadline(
+        temporal,
+        async () => ({
+          ...(await temporal.workflow.getHandle(id).query(agentTokenStatusQuery)),
+          workflow_id: id,
+        }),
+        Math.max(1, deadline - Date.now()),
+      ).catch(() => undefined),
+    ),
+  );
+  // The listing may lag: the token's own state, and only its owner's.
+  return read.filter(
+    (t): t is ListedAgentToken => t !== undefined && t.status === 'active' && t.owner.id === owner.id,
+  );
 }

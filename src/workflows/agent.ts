@@ -5,7 +5,6 @@ import {
   ApplicationFailure,
   CancellationScope,
   ChildWorkflowFailure,
-  getExternalWorkflowHandle,
   log,
   ParentClosePolicy,
   patched,
@@ -15,7 +14,6 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ConversationItem, ProposalCheck } from '../activities/llm.js';
-import type { ToolOutcome } from '../activities/tools.js';
 import { needsApproval, type PersonNeed, personNeeded, planFor } from '../approval/policy.js';
 import {
   type ActionRecord,
@@ -36,11 +34,11 @@ import type {
   ProposalEdit,
   SlackMessageRef,
 } from '../approval/schemas.js';
-import { standingMaxFor } from '../approval/standing.js';
 import { formatDuration } from '../duration.js';
-import { approvalSlack, llm, run, runSlack as slack, toolsOnce, toolsRetried } from './activities.js';
+import { approvalSlack, llm, run, runSlack as slack } from './activities.js';
 import { approvalWorkflow } from './approval.js';
-import { agentStatusQuery, grantUsedSignal, stopRunSignal } from './messages.js';
+import { failureMessage, routeCall, runCall } from './call-route.js';
+import { agentStatusQuery, stopRunSignal } from './messages.js';
 import { AGENT_SESSION_PATCH, BOUNDS_PATCH } from './patches.js';
 import { RunSession } from './session.js';
 
@@ -84,12 +82,6 @@ function personNeedFor(
 /** Thrown at the run's next step once its requester has stopped it; the run then ends, cancelled. */
 class RunStopped extends Error {
   override name = 'RunStopped';
-}
-
-function failureMessage(error: unknown): string {
-  let cause: unknown = error;
-  while (cause instanceof ActivityFailure || cause instanceof ChildWorkflowFailure) cause = cause.cause;
-  return cause instanceof Error ? cause.message : String(cause);
 }
 
 export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
@@ -423,26 +415,9 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       session.task(proposal.callId, proposal.tool, 'running');
       await session.show(working());
     }
-    const tools = proposal.repeat === 'once' ? toolsOnce : toolsRetried;
     // From here on what the tool brought in may reach the model, whatever the outcome (a failure quotes it too).
     if (proposal.outside?.reads && !readOutside.includes(proposal.tool)) readOutside.push(proposal.tool);
-    let result: ToolOutcome;
-    try {
-      result = await tools.runTool({
-        tool: proposal.tool,
-        arguments: proposal.arguments,
-        digest: proposal.digest,
-        requesterId: input.requester.id,
-        callKey: `${runId}/${proposal.callId}`,
-      });
-    } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
-      // A read that kept failing did nothing; anything else may have acted before its answer was lost.
-      result =
-        proposal.repeat === 'safe'
-          ? { ok: false, error: failureMessage(error) }
-          : { ok: false, unknown: true, error: failureMessage(error) };
-    }
+    const result = await runCall(proposal, input.requester.id, `${runId}/${proposal.callId}`);
     const unknown = !result.ok && 'unknown' in result;
     const summary = result.ok
       ? result.result.summary
@@ -554,51 +529,37 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
         }
         const { proposal } = check;
         record('proposal', 'model', { ...proposal });
-        const need = needOf(proposal);
-        if (!need.person) {
+        const route = await routeCall(
+          proposal,
+          policy,
+          needOf(proposal),
+          { requesterId: input.requester.id, runId },
+          // Runs from before standing approvals never look; runs from before fewer-steps look for every call.
+          { byRule: fewerSteps, looks: () => patched(STANDING_PATCH) },
+        );
+        if (route.route === 'run_now') {
           record('verdict', 'policy', { call_id: proposal.callId, verdict: 'run_now', risk: proposal.risk });
           conversation.push({ type: 'output', callId: proposal.callId, output: await runProposal(proposal) });
           continue;
         }
-        // A standing approval of this very call lets it through without asking again, where the call's rule allows one
-        // (runs from before standing approvals never look; runs from before fewer-steps look for every call), and
-        // never for a call that could send out what the run read from outside.
-        const plan = planFor(proposal, policy);
-        const grantAllowed = !fewerSteps || standingMaxFor(plan, proposal.risk) > 0;
-        if (need.standingMayCover && patched(STANDING_PATCH) && grantAllowed) {
-          // Only a grant given under this call's rule, at its risk or higher, covers it.
-          const grant = await run.findStandingGrant({
-            requesterId: input.requester.id,
-            tool: proposal.tool,
-            arguments: proposal.arguments,
-            rule: plan.rule,
+        if (route.route === 'standing') {
+          const { grant, until, plan } = route;
+          record('verdict', 'policy', {
+            call_id: proposal.callId,
+            verdict: 'standing_approval',
             risk: proposal.risk,
+            rule: plan.rule,
+            grant_id: grant.grant_id,
+            grantor: grant.grantor,
+            expires_at: until,
           });
-          if (grant) {
-            // When it stops counting under the rule now: sooner than its expiry if the rule was shortened since (a result
-            // recorded before look-ups said so has only the expiry).
-            const until = grant.counts_until ?? grant.expires_at;
-            record('verdict', 'policy', {
-              call_id: proposal.callId,
-              verdict: 'standing_approval',
-              risk: proposal.risk,
-              rule: plan.rule,
-              grant_id: grant.grant_id,
-              grantor: grant.grantor,
-              expires_at: until,
-            });
-            // Audited with the grant; a grant that just ended cannot refuse the signal in a way that matters here.
-            await getExternalWorkflowHandle(grant.grant_id)
-              .signal(grantUsedSignal, { run_id: runId, digest: proposal.digest })
-              .catch(() => undefined);
-            const output = await runProposal(proposal, [], {
-              grantor: grant.grantor,
-              rule: plan.rule,
-              expires_at: until,
-            });
-            conversation.push({ type: 'output', callId: proposal.callId, output });
-            continue;
-          }
+          const output = await runProposal(proposal, [], {
+            grantor: grant.grantor,
+            rule: plan.rule,
+            expires_at: until,
+          });
+          conversation.push({ type: 'output', callId: proposal.callId, output });
+          continue;
         }
         if (together) {
           asks.push(proposal);

@@ -2,7 +2,7 @@
 // callers and still checked inside the workflow: a signal can come from anyone who can reach Temporal.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AgentStatus } from '../approval/run.js';
-import type { ApprovalStatus, Person, StandingGrant } from '../approval/schemas.js';
+import type { AgentToken, ApprovalStatus, Person, StandingGrant } from '../approval/schemas.js';
 import type { ApprovalDecision, Withdrawal } from '../approval/signals.js';
 import type { DecisionAnswer } from '../approval/state.js';
 
@@ -34,3 +34,9 @@ export const grantUsedSignal = defineSignal<[{ run_id: string; digest: string }]
 
 /** Slack's stop button on a run's agent session, from its requester: the run stops before its next step. */
 export const stopRunSignal = defineSignal<[{ by: Person }]>('stop_run');
+
+/** An MCP client's token as it stands: the gateway asks it at every request. */
+export const agentTokenStatusQuery = defineQuery<AgentToken>('agent_token_status');
+
+/** The token's owner (or an operator, with no `by`) revokes it: the gateway refuses it from then on. */
+export const revokeAgentTokenSignal = defineSignal<[{ by?: Person }]>('revoke_agent_token');

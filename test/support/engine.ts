@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import { connectMcpTools } from '../../src/mcp/tools.js';
 import { createWorker, workflowSinks, workflowsPath } from '../../src/temporal/worker.js';
 import { TOOLS } from '../../src/tools/index.js';
+import type { Tool } from '../../src/tools/tool.js';
 import { agentWorkflow } from '../../src/workflows/agent.js';
 import { agentStatusQuery } from '../../src/workflows/messages.js';
 import {
@@ -50,6 +51,8 @@ export interface Engine {
   slackApi: FakeSlackApi;
   openai: FakeOpenAI;
   taskQueue: string;
+  /** The worker's tools: the built-in ones and the MCP servers', as the worker process has them (the gateway's list). */
+  tools: readonly Tool[];
   worker: Worker;
   /**
    * Stops the current worker (waiting for it to drain) and starts a fresh one on the same task queue; `env`: variables
@@ -113,6 +116,7 @@ export async function startEngine(options: {
     slackApi,
     openai,
     taskQueue,
+    tools: mcp.tools,
     get worker() {
       return worker;
     },

@@ -118,7 +118,7 @@ describe('an edited call, for whoever decides after the edit', () => {
     const status = edited([edit()]);
     const home = JSON.stringify(
       homeView(
-        { waiting: [status], more: false, mine: [], grants: [], unreachable: false },
+        { waiting: [status], more: false, mine: [], grants: [], agents: [], unreachable: false },
         '2026-11-22T10:06:00Z',
       ),
     );

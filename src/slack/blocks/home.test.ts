@@ -44,6 +44,7 @@ const inbox = (overrides: Partial<Inbox> = {}): Inbox => ({
   more: false,
   mine: [],
   grants: [],
+  agents: [],
   unreachable: false,
   ...overrides,
 });
@@ -98,6 +99,8 @@ describe('homeView', () => {
     const view = homeView(full, '2026-11-22T10:00:00Z');
     expect(view.blocks.length).toBeLessThanOrEqual(100);
     expect(JSON.stringify(view.blocks)).toContain('and more waiting');
+    // Connecting an agent is always offered.
+    expect(JSON.stringify(view.blocks)).toContain('agent_connect');
     // Both sections are there, each request's buttons with it.
     expect(JSON.stringify(view.blocks)).toContain('Your requests');
     expect(JSON.stringify(view.blocks)).toContain('run_withdraw');
@@ -107,6 +110,32 @@ describe('homeView', () => {
     const text = JSON.stringify(homeView(inbox({ cannotDecide: 'guest' }), '2026-11-22T10:00:00Z'));
     expect(text).toContain('Guests cannot decide');
     expect(text).not.toContain('Nothing waits on you');
+  });
+});
+
+describe('connected agents in the Home', () => {
+  it('lists each with Revoke, its name escaped, and offers to connect another', () => {
+    const view = homeView(
+      inbox({
+        agents: [
+          {
+            token_id: '0123456789abcdef',
+            status: 'active',
+            owner: { id: 'U0REQUESTER' },
+            client: 'Cursor <!channel> *bold*',
+            created_at: '2026-11-22T10:00:00Z',
+            audit: [],
+          },
+        ],
+      }),
+      '2026-11-22T10:00:00Z',
+    );
+    const json = JSON.stringify(view.blocks);
+    expect(json).toContain('Connected agents');
+    expect(json).not.toContain('<!channel>');
+    expect(json).toContain('agent_token_revoke');
+    expect(json).toContain('0123456789abcdef');
+    expect(json).toContain('agent_connect');
   });
 });
 

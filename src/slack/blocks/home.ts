@@ -5,6 +5,7 @@ import type { ApprovalStatus, ApprovalStatusName, StandingGrant } from '../../ap
 import type { Inbox, OwnRequest } from '../inbox.js';
 import { STANDING_TEXT } from '../reviewer-standing.js';
 import { TEMPORAL_UNREACHABLE_TEXT } from '../temporal-deadline.js';
+import { agentTokenBlocks } from './agent-tokens.js';
 import { APPROVE_ACTION_ID, buttonValue, currentStageLabel, REJECT_ACTION_ID } from './approval-card.js';
 import { editLines } from './edits.js';
 import { WITHDRAW_ACTION_ID } from './run-status.js';
@@ -170,12 +171,17 @@ export function homeView(inbox: Inbox, nowIso: string): View {
   const room = HOME_BLOCKS_MAX - blocks.length - Math.min(mine.length, 30) - grants.length - 4;
   blocks.push(...waitingSection(inbox, room), ...grants);
   blocks.push({ type: 'divider' }, header('Your requests'));
-  const mineRoom = HOME_BLOCKS_MAX - blocks.length - 1;
+  // Room for the footer, and the connected agents' header and connect button at the least.
+  const mineRoom = HOME_BLOCKS_MAX - blocks.length - 4;
   blocks.push(
     ...(mine.length === 0
       ? [context('You have asked for nothing that needed approval.')]
       : mine.slice(0, mineRoom)),
   );
+  // The connect button always shows: room is kept for it and its header.
+  const agents = agentTokenBlocks(inbox.agents);
+  const agentsRoom = HOME_BLOCKS_MAX - blocks.length - 3;
+  blocks.push({ type: 'divider' }, header('Connected agents'), ...agents.slice(-agentsRoom));
   blocks.push(
     context(`Updated ${slackDate(nowIso)} · it refreshes when you open it and after each of your decisions.`),
   );

@@ -4,6 +4,11 @@ import type { Client } from '@temporalio/client';
 import type { ApproverIds } from '../../approval/schemas.js';
 import type { Logger } from '../../logger.js';
 import { UnrecognizedRequestError } from '../app.js';
+import {
+  AGENT_TOKEN_REVOKE_ACTION_ID,
+  CONNECT_AGENT_ACTION_ID,
+  CONNECT_AGENT_CALLBACK_ID,
+} from '../blocks/agent-tokens.js';
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../blocks/approval-card.js';
 import {
   BATCH_APPROVE_ACTION_ID,
@@ -52,6 +57,8 @@ function recognized(body: Record<string, unknown>): boolean {
         REJECT_ACTION_ID,
         WITHDRAW_ACTION_ID,
         STANDING_REVOKE_ACTION_ID,
+        CONNECT_AGENT_ACTION_ID,
+        AGENT_TOKEN_REVOKE_ACTION_ID,
         BATCH_APPROVE_ACTION_ID,
         BATCH_REJECT_ACTION_ID,
         BATCH_REVIEW_ACTION_ID,
@@ -63,7 +70,11 @@ function recognized(body: Record<string, unknown>): boolean {
   }
   if (body.type === 'view_submission') {
     const callback = (body.view as { callback_id?: string } | undefined)?.callback_id;
-    return callback === DECISION_MODAL_CALLBACK_ID || callback === BATCH_MODAL_CALLBACK_ID;
+    return (
+      callback === DECISION_MODAL_CALLBACK_ID ||
+      callback === BATCH_MODAL_CALLBACK_ID ||
+      callback === CONNECT_AGENT_CALLBACK_ID
+    );
   }
   return false;
 }
@@ -82,6 +93,6 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   const asking = { ...deps, standing, requester };
   registerCommands(app, asking);
   registerActions(app, { ...home, sealer });
-  registerViews(app, { ...home, sealer, audit: deps.audit });
+  registerViews(app, { ...home, sealer, audit: deps.audit, taskQueue: deps.taskQueue, requester });
   registerEvents(app, { ...home, ...asking });
 }
