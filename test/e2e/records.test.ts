@@ -6,6 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AuditLine } from '../../src/approval/audit-chain.js';
+import { proposalDigest } from '../../src/approval/digest.js';
+import { gatewayCallId } from '../../src/gateway/server.js';
+import { issueToken } from '../../src/gateway/tokens.js';
+import { agentTokenWorkflow } from '../../src/workflows/agent-token.js';
+import { gatewayCallWorkflow } from '../../src/workflows/gateway-call.js';
 import { agentStatusQuery, approvalStatusQuery } from '../../src/workflows/messages.js';
 import { functionCall, message } from '../fakes/openai.js';
 import {
@@ -42,6 +47,8 @@ const running: RunningApp[] = [];
 let startedAt: string;
 let infoRun: string;
 let topicRun: string;
+let gatewayRun: string;
+let tokenWorkflow: string;
 let dir: string;
 
 beforeAll(async () => {
@@ -72,6 +79,39 @@ beforeAll(async () => {
   const form = await openDecisionForm(slack, engine.slackApi, card, 'approve', PEOPLE.ana.id);
   await approveStanding(slack, form, PEOPLE.ana.id, HOUR_MS, ['topic']);
   expect((await runOutcome(engine.client, topicRun)).status).toBe('completed');
+
+  // A gateway token, and a call from its MCP client (a channel's details: at once), started as the gateway starts them.
+  const issued = issueToken();
+  tokenWorkflow = issued.workflowId;
+  await engine.client.workflow.start(agentTokenWorkflow, {
+    taskQueue: engine.taskQueue,
+    workflowId: tokenWorkflow,
+    args: [{ token_id: issued.tokenId, owner: RAY, client: 'Cursor', created_at: new Date().toISOString() }],
+  });
+  const call = { tool: 'channel_info', arguments: { channel: 'C0REC' } };
+  const digest = proposalDigest(call);
+  gatewayRun = gatewayCallId(issued.tokenId, digest);
+  const proposed = {
+    callId: 'gateway',
+    ...call,
+    reasoning: '',
+    modelRisk: 'low',
+    toolRisk: 'low',
+    risk: 'low',
+  } as const;
+  const gatewayCall = await engine.client.workflow.start(gatewayCallWorkflow, {
+    taskQueue: engine.taskQueue,
+    workflowId: gatewayRun,
+    args: [
+      {
+        proposal: { ...proposed, repeat: 'safe', digest },
+        requester: RAY,
+        client: { name: 'Cursor', token_id: issued.tokenId },
+        channel: 'C0APPROVALS',
+      },
+    ],
+  });
+  expect((await gatewayCall.result()).status).toBe('ran');
 });
 
 afterAll(async () => {
@@ -103,9 +143,11 @@ const replay = (draft: object, ...more: string[]) =>
 describe('npm run check-policy -- --replay', () => {
   it('shows the calls a lower threshold would have asked for, and passes --fail-on looser', async () => {
     const { code, output } = await replay({ ...IN_FORCE, threshold: 'low' }, '--fail-on', 'looser');
-    expect(output).toContain('2 past calls replayed; 1 would go otherwise under the draft.');
-    expect(output).toContain('1 would have needed approval (stricter):');
+    expect(output).toContain('3 past calls replayed; 2 would go otherwise under the draft.');
+    expect(output).toContain('2 would have needed approval (stricter):');
+    // A run's and an MCP client's.
     expect(output).toMatch(new RegExp(`channel_info \\(low risk\\) for ${RAY.id} in ${infoRun}`));
+    expect(output).toMatch(new RegExp(`channel_info \\(low risk\\) for ${RAY.id} in ${gatewayRun}`));
     expect(output).toContain('in force: runs at once');
     expect(output).toContain(`draft:    default: "Approval": 1 of ${PEOPLE.ana.id}, ${PEOPLE.bob.id}`);
     // Never the call's arguments.
@@ -170,7 +212,7 @@ describe('npm run check-policy -- --replay', () => {
 });
 
 describe('npm run audit', () => {
-  it('exports every run’s and approval’s events in order, chained; verify passes, and reports each tampering at its line', async () => {
+  it('exports the events of every run, gateway call, approval, grant and token in order, chained; verify passes, and reports each tampering at its line', async () => {
     const file = join(dir, 'audit.jsonl');
     const exported = await command('dist/audit.js', ['export', '1h', file]);
     expect(exported.code).toBe(0);
@@ -183,7 +225,7 @@ describe('npm run audit', () => {
 
     // Each workflow's events, in the order it recorded them: the runs', the approval's and the standing approval's.
     const events = (id: string) => parsed.filter((l) => l.workflow_id === id).map((l) => l.event);
-    for (const run of [infoRun, topicRun]) {
+    for (const run of [infoRun, topicRun, gatewayRun]) {
       const { audit } = await engine.client.workflow.getHandle(run).query(agentStatusQuery);
       expect(events(run)).toEqual(audit);
     }
@@ -191,6 +233,7 @@ describe('npm run audit', () => {
     const approval = await engine.client.workflow.getHandle(approvalId).query(approvalStatusQuery);
     expect(events(approvalId)).toEqual(approval.audit);
     expect(events(`${approvalId}/standing`).map((e) => e.type)).toContain('grant_given');
+    expect(events(tokenWorkflow).map((e) => e.type)).toContain('token_created');
     // Runs before their approvals: workflows in the order they started.
     const firstOf = (id: string) => parsed.findIndex((l) => l.workflow_id === id);
     expect(firstOf(infoRun)).toBeLessThan(firstOf(topicRun));
