@@ -23,7 +23,7 @@ import {
   startEngine,
   waitForCard,
 } from '../support/engine.js';
-import { type RunningApp, startEntryPoint, stopAll } from '../support/entry-point.js';
+import { freePort, type RunningApp, startEntryPoint, stopAll } from '../support/entry-point.js';
 import {
   approveStanding,
   askAgent,
@@ -205,6 +205,15 @@ describe('npm run check-policy -- --replay', () => {
     ]);
     expect(output).toContain('not a duration or date: last week');
     expect(code).toBe(1);
+    const port = await freePort();
+    const nowhere = startEntryPoint(
+      'dist/check-policy.js',
+      { ...operatorEnv(), TEMPORAL_ADDRESS: `127.0.0.1:${port}` },
+      { args: ['--replay', '1h', policyFile(IN_FORCE)] },
+    );
+    running.push(nowhere);
+    expect((await nowhere.exited).code).toBe(1);
+    expect(nowhere.output()).toContain(`could not reach Temporal at 127.0.0.1:${port}`);
     const invalid = await replay({ threshold: 'extreme' });
     expect(invalid.output).toMatch(/line 1, column \d+, threshold: must be "low", "medium" or "high"/);
     expect(invalid.code).toBe(1);
