@@ -248,6 +248,9 @@ describe('npm run audit', () => {
     expect(firstOf(infoRun)).toBeLessThan(firstOf(topicRun));
     expect(firstOf(topicRun)).toBeLessThan(firstOf(approvalId));
 
+    // Without a file, to standard output.
+    expect((await command('dist/audit.js', ['export', '1h'])).output).toContain(lines[0]);
+
     const verified = await command('dist/audit.js', ['verify', file, '--last', last as string]);
     expect(verified.output).toContain(`${lines.length} lines, the chain holds`);
     expect(verified.code).toBe(0);
