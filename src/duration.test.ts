@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from './duration.js';
+import { formatDuration, parseDuration, parseSince } from './duration.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -32,5 +32,22 @@ describe('formatDuration', () => {
     [250, '250ms'],
   ])('writes %d as %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
+  });
+});
+
+describe('parseSince', () => {
+  const now = Date.parse('2026-12-06T12:00:00.000Z');
+
+  it('reads how far back, or when', () => {
+    expect(parseSince('7d', now)).toBe(Date.parse('2026-11-29T12:00:00.000Z'));
+    expect(parseSince('36h', now)).toBe(Date.parse('2026-12-05T00:00:00.000Z'));
+    expect(parseSince('2026-12-01', now)).toBe(Date.parse('2026-12-01T00:00:00.000Z'));
+    expect(parseSince('2026-12-01T08:30:00Z', now)).toBe(Date.parse('2026-12-01T08:30:00.000Z'));
+  });
+
+  it('is undefined for anything else', () => {
+    for (const text of ['last week', '', '12', 'yesterday', '2026-13-45']) {
+      expect(parseSince(text, now)).toBeUndefined();
+    }
   });
 });

@@ -31,3 +31,14 @@ export function formatDuration(ms: number): string {
   }
   return parts.join('');
 }
+
+/**
+ * The start of a range written as how far back (`7d`, `36h`) or when (an ISO date, `2026-12-01` or with a time), in
+ * ms; undefined when the text is neither.
+ */
+export function parseSince(text: string, nowMs: number): number | undefined {
+  const back = parseDuration(text);
+  if (back !== undefined) return nowMs - back;
+  const at = /^\d{4}-\d{2}-\d{2}/.test(text.trim()) ? Date.parse(text.trim()) : Number.NaN;
+  return Number.isNaN(at) ? undefined : at;
+}

@@ -17,6 +17,13 @@ function approvers(ids: ApproverIds | undefined): string {
   return [...ids.userGroups, ...ids.users].join(', ');
 }
 
+/** Who decides under a plan, stage by stage: `"Team lead": 1 of U0ANA → "Security": 1 of S0SEC`. */
+export function decidersLine(plan: ApprovalPlan): string {
+  return plan.stages
+    .map((stage) => `"${stage.name}": ${stage.required} of ${approvers(stage.approvers)}`)
+    .join(' → ');
+}
+
 function stageLine(stage: StagePlan): string {
   const parts = [
     `"${stage.name}": ${stage.required} of ${approvers(stage.approvers)}`,

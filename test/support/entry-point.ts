@@ -27,14 +27,14 @@ export interface RunningApp {
 export function startEntryPoint(
   script: string,
   env: Record<string, string>,
-  options: { cwd?: string } = {},
+  options: { cwd?: string; args?: string[] } = {},
 ): RunningApp {
   const inherited = Object.fromEntries(
     ['PATH', 'HOME', 'TEMPORAL_CLI_PATH', 'XDG_CACHE_HOME'].flatMap((k) =>
       process.env[k] ? [[k, process.env[k]]] : [],
     ),
   );
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, script)], {
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, script), ...(options.args ?? [])], {
     cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'countersign-cwd-')),
     env: { ...inherited, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
