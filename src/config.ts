@@ -134,6 +134,41 @@ const hostPort = z.preprocess(
   z.string().regex(HOST_PORT, { error: 'expected host:port, e.g. localhost:7233' }).optional(),
 );
 
+/** Where spans go: a collector's OTLP/HTTP endpoint. */
+const otlpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL of an OTLP/HTTP endpoint' });
+
+/** The OTLP wires Countersign speaks: OTLP/HTTP, protobuf (the SDKs' default) or JSON. */
+const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+const otlpProtocol = z.preprocess(
+  emptyAsUnset,
+  z
+    .enum(OTLP_PROTOCOLS, {
+      error:
+        'expected http/protobuf or http/json (OTLP over gRPC is not supported: use the collector’s HTTP port, 4318)',
+    })
+    .optional(),
+);
+
+/** `name=value,name2=value2`, values percent-encoded, as the OpenTelemetry specification writes headers. */
+const otlpHeaders = z.preprocess(
+  emptyAsUnset,
+  z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      const headers: Record<string, string> = {};
+      for (const pair of (text ?? '').split(',').filter((p) => p.trim())) {
+        const at = pair.indexOf('=');
+        if (at <= 0) {
+          ctx.addIssue({ code: 'custom', message: 'expected name=value pairs, comma-separated' });
+          return z.NEVER;
+        }
+        headers[pair.slice(0, at).trim()] = decodeURIComponent(pair.slice(at + 1).trim());
+      }
+      return headers;
+    }),
+);
+
 /** A TCP port number from `lowest` (0: any free port) to 65535. */
 function portNumber(lowest: 0 | 1) {
   const range = `expected a port number between ${lowest} and 65535`;
@@ -257,6 +292,21 @@ export const envSchema = z.object({
       .default(DEFAULT_MAX_CACHED_WORKFLOWS),
   ),
   TEMPORAL_STATE_FILE: z.preprocess(emptyAsUnset, z.string().default('.data/temporal.sqlite')),
+  // Traces (src/tracing.ts): off unless an OTLP endpoint is set, by the OpenTelemetry SDKs' own variables.
+  OTEL_SDK_DISABLED: booleanFlag,
+  OTEL_TRACES_EXPORTER: z.preprocess(
+    emptyAsUnset,
+    z
+      .enum(['otlp', 'none'], { error: 'expected otlp or none (the only exporters Countersign has)' })
+      .default('otlp'),
+  ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyAsUnset, otlpUrl.optional()),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.preprocess(emptyAsUnset, otlpUrl.optional()),
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol,
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol,
+  OTEL_EXPORTER_OTLP_HEADERS: otlpHeaders,
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: otlpHeaders,
+  OTEL_SERVICE_NAME: z.preprocess(emptyAsUnset, z.string().default('countersign')),
   PATH: optionalString,
   LOG_LEVEL: z.preprocess(
     emptyAsUnset,
@@ -337,6 +387,17 @@ export interface Config {
     searchPath: string | undefined;
   };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Where traces go (OTLP/HTTP); undefined: tracing off, the default. */
+  tracing: TracingConfig | undefined;
+}
+
+export interface TracingConfig {
+  /** The full URL spans are posted to. */
+  url: string;
+  protocol: (typeof OTLP_PROTOCOLS)[number];
+  /** Sent with every export: often the collector's credential, kept out of the logs. */
+  headers: Record<string, string>;
+  serviceName: string;
 }
 
 /** A configuration problem a person can fix: names the variable and what it expects. */
@@ -422,10 +483,28 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       searchPath: e.PATH,
     },
     logLevel: e.LOG_LEVEL,
+    tracing: tracingFrom(e),
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,
     gateway:
       e.MCP_GATEWAY_PORT === undefined ? undefined : { port: e.MCP_GATEWAY_PORT, host: e.MCP_GATEWAY_HOST },
+  };
+}
+
+/**
+ * Traces are on when an OTLP endpoint is configured, as the OpenTelemetry SDKs read it: the traces-only variables win
+ * over the general ones, and the general endpoint gets the signal's path (/v1/traces) appended, the specific one not.
+ */
+function tracingFrom(e: Env): TracingConfig | undefined {
+  const base = e.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const url =
+    e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined);
+  if (!url || e.OTEL_SDK_DISABLED || e.OTEL_TRACES_EXPORTER === 'none') return undefined;
+  return {
+    url,
+    protocol: e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf',
+    headers: { ...e.OTEL_EXPORTER_OTLP_HEADERS, ...e.OTEL_EXPORTER_OTLP_TRACES_HEADERS },
+    serviceName: e.OTEL_SERVICE_NAME,
   };
 }
 
@@ -584,6 +663,7 @@ function secretsOf(config: Config): (string | undefined)[] {
     config.slack.signingSecret,
     config.openai.apiKey,
     config.temporal.profile.apiKey,
+    ...Object.values(config.tracing?.headers ?? {}),
     ...secretsOfTemporalProfile(config.temporal.profile),
     ...config.mcp.servers.flatMap((server) =>
       Object.values(server.transport === 'http' ? server.headers : server.env),

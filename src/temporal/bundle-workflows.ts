@@ -2,7 +2,7 @@
 import { rename, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { WORKFLOW_BUNDLE_URL, workflowsPath } from './worker.js';
+import { WORKFLOW_BUNDLE_URL, WORKFLOW_INTERCEPTOR_MODULES, workflowsPath } from './worker.js';
 
 // `npm start` builds with `--silent`: a person starting the app wants to see it start, not webpack's statistics.
 // `npm run build` still prints them.
@@ -10,6 +10,7 @@ const quiet = process.env.npm_config_loglevel === 'silent';
 
 const { code } = await bundleWorkflowCode({
   workflowsPath: workflowsPath(),
+  workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
   ...(quiet ? { logger: new DefaultLogger('WARN') } : {}),
 });
 const target = fileURLToPath(WORKFLOW_BUNDLE_URL);

@@ -2,6 +2,11 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { WebClient } from '@slack/web-api';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  type OpenTelemetrySinks,
+} from '@temporalio/interceptors-opentelemetry';
 import { type InjectedSinks, type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { modelClient } from '../activities/model-client.js';
@@ -9,6 +14,7 @@ import type { Config } from '../config.js';
 import { observeApprovalEnded } from '../metrics.js';
 import { TOOLS } from '../tools/index.js';
 import type { Tool } from '../tools/tool.js';
+import { tracingInstalled, WORKFLOW_TRACING_MODULE } from '../tracing.js';
 import type { CountersignSinks } from '../workflows/sinks.js';
 import { heartbeatWhileRunning } from './heartbeat.js';
 
@@ -37,6 +43,14 @@ function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath
   return existsSync(bundle) ? { workflowBundle: { codePath: bundle } } : { workflowsPath: workflowsPath() };
 }
 
+/** The workflow interceptors `npm run build` bundles too (bundle-workflows.ts), for a worker that bundles at start. */
+export const WORKFLOW_INTERCEPTOR_MODULES = [WORKFLOW_TRACING_MODULE];
+
+function activityInterceptors(): NonNullable<WorkerOptions['interceptors']>['activity'] {
+  if (!tracingInstalled()) return [heartbeatWhileRunning];
+  return [heartbeatWhileRunning, (ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx) })];
+}
+
 /** Slack and OpenAI clients with their own retries off: Temporal retries activities, visibly and durably. */
 export function createClients(config: Config) {
   const slack = new WebClient(config.slack.botToken, {
@@ -48,12 +62,23 @@ export function createClients(config: Config) {
   return { slack, openai };
 }
 
-/** Where the workflows' sinks (src/workflows/sinks.ts) lead in this process; replays register them too (not called). */
-export const workflowSinks: InjectedSinks<CountersignSinks> = {
+/**
+ * Where the workflows' sinks (src/workflows/sinks.ts) lead in this process; replays register them too (not called).
+ * `exporter` is the tracing interceptor's (bundled with the workflows): their spans go nowhere while tracing is off.
+ */
+export const workflowSinks: InjectedSinks<CountersignSinks & OpenTelemetrySinks> = {
   metrics: {
     approvalEnded: { fn: (_workflow, outcome, waitedMs) => observeApprovalEnded(outcome, waitedMs) },
   },
+  exporter: { export: { fn: () => {} } },
 };
+
+/** The workflows' spans to this process's exporter when tracing is on; the sinks above otherwise. */
+function sinksWithTracing(): InjectedSinks<CountersignSinks & OpenTelemetrySinks> {
+  const tracing = tracingInstalled();
+  if (!tracing) return workflowSinks;
+  return { ...workflowSinks, exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) };
+}
 
 export async function createWorker(
   config: Config,
@@ -71,8 +96,8 @@ export async function createWorker(
     activities: createActivities({ config, slack, openai, tools }),
     stickyQueueScheduleToStartTimeout: STICKY_QUEUE_TIMEOUT,
     maxCachedWorkflows: config.temporal.maxCachedWorkflows,
-    interceptors: { activity: [heartbeatWhileRunning] },
-    sinks: workflowSinks,
+    interceptors: { activity: activityInterceptors(), workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
+    sinks: sinksWithTracing(),
     ...overrides,
   });
 }
