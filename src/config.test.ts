@@ -307,6 +307,57 @@ describe('the connection to Temporal', () => {
   });
 });
 
+describe('traces (OTEL_*)', () => {
+  it('are off by default, and when the SDK is disabled or the exporter is none', () => {
+    expect(parseConfig({}).tracing).toBeUndefined();
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' };
+    expect(parseConfig({ ...endpoint, OTEL_SDK_DISABLED: 'true' }).tracing).toBeUndefined();
+    expect(parseConfig({ ...endpoint, OTEL_TRACES_EXPORTER: 'none' }).tracing).toBeUndefined();
+  });
+
+  it('go where the standard variables say: the general endpoint with /v1/traces, the traces endpoint as it is', () => {
+    expect(parseConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel.example.com/' }).tracing).toEqual({
+      url: 'https://otel.example.com/v1/traces',
+      protocol: 'http/protobuf',
+      headers: {},
+      serviceName: 'countersign',
+    });
+    expect(
+      parseConfig({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel.example.com',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example.com/ingest',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_HEADERS: 'x-team=ops,authorization=Bearer%20general',
+        OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'authorization=Bearer%20traces',
+        OTEL_SERVICE_NAME: 'countersign-prod',
+      }).tracing,
+    ).toEqual({
+      url: 'https://traces.example.com/ingest',
+      protocol: 'http/json',
+      headers: { 'x-team': 'ops', authorization: 'Bearer traces' },
+      serviceName: 'countersign-prod',
+    });
+  });
+
+  it.each([
+    [
+      'OTEL_EXPORTER_OTLP_PROTOCOL',
+      'grpc',
+      /OTEL_EXPORTER_OTLP_PROTOCOL: expected http\/protobuf or http\/json \(OTLP over gRPC is not supported/,
+    ],
+    [
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+      'collector:4318',
+      /OTEL_EXPORTER_OTLP_ENDPOINT: expected an http\(s\) URL/,
+    ],
+    ['OTEL_EXPORTER_OTLP_HEADERS', 'just-a-token', /OTEL_EXPORTER_OTLP_HEADERS: expected name=value pairs/],
+    ['OTEL_TRACES_EXPORTER', 'jaeger', /OTEL_TRACES_EXPORTER: expected otlp or none/],
+  ])('refuses %s=%s, naming it', (name, value, message) => {
+    expect(errorOf(() => parseConfig({ [name]: value }))).toMatch(message);
+  });
+});
+
 describe('Temporal settings read as the temporal CLI reads them (temporal.toml profiles)', () => {
   const toml = (text: string) => {
     const file = join(mkdtempSync(join(tmpdir(), 'countersign-temporal-')), 'temporal.toml');

@@ -27,6 +27,11 @@ const STICKY_QUEUE_TIMEOUT = '1 second';
 
 /** Where `npm run build` puts the pre-bundled workflows (dist/workflow-bundle.js). */
 export const WORKFLOW_BUNDLE_URL = new URL('../workflow-bundle.js', import.meta.url);
+/**
+ * The same workflows with OpenTelemetry's workflow interceptor, for a worker with traces on. Two bundles, because each
+ * workflow in the cache evaluates its bundle anew: a worker with traces off carries none of OpenTelemetry.
+ */
+export const TRACED_WORKFLOW_BUNDLE_URL = new URL('../workflow-bundle-traced.js', import.meta.url);
 
 /** The workflows entry point: TypeScript source under a loader, compiled JavaScript after `npm run build`. */
 export function workflowsPath(): string {
@@ -37,14 +42,17 @@ export function workflowsPath(): string {
   throw new Error('Countersign workflows not found next to the worker (src/workflows or dist/workflows)');
 }
 
-/** The pre-built bundle when there is one (production), else the workflows bundled at start-up (development). */
-function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
-  const bundle = fileURLToPath(WORKFLOW_BUNDLE_URL);
-  return existsSync(bundle) ? { workflowBundle: { codePath: bundle } } : { workflowsPath: workflowsPath() };
+/**
+ * The pre-built bundle when there is one (production), else the workflows bundled at start-up (development); with
+ * traces on, the ones with the tracing interceptor.
+ */
+function workflowSource(traced: boolean): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> & {
+  workflowModules: string[];
+} {
+  const bundle = fileURLToPath(traced ? TRACED_WORKFLOW_BUNDLE_URL : WORKFLOW_BUNDLE_URL);
+  if (existsSync(bundle)) return { workflowBundle: { codePath: bundle }, workflowModules: [] };
+  return { workflowsPath: workflowsPath(), workflowModules: traced ? [WORKFLOW_TRACING_MODULE] : [] };
 }
-
-/** The workflow interceptors `npm run build` bundles too (bundle-workflows.ts), for a worker that bundles at start. */
-export const WORKFLOW_INTERCEPTOR_MODULES = [WORKFLOW_TRACING_MODULE];
 
 function activityInterceptors(): NonNullable<WorkerOptions['interceptors']>['activity'] {
   if (!tracingInstalled()) return [heartbeatWhileRunning];
@@ -62,19 +70,17 @@ export function createClients(config: Config) {
   return { slack, openai };
 }
 
-/**
- * Where the workflows' sinks (src/workflows/sinks.ts) lead in this process; replays register them too (not called).
- * `exporter` is the tracing interceptor's (bundled with the workflows): their spans go nowhere while tracing is off.
- */
-export const workflowSinks: InjectedSinks<CountersignSinks & OpenTelemetrySinks> = {
+/** Where the workflows' sinks (src/workflows/sinks.ts) lead in this process; replays register them too (not called). */
+export const workflowSinks: InjectedSinks<CountersignSinks> = {
   metrics: {
     approvalEnded: { fn: (_workflow, outcome, waitedMs) => observeApprovalEnded(outcome, waitedMs) },
   },
-  exporter: { export: { fn: () => {} } },
 };
 
-/** The workflows' spans to this process's exporter when tracing is on; the sinks above otherwise. */
-function sinksWithTracing(): InjectedSinks<CountersignSinks & OpenTelemetrySinks> {
+/** With traces on, the workflows' spans (the interceptor's, in the traced bundle) go to this process's exporter. */
+function sinksWithTracing():
+  | InjectedSinks<CountersignSinks>
+  | InjectedSinks<CountersignSinks & OpenTelemetrySinks> {
   const tracing = tracingInstalled();
   if (!tracing) return workflowSinks;
   return { ...workflowSinks, exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) };
@@ -88,15 +94,16 @@ export async function createWorker(
   tools: readonly Tool[] = TOOLS,
 ): Promise<Worker> {
   const { slack, openai } = createClients(config);
+  const { workflowModules, ...source } = workflowSource(tracingInstalled() !== undefined);
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    ...workflowSource(),
+    ...source,
     activities: createActivities({ config, slack, openai, tools }),
     stickyQueueScheduleToStartTimeout: STICKY_QUEUE_TIMEOUT,
     maxCachedWorkflows: config.temporal.maxCachedWorkflows,
-    interceptors: { activity: activityInterceptors(), workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
+    interceptors: { activity: activityInterceptors(), workflowModules },
     sinks: sinksWithTracing(),
     ...overrides,
   });
