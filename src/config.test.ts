@@ -451,6 +451,17 @@ describe('Temporal settings read as the temporal CLI reads them (temporal.toml p
     );
   });
 
+  it('requires the client certificate and its key together, which envconfig would quietly drop', () => {
+    expect(
+      errorOf(() =>
+        parseConfig({
+          TEMPORAL_ADDRESS: 'temporal.internal:7233',
+          TEMPORAL_TLS_CLIENT_CERT_PATH: '/etc/c.pem',
+        }),
+      ),
+    ).toMatch(/TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH .*: set both or neither/);
+  });
+
   it('sends the gRPC headers TEMPORAL_GRPC_META_* name, as the CLI does', () => {
     const config = parseConfig({
       TEMPORAL_ADDRESS: 'temporal.internal:7233',

@@ -559,6 +559,12 @@ function temporalProfileFrom(env: Record<string, string | undefined>): ClientCon
  * credential is never sent in clear.
  */
 function temporalTlsFrom(profile: ClientConfigProfile): boolean {
+  // envconfig would quietly connect without the certificate.
+  if (Boolean(profile.tls?.clientCert) !== Boolean(profile.tls?.clientKey)) {
+    throw new ConfigError(
+      'Invalid configuration — TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH (or the profile’s client_cert and client_key): set both or neither',
+    );
+  }
   const disabled = profile.tls?.disabled === true;
   const credential = profile.apiKey
     ? 'TEMPORAL_API_KEY (the key would be sent unencrypted)'

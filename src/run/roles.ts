@@ -90,7 +90,7 @@ export async function startProcess(config: Config, options: { embeddedAllowed: b
   const tracing = installTracing(config.tracing);
   if (!config.temporal.address && !options.embeddedAllowed) {
     throw new ConfigError(
-      'TEMPORAL_ADDRESS: required when the worker and the Slack app run as separate processes (they must share one Temporal); `npm start` runs both with an embedded server instead',
+      'TEMPORAL_ADDRESS: required when the worker and the Slack app run as separate processes (they must share one Temporal); `npm start` runs both with an embedded server instead. A temporal.toml profile with an address serves too (TEMPORAL_PROFILE)',
     );
   }
   if (!config.temporal.address) mkdirSync(dirname(config.temporal.stateFile), { recursive: true });
