@@ -321,6 +321,7 @@ describe('traces (OTEL_*)', () => {
       protocol: 'http/protobuf',
       headers: {},
       serviceName: 'countersign',
+      toolArguments: false,
     });
     expect(
       parseConfig({
@@ -331,12 +332,14 @@ describe('traces (OTEL_*)', () => {
         OTEL_EXPORTER_OTLP_HEADERS: 'x-team=ops,authorization=Bearer%20general',
         OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'authorization=Bearer%20traces',
         OTEL_SERVICE_NAME: 'countersign-prod',
+        TRACE_TOOL_ARGUMENTS: 'true',
       }).tracing,
     ).toEqual({
       url: 'https://traces.example.com/ingest',
       protocol: 'http/json',
       headers: { 'x-team': 'ops', authorization: 'Bearer traces' },
       serviceName: 'countersign-prod',
+      toolArguments: true,
     });
   });
 

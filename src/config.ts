@@ -307,6 +307,7 @@ export const envSchema = z.object({
   OTEL_EXPORTER_OTLP_HEADERS: otlpHeaders,
   OTEL_EXPORTER_OTLP_TRACES_HEADERS: otlpHeaders,
   OTEL_SERVICE_NAME: z.preprocess(emptyAsUnset, z.string().default('countersign')),
+  TRACE_TOOL_ARGUMENTS: booleanFlag,
   PATH: optionalString,
   LOG_LEVEL: z.preprocess(
     emptyAsUnset,
@@ -398,6 +399,8 @@ export interface TracingConfig {
   /** Sent with every export: often the collector's credential, kept out of the logs. */
   headers: Record<string, string>;
   serviceName: string;
+  /** TRACE_TOOL_ARGUMENTS: each tool span carries the call's arguments (off: they may hold anything a person wrote). */
+  toolArguments: boolean;
 }
 
 /** A configuration problem a person can fix: names the variable and what it expects. */
@@ -505,6 +508,7 @@ function tracingFrom(e: Env): TracingConfig | undefined {
     protocol: e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf',
     headers: { ...e.OTEL_EXPORTER_OTLP_HEADERS, ...e.OTEL_EXPORTER_OTLP_TRACES_HEADERS },
     serviceName: e.OTEL_SERVICE_NAME,
+    toolArguments: e.TRACE_TOOL_ARGUMENTS,
   };
 }
 

@@ -35,7 +35,7 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-let installed: Tracing | undefined;
+let installed: (Tracing & { toolArguments: boolean }) | undefined;
 
 /** This process's tracer provider, once, before any Slack client is made; undefined when tracing is off (every span below is then a no-op). */
 export function installTracing(config: TracingConfig | undefined): Tracing | undefined {
@@ -51,12 +51,22 @@ export function installTracing(config: TracingConfig | undefined): Tracing | und
   // The global provider, the AsyncLocalStorage context manager and W3C trace context propagation.
   provider.register();
   traceSlackApiCalls();
-  installed = { spanProcessor, resource, shutdown: () => provider.shutdown() };
+  installed = {
+    spanProcessor,
+    resource,
+    shutdown: () => provider.shutdown(),
+    toolArguments: config.toolArguments,
+  };
   return installed;
 }
 
 export function tracingInstalled(): Tracing | undefined {
   return installed;
+}
+
+/** Whether a tool's span may carry the call's arguments: only when TRACE_TOOL_ARGUMENTS says so. */
+export function tracingToolArguments(): boolean {
+  return installed?.toolArguments === true;
 }
 
 /** The Temporal client's interceptors: a workflow start, Update or signal carries the caller's trace. */

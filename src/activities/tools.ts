@@ -5,7 +5,7 @@ import { Context } from '@temporalio/activity';
 import { proposalDigest } from '../approval/digest.js';
 import { toolRuns } from '../metrics.js';
 import { describeIssues, OutcomeUnknownError, type Tool, ToolError, type ToolResult } from '../tools/tool.js';
-import { inSpan } from '../tracing.js';
+import { inSpan, tracingToolArguments } from '../tracing.js';
 import { asTemporalFailure } from './slack.js';
 
 export type ToolOutcome =
@@ -33,8 +33,12 @@ export function createToolActivities(deps: {
   return {
     async runTool(call: ToolCall): Promise<ToolOutcome> {
       try {
-        // The tool's name and how it ended; its arguments stay out of the trace.
-        const outcome = await inSpan(`tool ${call.tool}`, { 'tool.name': call.tool }, async (span) => {
+        // The tool's name and how it ended; its arguments only when TRACE_TOOL_ARGUMENTS allows them.
+        const attributes = {
+          'tool.name': call.tool,
+          ...(tracingToolArguments() ? { 'tool.arguments': JSON.stringify(call.arguments) } : {}),
+        };
+        const outcome = await inSpan(`tool ${call.tool}`, attributes, async (span) => {
           const ended = await runOne(call);
           span.setAttribute('tool.outcome', ended.ok ? 'ok' : 'unknown' in ended ? 'unknown' : 'error');
           return ended;

@@ -18,6 +18,7 @@ import {
   freePort,
   startChildProcessHarness,
   startEntryPoint,
+  stopAll,
   waitForHealthy,
 } from '../support/entry-point.js';
 import { buttonValue, notesValues, runIdFromAck } from '../support/slack-app.js';
@@ -93,7 +94,6 @@ let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
 beforeAll(async () => {
   harness = await startChildProcessHarness();
-  receiver = await startReceiver();
 });
 
 afterAll(async () => {
@@ -101,109 +101,118 @@ afterAll(async () => {
   await receiver?.close();
 });
 
+/**
+ * `npm start`'s build with traces on (and `env`), exporting to a fresh receiver: one request asked, approved in the
+ * form and run through an MCP server; the spans of its trace once every span expected is there, and the app's output.
+ */
+async function approvedRequest(env: Record<string, string> = {}) {
+  await receiver?.close();
+  receiver = await startReceiver();
+  const { slackApi, openai } = harness;
+  const slackPort = await freePort();
+  // An MCP server whose tool (no annotations: destructive, so high risk) is the call approved.
+  const dir = mkdtempSync(join(tmpdir(), 'countersign-tracing-'));
+  const mcpConfig = join(dir, 'mcp.json');
+  writeFileSync(
+    mcpConfig,
+    JSON.stringify({
+      mcpServers: {
+        ledger: {
+          command: process.execPath,
+          args: [LEDGER_SERVER],
+          env: { MCP_TEST_FILE: join(dir, 'ledger.txt'), LEDGER_TOKEN: MCP_SECRET },
+        },
+      },
+    }),
+  );
+  const app = startEntryPoint('dist/main.js', {
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slackApi.url,
+    OPENAI_API_KEY: OPENAI_KEY,
+    OPENAI_BASE_URL: openai.url,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+    TEMPORAL_TASK_QUEUE: uniqueTaskQueue('tracing'),
+    APPROVERS: PEOPLE.ana.id,
+    MCP_CONFIG: mcpConfig,
+    PORT: String(slackPort),
+    LOG_LEVEL: 'info',
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    ...env,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    OTEL_EXPORTER_OTLP_HEADERS: `authorization=Bearer%20${COLLECTOR_TOKEN}`,
+    OTEL_SERVICE_NAME: 'countersign-tracing-test',
+    // The SDK's own variable: spans leave within a fifth of a second instead of five.
+    OTEL_BSP_SCHEDULE_DELAY: '200',
+  });
+  harness.children.push(app);
+  await waitForHealthy(`http://127.0.0.1:${slackPort}/readyz`, app);
+
+  scriptModel(openai, {
+    [REQUEST]: [functionCall('ledger__append', proposal({ line: ARGUMENT_LINE }, 'high')), message('Noted.')],
+  });
+  const sender = new SlackSender(
+    `http://127.0.0.1:${slackPort}${SLACK_EVENTS_PATH}`,
+    SIGNING_SECRET,
+    slackApi.hooksUrl,
+  );
+  const ack = await sender.slashCommand({
+    text: REQUEST,
+    userId: PEOPLE.requester.id,
+    channelId: 'C0GENERAL',
+  });
+  const card = await waitForCard(slackApi, runIdFromAck(ack.json), 30_000);
+  const triggerId = sender.nextTriggerId();
+  await sender.blockAction({
+    actionId: 'approval_approve',
+    value: buttonValue(card.call, 'approve'),
+    userId: PEOPLE.ana.id,
+    channelId: 'C0GENERAL',
+    messageTs: card.ts,
+    triggerId,
+  });
+  const opened = await slackApi.waitForCall('views.open', (c) => c.args.trigger_id === triggerId);
+  const view = opened.args.view as { callback_id: string; private_metadata: string };
+  await sender.viewSubmission({
+    callbackId: view.callback_id,
+    privateMetadata: view.private_metadata,
+    values: notesValues(NOTES),
+    userId: PEOPLE.ana.id,
+  });
+  await slackApi.waitForCall('chat.postMessage', (c) => c.args.thread_ts === card.ts, 30_000);
+
+  // The run's trace begins at the slash command's request.
+  const traceOfRun = () => {
+    const spans = receiver.spans();
+    const root = spans.find((s) => s.name === 'slack request slash_command');
+    return root ? spans.filter((s) => s.traceId === root.traceId) : [];
+  };
+  const names = () => traceOfRun().map((s) => s.name);
+  const expected = [
+    'slack request slash_command',
+    'StartWorkflow:agentWorkflow',
+    'RunWorkflow:agentWorkflow',
+    'model call',
+    'StartChildWorkflow:approvalWorkflow',
+    'RunWorkflow:approvalWorkflow',
+    'slack chat.postMessage',
+    'StartWorkflowUpdate:submit_decision',
+    'HandleUpdate:submit_decision',
+    'approval wait',
+    'tool ledger__append',
+    'mcp tools/call',
+  ];
+  await expect.poll(names, POLL).toEqual(expect.arrayContaining(expected));
+  expect(names().some((name) => name.startsWith('RunActivity:'))).toBe(true);
+  const spans = traceOfRun();
+  await stopAll([app]);
+  return { spans, output: app.output() };
+}
+
 describe('traces (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
   it('one approved request is one connected trace, from the Slack request to the tool, with the wait and who decided; no secret in any byte', async () => {
-    const { slackApi, openai } = harness;
-    const slackPort = await freePort();
-    // An MCP server whose tool (no annotations: destructive, so high risk) is the call approved.
-    const dir = mkdtempSync(join(tmpdir(), 'countersign-tracing-'));
-    const mcpConfig = join(dir, 'mcp.json');
-    writeFileSync(
-      mcpConfig,
-      JSON.stringify({
-        mcpServers: {
-          ledger: {
-            command: process.execPath,
-            args: [LEDGER_SERVER],
-            env: { MCP_TEST_FILE: join(dir, 'ledger.txt'), LEDGER_TOKEN: MCP_SECRET },
-          },
-        },
-      }),
-    );
-    const app = startEntryPoint('dist/main.js', {
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slackApi.url,
-      OPENAI_API_KEY: OPENAI_KEY,
-      OPENAI_BASE_URL: openai.url,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_NAMESPACE: inject('temporalNamespace'),
-      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('tracing'),
-      APPROVERS: PEOPLE.ana.id,
-      MCP_CONFIG: mcpConfig,
-      PORT: String(slackPort),
-      LOG_LEVEL: 'info',
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-      OTEL_EXPORTER_OTLP_HEADERS: `authorization=Bearer%20${COLLECTOR_TOKEN}`,
-      OTEL_SERVICE_NAME: 'countersign-tracing-test',
-      // The SDK's own variable: spans leave within a fifth of a second instead of five.
-      OTEL_BSP_SCHEDULE_DELAY: '200',
-    });
-    harness.children.push(app);
-    await waitForHealthy(`http://127.0.0.1:${slackPort}/readyz`, app);
-
-    scriptModel(openai, {
-      [REQUEST]: [
-        functionCall('ledger__append', proposal({ line: ARGUMENT_LINE }, 'high')),
-        message('Noted.'),
-      ],
-    });
-    const sender = new SlackSender(
-      `http://127.0.0.1:${slackPort}${SLACK_EVENTS_PATH}`,
-      SIGNING_SECRET,
-      slackApi.hooksUrl,
-    );
-    const ack = await sender.slashCommand({
-      text: REQUEST,
-      userId: PEOPLE.requester.id,
-      channelId: 'C0GENERAL',
-    });
-    const card = await waitForCard(slackApi, runIdFromAck(ack.json), 30_000);
-    const triggerId = sender.nextTriggerId();
-    await sender.blockAction({
-      actionId: 'approval_approve',
-      value: buttonValue(card.call, 'approve'),
-      userId: PEOPLE.ana.id,
-      channelId: 'C0GENERAL',
-      messageTs: card.ts,
-      triggerId,
-    });
-    const opened = await slackApi.waitForCall('views.open', (c) => c.args.trigger_id === triggerId);
-    const view = opened.args.view as { callback_id: string; private_metadata: string };
-    await sender.viewSubmission({
-      callbackId: view.callback_id,
-      privateMetadata: view.private_metadata,
-      values: notesValues(NOTES),
-      userId: PEOPLE.ana.id,
-    });
-    await slackApi.waitForCall('chat.postMessage', (c) => c.args.thread_ts === card.ts, 30_000);
-
-    // The run's trace begins at the slash command's request.
-    const traceOfRun = () => {
-      const spans = receiver.spans();
-      const root = spans.find((s) => s.name === 'slack request slash_command');
-      return root ? spans.filter((s) => s.traceId === root.traceId) : [];
-    };
-    const names = () => traceOfRun().map((s) => s.name);
-    const expected = [
-      'slack request slash_command',
-      'StartWorkflow:agentWorkflow',
-      'RunWorkflow:agentWorkflow',
-      'model call',
-      'StartChildWorkflow:approvalWorkflow',
-      'RunWorkflow:approvalWorkflow',
-      'slack chat.postMessage',
-      'StartWorkflowUpdate:submit_decision',
-      'HandleUpdate:submit_decision',
-      'approval wait',
-      'tool ledger__append',
-      'mcp tools/call',
-    ];
-    await expect.poll(names, POLL).toEqual(expect.arrayContaining(expected));
-    expect(names().some((name) => name.startsWith('RunActivity:'))).toBe(true);
-
-    const spans = traceOfRun();
+    const { spans, output } = await approvedRequest();
     // Connected: one root, and every other span's parent is in the same trace.
     const ids = new Set(spans.map((s) => s.spanId));
     expect(spans.filter((s) => !s.parentSpanId).map((s) => s.name)).toEqual(['slack request slash_command']);
@@ -237,6 +246,12 @@ describe('traces (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
       'Noted.',
     ])
       expect(sent, secret).not.toContain(secret);
-    expect(app.output()).not.toContain(COLLECTOR_TOKEN);
+    expect(output).not.toContain(COLLECTOR_TOKEN);
+  });
+
+  it("carry a tool call's arguments only when TRACE_TOOL_ARGUMENTS says so", async () => {
+    const { spans } = await approvedRequest({ TRACE_TOOL_ARGUMENTS: 'true' });
+    const tool = spans.find((s) => s.name === 'tool ledger__append') as ExportedSpan;
+    expect(attribute(tool, 'tool.arguments')).toBe(JSON.stringify({ line: ARGUMENT_LINE }));
   });
 });
