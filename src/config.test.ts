@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -114,7 +114,7 @@ describe('parseConfig', () => {
       address: 'temporal.internal:7233',
       namespace: 'prod',
       taskQueue: 'cs',
-      apiKey: 'key',
+      profile: { apiKey: 'key' },
     });
     expect(config.logLevel).toBe('debug');
   });
@@ -166,6 +166,10 @@ describe('parseConfig', () => {
     ],
     ['APPROVAL_TIMEOUT', `${'9'.repeat(400)}d`, /APPROVAL_TIMEOUT: at most 90d/],
     ['TEMPORAL_TLS', 'maybe', /TEMPORAL_TLS: expected true or false/],
+    // @temporalio/envconfig reads any word but true and 1 as false: "yes" would turn TLS off.
+    ['TEMPORAL_TLS', 'yes', /TEMPORAL_TLS: expected true or false/],
+    ['TEMPORAL_TLS_CERT', '/etc/c.pem', /TEMPORAL_TLS_CERT: renamed TEMPORAL_TLS_CLIENT_CERT_PATH/],
+    ['TEMPORAL_TLS_KEY', '/etc/k.pem', /TEMPORAL_TLS_KEY: renamed TEMPORAL_TLS_CLIENT_KEY_PATH/],
     ['SLACK_API_URL', 'ftp://slack.example/api/', /SLACK_API_URL: expected an http\(s\) URL, got ftp:/],
     [
       'SLACK_API_URL',
@@ -214,12 +218,6 @@ describe('parseConfig', () => {
   ])('treats %s as this machine: %s', (host, loopback) => {
     expect(isLoopbackHost(host)).toBe(loopback);
   });
-
-  it('requires the TLS certificate and key together', () => {
-    expect(errorOf(() => parseConfig({ TEMPORAL_TLS_CERT: '/etc/cert.pem' }))).toMatch(
-      /TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY: set both/,
-    );
-  });
 });
 
 describe('the MCP gateway', () => {
@@ -248,7 +246,7 @@ describe('the MCP gateway', () => {
 describe('the connection to Temporal', () => {
   it('refuses an unencrypted connection off this machine, saying how to choose', () => {
     expect(errorOf(() => parseConfig({ TEMPORAL_ADDRESS: 'temporal.internal:7233' }))).toBe(
-      'Invalid configuration — TEMPORAL_ADDRESS: the connection to temporal.internal would not be encrypted (no TEMPORAL_API_KEY, no TEMPORAL_TLS_CERT); set TEMPORAL_TLS=true if the server speaks TLS, or TEMPORAL_TLS=false to accept an unencrypted connection on a network you trust',
+      'Invalid configuration — TEMPORAL_ADDRESS: the connection to temporal.internal would not be encrypted (no TEMPORAL_API_KEY, no TLS setting); set TEMPORAL_TLS=true if the server speaks TLS, or TEMPORAL_TLS=false to accept an unencrypted connection on a network you trust',
     );
   });
 
@@ -261,8 +259,8 @@ describe('the connection to Temporal', () => {
     expect(
       parseConfig({
         TEMPORAL_ADDRESS: 'temporal.internal:7233',
-        TEMPORAL_TLS_CERT: '/etc/c.pem',
-        TEMPORAL_TLS_KEY: '/etc/k.pem',
+        TEMPORAL_TLS_CLIENT_CERT_PATH: '/etc/c.pem',
+        TEMPORAL_TLS_CLIENT_KEY_PATH: '/etc/k.pem',
       }).temporal.tls,
     ).toBe(true);
     expect(
@@ -294,18 +292,187 @@ describe('the connection to Temporal', () => {
         }),
       ),
     ).toBe(
-      'Invalid configuration — TEMPORAL_TLS: false contradicts TEMPORAL_API_KEY (the key would be sent unencrypted); remove TEMPORAL_TLS=false',
+      "Invalid configuration — TEMPORAL_TLS: false (or the profile's tls.disabled) contradicts TEMPORAL_API_KEY (the key would be sent unencrypted); remove it",
     );
     expect(
       errorOf(() =>
         parseConfig({
           TEMPORAL_ADDRESS: '127.0.0.1:7233',
-          TEMPORAL_TLS_CERT: '/etc/c.pem',
-          TEMPORAL_TLS_KEY: '/etc/k.pem',
+          TEMPORAL_TLS_CLIENT_CERT_PATH: '/etc/c.pem',
+          TEMPORAL_TLS_CLIENT_KEY_PATH: '/etc/k.pem',
           TEMPORAL_TLS: 'false',
         }),
       ),
-    ).toMatch(/TEMPORAL_TLS: false contradicts TEMPORAL_TLS_CERT \(an mTLS client certificate needs TLS\)/);
+    ).toMatch(/TEMPORAL_TLS: false .*contradicts a client certificate \(mTLS needs TLS\)/);
+  });
+});
+
+describe('traces (OTEL_*)', () => {
+  it('are off by default, and when the SDK is disabled or the exporter is none', () => {
+    expect(parseConfig({}).tracing).toBeUndefined();
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' };
+    expect(parseConfig({ ...endpoint, OTEL_SDK_DISABLED: 'true' }).tracing).toBeUndefined();
+    expect(parseConfig({ ...endpoint, OTEL_TRACES_EXPORTER: 'none' }).tracing).toBeUndefined();
+  });
+
+  it('go where the standard variables say: the general endpoint with /v1/traces, the traces endpoint as it is', () => {
+    expect(parseConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel.example.com/' }).tracing).toEqual({
+      url: 'https://otel.example.com/v1/traces',
+      protocol: 'http/protobuf',
+      headers: {},
+      serviceName: 'countersign',
+      toolArguments: false,
+    });
+    expect(
+      parseConfig({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel.example.com',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example.com/ingest',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_HEADERS: 'x-team=ops,authorization=Bearer%20general',
+        OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'authorization=Bearer%20traces',
+        OTEL_SERVICE_NAME: 'countersign-prod',
+        TRACE_TOOL_ARGUMENTS: 'true',
+      }).tracing,
+    ).toEqual({
+      url: 'https://traces.example.com/ingest',
+      protocol: 'http/json',
+      headers: { 'x-team': 'ops', authorization: 'Bearer traces' },
+      serviceName: 'countersign-prod',
+      toolArguments: true,
+    });
+  });
+
+  it.each([
+    [
+      'OTEL_EXPORTER_OTLP_PROTOCOL',
+      'grpc',
+      /OTEL_EXPORTER_OTLP_PROTOCOL: expected http\/protobuf or http\/json \(OTLP over gRPC is not supported/,
+    ],
+    [
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+      'collector:4318',
+      /OTEL_EXPORTER_OTLP_ENDPOINT: expected an http\(s\) URL/,
+    ],
+    ['OTEL_EXPORTER_OTLP_HEADERS', 'just-a-token', /OTEL_EXPORTER_OTLP_HEADERS: expected name=value pairs/],
+    ['OTEL_TRACES_EXPORTER', 'jaeger', /OTEL_TRACES_EXPORTER: expected otlp or none/],
+  ])('refuses %s=%s, naming it', (name, value, message) => {
+    expect(errorOf(() => parseConfig({ [name]: value }))).toMatch(message);
+  });
+});
+
+describe('Temporal settings read as the temporal CLI reads them (temporal.toml profiles)', () => {
+  const toml = (text: string) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'countersign-temporal-')), 'temporal.toml');
+    writeFileSync(file, text);
+    return file;
+  };
+  const PROFILES = [
+    '[profile.default]',
+    'address = "127.0.0.1:7233"',
+    '',
+    '[profile.prod]',
+    'address = "prod.a1b2c.tmprl.cloud:7233"',
+    'namespace = "prod.a1b2c"',
+    'api_key = "prod-key-secret"',
+    '',
+    '[profile.lab]',
+    'address = "temporal.lab:7233"',
+    'namespace = "lab"',
+    '[profile.lab.tls]',
+    'disabled = true',
+    '',
+  ].join('\n');
+
+  it('takes address, namespace and credential from the profile TEMPORAL_PROFILE names', () => {
+    const config = parseConfig({ TEMPORAL_CONFIG_FILE: toml(PROFILES), TEMPORAL_PROFILE: 'prod' });
+    expect(config.temporal).toMatchObject({
+      address: 'prod.a1b2c.tmprl.cloud:7233',
+      namespace: 'prod.a1b2c',
+      profile: { apiKey: 'prod-key-secret' },
+      profileName: 'prod',
+      tls: true,
+    });
+  });
+
+  it('takes the default profile when none is named, and lets a variable override a field, as the CLI does', () => {
+    const file = toml(PROFILES);
+    expect(parseConfig({ TEMPORAL_CONFIG_FILE: file }).temporal).toMatchObject({
+      address: '127.0.0.1:7233',
+      namespace: 'default',
+      tls: false,
+    });
+    expect(
+      parseConfig({
+        TEMPORAL_CONFIG_FILE: file,
+        TEMPORAL_PROFILE: 'prod',
+        TEMPORAL_NAMESPACE: 'staging.a1b2c',
+      }).temporal,
+    ).toMatchObject({ address: 'prod.a1b2c.tmprl.cloud:7233', namespace: 'staging.a1b2c' });
+  });
+
+  it("finds the user's temporal.toml where the CLI does when TEMPORAL_CONFIG_FILE is unset", () => {
+    const home = mkdtempSync(join(tmpdir(), 'countersign-home-'));
+    mkdirSync(join(home, 'temporalio'));
+    writeFileSync(join(home, 'temporalio', 'temporal.toml'), PROFILES);
+    expect(parseConfig({ XDG_CONFIG_HOME: home, TEMPORAL_PROFILE: 'prod' }).temporal.namespace).toBe(
+      'prod.a1b2c',
+    );
+  });
+
+  it("keeps the safety checks for a profile's settings: plaintext off this machine only when it says so", () => {
+    const lab = parseConfig({ TEMPORAL_CONFIG_FILE: toml(PROFILES), TEMPORAL_PROFILE: 'lab' });
+    expect(lab.temporal.tls).toBe(false);
+    expect(startupWarnings(lab).filter((w) => w.about === 'temporal')).toHaveLength(1);
+    const silent = toml('[profile.default]\naddress = "temporal.internal:7233"\n');
+    expect(errorOf(() => parseConfig({ TEMPORAL_CONFIG_FILE: silent }))).toMatch(
+      /^Invalid configuration — TEMPORAL_ADDRESS: the connection to temporal.internal would not be encrypted/,
+    );
+    const keyInClear = toml(
+      '[profile.default]\naddress = "x.tmprl.cloud:7233"\napi_key = "k"\n[profile.default.tls]\ndisabled = true\n',
+    );
+    expect(errorOf(() => parseConfig({ TEMPORAL_CONFIG_FILE: keyInClear }))).toMatch(
+      /contradicts TEMPORAL_API_KEY/,
+    );
+  });
+
+  it('names each problem: a profile not in the file, a file not there, a file that is not TOML, an address that is not host:port', () => {
+    const file = toml(PROFILES);
+    expect(errorOf(() => parseConfig({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'nope' }))).toBe(
+      "Invalid configuration — TEMPORAL_PROFILE: Profile 'nope' not found in config data",
+    );
+    expect(errorOf(() => parseConfig({ TEMPORAL_CONFIG_FILE: '/no/such/temporal.toml' }))).toBe(
+      'Invalid configuration — TEMPORAL_CONFIG_FILE: no file at /no/such/temporal.toml',
+    );
+    const broken = toml('[profile.default\naddress = 1\n');
+    expect(errorOf(() => parseConfig({ TEMPORAL_CONFIG_FILE: broken }))).toMatch(
+      new RegExp(`^Invalid configuration — TEMPORAL_CONFIG_FILE \\(${broken}\\): `),
+    );
+    const badAddress = toml('[profile.default]\naddress = "http://localhost:7233"\n');
+    expect(errorOf(() => parseConfig({ TEMPORAL_CONFIG_FILE: badAddress }))).toMatch(
+      /the profile's address: expected host:port/,
+    );
+  });
+
+  it('requires the client certificate and its key together, which envconfig would quietly drop', () => {
+    expect(
+      errorOf(() =>
+        parseConfig({
+          TEMPORAL_ADDRESS: 'temporal.internal:7233',
+          TEMPORAL_TLS_CLIENT_CERT_PATH: '/etc/c.pem',
+        }),
+      ),
+    ).toMatch(/TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH .*: set both or neither/);
+  });
+
+  it('sends the gRPC headers TEMPORAL_GRPC_META_* name, as the CLI does', () => {
+    const config = parseConfig({
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
+      TEMPORAL_TLS_CLIENT_CERT_DATA: 'CERT',
+      TEMPORAL_TLS_CLIENT_KEY_DATA: 'inline-key-secret',
+      TEMPORAL_GRPC_META_AUTHORIZATION: 'Bearer grpc-secret',
+    });
+    expect(config.temporal.profile.grpcMeta).toEqual({ authorization: 'Bearer grpc-secret' });
   });
 });
 

@@ -1,5 +1,7 @@
 // The only reader of process.env. Everything else receives a typed, validated Config.
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { type ClientConfigProfile, loadClientConfigProfile } from '@temporalio/envconfig';
 import dotenv from 'dotenv';
 import { z } from 'zod';
 import {
@@ -45,15 +47,6 @@ const isOn = (v: (typeof FLAG_VALUES)[number]) => v === 'true' || v === '1' || v
 const booleanFlag = z.preprocess(
   emptyAsUnset,
   z.enum(FLAG_VALUES, { error: 'expected true or false' }).default('false').transform(isOn),
-);
-
-/** A flag whose absence means "decide from the rest of the configuration". */
-const optionalFlag = z.preprocess(
-  emptyAsUnset,
-  z
-    .enum(FLAG_VALUES, { error: 'expected true or false' })
-    .optional()
-    .transform((v) => (v === undefined ? undefined : isOn(v))),
 );
 
 const duration = (fallback: string) =>
@@ -135,12 +128,45 @@ const credentialUrl = (sends: string) =>
     }
   });
 
+const HOST_PORT = /^[^\s:/]+:\d{1,5}$/;
 const hostPort = z.preprocess(
+  emptyAsUnset,
+  z.string().regex(HOST_PORT, { error: 'expected host:port, e.g. localhost:7233' }).optional(),
+);
+
+/** Where spans go: a collector's OTLP/HTTP endpoint. */
+const otlpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL of an OTLP/HTTP endpoint' });
+
+/** The OTLP wires Countersign speaks: OTLP/HTTP, protobuf (the SDKs' default) or JSON. */
+const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+const otlpProtocol = z.preprocess(
+  emptyAsUnset,
+  z
+    .enum(OTLP_PROTOCOLS, {
+      error:
+        'expected http/protobuf or http/json (OTLP over gRPC is not supported: use the collector’s HTTP port, 4318)',
+    })
+    .optional(),
+);
+
+/** `name=value,name2=value2`, values percent-encoded, as the OpenTelemetry specification writes headers. */
+const otlpHeaders = z.preprocess(
   emptyAsUnset,
   z
     .string()
-    .regex(/^[^\s:/]+:\d{1,5}$/, { error: 'expected host:port, e.g. localhost:7233' })
-    .optional(),
+    .optional()
+    .transform((text, ctx) => {
+      const headers: Record<string, string> = {};
+      for (const pair of (text ?? '').split(',').filter((p) => p.trim())) {
+        const at = pair.indexOf('=');
+        if (at <= 0) {
+          ctx.addIssue({ code: 'custom', message: 'expected name=value pairs, comma-separated' });
+          return z.NEVER;
+        }
+        headers[pair.slice(0, at).trim()] = decodeURIComponent(pair.slice(at + 1).trim());
+      }
+      return headers;
+    }),
 );
 
 /** A TCP port number from `lowest` (0: any free port) to 65535. */
@@ -231,13 +257,31 @@ export const envSchema = z.object({
     emptyAsUnset,
     z.enum(['responses', 'chat'], { error: 'expected "responses" or "chat"' }).default('responses'),
   ),
+  // Where Temporal is and how to reach it is read by @temporalio/envconfig (temporalProfileFrom), as the `temporal`
+  // CLI reads it; these are only checked here, so a typo stops start-up instead of meaning something else.
   TEMPORAL_ADDRESS: hostPort,
-  TEMPORAL_NAMESPACE: z.preprocess(emptyAsUnset, z.string().default('default')),
-  TEMPORAL_TASK_QUEUE: z.preprocess(emptyAsUnset, z.string().default('countersign')),
+  TEMPORAL_NAMESPACE: optionalString,
   TEMPORAL_API_KEY: optionalString,
-  TEMPORAL_TLS_CERT: optionalString,
-  TEMPORAL_TLS_KEY: optionalString,
-  TEMPORAL_TLS: optionalFlag,
+  TEMPORAL_CONFIG_FILE: optionalString,
+  TEMPORAL_PROFILE: optionalString,
+  /** envconfig reads every other word as false: "yes" would silently mean no TLS. */
+  TEMPORAL_TLS: z.preprocess(
+    emptyAsUnset,
+    z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' }).optional(),
+  ),
+  TEMPORAL_TLS_CERT: z.preprocess(
+    emptyAsUnset,
+    z.undefined({
+      error: 'renamed TEMPORAL_TLS_CLIENT_CERT_PATH, the name the temporal CLI and the SDKs read',
+    }),
+  ),
+  TEMPORAL_TLS_KEY: z.preprocess(
+    emptyAsUnset,
+    z.undefined({
+      error: 'renamed TEMPORAL_TLS_CLIENT_KEY_PATH, the name the temporal CLI and the SDKs read',
+    }),
+  ),
+  TEMPORAL_TASK_QUEUE: z.preprocess(emptyAsUnset, z.string().default('countersign')),
   TEMPORAL_CLI_PATH: optionalString,
   TEMPORAL_MAX_CACHED_WORKFLOWS: z.preprocess(
     emptyAsUnset,
@@ -248,6 +292,22 @@ export const envSchema = z.object({
       .default(DEFAULT_MAX_CACHED_WORKFLOWS),
   ),
   TEMPORAL_STATE_FILE: z.preprocess(emptyAsUnset, z.string().default('.data/temporal.sqlite')),
+  // Traces (src/tracing.ts): off unless an OTLP endpoint is set, by the OpenTelemetry SDKs' own variables.
+  OTEL_SDK_DISABLED: booleanFlag,
+  OTEL_TRACES_EXPORTER: z.preprocess(
+    emptyAsUnset,
+    z
+      .enum(['otlp', 'none'], { error: 'expected otlp or none (the only exporters Countersign has)' })
+      .default('otlp'),
+  ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyAsUnset, otlpUrl.optional()),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.preprocess(emptyAsUnset, otlpUrl.optional()),
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol,
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol,
+  OTEL_EXPORTER_OTLP_HEADERS: otlpHeaders,
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: otlpHeaders,
+  OTEL_SERVICE_NAME: z.preprocess(emptyAsUnset, z.string().default('countersign')),
+  TRACE_TOOL_ARGUMENTS: booleanFlag,
   PATH: optionalString,
   LOG_LEVEL: z.preprocess(
     emptyAsUnset,
@@ -308,12 +368,16 @@ export interface Config {
     address: string | undefined;
     namespace: string;
     taskQueue: string;
-    apiKey: string | undefined;
-    tlsCertPath: string | undefined;
-    tlsKeyPath: string | undefined;
     /**
-     * Whether the connection to TEMPORAL_ADDRESS is encrypted: TEMPORAL_TLS, else implied by an API key or a client
-     * certificate. Unencrypted off this machine only when TEMPORAL_TLS=false says so.
+     * The connection as the `temporal` CLI would make it: a temporal.toml profile (TEMPORAL_CONFIG_FILE,
+     * TEMPORAL_PROFILE) under the TEMPORAL_* variables. Certificates are read when connecting.
+     */
+    profile: ClientConfigProfile;
+    /** The profile chosen by TEMPORAL_PROFILE, and the file it came from; for the doctor and the start summary. */
+    profileName: string | undefined;
+    /**
+     * Whether the connection to the address is encrypted: TEMPORAL_TLS (or the profile's tls), else implied by an API
+     * key or any other TLS setting. Unencrypted off this machine only when TEMPORAL_TLS=false says so.
      */
     tls: boolean;
     cliPath: string | undefined;
@@ -324,6 +388,19 @@ export interface Config {
     searchPath: string | undefined;
   };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Where traces go (OTLP/HTTP); undefined: tracing off, the default. */
+  tracing: TracingConfig | undefined;
+}
+
+export interface TracingConfig {
+  /** The full URL spans are posted to. */
+  url: string;
+  protocol: (typeof OTLP_PROTOCOLS)[number];
+  /** Sent with every export: often the collector's credential, kept out of the logs. */
+  headers: Record<string, string>;
+  serviceName: string;
+  /** TRACE_TOOL_ARGUMENTS: each tool span carries the call's arguments (off: they may hold anything a person wrote). */
+  toolArguments: boolean;
 }
 
 /** A configuration problem a person can fix: names the variable and what it expects. */
@@ -338,12 +415,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`Invalid configuration — ${lines.join('; ')}`);
   }
   const e = result.data;
-  if (Boolean(e.TEMPORAL_TLS_CERT) !== Boolean(e.TEMPORAL_TLS_KEY)) {
-    throw new ConfigError(
-      'Invalid configuration — TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY: set both (paths to the client certificate and its key) or neither',
-    );
-  }
-  const temporalTls = temporalTlsFrom(e);
+  const temporalProfile = temporalProfileFrom(env);
+  const temporalTls = temporalTlsFrom(temporalProfile);
   const envApprovers = namesAnyone(e.APPROVERS) ? e.APPROVERS : undefined;
   const envPlan: ApprovalPlan = {
     rule: 'default',
@@ -401,12 +474,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       api: e.OPENAI_API,
     },
     temporal: {
-      address: e.TEMPORAL_ADDRESS,
-      namespace: e.TEMPORAL_NAMESPACE,
+      address: temporalProfile.address,
+      namespace: temporalProfile.namespace ?? TEMPORAL_DEFAULT_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
-      apiKey: e.TEMPORAL_API_KEY,
-      tlsCertPath: e.TEMPORAL_TLS_CERT,
-      tlsKeyPath: e.TEMPORAL_TLS_KEY,
+      profile: temporalProfile,
+      profileName: env.TEMPORAL_PROFILE?.trim() || undefined,
       tls: temporalTls,
       cliPath: e.TEMPORAL_CLI_PATH,
       stateFile: e.TEMPORAL_STATE_FILE,
@@ -414,10 +486,29 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       searchPath: e.PATH,
     },
     logLevel: e.LOG_LEVEL,
+    tracing: tracingFrom(e),
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,
     gateway:
       e.MCP_GATEWAY_PORT === undefined ? undefined : { port: e.MCP_GATEWAY_PORT, host: e.MCP_GATEWAY_HOST },
+  };
+}
+
+/**
+ * Traces are on when an OTLP endpoint is configured, as the OpenTelemetry SDKs read it: the traces-only variables win
+ * over the general ones, and the general endpoint gets the signal's path (/v1/traces) appended, the specific one not.
+ */
+function tracingFrom(e: Env): TracingConfig | undefined {
+  const base = e.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const url =
+    e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined);
+  if (!url || e.OTEL_SDK_DISABLED || e.OTEL_TRACES_EXPORTER === 'none') return undefined;
+  return {
+    url,
+    protocol: e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf',
+    headers: { ...e.OTEL_EXPORTER_OTLP_HEADERS, ...e.OTEL_EXPORTER_OTLP_TRACES_HEADERS },
+    serviceName: e.OTEL_SERVICE_NAME,
+    toolArguments: e.TRACE_TOOL_ARGUMENTS,
   };
 }
 
@@ -426,26 +517,75 @@ function namesAnyone(ids: ApproverIds | undefined): ids is ApproverIds {
   return ids !== undefined && ids.users.length + ids.userGroups.length > 0;
 }
 
+/** The namespace when neither TEMPORAL_NAMESPACE nor the profile names one: the CLI's and the dev server's. */
+const TEMPORAL_DEFAULT_NAMESPACE = 'default';
+
+/**
+ * Temporal's connection settings read by @temporalio/envconfig exactly as the `temporal` CLI and the other SDKs read
+ * them, so a profile that works for `temporal workflow list` works here unchanged. An empty variable (as .env.example
+ * leaves them) is unset, as everywhere else in Countersign; TEMPORAL_GRPC_META_* keep theirs (empty removes a header).
+ */
+function temporalProfileFrom(env: Record<string, string | undefined>): ClientConfigProfile {
+  const standard: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    if (value.trim() === '' && !name.startsWith('TEMPORAL_GRPC_META_')) continue;
+    standard[name] = value;
+  }
+  const file = standard.TEMPORAL_CONFIG_FILE;
+  // envconfig takes a missing file for no file; one named on purpose and not there is a mistake to say.
+  if (file !== undefined && !existsSync(file)) {
+    throw new ConfigError(`Invalid configuration — TEMPORAL_CONFIG_FILE: no file at ${file}`);
+  }
+  let profile: ClientConfigProfile;
+  try {
+    profile = loadClientConfigProfile({ overrideEnvVars: standard });
+  } catch (error) {
+    const message = (error as Error).message;
+    const where = /Profile '.*' not found/.test(message)
+      ? 'TEMPORAL_PROFILE'
+      : `TEMPORAL_CONFIG_FILE (${file ?? 'temporal.toml in the user configuration directory'})`;
+    throw new ConfigError(`Invalid configuration — ${where}: ${message}`, { cause: error });
+  }
+  if (profile.address !== undefined && !HOST_PORT.test(profile.address)) {
+    const where = standard.TEMPORAL_ADDRESS !== undefined ? 'TEMPORAL_ADDRESS' : "the profile's address";
+    throw new ConfigError(
+      `Invalid configuration — ${where}: expected host:port, e.g. localhost:7233, got "${profile.address}"`,
+    );
+  }
+  return profile;
+}
+
 /**
  * Whether to encrypt the connection to Temporal. Whoever reads that traffic sees every request, proposal and
  * decision, and whoever can write to it can approve as an operator; so off this machine it is encrypted unless
- * TEMPORAL_TLS=false accepts the risk (a private network the operator trusts), and a credential is never sent in clear.
+ * TEMPORAL_TLS=false (or the profile's `tls.disabled`) accepts the risk (a private network the operator trusts), and a
+ * credential is never sent in clear.
  */
-function temporalTlsFrom(e: Env): boolean {
-  const implied = Boolean(e.TEMPORAL_API_KEY) || Boolean(e.TEMPORAL_TLS_CERT);
-  if (e.TEMPORAL_TLS === false && implied) {
-    const why = e.TEMPORAL_API_KEY
-      ? 'TEMPORAL_API_KEY (the key would be sent unencrypted)'
-      : 'TEMPORAL_TLS_CERT (an mTLS client certificate needs TLS)';
+function temporalTlsFrom(profile: ClientConfigProfile): boolean {
+  // envconfig would quietly connect without the certificate.
+  if (Boolean(profile.tls?.clientCert) !== Boolean(profile.tls?.clientKey)) {
     throw new ConfigError(
-      `Invalid configuration — TEMPORAL_TLS: false contradicts ${why}; remove TEMPORAL_TLS=false`,
+      'Invalid configuration — TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH (or the profile’s client_cert and client_key): set both or neither',
     );
   }
-  const tls = e.TEMPORAL_TLS ?? implied;
-  const host = e.TEMPORAL_ADDRESS?.replace(/:\d+$/, '');
-  if (host !== undefined && !tls && e.TEMPORAL_TLS === undefined && !isLoopbackHost(host)) {
+  const disabled = profile.tls?.disabled === true;
+  const credential = profile.apiKey
+    ? 'TEMPORAL_API_KEY (the key would be sent unencrypted)'
+    : profile.tls?.clientCert
+      ? 'a client certificate (mTLS needs TLS)'
+      : undefined;
+  if (disabled && credential) {
     throw new ConfigError(
-      `Invalid configuration — TEMPORAL_ADDRESS: the connection to ${host} would not be encrypted (no TEMPORAL_API_KEY, no TEMPORAL_TLS_CERT); set TEMPORAL_TLS=true if the server speaks TLS, or TEMPORAL_TLS=false to accept an unencrypted connection on a network you trust`,
+      `Invalid configuration — TEMPORAL_TLS: false (or the profile's tls.disabled) contradicts ${credential}; remove it`,
+    );
+  }
+  // As envconfig connects: any TLS setting, or an API key, means TLS.
+  const tls = !disabled && (profile.tls !== undefined || profile.apiKey !== undefined);
+  const host = profile.address?.replace(/:\d+$/, '');
+  if (host !== undefined && !tls && !disabled && !isLoopbackHost(host)) {
+    throw new ConfigError(
+      `Invalid configuration — TEMPORAL_ADDRESS: the connection to ${host} would not be encrypted (no TEMPORAL_API_KEY, no TLS setting); set TEMPORAL_TLS=true if the server speaks TLS, or TEMPORAL_TLS=false to accept an unencrypted connection on a network you trust`,
     );
   }
   return tls;
@@ -532,11 +672,20 @@ function secretsOf(config: Config): (string | undefined)[] {
     config.slack.appToken,
     config.slack.signingSecret,
     config.openai.apiKey,
-    config.temporal.apiKey,
+    config.temporal.profile.apiKey,
+    ...Object.values(config.tracing?.headers ?? {}),
+    ...secretsOfTemporalProfile(config.temporal.profile),
     ...config.mcp.servers.flatMap((server) =>
       Object.values(server.transport === 'http' ? server.headers : server.env),
     ),
   ];
+}
+
+/** A client key given inline, and gRPC headers (an authorization among them), from the profile or the variables. */
+function secretsOfTemporalProfile(profile: ClientConfigProfile): (string | undefined)[] {
+  const key = profile.tls?.clientKey;
+  const inlineKey = key && 'data' in key && typeof key.data === 'string' ? key.data : undefined;
+  return [inlineKey, ...Object.values(profile.grpcMeta ?? {})];
 }
 
 /** Reads .env (if present) into process.env, then validates; the credentials it finds are kept out of the logs. */

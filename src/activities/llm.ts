@@ -1,5 +1,6 @@
 // The LLM step: the OpenAI Responses API with one function tool per agent tool. Validates what the model
 // proposes against each tool's schema, so the workflow only ever sees well-formed proposals or clear errors.
+
 import { ApplicationFailure } from '@temporalio/activity';
 import OpenAI from 'openai';
 import type { ResponseInputItem } from 'openai/resources/responses/responses.js';
@@ -11,6 +12,7 @@ import { annotationWords } from '../mcp/tools.js';
 import { modelCallFailures, modelCallSeconds } from '../metrics.js';
 import { proposalFitsForReview, REVIEW_BLOCKS_MAX } from '../slack/blocks/proposal.js';
 import { describeIssues, riskOf, type Tool, type ToolContext, zodIssues } from '../tools/tool.js';
+import { inSpan } from '../tracing.js';
 import { MODEL_RATE_LIMITED, MODEL_REQUEST_REJECTED } from './failure-types.js';
 
 /** One turn of the conversation the workflow keeps, replayed to the model on every step. */
@@ -257,6 +259,21 @@ type ModelCall = { callId: string; name: string; arguments: string };
 
 /** One model turn on the configured wire: the function calls it made, or its final text. */
 async function askModel(
+  deps: { openai: OpenAI; model: string; api: 'responses' | 'chat'; tools: readonly Tool[] },
+  conversation: ConversationItem[],
+): Promise<{ calls: ModelCall[]; text: string }> {
+  // The model and the wire, and which tools it asked for; what was said stays out of the trace.
+  return inSpan('model call', { 'model.name': deps.model, 'model.api': deps.api }, async (span) => {
+    const answer = await askModelUntraced(deps, conversation);
+    span.setAttribute(
+      'model.tool_calls',
+      answer.calls.map((call) => call.name),
+    );
+    return answer;
+  });
+}
+
+async function askModelUntraced(
   deps: { openai: OpenAI; model: string; api: 'responses' | 'chat'; tools: readonly Tool[] },
   conversation: ConversationItem[],
 ): Promise<{ calls: ModelCall[]; text: string }> {

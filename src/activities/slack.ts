@@ -20,6 +20,7 @@ import { runResultText } from '../slack/blocks/run-result.js';
 import { SLACK_USER_ID, slackIdsIn } from '../slack/ids.js';
 import { installedTeam } from '../slack/installed-team.js';
 import { requesterSight } from '../slack/requester-access.js';
+import { recordSpan } from '../tracing.js';
 import { SLACK_RATE_LIMITED, SLACK_REFUSED } from './failure-types.js';
 
 export { SLACK_REFUSED };
@@ -285,6 +286,7 @@ export function createSlackActivities(deps: { slack: WebClient }) {
       }
     },
     async updateApprovalCard(snapshot: ApprovalStatus, card: SlackMessageRef): Promise<void> {
+      if (snapshot.status !== 'pending' && card.ts === snapshot.card?.ts) approvalWaitSpan(snapshot);
       try {
         await slack.chat.update({
           channel: card.channel,
@@ -377,4 +379,20 @@ export function createSlackActivities(deps: { slack: WebClient }) {
       }
     },
   };
+}
+
+/**
+ * The approval's wait as a span of the run's trace, from the request to its end, with who decided (a Slack user ID, or
+ * `operator` for a decision made through Temporal itself). Drawn when the first card shows the end: the workflow knows
+ * the times, and stays as it is.
+ */
+function approvalWaitSpan(snapshot: ApprovalStatus): void {
+  const { decision } = snapshot;
+  const ended = decision ? new Date(decision.decidedAt) : new Date();
+  recordSpan('approval wait', new Date(snapshot.requested_at), ended, {
+    'approval.request_id': snapshot.request_id,
+    'approval.tool': snapshot.proposal.tool,
+    'approval.status': snapshot.status,
+    ...(decision ? { 'approval.decided_by': decision.reviewer?.id ?? 'operator' } : {}),
+  });
 }

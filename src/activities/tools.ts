@@ -1,9 +1,11 @@
 // Runs a tool the policy (and, if needed, a person) let through, attempting it only as often as the tool says is safe.
+
 import { WebAPIPlatformError, WebAPIRateLimitedError, type WebClient } from '@slack/web-api';
 import { Context } from '@temporalio/activity';
 import { proposalDigest } from '../approval/digest.js';
 import { toolRuns } from '../metrics.js';
 import { describeIssues, OutcomeUnknownError, type Tool, ToolError, type ToolResult } from '../tools/tool.js';
+import { inSpan, tracingToolArguments } from '../tracing.js';
 import { asTemporalFailure } from './slack.js';
 
 export type ToolOutcome =
@@ -31,7 +33,16 @@ export function createToolActivities(deps: {
   return {
     async runTool(call: ToolCall): Promise<ToolOutcome> {
       try {
-        const outcome = await runOne(call);
+        // The tool's name and how it ended; its arguments only when TRACE_TOOL_ARGUMENTS allows them.
+        const attributes = {
+          'tool.name': call.tool,
+          ...(tracingToolArguments() ? { 'tool.arguments': JSON.stringify(call.arguments) } : {}),
+        };
+        const outcome = await inSpan(`tool ${call.tool}`, attributes, async (span) => {
+          const ended = await runOne(call);
+          span.setAttribute('tool.outcome', ended.ok ? 'ok' : 'unknown' in ended ? 'unknown' : 'error');
+          return ended;
+        });
         toolRuns.inc({
           tool: call.tool,
           outcome: outcome.ok ? 'ok' : 'unknown' in outcome ? 'unknown' : 'error',

@@ -428,7 +428,11 @@ async function checkTemporal(config: Config): Promise<CheckResult> {
       );
     }
   }
-  const { address, namespace } = temporal;
+  const { namespace } = temporal;
+  // Where the settings came from, when a temporal.toml profile was chosen: the same file the CLI reads.
+  const address = temporal.profileName
+    ? `${temporal.address} (profile ${temporal.profileName})`
+    : temporal.address;
   let connection: Connection;
   try {
     // With an address set this only reads the settings: nothing is started.
@@ -438,7 +442,7 @@ async function checkTemporal(config: Config): Promise<CheckResult> {
     return fail(
       name,
       `${address} is not reachable: ${(error as Error).message}`,
-      'Check TEMPORAL_ADDRESS, the TLS settings and that the server is up',
+      'Check TEMPORAL_ADDRESS (or the temporal.toml profile), the TLS settings and that the server is up',
     );
   }
   const deadline = () => Date.now() + CHECK_TIMEOUT_MS;

@@ -3,6 +3,7 @@
 // risk from the tool's annotations (safe by default, as the MCP specification reads them, and only hints unless the
 // operator trusts the server), attempted once unless a trusted server says repeating it is harmless, and never
 // loosened while the app runs.
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,7 @@ import {
   ToolError,
   type ToolResult,
 } from '../tools/tool.js';
+import { inSpan } from '../tracing.js';
 import type { McpServerConfig } from './config.js';
 
 /** OpenAI's limit on a function's name, and the characters it allows. */
@@ -316,9 +318,15 @@ function asTool(
       }
       let result: CallToolResult;
       try {
-        result = (await client.callTool({ name: mcp.name, arguments: args }, undefined, {
-          timeout: CALL_TIMEOUT_MS,
-        })) as CallToolResult;
+        const open = client;
+        result = await inSpan(
+          'mcp tools/call',
+          { 'mcp.server': server, 'mcp.tool': mcp.name },
+          async () =>
+            (await open.callTool({ name: mcp.name, arguments: args }, undefined, {
+              timeout: CALL_TIMEOUT_MS,
+            })) as CallToolResult,
+        );
       } catch (error) {
         // The request went out; whether the server acted before failing or going silent is unknown.
         throw new OutcomeUnknownError(

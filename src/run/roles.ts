@@ -23,6 +23,7 @@ import { ensureSearchAttributes } from '../temporal/search-attributes.js';
 import { createClients, createWorker } from '../temporal/worker.js';
 import { TOOLS } from '../tools/index.js';
 import type { Tool } from '../tools/tool.js';
+import { installTracing, tracingClientInterceptors } from '../tracing.js';
 import { approvalWorkflow } from '../workflows/approval.js';
 import { APPROVAL_STATUS_KEY } from '../workflows/search-attributes.js';
 import { startMetricsServer } from './metrics-server.js';
@@ -86,9 +87,10 @@ export async function startProcess(config: Config, options: { embeddedAllowed: b
   const sdkMetricsAddress =
     config.metricsPort === undefined ? undefined : `127.0.0.1:${await freeLoopbackPort()}`;
   installTemporalRuntime(logger, config.logLevel, sdkMetricsAddress);
+  const tracing = installTracing(config.tracing);
   if (!config.temporal.address && !options.embeddedAllowed) {
     throw new ConfigError(
-      'TEMPORAL_ADDRESS: required when the worker and the Slack app run as separate processes (they must share one Temporal); `npm start` runs both with an embedded server instead',
+      'TEMPORAL_ADDRESS: required when the worker and the Slack app run as separate processes (they must share one Temporal); `npm start` runs both with an embedded server instead. A temporal.toml profile with an address serves too (TEMPORAL_PROFILE)',
     );
   }
   if (!config.temporal.address) mkdirSync(dirname(config.temporal.stateFile), { recursive: true });
@@ -104,6 +106,11 @@ export async function startProcess(config: Config, options: { embeddedAllowed: b
     proc.stops.push({ name: 'embedded Temporal server', stop: () => target.embedded?.stop() });
   }
   await startMetrics(proc, sdkMetricsAddress);
+  if (tracing) {
+    // Last: what the other steps' ending traced is sent too.
+    proc.stops.push({ name: 'traces', stop: () => tracing.shutdown() });
+    logger.info('traces exported', { url: config.tracing?.url, protocol: config.tracing?.protocol });
+  }
   return proc;
 }
 
@@ -143,7 +150,11 @@ export async function startWorkerRole(proc: Proc): Promise<Worker> {
   }
   const worker = await createWorker(proc.config, nativeConnection, {}, await startMcpServers(proc));
   const running = worker.run();
-  const client = new Client({ connection: nativeConnection, namespace: proc.target.namespace });
+  const client = new Client({
+    connection: nativeConnection,
+    namespace: proc.target.namespace,
+    interceptors: tracingClientInterceptors(),
+  });
   proc.workerClient = client;
   // A Slack app in this process reports the same readiness (it shares this client and knows this worker).
   proc.readiness = loggedReadiness(proc.logger, () =>
@@ -260,7 +271,9 @@ export async function startBotRole(proc: Proc): Promise<App> {
   // readiness and pending-approvals count (which see the same Temporal) serve for both.
   const shared = proc.workerClient;
   const connection = shared ? undefined : await Connection.connect(connectionOptions(proc.target));
-  const client = shared ?? new Client({ connection, namespace: proc.target.namespace });
+  const client =
+    shared ??
+    new Client({ connection, namespace: proc.target.namespace, interceptors: tracingClientInterceptors() });
   proc.readiness ??= loggedReadiness(logger, () =>
     temporalHealth(client, config.temporal.taskQueue, undefined),
   );

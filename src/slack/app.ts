@@ -1,4 +1,5 @@
 // Builds the Bolt app: HTTP mode (POST /slack/events, GET /healthz and /readyz) or Socket Mode when an app token is set.
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   App,
@@ -10,6 +11,7 @@ import {
 } from '@slack/bolt';
 import type { Config } from '../config.js';
 import { boltLogger, type Logger } from '../logger.js';
+import { inSpan, tracingInstalled } from '../tracing.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -74,7 +76,7 @@ export function createSlackApp(options: SlackAppOptions): App {
     ...(options.logger ? { logger: boltLogger(options.logger, level) as unknown as BoltLogger } : {}),
   };
   if (slack.socketMode) {
-    return new App({ ...common, socketMode: true, appToken: slack.appToken });
+    return traced(new App({ ...common, socketMode: true, appToken: slack.appToken }));
   }
   const receiver = new HTTPReceiver({
     signingSecret: slack.signingSecret ?? '',
@@ -95,7 +97,40 @@ export function createSlackApp(options: SlackAppOptions): App {
     ],
     processEventErrorHandler: answerProcessingError,
   });
-  return new App({ ...common, receiver });
+  return traced(new App({ ...common, receiver }));
+}
+
+/**
+ * With tracing on, each request from Slack is a span, the root of what it starts (a run, a decision) and of the Web API
+ * calls made for it. A span names the request by its kind and ids, never by what anyone wrote.
+ */
+function traced(app: App): App {
+  if (!tracingInstalled()) return app;
+  app.use(async ({ body, next }) => {
+    const request = body as {
+      type?: string;
+      command?: string;
+      user_id?: string;
+      team_id?: string;
+      user?: { id?: string };
+      team?: { id?: string } | null;
+      actions?: Array<{ action_id?: string }>;
+      view?: { callback_id?: string };
+      event?: { type?: string };
+    };
+    const kind = request.command ? 'slash_command' : (request.type ?? 'unknown');
+    const attributes = {
+      'slack.request': kind,
+      ...(request.command ? { 'slack.command': request.command } : {}),
+      ...(request.actions?.[0]?.action_id ? { 'slack.action_id': request.actions[0].action_id } : {}),
+      ...(request.view?.callback_id ? { 'slack.callback_id': request.view.callback_id } : {}),
+      ...(request.event?.type ? { 'slack.event': request.event.type } : {}),
+      'slack.user': request.user_id ?? request.user?.id ?? '',
+      'slack.team': request.team_id ?? request.team?.id ?? '',
+    };
+    await inSpan(`slack request ${kind}`, attributes, () => next());
+  });
+  return app;
 }
 
 /** A payload no listener of ours handles gets a 400 at once, instead of Bolt's 404 after three seconds. */

@@ -8,6 +8,7 @@ import { checkDecision, type DecisionRefusal, REFUSALS } from '../approval/polic
 import type { ApprovalRef, ApprovalStatus, Person } from '../approval/schemas.js';
 import { type DecisionAnswer, decisionRules } from '../approval/state.js';
 import type { Logger } from '../logger.js';
+import { TRACE_PARENT_MEMO, tracingInstalled, withinTrace } from '../tracing.js';
 import { approvalStatusQuery, type SubmittedDecision, submitDecisionUpdate } from '../workflows/messages.js';
 import { mention, slackDate } from './blocks/text.js';
 import {
@@ -119,6 +120,24 @@ function refusalFrom(error: unknown): Extract<DecisionAnswer, { accepted: false 
   return { accepted: false, reason: reason as DecisionRefusal, explanation: error.cause.message };
 }
 
+/** How long finding a run's trace may hold up a decision: a nicety, never a reason to miss Slack's deadline. */
+const TRACE_LOOKUP_MAX_MS = 1_000;
+
+/** The trace the approval's run began in (its memo, written at its start): the approval's parent is the run. */
+async function runTraceParent(temporal: Client, approvalWorkflowId: string): Promise<string | undefined> {
+  try {
+    return await temporal.withDeadline(Date.now() + TRACE_LOOKUP_MAX_MS, async () => {
+      const approval = await temporal.workflow.getHandle(approvalWorkflowId).describe();
+      const runId = approval.parentExecution?.workflowId ?? approvalWorkflowId;
+      const run = await temporal.workflow.getHandle(runId).describe();
+      const traceparent = run.memo?.[TRACE_PARENT_MEMO];
+      return typeof traceparent === 'string' ? traceparent : undefined;
+    });
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Submits a reviewer's decision as Update `submit_decision` and waits up to `budgetMs` for the workflow's answer.
  * `updateId` (see submissionId) makes a repeated submission of the same form one decision. A refusal is audited in
@@ -131,35 +150,37 @@ export async function submitDecision(
   decision: SubmittedDecision,
   options: { updateId: string; budgetMs: number; audit?: Logger | undefined },
 ): Promise<Submission> {
-  const answer = temporal
-    .withDeadline(Date.now() + ANSWER_WAIT_MAX_MS, () =>
+  // With tracing on, the decision joins its run's trace (the one its Slack request began), not the form's own.
+  const traceparent = tracingInstalled() ? await runTraceParent(temporal, workflowId) : undefined;
+  const answer = withinTrace(traceparent, () =>
+    temporal.withDeadline(Date.now() + ANSWER_WAIT_MAX_MS, () =>
       temporal.workflow
         .getHandle(workflowId)
         .executeUpdate(submitDecisionUpdate, { args: [decision], updateId: options.updateId }),
-    )
-    .catch((error: unknown): DecisionAnswer => {
-      const refusal = refusalFrom(error);
-      if (!refusal) throw error;
-      options.audit?.info('audit', {
-        audit: {
-          at: new Date().toISOString(),
-          type: 'decision_ignored',
-          actor: decision.reviewer,
-          requestId: decision.request_id,
-          details: {
-            workflow_id: workflowId,
-            reason: refusal.reason,
-            explanation: refusal.explanation,
-            approved: decision.approved,
-            ...(decision.edited_arguments ? { edited: true } : {}),
-            signalled_digest: decision.proposal_digest,
-            team: decision.team_id,
-            via: 'update',
-          },
+    ),
+  ).catch((error: unknown): DecisionAnswer => {
+    const refusal = refusalFrom(error);
+    if (!refusal) throw error;
+    options.audit?.info('audit', {
+      audit: {
+        at: new Date().toISOString(),
+        type: 'decision_ignored',
+        actor: decision.reviewer,
+        requestId: decision.request_id,
+        details: {
+          workflow_id: workflowId,
+          reason: refusal.reason,
+          explanation: refusal.explanation,
+          approved: decision.approved,
+          ...(decision.edited_arguments ? { edited: true } : {}),
+          signalled_digest: decision.proposal_digest,
+          team: decision.team_id,
+          via: 'update',
         },
-      });
-      return refusal;
+      },
     });
+    return refusal;
+  });
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => {
     timer = setTimeout(() => resolve('late'), options.budgetMs);

@@ -3,6 +3,7 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { AgentInput } from '../approval/run.js';
+import { currentTraceParent, TRACE_PARENT_MEMO } from '../tracing.js';
 import { agentWorkflow } from '../workflows/agent.js';
 import { withinSlackDeadline } from './temporal-deadline.js';
 
@@ -28,6 +29,8 @@ export async function startAgentRun(
   input: AgentInput,
   memo?: Record<string, unknown>,
 ): Promise<RunStart> {
+  const traceparent = currentTraceParent();
+  const memoWithTrace = traceparent ? { ...memo, [TRACE_PARENT_MEMO]: traceparent } : memo;
   try {
     await withinSlackDeadline(
       deps.temporal,
@@ -39,7 +42,7 @@ export async function startAgentRun(
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
           // With the worker in this process, its first task comes back in the start's answer: no queue poll.
           ...(deps.eagerStart ? { requestEagerStart: true } : {}),
-          ...(memo ? { memo } : {}),
+          ...(memoWithTrace ? { memo: memoWithTrace } : {}),
           args: [input],
         }),
       START_BUDGET_MS,

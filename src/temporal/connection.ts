@@ -1,26 +1,17 @@
 // Where Temporal is: a configured cluster (self-hosted or Temporal Cloud), or an embedded dev server.
-import { readFileSync } from 'node:fs';
-import type { TLSConfig } from '@temporalio/client';
+
+import { toClientOptions } from '@temporalio/envconfig';
+import type { NativeConnectionOptions } from '@temporalio/worker';
 import type { Config } from '../config.js';
 import { chooseTemporalCli, type DevServer, preferredPorts, startDevServer } from './dev-server.js';
 
 export interface TemporalTarget {
   address: string;
   namespace: string;
-  tls: TLSConfig | boolean | undefined;
-  apiKey: string | undefined;
+  /** TLS, API key and gRPC headers as @temporalio/envconfig builds them from the profile; none for the embedded server. */
+  connection: Omit<NativeConnectionOptions, 'address'>;
   /** The embedded dev server when we started one; stop it on shutdown. */
   embedded: DevServer | undefined;
-}
-
-function tlsFrom(temporal: Config['temporal']): TLSConfig | boolean | undefined {
-  if (temporal.tlsCertPath && temporal.tlsKeyPath) {
-    return {
-      clientCertPair: { crt: readFileSync(temporal.tlsCertPath), key: readFileSync(temporal.tlsKeyPath) },
-    };
-  }
-  // Server-only TLS (the system's CAs): Temporal Cloud with an API key, or a cluster behind TLS (TEMPORAL_TLS=true).
-  return temporal.tls ? true : undefined;
 }
 
 export async function resolveTemporal(
@@ -28,13 +19,9 @@ export async function resolveTemporal(
   embedded: { stateFile?: string; ui?: boolean } = {},
 ): Promise<TemporalTarget> {
   if (temporal.address) {
-    return {
-      address: temporal.address,
-      namespace: temporal.namespace,
-      tls: tlsFrom(temporal),
-      apiKey: temporal.apiKey,
-      embedded: undefined,
-    };
+    // Reads the certificate files the profile names, now rather than at start-up, as before a connection.
+    const { address: _address, ...connection } = toClientOptions(temporal.profile).connectionOptions;
+    return { address: temporal.address, namespace: temporal.namespace, connection, embedded: undefined };
   }
   const options = {
     cli: chooseTemporalCli({ cliPath: temporal.cliPath, searchPath: temporal.searchPath }),
@@ -48,20 +35,16 @@ export async function resolveTemporal(
     if (usual.port === undefined) throw error;
     return startDevServer(options);
   });
-  return {
-    address: server.address,
-    namespace: server.namespace,
-    tls: undefined,
-    apiKey: undefined,
-    embedded: server,
-  };
+  return { address: server.address, namespace: server.namespace, connection: {}, embedded: server };
 }
 
-/** What a client or worker connection to the target needs: its address, and TLS or an API key when it has them. */
-export function connectionOptions(target: Pick<TemporalTarget, 'address' | 'tls' | 'apiKey'>) {
+/** What a client or worker connection to the target needs: its address, and TLS, an API key and headers when it has them. */
+export function connectionOptions(target: Pick<TemporalTarget, 'address' | 'connection'>) {
+  const { tls, apiKey, metadata } = target.connection;
   return {
     address: target.address,
-    ...(target.tls !== undefined ? { tls: target.tls } : {}),
-    ...(target.apiKey ? { apiKey: target.apiKey } : {}),
+    ...(tls !== undefined ? { tls } : {}),
+    ...(apiKey ? { apiKey } : {}),
+    ...(metadata && Object.keys(metadata).length > 0 ? { metadata } : {}),
   };
 }

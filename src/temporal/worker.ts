@@ -2,6 +2,11 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { WebClient } from '@slack/web-api';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  type OpenTelemetrySinks,
+} from '@temporalio/interceptors-opentelemetry';
 import { type InjectedSinks, type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { modelClient } from '../activities/model-client.js';
@@ -9,6 +14,7 @@ import type { Config } from '../config.js';
 import { observeApprovalEnded } from '../metrics.js';
 import { TOOLS } from '../tools/index.js';
 import type { Tool } from '../tools/tool.js';
+import { tracingInstalled, WORKFLOW_TRACING_MODULE } from '../tracing.js';
 import type { CountersignSinks } from '../workflows/sinks.js';
 import { heartbeatWhileRunning } from './heartbeat.js';
 
@@ -21,6 +27,11 @@ const STICKY_QUEUE_TIMEOUT = '1 second';
 
 /** Where `npm run build` puts the pre-bundled workflows (dist/workflow-bundle.js). */
 export const WORKFLOW_BUNDLE_URL = new URL('../workflow-bundle.js', import.meta.url);
+/**
+ * The same workflows with OpenTelemetry's workflow interceptor, for a worker with traces on. Two bundles, because each
+ * workflow in the cache evaluates its bundle anew: a worker with traces off carries none of OpenTelemetry.
+ */
+export const TRACED_WORKFLOW_BUNDLE_URL = new URL('../workflow-bundle-traced.js', import.meta.url);
 
 /** The workflows entry point: TypeScript source under a loader, compiled JavaScript after `npm run build`. */
 export function workflowsPath(): string {
@@ -31,10 +42,21 @@ export function workflowsPath(): string {
   throw new Error('Countersign workflows not found next to the worker (src/workflows or dist/workflows)');
 }
 
-/** The pre-built bundle when there is one (production), else the workflows bundled at start-up (development). */
-function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
-  const bundle = fileURLToPath(WORKFLOW_BUNDLE_URL);
-  return existsSync(bundle) ? { workflowBundle: { codePath: bundle } } : { workflowsPath: workflowsPath() };
+/**
+ * The pre-built bundle when there is one (production), else the workflows bundled at start-up (development); with
+ * traces on, the ones with the tracing interceptor.
+ */
+function workflowSource(traced: boolean): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> & {
+  workflowModules: string[];
+} {
+  const bundle = fileURLToPath(traced ? TRACED_WORKFLOW_BUNDLE_URL : WORKFLOW_BUNDLE_URL);
+  if (existsSync(bundle)) return { workflowBundle: { codePath: bundle }, workflowModules: [] };
+  return { workflowsPath: workflowsPath(), workflowModules: traced ? [WORKFLOW_TRACING_MODULE] : [] };
+}
+
+function activityInterceptors(): NonNullable<WorkerOptions['interceptors']>['activity'] {
+  if (!tracingInstalled()) return [heartbeatWhileRunning];
+  return [heartbeatWhileRunning, (ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx) })];
 }
 
 /** Slack and OpenAI clients with their own retries off: Temporal retries activities, visibly and durably. */
@@ -55,6 +77,15 @@ export const workflowSinks: InjectedSinks<CountersignSinks> = {
   },
 };
 
+/** With traces on, the workflows' spans (the interceptor's, in the traced bundle) go to this process's exporter. */
+function sinksWithTracing():
+  | InjectedSinks<CountersignSinks>
+  | InjectedSinks<CountersignSinks & OpenTelemetrySinks> {
+  const tracing = tracingInstalled();
+  if (!tracing) return workflowSinks;
+  return { ...workflowSinks, exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) };
+}
+
 export async function createWorker(
   config: Config,
   connection: NativeConnection,
@@ -63,16 +94,17 @@ export async function createWorker(
   tools: readonly Tool[] = TOOLS,
 ): Promise<Worker> {
   const { slack, openai } = createClients(config);
+  const { workflowModules, ...source } = workflowSource(tracingInstalled() !== undefined);
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    ...workflowSource(),
+    ...source,
     activities: createActivities({ config, slack, openai, tools }),
     stickyQueueScheduleToStartTimeout: STICKY_QUEUE_TIMEOUT,
     maxCachedWorkflows: config.temporal.maxCachedWorkflows,
-    interceptors: { activity: [heartbeatWhileRunning] },
-    sinks: workflowSinks,
+    interceptors: { activity: activityInterceptors(), workflowModules },
+    sinks: sinksWithTracing(),
     ...overrides,
   });
 }

@@ -1,14 +1,17 @@
 // `npm run doctor` as a newcomer runs it: the built dist/doctor.js against Slack and the model service (local fakes
 // speaking their wire formats) and a real Temporal dev server. All well: exit 0. Each thing it can find wrong: exit 1
 // and the words that say how to fix it. Whatever it finds, it prints its report and nothing else.
+import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { manifestBotScopes } from '../../src/doctor/checks.js';
+import { setupCacheCliPath } from '../../src/temporal/dev-server.js';
 import { type FakeOpenAI, message, startFakeOpenAI } from '../fakes/openai.js';
 import { FAKE_SLACK_BOT, type FakeSlackApi, startFakeSlackApi } from '../fakes/slack-api.js';
 import { PEOPLE, SECURITY_GROUP, WORKSPACE_USERS } from '../support/engine.js';
@@ -20,6 +23,7 @@ const ONE_DAY_SECONDS = proto.google.protobuf.Duration.fromObject({ seconds: 24 
 const GUEST = { id: 'U0GUEST', name: 'gus', isRestricted: true };
 const APPEND_SERVER = fileURLToPath(new URL('../fixtures/mcp-append-server.mjs', import.meta.url));
 const HINTS_SERVER = fileURLToPath(new URL('../fixtures/mcp-hints-server.mjs', import.meta.url));
+const execFileAsync = promisify(execFile);
 /** A line of the report: a check, a Fix (or its continuation), the blank line, the verdict. */
 const REPORT_LINE = /^(?:[✓!✗-] \S.*| {4,}\S.*|All checks passed\.|\d+ problems? found\.|)$/;
 
@@ -251,7 +255,7 @@ describe('npm run doctor', () => {
       { TEMPORAL_ADDRESS: '127.0.0.1:1' },
       [
         /^✗ Temporal +127\.0\.0\.1:1 is not reachable/m,
-        /Fix: Check TEMPORAL_ADDRESS, the TLS settings and that the server is up$/m,
+        /Fix: Check TEMPORAL_ADDRESS \(or the temporal\.toml profile\), the TLS settings and that the server is up$/m,
       ],
     ],
     [
@@ -260,6 +264,16 @@ describe('npm run doctor', () => {
       [
         /^✗ Temporal +.+ has no namespace doctor-no-such-namespace$/m,
         /Fix: Create it \(temporal operator namespace create --namespace doctor-no-such-namespace\) or set TEMPORAL_NAMESPACE$/m,
+      ],
+    ],
+    [
+      'a temporal.toml profile that is not in the file',
+      () => ({
+        TEMPORAL_CONFIG_FILE: tempFile('temporal.toml', '[profile.default]\naddress = "127.0.0.1:7233"\n'),
+        TEMPORAL_PROFILE: 'prod',
+      }),
+      [
+        /^✗ Configuration +Invalid configuration — TEMPORAL_PROFILE: Profile 'prod' not found in config data$/m,
       ],
     ],
     [
@@ -331,6 +345,32 @@ describe('npm run doctor', () => {
     expect(output).not.toContain(token);
     expect(output).not.toContain(literal);
     expect(code).toBe(1);
+  });
+
+  it('reads a temporal.toml profile as the pinned temporal CLI reads it: one file serves both', async () => {
+    const address = inject('temporalAddress');
+    const namespace = inject('temporalNamespace');
+    const file = tempFile(
+      'temporal.toml',
+      `[profile.countersign]\naddress = "${address}"\nnamespace = "${namespace}"\n`,
+    );
+    const { TEMPORAL_ADDRESS: _address, TEMPORAL_NAMESPACE: _namespace, ...rest } = goodEnv();
+    const fromProfile = { TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'countersign' };
+    const { code, output } = await doctor({ ...rest, ...fromProfile });
+    expect(output).toMatch(
+      new RegExp(
+        `^✓ Temporal +${address} \\(profile countersign\\), namespace ${namespace}, search attributes registered$`,
+        'm',
+      ),
+    );
+    expect(code).toBe(0);
+    // The pinned CLI the tests' dev server runs (npm run setup:temporal).
+    const cli = setupCacheCliPath();
+    const cliEnv = { HOME: mkdtempSync(join(tmpdir(), 'doctor-home-')), ...fromProfile };
+    const resolved = await execFileAsync(cli, ['config', 'get', '-o', 'json'], { env: cliEnv });
+    expect(JSON.parse(resolved.stdout)).toEqual({ address, namespace });
+    // And the CLI reaches that server through it, as Countersign did.
+    await execFileAsync(cli, ['workflow', 'list', '--limit', '1'], { env: cliEnv });
   });
 
   it('says which search attributes the namespace lacks, with the commands that register them, and exits 1', async () => {
