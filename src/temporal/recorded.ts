@@ -153,12 +153,7 @@ export async function connectToRecords(
 ): Promise<{ client: Client; close(): Promise<void> }> {
   const target = temporal.address
     ? await resolveTemporal(temporal)
-    : {
-        address: `127.0.0.1:${USUAL_PORTS.frontend}`,
-        namespace: temporal.namespace,
-        tls: undefined,
-        apiKey: undefined,
-      };
+    : { address: `127.0.0.1:${USUAL_PORTS.frontend}`, namespace: temporal.namespace, connection: {} };
   const connection = await Connection.connect(connectionOptions(target)).catch((error: unknown) => {
     throw new RecordReadError(
       `could not reach Temporal at ${target.address}: ${error instanceof Error ? error.message : String(error)}; ` +
