@@ -4,7 +4,6 @@
 import {
   ApplicationFailure,
   condition,
-  log,
   patched,
   upsertSearchAttributes,
   workflowInfo,
@@ -24,7 +23,6 @@ import type {
   ApprovalOutcome,
   ApprovalPlan,
   ApprovalStatus,
-  AuditEvent,
   ProposalEdit,
   StageSummary,
 } from '../../approval/schemas.js';
@@ -41,6 +39,7 @@ import {
   submissionRefusal,
 } from '../../approval/state.js';
 import { editChecks } from '../activities.js';
+import { type Recorder, recorder } from '../audit.js';
 import { BOUNDS_PATCH } from '../patches.js';
 import { inboxAttributes } from '../search-attributes.js';
 
@@ -102,6 +101,7 @@ export class ApprovalRequest {
       ...(input.readOutside?.length ? { read_outside: input.readOutside } : {}),
       audit: [],
     };
+    this.record = recorder(this.snapshot.audit, { runId: input.runId, requestId: input.requestId });
     this.searchable = patched(INBOX_PATCH);
     this.index();
   }
@@ -118,18 +118,8 @@ export class ApprovalRequest {
     if (this.searchable) upsertSearchAttributes(inboxAttributes(this.snapshot));
   }
 
-  record(type: AuditEvent['type'], actor: AuditEvent['actor'], details: Record<string, unknown>): void {
-    const event: AuditEvent = {
-      at: new Date().toISOString(),
-      type,
-      actor,
-      runId: this.input.runId,
-      requestId: this.input.requestId,
-      details,
-    };
-    this.snapshot.audit.push(event);
-    log.info('audit', { audit: event });
-  }
+  /** Adds an event to the request's audit trail. */
+  readonly record: Recorder;
 
   /** The request as asked: what, by whom, under which rule. */
   recordRequested(): void {

@@ -1,11 +1,12 @@
 // The approval's stages in order, each collecting approvals from distinct people until its quorum. Durable timers
 // drive each stage's reminder, escalation and timeout (src/approval/state.ts says which is due); an accepted edit
 // starts the stages over for the edited call.
-import { condition, patched } from '@temporalio/workflow';
+import { patched } from '@temporalio/workflow';
 import { countedReviewers, widenEligibility } from '../../approval/policy.js';
 import type { Eligibility, StagePlan, StageSummary } from '../../approval/schemas.js';
 import { dueTimer, nextTimerAt, stageTimers } from '../../approval/state.js';
 import { approvalSlack as slack } from '../activities.js';
+import { untilOrAt } from '../audit.js';
 import { BOUNDS_PATCH } from '../patches.js';
 import type { ApprovalCards } from './cards.js';
 import type { ApprovalRequest } from './request.js';
@@ -135,9 +136,7 @@ async function waitForStage(
   const timers = stageTimers(Date.parse(stage.opened_at), Date.parse(stage.expires_at), stagePlan);
   let seen = request.changes;
   while (stillPending()) {
-    // At least 1 ms: a zero timeout would mean "no timeout".
-    const timeout = Math.max(1, nextTimerAt(timers) - Date.now());
-    if (await condition(() => request.changes !== seen || !stillPending(), timeout)) {
+    if (await untilOrAt(() => request.changes !== seen || !stillPending(), nextTimerAt(timers))) {
       if (!stillPending()) break;
       seen = request.changes;
       // A decision breaks the quiet: the next reminder comes a whole quiet time after it.
