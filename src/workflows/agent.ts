@@ -13,6 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ConversationItem, ProposalCheck } from '../activities/llm.js';
+import type { ToolOutcome } from '../activities/tools.js';
 import { needsApproval, type PersonNeed, personNeeded, planFor } from '../approval/policy.js';
 import {
   type ActionRecord,
@@ -127,6 +128,29 @@ function verdictOf(approval: ApprovalOutcome, proposal: Proposal, onTimeout: Tim
           : 'cancelled: the approval was cancelled',
       };
   }
+}
+
+/** What the model is told of a call it proposed: its result, and who changed it before it ran. */
+function toolOutput(proposal: Proposal, result: ToolOutcome, edits: ProposalEdit[]): string {
+  // The model must know that what ran is not what it proposed, and who changed it.
+  const edited =
+    edits.length > 0
+      ? {
+          changed_by_reviewer: edits.map((e) => ({ reviewer: e.by.name ?? e.by.id, changes: e.changes })),
+          arguments_run: proposal.arguments,
+        }
+      : {};
+  if (result.ok) return JSON.stringify({ status: 'done', ...edited, ...result.result });
+  if ('unknown' in result) {
+    return JSON.stringify({
+      status: 'outcome_unknown',
+      ...edited,
+      error: result.error,
+      instruction:
+        'This call may have run: its outcome is unknown. Do not repeat it. Tell the requester it may have run and to check before retrying.',
+    });
+  }
+  return JSON.stringify({ status: 'failed', ...edited, error: result.error });
 }
 
 /** Thrown at the run's next step once its requester has stopped it; the run then ends, cancelled. */
@@ -326,10 +350,7 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
     return verdictOf(approval, proposal, plan.onTimeout);
   };
 
-  /**
-   * Runs a call; `edits`: how approvers changed it, which the model is told with the result; `standing`: the standing
-   * approval it ran under, for the thread.
-   */
+  /** Asks a person about one call, and waits for how it ended. */
   const askApproval = async (proposal: Proposal, policy: ApprovalPolicy): Promise<Verdict> =>
     settleApproval(await startApproval(proposal, policy));
 
@@ -388,6 +409,10 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
     return verdicts;
   };
 
+  /**
+   * Runs a call; `edits`: how approvers changed it, which the model is told with the result; `standing`: the standing
+   * approval it ran under, for the thread.
+   */
   const runProposal = async (
     proposal: Proposal,
     edits: ProposalEdit[] = [],
@@ -427,25 +452,7 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       session.task(proposal.callId, proposal.tool, state, result.ok ? {} : { note: summary });
       await session.show(working());
     }
-    // The model must know that what ran is not what it proposed, and who changed it.
-    const edited =
-      edits.length > 0
-        ? {
-            changed_by_reviewer: edits.map((e) => ({ reviewer: e.by.name ?? e.by.id, changes: e.changes })),
-            arguments_run: proposal.arguments,
-          }
-        : {};
-    if (result.ok) return JSON.stringify({ status: 'done', ...edited, ...result.result });
-    if (unknown) {
-      return JSON.stringify({
-        status: 'outcome_unknown',
-        ...edited,
-        error: result.error,
-        instruction:
-          'This call may have run: its outcome is unknown. Do not repeat it. Tell the requester it may have run and to check before retrying.',
-      });
-    }
-    return JSON.stringify({ status: 'failed', ...edited, error: result.error });
+    return toolOutput(proposal, result, edits);
   };
 
   /**
