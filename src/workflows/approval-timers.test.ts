@@ -168,8 +168,10 @@ describe('an approval nobody decides', () => {
         escalateTo: { approvers: { users: ['U_HEAD'], userGroups: [] }, channel: 'C_LEADS' },
       }),
     );
-    await expect.poll(async () => (await handle.query(approvalStatusQuery)).stages[0]?.escalated).toBe(true);
+    // Escalating takes a few steps (approvers, a copy of the card, a note): wait for the copy, after the approvers.
+    await expect.poll(async () => (await handle.query(approvalStatusQuery)).cards.length).toBe(2);
     const snapshot = await handle.query(approvalStatusQuery);
+    expect(snapshot.stages[0]?.escalated).toBe(true);
     expect(snapshot.eligibility).toEqual({ kind: 'listed', users: ['U_HEAD', 'U_LEAD'], userGroups: [] });
     expect(snapshot.cards.map((c) => c.channel)).toEqual(['C_APPROVALS', 'C_LEADS']);
     const outcome = await handle.result();
