@@ -2,7 +2,7 @@
 // First: refuses an older Node.js before any dependency loads.
 import './node-version.js';
 import { loadConfig, requireSlackCredentials } from './config.js';
-import { exitOnStartupFailure, startBotRole, startProcess, startRoles } from './run/roles.js';
+import { exitOnStartupFailure, startBotRole, startProcess, startRoles } from './process/roles.js';
 
 try {
   const config = loadConfig();

@@ -2,7 +2,7 @@
 // First: refuses an older Node.js before any dependency loads.
 import './node-version.js';
 import { ConfigError, loadConfig } from './config.js';
-import { exitOnStartupFailure, startProcess, startRoles, startWorkerRole } from './run/roles.js';
+import { exitOnStartupFailure, startProcess, startRoles, startWorkerRole } from './process/roles.js';
 
 try {
   const config = loadConfig();

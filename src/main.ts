@@ -9,8 +9,8 @@ import {
   startProcess,
   startRoles,
   startWorkerRole,
-} from './run/roles.js';
-import { startSummary } from './run/start-summary.js';
+} from './process/roles.js';
+import { startSummary } from './process/start-summary.js';
 
 try {
   // A person at a terminal: warnings and the few lines below, not every info line (LOG_LEVEL=info brings them back).

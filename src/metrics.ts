@@ -1,6 +1,6 @@
 // Countersign's own Prometheus metrics (prom-client), one registry per process. Labels stay few and bounded:
 // outcomes, Slack method names and error codes, tool names from configuration — never user text, ids or tokens.
-// Served with the Temporal SDK's worker metrics at METRICS_PORT (src/run/metrics-server.ts).
+// Served with the Temporal SDK's worker metrics at METRICS_PORT (src/process/metrics-server.ts).
 import { WebClient, WebClientEvent } from '@slack/web-api';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 

@@ -14,7 +14,7 @@ import {
   type StandingCall,
 } from '../approval/standing.js';
 import type { Config } from '../config.js';
-import { createStandingCheck } from '../slack/reviewer-standing.js';
+import { createMembershipCheck } from '../slack/membership.js';
 import { standingGrantWorkflow } from '../workflows/grant.js';
 import { grantStatusQuery } from '../workflows/messages.js';
 import { APPROVAL_STATUS_KEY, REQUESTER_KEY, TOOL_KEY } from '../workflows/search-attributes.js';
@@ -27,7 +27,7 @@ const QUERY_SAFE = /^[A-Za-z0-9_-]+$/;
 
 export function createRunActivities(deps: { config: Config; slack: WebClient }) {
   const { config, slack } = deps;
-  const membership = createStandingCheck();
+  const membership = createMembershipCheck();
 
   /**
    * Whether the grantor may still approve under the rule now: a full member of the workspace (Slack's word), and one

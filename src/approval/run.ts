@@ -1,6 +1,7 @@
 // An agent run as the workflow, the Slack app and the Block Kit builders all see it: its input, where it stands, and
 // how it ended.
 import type {
+  ApprovalOutcome,
   ApprovalRef,
   ApprovalStatusName,
   AuditEvent,
@@ -67,6 +68,22 @@ export interface ApprovalRecord {
   notes: string | null;
   /** For a timed-out approval: whether the policy made it a rejection or a stop. */
   timeoutMeant?: TimeoutMeaning;
+}
+
+/** How an approval ended (its workflow's outcome), as the run that asked for it keeps it. */
+export function approvalRecord(
+  tool: string,
+  approval: ApprovalOutcome,
+  onTimeout: TimeoutMeaning,
+): ApprovalRecord {
+  return {
+    tool,
+    status: approval.status,
+    ...(approval.decision?.reviewer ? { reviewer: approval.decision.reviewer } : {}),
+    approvedBy: approval.approvals.map((a) => a.reviewer ?? 'operator'),
+    notes: approval.decision?.notes ?? null,
+    ...(approval.status === 'timed_out' ? { timeoutMeant: onTimeout } : {}),
+  };
 }
 
 export interface RunOutcome {

@@ -10,7 +10,7 @@ import type { ApprovalPlan } from '../approval/schemas.js';
 import { type Config, ConfigError } from '../config.js';
 import { createLogger } from '../logger.js';
 import { annotationTrustWords, connectMcpTools, serverToolsText } from '../mcp/tools.js';
-import { createStandingCheck, type Standing } from '../slack/reviewer-standing.js';
+import { createMembershipCheck, type Membership } from '../slack/membership.js';
 import { connectionOptions, resolveTemporal } from '../temporal/connection.js';
 import { chooseTemporalCli } from '../temporal/dev-server.js';
 import {
@@ -245,7 +245,7 @@ async function checkChannels(config: Config, slack: WebClient, bot: BotIdentity)
 }
 
 /** Why a person can do neither, in the doctor's words; `does`: what only full members may do. */
-const standingProblem = (reason: Exclude<Standing, { ok: true }>['reason'], does: string): string =>
+const membershipProblem = (reason: Exclude<Membership, { ok: true }>['reason'], does: string): string =>
   ({
     deactivated: 'is deactivated',
     bot: 'is a bot or an app',
@@ -262,19 +262,19 @@ async function peopleProblems(
   does: string,
 ): Promise<string[]> {
   // The same rule a click and a request are checked by: only full members of this workspace may decide or ask.
-  const standing = createStandingCheck();
+  const membership = createMembershipCheck();
   const problems: string[] = [];
   await Promise.all([
     ...[...users].map(async (user) => {
-      const verdict = await standing(slack, user);
+      const verdict = await membership(slack, user);
       if (verdict.ok) return;
       if (verdict.reason !== 'unverifiable') {
-        problems.push(`${user} ${standingProblem(verdict.reason, does)}`);
+        problems.push(`${user} ${membershipProblem(verdict.reason, does)}`);
         return;
       }
       // Asked again for Slack's own word on why (user_not_found, missing_scope, …).
       const why = await slack.users.info({ user }).then(
-        () => standingProblem('unverifiable', does),
+        () => membershipProblem('unverifiable', does),
         (error: unknown) => slackError(error),
       );
       problems.push(`${user}: ${why}`);

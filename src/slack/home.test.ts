@@ -19,7 +19,7 @@ function untouchable(): { deps: HomeDeps; client: WebClient; touched: string[] }
   return {
     deps: {
       temporal: trap('temporal') as Client,
-      standing: async () => {
+      membership: async () => {
         touched.push('standing');
         throw new Error('standing was used');
       },

@@ -5,11 +5,11 @@ import type { Client } from '@temporalio/client';
 import type { Person } from '../approval/schemas.js';
 import { homeView, pendingMessage } from './blocks/home.js';
 import { readInbox } from './inbox.js';
-import type { StandingCheck } from './reviewer-standing.js';
+import type { MembershipCheck } from './membership.js';
 
 export interface HomeDeps {
   temporal: Client;
-  standing: StandingCheck;
+  membership: MembershipCheck;
   /** Who opened their Home lately (in this process), and when: only they get it republished after a decision. */
   homeViewers: Map<string, number>;
 }
@@ -40,21 +40,21 @@ export async function republishHome(deps: HomeDeps, client: WebClient, person: P
 }
 
 export async function publishHome(
-  deps: Pick<HomeDeps, 'temporal' | 'standing'>,
+  deps: Pick<HomeDeps, 'temporal' | 'membership'>,
   client: WebClient,
   person: Person,
 ): Promise<void> {
-  const standing = await deps.standing(client, person.id);
-  const inbox = await readInbox(deps.temporal, person, standing);
+  const membership = await deps.membership(client, person.id);
+  const inbox = await readInbox(deps.temporal, person, membership);
   await client.views.publish({ user_id: person.id, view: homeView(inbox, new Date().toISOString()) });
 }
 
 /** `/agent pending`: the same list as an ephemeral message. */
 export async function pendingFor(
-  deps: Pick<HomeDeps, 'temporal' | 'standing'>,
+  deps: Pick<HomeDeps, 'temporal' | 'membership'>,
   client: WebClient,
   person: Person,
 ) {
-  const standing = await deps.standing(client, person.id);
-  return pendingMessage(await readInbox(deps.temporal, person, standing));
+  const membership = await deps.membership(client, person.id);
+  return pendingMessage(await readInbox(deps.temporal, person, membership));
 }

@@ -23,7 +23,7 @@ import {
 } from '../workflows/search-attributes.js';
 import { readApproval, whyNot } from './approvals.js';
 import { SLACK_USER_ID } from './ids.js';
-import type { Standing } from './reviewer-standing.js';
+import type { Membership } from './membership.js';
 import { withinSlackDeadline } from './temporal-deadline.js';
 
 /** Approvals read per inbox: more than a person can review at a glance; past it, the inbox says there are more. */
@@ -54,7 +54,7 @@ export interface Inbox {
   /** The MCP clients this person connected to the gateway, with tokens not revoked. */
   agents: AgentToken[];
   /** Why nothing can wait on them (a guest, …): shown instead of an empty list. */
-  cannotDecide?: Exclude<Standing, { ok: true }>['reason'];
+  cannotDecide?: Exclude<Membership, { ok: true }>['reason'];
   /** Temporal could not be asked: the lists may be incomplete. */
   unreachable: boolean;
 }
@@ -66,7 +66,7 @@ function isStatus(value: unknown): value is ApprovalStatusName {
 export async function readInbox(
   temporal: Client,
   viewer: Person,
-  standing: Standing,
+  membership: Membership,
   nowMs = Date.now(),
 ): Promise<Inbox> {
   const inbox: Inbox = { waiting: [], more: false, mine: [], grants: [], agents: [], unreachable: false };
@@ -77,8 +77,8 @@ export async function readInbox(
   const left = () => Math.max(1, deadline - Date.now());
 
   const waiting = async () => {
-    if (!standing.ok) {
-      inbox.cannotDecide = standing.reason;
+    if (!membership.ok) {
+      inbox.cannotDecide = membership.reason;
       return;
     }
     const query =

@@ -2,13 +2,13 @@
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE_SLACK_BOT, type FakeSlackApi, startFakeSlackApi } from '../../test/fakes/slack-api.js';
+import { createMembershipCheck } from './membership.js';
 import {
   createRequesterCheck,
   isPlainlyPublic,
   listedRequester,
   requesterSight,
 } from './requester-access.js';
-import { createStandingCheck } from './reviewer-standing.js';
 
 describe('listedRequester', () => {
   const requesters = { users: ['U0ANA'], userGroups: ['S0ASKERS'] };
@@ -60,7 +60,10 @@ describe('against Slack', () => {
   afterAll(() => fake.close());
 
   describe('createRequesterCheck', () => {
-    const check = createRequesterCheck(createStandingCheck(), { users: ['U0ANA'], userGroups: ['S0ASKERS'] });
+    const check = createRequesterCheck(createMembershipCheck(), {
+      users: ['U0ANA'],
+      userGroups: ['S0ASKERS'],
+    });
 
     it('admits a listed full member without asking for the groups, and a group member after asking', async () => {
       fake.reset();
@@ -70,7 +73,10 @@ describe('against Slack', () => {
     });
 
     it('refuses a guest before anything else, and a full member it does not list', async () => {
-      const guestListed = createRequesterCheck(createStandingCheck(), { users: ['U0GUEST'], userGroups: [] });
+      const guestListed = createRequesterCheck(createMembershipCheck(), {
+        users: ['U0GUEST'],
+        userGroups: [],
+      });
       expect(await guestListed(slack, 'U0GUEST')).toEqual({ ok: false, reason: 'guest' });
       expect(await check(slack, 'U0STRANGER')).toEqual({ ok: false, reason: 'other_workspace' });
       fake.reset();

@@ -1,15 +1,15 @@
 // Who may ask the agent, and how far reads on their behalf go. A run acts with the bot's access, so asking is a power
-// like deciding: only full members of the installing workspace may ask (the same standing a reviewer needs, from the
+// like deciding: only full members of the installing workspace may ask (the same membership a reviewer needs, from the
 // same users.info), and REQUESTERS, when set, narrows that to the people and user groups it lists. A refusal starts
 // nothing. What a run reads or names for its requester stays within what they could read in Slack themselves.
 import type { WebClient } from '@slack/web-api';
 import { resolveEligibility } from '../approval/policy.js';
 import type { ApproverIds } from '../approval/schemas.js';
-import { createStandingCheck, type Standing, type StandingCheck } from './reviewer-standing.js';
+import { createMembershipCheck, type Membership, type MembershipCheck } from './membership.js';
 
 export type RequesterVerdict =
   | { ok: true }
-  | { ok: false; reason: Exclude<Standing, { ok: true }>['reason'] | 'not_listed' };
+  | { ok: false; reason: Exclude<Membership, { ok: true }>['reason'] | 'not_listed' };
 
 export type RequesterRefusal = Exclude<RequesterVerdict, { ok: true }>['reason'];
 
@@ -50,7 +50,7 @@ export type RequesterCheck = (client: WebClient, userId: string) => Promise<Requ
  * groups now: a person removed from a group may no longer ask from that moment on.
  */
 export function createRequesterCheck(
-  standing: StandingCheck,
+  membership: MembershipCheck,
   requesters: ApproverIds | undefined,
 ): RequesterCheck {
   const groupMembers = async (client: WebClient, userId: string): Promise<Record<string, string[]>> => {
@@ -65,7 +65,7 @@ export function createRequesterCheck(
   };
   return async (client, userId) => {
     const [member, groups] = await Promise.all([
-      standing(client, userId),
+      membership(client, userId),
       groupMembers(client, userId).catch(() => undefined),
     ]);
     if (!member.ok) return member;
@@ -118,12 +118,12 @@ export type RequesterSight = (channel: string, conversation: ConversationKind) =
 export function requesterSight(
   slack: WebClient,
   requesterId: string,
-  standing: StandingCheck = createStandingCheck(),
+  membership: MembershipCheck = createMembershipCheck(),
 ): RequesterSight {
-  let member: Promise<Standing> | undefined;
+  let member: Promise<Membership> | undefined;
   return async (channel, conversation) => {
     if (isPlainlyPublic(conversation)) {
-      member ??= standing(slack, requesterId);
+      member ??= membership(slack, requesterId);
       const verdict = await member;
       if (verdict.ok) return true;
       if (verdict.reason === 'unverifiable') {

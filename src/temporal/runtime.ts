@@ -13,7 +13,7 @@ const TEMPORAL_LEVEL: Record<LogLevel, TemporalLogLevel> = {
 export function installTemporalRuntime(
   logger: Logger,
   level: LogLevel,
-  /** Where the SDK's own Prometheus exporter serves the worker's metrics (src/run/metrics-server.ts reads it). */
+  /** Where the SDK's own Prometheus exporter serves the worker's metrics (src/process/metrics-server.ts reads it). */
   metricsAddress?: string,
 ): void {
   Runtime.install({

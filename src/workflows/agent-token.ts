@@ -1,8 +1,9 @@
 // A token an MCP client uses with the gateway: its own workflow, like a standing approval (./grant.ts), so it is
 // durable without a database of ours, found in one query by its id (the token's hash), listed for its owner through
 // the inbox's search attributes, and audited when created and revoked. It holds no timer: it lives until revoked.
-import { condition, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import type { AgentToken, AuditEvent } from '../approval/schemas.js';
+import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { AgentToken } from '../approval/schemas.js';
+import { recorder } from './audit.js';
 import { agentTokenStatusQuery, revokeAgentTokenSignal } from './messages.js';
 import { APPROVAL_STATUS_KEY, REQUESTER_KEY } from './search-attributes.js';
 
@@ -10,17 +11,7 @@ export type AgentTokenInput = Pick<AgentToken, 'token_id' | 'owner' | 'client' |
 
 export async function agentTokenWorkflow(input: AgentTokenInput): Promise<AgentToken> {
   const token: AgentToken = { ...input, status: 'active', audit: [] };
-  const record = (type: AuditEvent['type'], actor: AuditEvent['actor'], details: Record<string, unknown>) => {
-    const event: AuditEvent = {
-      at: new Date().toISOString(),
-      type,
-      actor,
-      runId: input.token_id,
-      details: { token_id: input.token_id, ...details },
-    };
-    token.audit.push(event);
-    log.info('audit', { audit: event });
-  };
+  const record = recorder(token.audit, { runId: input.token_id, details: { token_id: input.token_id } });
   // Listed for its owner, who may revoke it; REQUESTER because the owner is the requester of every call it makes.
   const index = () =>
     upsertSearchAttributes([

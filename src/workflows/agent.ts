@@ -5,7 +5,6 @@ import {
   ApplicationFailure,
   CancellationScope,
   ChildWorkflowFailure,
-  log,
   ParentClosePolicy,
   patched,
   setHandler,
@@ -14,12 +13,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ConversationItem, ProposalCheck } from '../activities/llm.js';
+import type { ToolOutcome } from '../activities/tools.js';
 import { needsApproval, type PersonNeed, personNeeded, planFor } from '../approval/policy.js';
 import {
   type ActionRecord,
   type AgentInput,
   type AgentStatus,
   type ApprovalRecord,
+  approvalRecord,
   BATCH_MAX,
   type BatchView,
   type RunOutcome,
@@ -33,10 +34,12 @@ import type {
   Proposal,
   ProposalEdit,
   SlackMessageRef,
+  TimeoutMeaning,
 } from '../approval/schemas.js';
 import { formatDuration } from '../duration.js';
 import { approvalSlack, llm, run, runSlack as slack } from './activities.js';
 import { approvalWorkflow } from './approval.js';
+import { recorder } from './audit.js';
 import { failureMessage, routeCall, runCall } from './call-route.js';
 import { agentStatusQuery, stopRunSignal } from './messages.js';
 import { AGENT_SESSION_PATCH, BOUNDS_PATCH } from './patches.js';
@@ -79,6 +82,77 @@ function personNeedFor(
   return patched(BOUNDS_PATCH) ? now : before;
 }
 
+/** What the run does with how an approval ended: run the call (as approved), tell the model, or stop. */
+type Verdict =
+  | { go: true; approved: Proposal; edits?: ProposalEdit[] }
+  | { go: false; tellModel: string }
+  | { stop: string };
+
+function verdictOf(approval: ApprovalOutcome, proposal: Proposal, onTimeout: TimeoutMeaning): Verdict {
+  switch (approval.status) {
+    case 'approved':
+      // An approver may have changed the call: what runs is what they approved.
+      return approval.proposal
+        ? { go: true, approved: approval.proposal, ...(approval.edits ? { edits: approval.edits } : {}) }
+        : { go: true, approved: proposal };
+    case 'rejected':
+      return {
+        go: false,
+        tellModel: JSON.stringify({
+          status: 'rejected_by_reviewer',
+          reviewer: approval.decision?.reviewer?.name ?? approval.decision?.reviewer?.id ?? 'an operator',
+          reviewer_notes: approval.decision?.notes ?? null,
+          instruction: 'Do not retry this exact call. Adapt to the notes, or stop and explain.',
+        }),
+      };
+    case 'timed_out': {
+      const waited = formatDuration(approval.timedOut?.afterMs ?? 0);
+      if (onTimeout === 'reject') {
+        return {
+          go: false,
+          tellModel: JSON.stringify({
+            status: 'not_approved_in_time',
+            waited,
+            instruction:
+              'Nobody approved this call in time, so it was not run. Do not retry it; stop and explain.',
+          }),
+        };
+      }
+      return { stop: `cancelled: approval timed out after ${waited}` };
+    }
+    case 'cancelled':
+      if (approval.failure) return { stop: `${approval.failure}; nothing was run` };
+      return {
+        stop: approval.withdrawnBy
+          ? 'withdrawn by the requester before anyone decided'
+          : 'cancelled: the approval was cancelled',
+      };
+  }
+}
+
+/** What the model is told of a call it proposed: its result, and who changed it before it ran. */
+function toolOutput(proposal: Proposal, result: ToolOutcome, edits: ProposalEdit[]): string {
+  // The model must know that what ran is not what it proposed, and who changed it.
+  const edited =
+    edits.length > 0
+      ? {
+          changed_by_reviewer: edits.map((e) => ({ reviewer: e.by.name ?? e.by.id, changes: e.changes })),
+          arguments_run: proposal.arguments,
+        }
+      : {};
+  if (result.ok) return JSON.stringify({ status: 'done', ...edited, ...result.result });
+  if ('unknown' in result) {
+    return JSON.stringify({
+      status: 'outcome_unknown',
+      ...edited,
+      error: result.error,
+      instruction:
+        'This call may have run: its outcome is unknown. Do not repeat it. Tell the requester it may have run and to check before retrying.',
+    });
+  }
+  return JSON.stringify({ status: 'failed', ...edited, error: result.error });
+}
+
 /** Thrown at the run's next step once its requester has stopped it; the run then ends, cancelled. */
 class RunStopped extends Error {
   override name = 'RunStopped';
@@ -103,17 +177,7 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
   /** What of it the model had read when it proposed this turn's calls: their own outputs reach it next turn. */
   let readBeforeTurn: readonly string[] = [];
 
-  const record = (
-    type: AuditEvent['type'],
-    actor: AuditEvent['actor'],
-    details: Record<string, unknown>,
-    requestId?: string,
-  ) => {
-    const event: AuditEvent = { at: new Date().toISOString(), type, actor, runId, details };
-    if (requestId) event.requestId = requestId;
-    audit.push(event);
-    log.info('audit', { audit: event });
-  };
+  const record = recorder(audit, { runId });
 
   // A run asked for in a conversation lives in its thread as an agent session (`/agent` runs, and runs from before
   // sessions, have none and never reach the patch).
@@ -179,11 +243,6 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
     }
     return outcome;
   };
-
-  type Verdict =
-    | { go: true; approved: Proposal; edits?: ProposalEdit[] }
-    | { go: false; tellModel: string }
-    | { stop: string };
 
   /** How each approval of the run ended, by its workflow id. */
   const decidedAs = new Map<string, ApprovalOutcome['status']>();
@@ -263,14 +322,7 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
     thread ??= approval.card;
     approvalRecords.push({
       seq,
-      record: {
-        tool: proposal.tool,
-        status: approval.status,
-        ...(approval.decision?.reviewer ? { reviewer: approval.decision.reviewer } : {}),
-        approvedBy: approval.approvals.map((a) => a.reviewer ?? 'operator'),
-        notes: approval.decision?.notes ?? null,
-        ...(approval.status === 'timed_out' ? { timeoutMeant: plan.onTimeout } : {}),
-      },
+      record: approvalRecord(proposal.tool, approval, plan.onTimeout),
     });
     const reviewer = approval.decision?.reviewer ?? 'operator';
     record(
@@ -295,51 +347,10 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       });
       await session.show(working());
     }
-    switch (approval.status) {
-      case 'approved':
-        // An approver may have changed the call: what runs is what they approved.
-        return approval.proposal
-          ? { go: true, approved: approval.proposal, ...(approval.edits ? { edits: approval.edits } : {}) }
-          : { go: true, approved: proposal };
-      case 'rejected':
-        return {
-          go: false,
-          tellModel: JSON.stringify({
-            status: 'rejected_by_reviewer',
-            reviewer: approval.decision?.reviewer?.name ?? approval.decision?.reviewer?.id ?? 'an operator',
-            reviewer_notes: approval.decision?.notes ?? null,
-            instruction: 'Do not retry this exact call. Adapt to the notes, or stop and explain.',
-          }),
-        };
-      case 'timed_out': {
-        const waited = formatDuration(approval.timedOut?.afterMs ?? 0);
-        if (plan.onTimeout === 'reject') {
-          return {
-            go: false,
-            tellModel: JSON.stringify({
-              status: 'not_approved_in_time',
-              waited,
-              instruction:
-                'Nobody approved this call in time, so it was not run. Do not retry it; stop and explain.',
-            }),
-          };
-        }
-        return { stop: `cancelled: approval timed out after ${waited}` };
-      }
-      case 'cancelled':
-        if (approval.failure) return { stop: `${approval.failure}; nothing was run` };
-        return {
-          stop: approval.withdrawnBy
-            ? 'withdrawn by the requester before anyone decided'
-            : 'cancelled: the approval was cancelled',
-        };
-    }
+    return verdictOf(approval, proposal, plan.onTimeout);
   };
 
-  /**
-   * Runs a call; `edits`: how approvers changed it, which the model is told with the result; `standing`: the standing
-   * approval it ran under, for the thread.
-   */
+  /** Asks a person about one call, and waits for how it ended. */
   const askApproval = async (proposal: Proposal, policy: ApprovalPolicy): Promise<Verdict> =>
     settleApproval(await startApproval(proposal, policy));
 
@@ -398,6 +409,10 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
     return verdicts;
   };
 
+  /**
+   * Runs a call; `edits`: how approvers changed it, which the model is told with the result; `standing`: the standing
+   * approval it ran under, for the thread.
+   */
   const runProposal = async (
     proposal: Proposal,
     edits: ProposalEdit[] = [],
@@ -437,25 +452,87 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       session.task(proposal.callId, proposal.tool, state, result.ok ? {} : { note: summary });
       await session.show(working());
     }
-    // The model must know that what ran is not what it proposed, and who changed it.
-    const edited =
-      edits.length > 0
-        ? {
-            changed_by_reviewer: edits.map((e) => ({ reviewer: e.by.name ?? e.by.id, changes: e.changes })),
-            arguments_run: proposal.arguments,
-          }
-        : {};
-    if (result.ok) return JSON.stringify({ status: 'done', ...edited, ...result.result });
-    if (unknown) {
-      return JSON.stringify({
-        status: 'outcome_unknown',
-        ...edited,
-        error: result.error,
-        instruction:
-          'This call may have run: its outcome is unknown. Do not repeat it. Tell the requester it may have run and to check before retrying.',
+    return toolOutput(proposal, result, edits);
+  };
+
+  /**
+   * One proposed call, as the policy routes it (src/workflows/call-route.ts): an invalid one is answered to the model,
+   * one that needs nobody runs now, one a standing approval covers runs under it; one that needs a person is returned,
+   * to be asked.
+   */
+  const takeCall = async (
+    check: ProposalCheck,
+    policy: ApprovalPolicy,
+    needOf: (proposal: Proposal) => PersonNeed,
+  ): Promise<Proposal | undefined> => {
+    if (!check.ok) {
+      record('invalid_proposal', 'model', {
+        call_id: check.callId,
+        tool: check.name,
+        error: check.error,
+        raw: check.rawArguments,
       });
+      conversation.push({
+        type: 'output',
+        callId: check.callId,
+        output: JSON.stringify({ status: 'not_run', error: check.error }),
+      });
+      return undefined;
     }
-    return JSON.stringify({ status: 'failed', ...edited, error: result.error });
+    const { proposal } = check;
+    record('proposal', 'model', { ...proposal });
+    const route = await routeCall(
+      proposal,
+      policy,
+      needOf(proposal),
+      { requesterId: input.requester.id, runId },
+      // Runs from before standing approvals never look; runs from before fewer-steps look for every call.
+      { byRule: fewerSteps, looks: () => patched(STANDING_PATCH) },
+    );
+    if (route.route === 'ask') return proposal;
+    if (route.route === 'run_now') {
+      record('verdict', 'policy', { call_id: proposal.callId, verdict: 'run_now', risk: proposal.risk });
+      conversation.push({ type: 'output', callId: proposal.callId, output: await runProposal(proposal) });
+      return undefined;
+    }
+    const { grant, until, plan } = route;
+    record('verdict', 'policy', {
+      call_id: proposal.callId,
+      verdict: 'standing_approval',
+      risk: proposal.risk,
+      rule: plan.rule,
+      grant_id: grant.grant_id,
+      grantor: grant.grantor,
+      expires_at: until,
+    });
+    const output = await runProposal(proposal, [], {
+      grantor: grant.grantor,
+      rule: plan.rule,
+      expires_at: until,
+    });
+    conversation.push({ type: 'output', callId: proposal.callId, output });
+    return undefined;
+  };
+
+  /**
+   * Asks a person about calls (one, the normal case, or several of one model turn together) and runs what they
+   * approve, in order, telling the model the rest. A call the person stopped (withdrawn, expired) stops the run before
+   * any of them runs: then the run's outcome.
+   */
+  const askAndRun = async (asks: Proposal[], policy: ApprovalPolicy): Promise<RunOutcome | undefined> => {
+    const verdicts =
+      asks.length === 1 ? [await askApproval(asks[0] as Proposal, policy)] : await askTogether(asks, policy);
+    const stop = verdicts.find((v): v is { stop: string } => 'stop' in v);
+    if (stop) return await finish({ status: 'cancelled', reason: stop.stop });
+    for (const [i, verdict] of verdicts.entries()) {
+      const proposal = asks[i] as Proposal;
+      const output =
+        'go' in verdict && verdict.go
+          ? await runProposal(verdict.approved, verdict.edits)
+          : (verdict as { tellModel: string }).tellModel;
+      conversation.push({ type: 'output', callId: proposal.callId, output });
+    }
+    return undefined;
   };
 
   record('request', input.requester, {
@@ -513,80 +590,18 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       const asks: Proposal[] = [];
 
       for (const check of next.checks) {
-        if (!check.ok) {
-          record('invalid_proposal', 'model', {
-            call_id: check.callId,
-            tool: check.name,
-            error: check.error,
-            raw: check.rawArguments,
-          });
-          conversation.push({
-            type: 'output',
-            callId: check.callId,
-            output: JSON.stringify({ status: 'not_run', error: check.error }),
-          });
-          continue;
-        }
-        const { proposal } = check;
-        record('proposal', 'model', { ...proposal });
-        const route = await routeCall(
-          proposal,
-          policy,
-          needOf(proposal),
-          { requesterId: input.requester.id, runId },
-          // Runs from before standing approvals never look; runs from before fewer-steps look for every call.
-          { byRule: fewerSteps, looks: () => patched(STANDING_PATCH) },
-        );
-        if (route.route === 'run_now') {
-          record('verdict', 'policy', { call_id: proposal.callId, verdict: 'run_now', risk: proposal.risk });
-          conversation.push({ type: 'output', callId: proposal.callId, output: await runProposal(proposal) });
-          continue;
-        }
-        if (route.route === 'standing') {
-          const { grant, until, plan } = route;
-          record('verdict', 'policy', {
-            call_id: proposal.callId,
-            verdict: 'standing_approval',
-            risk: proposal.risk,
-            rule: plan.rule,
-            grant_id: grant.grant_id,
-            grantor: grant.grantor,
-            expires_at: until,
-          });
-          const output = await runProposal(proposal, [], {
-            grantor: grant.grantor,
-            rule: plan.rule,
-            expires_at: until,
-          });
-          conversation.push({ type: 'output', callId: proposal.callId, output });
-          continue;
-        }
+        const ask = await takeCall(check, policy, needOf);
+        if (!ask) continue;
         if (together) {
-          asks.push(proposal);
+          asks.push(ask);
           continue;
         }
-        const verdict = await askApproval(proposal, policy);
-        if ('stop' in verdict) return await finish({ status: 'cancelled', reason: verdict.stop });
-        const output = verdict.go ? await runProposal(verdict.approved, verdict.edits) : verdict.tellModel;
-        conversation.push({ type: 'output', callId: proposal.callId, output });
+        const ended = await askAndRun([ask], policy);
+        if (ended) return ended;
       }
-
       if (asks.length > 0) {
-        const verdicts =
-          asks.length === 1
-            ? [await askApproval(asks[0] as Proposal, policy)]
-            : await askTogether(asks, policy);
-        // A call the person stopped (withdrawn, expired) stops the run before any of them runs.
-        const stop = verdicts.find((v): v is { stop: string } => 'stop' in v);
-        if (stop) return await finish({ status: 'cancelled', reason: stop.stop });
-        for (const [i, verdict] of verdicts.entries()) {
-          const proposal = asks[i] as Proposal;
-          const output =
-            'go' in verdict && verdict.go
-              ? await runProposal(verdict.approved, verdict.edits)
-              : (verdict as { tellModel: string }).tellModel;
-          conversation.push({ type: 'output', callId: proposal.callId, output });
-        }
+        const ended = await askAndRun(asks, policy);
+        if (ended) return ended;
       }
 
       if (invalidTurns >= MAX_INVALID_TURNS) {

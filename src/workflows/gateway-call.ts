@@ -4,7 +4,6 @@
 // thing twice while it waits gets the one outcome, never a second run.
 import {
   ChildWorkflowFailure,
-  log,
   ParentClosePolicy,
   setHandler,
   startChild,
@@ -12,10 +11,11 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { personNeeded } from '../approval/policy.js';
-import type { AgentStatus, RunOutcome } from '../approval/run.js';
+import { type AgentStatus, approvalRecord, type RunOutcome } from '../approval/run.js';
 import type { AuditEvent, GatewayCall, GatewayOutcome } from '../approval/schemas.js';
 import { run } from './activities.js';
 import { approvalWorkflow } from './approval.js';
+import { recorder } from './audit.js';
 import { failureMessage, routeCall, runCall } from './call-route.js';
 import { agentStatusQuery } from './messages.js';
 
@@ -45,17 +45,7 @@ export async function gatewayCallWorkflow(input: GatewayCall): Promise<GatewayOu
     outcome: null,
     audit,
   };
-  const record = (
-    type: AuditEvent['type'],
-    actor: AuditEvent['actor'],
-    details: Record<string, unknown>,
-    requestId?: string,
-  ) => {
-    const event: AuditEvent = { at: new Date().toISOString(), type, actor, runId: callId, details };
-    if (requestId) event.requestId = requestId;
-    audit.push(event);
-    log.info('audit', { audit: event });
-  };
+  const record = recorder(audit, { runId: callId });
   setHandler(agentStatusQuery, () => ({
     ...status,
     pending_approvals: [...(status.pending_approvals ?? [])],
@@ -159,14 +149,7 @@ export async function gatewayCallWorkflow(input: GatewayCall): Promise<GatewayOu
   status.pending_approval = null;
   status.pending_approvals = [];
   status.thread = approval.card;
-  approvals.push({
-    tool: proposal.tool,
-    status: approval.status,
-    ...(approval.decision?.reviewer ? { reviewer: approval.decision.reviewer } : {}),
-    approvedBy: approval.approvals.map((a) => a.reviewer ?? 'operator'),
-    notes: approval.decision?.notes ?? null,
-    ...(approval.status === 'timed_out' ? { timeoutMeant: plan.onTimeout } : {}),
-  });
+  approvals.push(approvalRecord(proposal.tool, approval, plan.onTimeout));
   // How long the client may ask again and be given this outcome: the approval's whole possible lifetime, and a while
   // after a decision that came sooner.
   const lifetimeMs = plan.stages.reduce((total, stage) => total + stage.timeoutMs, 0);

@@ -2,8 +2,9 @@
 // fixed), under the same rule at no higher risk, run without a card until it expires or is revoked, or stops counting
 // (src/approval/standing.ts). Its own workflow, so it is durable, listed through its search attributes (the inbox's
 // keys, with the grant's status), and audited when given, used, revoked and expired.
-import { condition, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import type { AuditEvent, StandingGrant } from '../approval/schemas.js';
+import { setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { StandingGrant } from '../approval/schemas.js';
+import { recorder, untilOrAt } from './audit.js';
 import { grantStatusQuery, grantUsedSignal, revokeGrantSignal } from './messages.js';
 import { APPROVAL_STATUS_KEY, DECIDERS_KEY, REQUESTER_KEY, TOOL_KEY } from './search-attributes.js';
 
@@ -11,18 +12,11 @@ export type GrantInput = Omit<StandingGrant, 'status' | 'uses' | 'audit' | 'revo
 
 export async function standingGrantWorkflow(input: GrantInput): Promise<StandingGrant> {
   const grant: StandingGrant = { ...input, status: 'active', uses: 0, audit: [] };
-  const record = (type: AuditEvent['type'], actor: AuditEvent['actor'], details: Record<string, unknown>) => {
-    const event: AuditEvent = {
-      at: new Date().toISOString(),
-      type,
-      actor,
-      runId: input.run_id,
-      requestId: input.request_id,
-      details: { grant_id: input.grant_id, ...details },
-    };
-    grant.audit.push(event);
-    log.info('audit', { audit: event });
-  };
+  const record = recorder(grant.audit, {
+    runId: input.run_id,
+    requestId: input.request_id,
+    details: { grant_id: input.grant_id },
+  });
   // Listed for the requester (whose calls it lets through) and the grantor (who may revoke it).
   const index = () =>
     upsertSearchAttributes([
@@ -62,10 +56,7 @@ export async function standingGrantWorkflow(input: GrantInput): Promise<Standing
     risk: input.risk,
     expires_at: input.expires_at,
   });
-  const revoked = await condition(
-    () => grant.status !== 'active',
-    Math.max(1, Date.parse(input.expires_at) - Date.now()),
-  );
+  const revoked = await untilOrAt(() => grant.status !== 'active', Date.parse(input.expires_at));
   if (!revoked) {
     grant.status = 'expired';
     record('grant_expired', 'system', { uses: grant.uses });

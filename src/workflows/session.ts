@@ -3,7 +3,6 @@
 // change at once), and Slack refusing any of it is audited and never stops the run.
 import { ActivityFailure, isCancellation } from '@temporalio/workflow';
 import type { RunOutcome } from '../approval/run.js';
-import type { AuditEvent } from '../approval/schemas.js';
 import type {
   AgentSession,
   SessionStatus,
@@ -12,12 +11,7 @@ import type {
   TaskState,
 } from '../approval/session.js';
 import { sessionSlack } from './activities.js';
-
-type Record = (
-  type: AuditEvent['type'],
-  actor: AuditEvent['actor'],
-  details: { [key: string]: unknown },
-) => void;
+import type { Recorder } from './audit.js';
 
 export class RunSession {
   private readonly tasks: SessionTask[] = [];
@@ -31,7 +25,7 @@ export class RunSession {
 
   constructor(
     private readonly run: { runId: string; request: string; requesterId: string; session: AgentSession },
-    private readonly record: Record,
+    private readonly record: Recorder,
   ) {}
 
   /** Sets a call's state; whether it changed. */

@@ -21,8 +21,8 @@ import {
   CONNECT_AGENT_CALLBACK_ID,
 } from '../../src/slack/blocks/agent-tokens.js';
 import { WITHDRAW_ACTION_ID } from '../../src/slack/blocks/run-status.js';
+import { createMembershipCheck } from '../../src/slack/membership.js';
 import { createRequesterCheck } from '../../src/slack/requester-access.js';
-import { createStandingCheck } from '../../src/slack/reviewer-standing.js';
 import {
   agentStatusQuery,
   agentTokenStatusQuery,
@@ -89,7 +89,7 @@ beforeAll(async () => {
       webhookAllowlist: config.tools.webhookAllowlist,
       channel: 'C0APPROVALS',
       slack: new WebClient('xoxb-engine-test', { slackApiUrl: engine.slackApi.url }),
-      requester: createRequesterCheck(createStandingCheck(), config.requesters),
+      requester: createRequesterCheck(createMembershipCheck(), config.requesters),
       logger: createLogger('error', { service: 'gateway-test' }),
     },
     config.gateway ?? { port: 0, host: '127.0.0.1' },
@@ -390,7 +390,7 @@ describe('the MCP gateway', () => {
         webhookAllowlist: [],
         channel: 'C0APPROVALS',
         slack: new WebClient('xoxb-engine-test', { slackApiUrl: engine.slackApi.url }),
-        requester: createRequesterCheck(createStandingCheck(), { users: [PEOPLE.ana.id], userGroups: [] }),
+        requester: createRequesterCheck(createMembershipCheck(), { users: [PEOPLE.ana.id], userGroups: [] }),
         logger: createLogger('error', { service: 'gateway-test' }),
       },
       { port: 0, host: '127.0.0.1' },

@@ -3,7 +3,7 @@
 import type { KnownBlock, View } from '@slack/types';
 import type { ApprovalStatus, ApprovalStatusName, StandingGrant } from '../../approval/schemas.js';
 import type { Inbox, OwnRequest } from '../inbox.js';
-import { STANDING_TEXT } from '../reviewer-standing.js';
+import { MEMBERSHIP_TEXT } from '../membership.js';
 import { TEMPORAL_UNREACHABLE_TEXT } from '../temporal-deadline.js';
 import { agentTokenBlocks } from './agent-tokens.js';
 import { APPROVE_ACTION_ID, buttonValue, currentStageLabel, REJECT_ACTION_ID } from './approval-card.js';
@@ -136,7 +136,7 @@ function grantBlocks(grant: StandingGrant): KnownBlock[] {
 
 /** "Waiting on you": the list, or why it is empty. */
 function waitingSection(inbox: Inbox, room: number): KnownBlock[] {
-  if (inbox.cannotDecide) return [context(STANDING_TEXT[inbox.cannotDecide])];
+  if (inbox.cannotDecide) return [context(MEMBERSHIP_TEXT[inbox.cannotDecide])];
   if (inbox.waiting.length === 0) return [context('Nothing waits on you.')];
   const blocks: KnownBlock[] = [];
   let shown = 0;
@@ -192,7 +192,7 @@ export function homeView(inbox: Inbox, nowIso: string): View {
 export function pendingMessage(inbox: Inbox): { text: string; blocks: KnownBlock[] } {
   const count = inbox.waiting.length;
   const text = inbox.cannotDecide
-    ? STANDING_TEXT[inbox.cannotDecide]
+    ? MEMBERSHIP_TEXT[inbox.cannotDecide]
     : count === 0
       ? 'Nothing waits on you.'
       : `${count}${inbox.more ? '+' : ''} approval${count === 1 ? '' : 's'} wait on you.`;

@@ -19,8 +19,8 @@ import { BATCH_MODAL_CALLBACK_ID } from '../blocks/batch-modal.js';
 import { DECISION_MODAL_CALLBACK_ID } from '../blocks/decision-modal.js';
 import { STANDING_REVOKE_ACTION_ID } from '../blocks/home.js';
 import { WITHDRAW_ACTION_ID } from '../blocks/run-status.js';
+import { createMembershipCheck } from '../membership.js';
 import { createRequesterCheck } from '../requester-access.js';
-import { createStandingCheck } from '../reviewer-standing.js';
 import { createSealer } from '../seal.js';
 import { registerActions } from './actions/index.js';
 import { registerCommands } from './commands/index.js';
@@ -87,10 +87,10 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     }
     await next();
   });
-  const standing = createStandingCheck();
-  const home = { temporal: deps.temporal, standing, homeViewers: new Map<string, number>() };
-  const requester = createRequesterCheck(standing, deps.requesters);
-  const asking = { ...deps, standing, requester };
+  const membership = createMembershipCheck();
+  const home = { temporal: deps.temporal, membership, homeViewers: new Map<string, number>() };
+  const requester = createRequesterCheck(membership, deps.requesters);
+  const asking = { ...deps, membership, requester };
   registerCommands(app, asking);
   registerActions(app, { ...home, sealer });
   registerViews(app, { ...home, sealer, audit: deps.audit, taskQueue: deps.taskQueue, requester });

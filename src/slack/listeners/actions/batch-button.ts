@@ -8,14 +8,14 @@ import { approvalRefSchema } from '../../../approval/schemas.js';
 import { readApproval, whyNot } from '../../approvals.js';
 import { BATCH_APPROVE_ACTION_ID, BATCH_REJECT_ACTION_ID } from '../../blocks/batch-card.js';
 import { batchModal } from '../../blocks/batch-modal.js';
-import { STANDING_TEXT, type StandingCheck } from '../../reviewer-standing.js';
+import { MEMBERSHIP_TEXT, type MembershipCheck } from '../../membership.js';
 import type { Sealer } from '../../seal.js';
 import { answerClick, clickChannel } from './answer-click.js';
 
 export interface BatchButtonDeps {
   temporal: Client;
   sealer: Sealer;
-  standing: StandingCheck;
+  membership: MembershipCheck;
 }
 
 const refsSchema = z.array(approvalRefSchema).min(1).max(BATCH_MAX);
@@ -54,12 +54,12 @@ export function batchButton(deps: BatchButtonDeps) {
       return;
     }
     const clicker = { id: body.user.id, name: body.user.name };
-    const [standing, lookups] = await Promise.all([
-      deps.standing(client, clicker.id),
+    const [membership, lookups] = await Promise.all([
+      deps.membership(client, clicker.id),
       Promise.all(refs.map((ref) => readApproval(deps.temporal, ref))),
     ]);
-    if (!standing.ok) {
-      await tell(STANDING_TEXT[standing.reason]);
+    if (!membership.ok) {
+      await tell(MEMBERSHIP_TEXT[membership.reason]);
       return;
     }
     const now = Date.now();

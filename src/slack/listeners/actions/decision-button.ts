@@ -15,14 +15,14 @@ import {
 } from '../../blocks/decision-modal.js';
 import { INBOX_BLOCK_PREFIX } from '../../blocks/home.js';
 import { SEALED_ARGUMENTS_MAX } from '../../decision-form.js';
-import { STANDING_TEXT, type Standing, type StandingCheck } from '../../reviewer-standing.js';
+import { MEMBERSHIP_TEXT, type Membership, type MembershipCheck } from '../../membership.js';
 import type { Sealer } from '../../seal.js';
 import { answerClick, clickChannel } from './answer-click.js';
 
 export interface DecisionButtonDeps {
   temporal: Client;
   sealer: Sealer;
-  standing: StandingCheck;
+  membership: MembershipCheck;
 }
 
 /** How long a click waits for a just-posted card to be recorded: well inside the trigger_id's 3 seconds. */
@@ -47,11 +47,11 @@ interface Click {
 /** What the click leads to: the decision modal, or a refusal in words for the clicker. */
 function assess(
   lookup: ApprovalLookup,
-  standing: Standing,
+  membership: Membership,
   click: Click,
   sealer: Sealer,
 ): { view: View } | { refusal: string } {
-  if (!standing.ok) return { refusal: STANDING_TEXT[standing.reason] };
+  if (!membership.ok) return { refusal: MEMBERSHIP_TEXT[membership.reason] };
   if (!lookup.ok) return { refusal: lookup.message };
   const { status } = lookup;
   // The button must sit on one of this approval's own cards: a value edited to point at another approval is refused.
@@ -149,12 +149,12 @@ export function decisionButton(deps: DecisionButtonDeps) {
       origin: fromInbox(body, action) ? 'inbox' : 'card',
     };
 
-    const [lookup, standing] = await Promise.all([
+    const [lookup, membership] = await Promise.all([
       lookUp(deps.temporal, click),
-      deps.standing(client, click.user.id),
+      deps.membership(client, click.user.id),
     ]);
-    if (lookup.ok || lookup.reason !== 'slow' || !standing.ok) {
-      const next = assess(lookup, standing, click, deps.sealer);
+    if (lookup.ok || lookup.reason !== 'slow' || !membership.ok) {
+      const next = assess(lookup, membership, click, deps.sealer);
       if ('refusal' in next) await tell(next.refusal);
       else await client.views.open({ trigger_id: body.trigger_id, view: next.view });
       return;
@@ -168,7 +168,7 @@ export function decisionButton(deps: DecisionButtonDeps) {
     if (!viewId) return;
     const next = assess(
       await lookUp(deps.temporal, click, SLOW_LOOKUP_BUDGET_MS),
-      standing,
+      membership,
       click,
       deps.sealer,
     );

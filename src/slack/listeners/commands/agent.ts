@@ -4,19 +4,19 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import type { KnownBlock } from '@slack/types';
 import { runAcknowledgement, runAcknowledgementText, STILL_CHECKING_TEXT } from '../../blocks/run-status.js';
 import { pendingFor } from '../../home.js';
+import type { MembershipCheck } from '../../membership.js';
 import {
   CHECKING_REQUESTER_TEXT,
   REQUESTER_REFUSAL_TEXT,
   type RequesterCheck,
   type RequesterVerdict,
 } from '../../requester-access.js';
-import type { StandingCheck } from '../../reviewer-standing.js';
 import { runStatusFor, withdrawRunFor } from '../../run-access.js';
 import { type RunStartDeps, startAgentRun } from '../../start-run.js';
 import { TEMPORAL_UNREACHABLE_TEXT } from '../../temporal-deadline.js';
 
 export interface AgentCommandDeps extends RunStartDeps {
-  standing: StandingCheck;
+  membership: MembershipCheck;
   /** Who may ask the agent: checked before a run starts. */
   requester: RequesterCheck;
 }

@@ -8,7 +8,7 @@ import type { Logger } from '../../../logger.js';
 import { submissionId, submitDecision } from '../../approvals.js';
 import { BATCH_CHOICE_ACTION_ID, type BatchChoice, choiceBlockId } from '../../blocks/batch-modal.js';
 import { NOTES_ACTION_ID, NOTES_BLOCK_ID, noticeModal } from '../../blocks/decision-modal.js';
-import { STANDING_TEXT, type StandingCheck } from '../../reviewer-standing.js';
+import { MEMBERSHIP_TEXT, type MembershipCheck } from '../../membership.js';
 import type { Sealer } from '../../seal.js';
 import { TEMPORAL_UNREACHABLE_TEXT } from '../../temporal-deadline.js';
 import { batchMetadataSchema } from '../actions/batch-button.js';
@@ -16,7 +16,7 @@ import { batchMetadataSchema } from '../actions/batch-button.js';
 export interface BatchModalDeps {
   temporal: Client;
   sealer: Sealer;
-  standing: StandingCheck;
+  membership: MembershipCheck;
   /** Where refused decisions are audited (the workflow records none: its Update validator refuses them). */
   audit?: Logger | undefined;
 }
@@ -66,9 +66,12 @@ export function batchModalSubmission(deps: BatchModalDeps) {
       return;
     }
     const reviewer = { id: body.user.id, name: body.user.name };
-    const standing = await deps.standing(client, reviewer.id);
-    if (!standing.ok) {
-      await ack({ response_action: 'errors', errors: { [NOTES_BLOCK_ID]: STANDING_TEXT[standing.reason] } });
+    const membership = await deps.membership(client, reviewer.id);
+    if (!membership.ok) {
+      await ack({
+        response_action: 'errors',
+        errors: { [NOTES_BLOCK_ID]: MEMBERSHIP_TEXT[membership.reason] },
+      });
       return;
     }
     const decidedAt = new Date().toISOString();
@@ -84,7 +87,7 @@ export function batchModalSubmission(deps: BatchModalDeps) {
             decided_at: decidedAt,
             reviewer,
             proposal_digest: call.digest,
-            team_id: standing.teamId,
+            team_id: membership.teamId,
             stage: call.stage,
           };
           // One form, one decision per call: a resubmission after an error with the same choices is the same Update

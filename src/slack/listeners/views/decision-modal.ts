@@ -19,7 +19,7 @@ import {
 import { decisionModalMetadataSchema } from '../../decision-form.js';
 import { editModeFor, readEditedArguments } from '../../edit-form.js';
 import { type HomeDeps, republishHome } from '../../home.js';
-import { STANDING_TEXT } from '../../reviewer-standing.js';
+import { MEMBERSHIP_TEXT } from '../../membership.js';
 import type { Sealer } from '../../seal.js';
 import { TEMPORAL_UNREACHABLE_TEXT } from '../../temporal-deadline.js';
 
@@ -89,9 +89,9 @@ export function decisionModalSubmission(deps: DecisionModalDeps) {
     }
     const reviewer = { id: body.user.id, name: body.user.name };
     // Checked again here, not only at the click: minutes may have passed with the form open.
-    const standing = await deps.standing(client, reviewer.id);
-    if (!standing.ok) {
-      await ack(notesError(STANDING_TEXT[standing.reason]));
+    const membership = await deps.membership(client, reviewer.id);
+    if (!membership.ok) {
+      await ack(notesError(MEMBERSHIP_TEXT[membership.reason]));
       return;
     }
     // Changed arguments, read against the call as it stands now (the form was bound to its digest).
@@ -141,7 +141,7 @@ export function decisionModalSubmission(deps: DecisionModalDeps) {
       decided_at: new Date().toISOString(),
       reviewer,
       proposal_digest: digest,
-      team_id: standing.teamId,
+      team_id: membership.teamId,
       stage,
       ...(edited ? { edited_arguments: edited } : {}),
       ...(again ? { standing: again } : {}),

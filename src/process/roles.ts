@@ -15,8 +15,8 @@ import { freeLoopbackPort } from '../ports.js';
 import { createSlackApp, type Health } from '../slack/app.js';
 import { trackInFlight } from '../slack/in-flight.js';
 import { registerListeners } from '../slack/listeners/index.js';
+import { createMembershipCheck } from '../slack/membership.js';
 import { createRequesterCheck } from '../slack/requester-access.js';
-import { createStandingCheck } from '../slack/reviewer-standing.js';
 import { connectionOptions, resolveTemporal, type TemporalTarget } from '../temporal/connection.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
 import { ensureSearchAttributes } from '../temporal/search-attributes.js';
@@ -198,7 +198,7 @@ async function startGatewayRole(proc: Proc, client: Client): Promise<void> {
       webhookAllowlist: config.tools.webhookAllowlist,
       channel,
       slack: createClients(config).slack,
-      requester: createRequesterCheck(createStandingCheck(), config.requesters),
+      requester: createRequesterCheck(createMembershipCheck(), config.requesters),
       logger: proc.logger,
       eagerStart: true,
     },

@@ -6,11 +6,11 @@ import type { WebClient } from '@slack/web-api';
 import { REFUSALS } from '../approval/policy.js';
 import { installedTeam } from './installed-team.js';
 
-export type Standing =
+export type Membership =
   | { ok: true; teamId: string }
   | { ok: false; reason: 'guest' | 'other_workspace' | 'bot' | 'deactivated' | 'unverifiable' };
 
-export const STANDING_TEXT: Record<Exclude<Standing, { ok: true }>['reason'], string> = {
+export const MEMBERSHIP_TEXT: Record<Exclude<Membership, { ok: true }>['reason'], string> = {
   guest: ':no_entry_sign: Guests cannot decide on agent actions: only full members of this workspace can.',
   // The same words as the workflow's own refusal of another team.
   other_workspace: REFUSALS.wrong_team.person,
@@ -20,10 +20,10 @@ export const STANDING_TEXT: Record<Exclude<Standing, { ok: true }>['reason'], st
     ':warning: Countersign could not check your membership with Slack just now, so nothing was recorded. Please try again in a moment.',
 };
 
-export type StandingCheck = (client: WebClient, userId: string) => Promise<Standing>;
+export type MembershipCheck = (client: WebClient, userId: string) => Promise<Membership>;
 
 /** A check that asks Slack who the person is on every call (and which workspace the app is in, once). */
-export function createStandingCheck(): StandingCheck {
+export function createMembershipCheck(): MembershipCheck {
   return async (client, userId) => {
     try {
       const [team, info] = await Promise.all([installedTeam(client), client.users.info({ user: userId })]);
