@@ -1,25 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { approvalPlan, HOUR_MS, stagePlan } from '../../test/support/plans.js';
 import { demandsAtLeast, planAfterEdit, stageDemandsAtLeast } from './demands.js';
 import type { ApprovalPlan, StagePlan } from './schemas.js';
 
-const HOUR = 3_600_000;
-
-function stage(overrides: Partial<StagePlan> = {}): StagePlan {
-  return {
-    name: 'Approval',
-    approvers: { users: ['U0ANA', 'U0BOB'], userGroups: [] },
-    required: 1,
-    timeoutMs: HOUR,
-    remindAfterMs: undefined,
-    escalateAfterMs: undefined,
-    escalateTo: undefined,
-    ...overrides,
-  };
-}
-
-function plan(rule: string, stages: StagePlan[], overrides: Partial<ApprovalPlan> = {}): ApprovalPlan {
-  return { rule, stages, allowSelfApproval: false, onTimeout: 'cancel', channel: undefined, ...overrides };
-}
+const HOUR = HOUR_MS;
+const stage = stagePlan;
+const plan = (rule: string, stages: StagePlan[], overrides: Partial<ApprovalPlan> = {}) =>
+  approvalPlan(rule, { stages, ...overrides });
 
 const people = (...users: string[]) => ({ users, userGroups: [] });
 

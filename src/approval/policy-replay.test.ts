@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { approvalPlan, HOUR_MS, stagePlan } from '../../test/support/plans.js';
 import {
   changesFor,
   describeReplay,
@@ -6,33 +7,11 @@ import {
   REPLAY_EXAMPLES_MAX,
   replayPolicy,
 } from './policy-replay.js';
-import type { ApprovalPlan, ApprovalPolicy, StagePlan } from './schemas.js';
+import type { ApprovalPolicy } from './schemas.js';
 
-const HOUR = 3_600_000;
-
-function stage(overrides: Partial<StagePlan> = {}): StagePlan {
-  return {
-    name: 'Approval',
-    approvers: { users: ['U0ANA', 'U0BOB'], userGroups: [] },
-    required: 1,
-    timeoutMs: HOUR,
-    remindAfterMs: undefined,
-    escalateAfterMs: undefined,
-    escalateTo: undefined,
-    ...overrides,
-  };
-}
-
-function plan(rule: string, overrides: Partial<ApprovalPlan> = {}): ApprovalPlan {
-  return {
-    rule,
-    stages: [stage()],
-    allowSelfApproval: false,
-    onTimeout: 'cancel',
-    channel: undefined,
-    ...overrides,
-  };
-}
+const HOUR = HOUR_MS;
+const stage = stagePlan;
+const plan = approvalPlan;
 
 function policy(overrides: Partial<ApprovalPolicy> = {}): ApprovalPolicy {
   return { threshold: 'high', default: plan('default'), risks: {}, tools: {}, ...overrides };
