@@ -1,15 +1,11 @@
-// The Slack side's view of approvals: read one for a click, submit a decision and hear whether it counted. The
-// workflow stays the authority; the early check at a click runs the same rules (src/approval/state.ts).
-import { createHash } from 'node:crypto';
-import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import canonicalize from 'canonicalize';
-import { checkDecision, type DecisionRefusal, REFUSALS } from '../approval/policy.js';
+// The Slack side's view of approvals: read one for a click, and whether this person may decide it now. The workflow
+// stays the authority; the early check at a click runs the same rules (src/approval/state.ts). Submitting a decision
+// is the decision form's last step (src/slack/decision-form/answer.ts).
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { checkDecision, REFUSALS } from '../approval/policy.js';
 import type { ApprovalRef, ApprovalStatus, Person } from '../approval/schemas.js';
-import { type DecisionAnswer, decisionRules } from '../approval/state.js';
-import type { Logger } from '../logger.js';
-import { TRACE_PARENT_MEMO, tracingInstalled, withinTrace } from '../tracing.js';
-import { approvalStatusQuery, type SubmittedDecision, submitDecisionUpdate } from '../workflows/messages.js';
+import { decisionRules } from '../approval/state.js';
+import { approvalStatusQuery } from '../workflows/messages.js';
 import { mention, slackDate } from './blocks/text.js';
 import {
   TEMPORAL_CALL_BUDGET_MS,
@@ -87,108 +83,4 @@ export function whyNot(status: ApprovalStatus, clicker: Person, nowMs: number): 
     return `:hourglass: This request expired ${slackDate(status.expires_at)}; nothing was run.`;
   }
   return REFUSALS[check.reason].person;
-}
-
-/** The workflow's answer to a submitted decision, or that it did not come within the budget. */
-export type Submission =
-  | { answered: true; answer: DecisionAnswer }
-  /** Still being recorded: `answer` settles once the workflow has decided whether it counts. */
-  | { answered: false; answer: Promise<DecisionAnswer> };
-
-/** How long a submission's answer is awaited in all, once the reviewer has been told it is still being recorded. */
-const ANSWER_WAIT_MAX_MS = 120_000;
-
-/**
- * The Update id of one submission of a form: the same form submitted again as it was (Slack retrying) is the same
- * Update, answered as before; the form submitted again with other choices (after an error, say) is another decision.
- * `decided_at` is left out: it is the moment of submission, not a choice.
- */
-export function submissionId(formId: string, decision: SubmittedDecision): string {
-  const { decided_at: _, ...choices } = decision;
-  const hash = createHash('sha256')
-    .update(canonicalize(choices) ?? '')
-    .digest('hex');
-  return `${formId}/${decision.reviewer.id}/${hash.slice(0, 16)}`;
-}
-
-/** A refusal the workflow's validator gave: it wrote nothing to the workflow, so the Slack app audits it here. */
-function refusalFrom(error: unknown): Extract<DecisionAnswer, { accepted: false }> | undefined {
-  if (!(error instanceof WorkflowUpdateFailedError) || !(error.cause instanceof ApplicationFailure))
-    return undefined;
-  const reason = error.cause.type;
-  if (!reason || !Object.hasOwn(REFUSALS, reason)) return undefined;
-  return { accepted: false, reason: reason as DecisionRefusal, explanation: error.cause.message };
-}
-
-/** How long finding a run's trace may hold up a decision: a nicety, never a reason to miss Slack's deadline. */
-const TRACE_LOOKUP_MAX_MS = 1_000;
-
-/** The trace the approval's run began in (its memo, written at its start): the approval's parent is the run. */
-async function runTraceParent(temporal: Client, approvalWorkflowId: string): Promise<string | undefined> {
-  try {
-    return await temporal.withDeadline(Date.now() + TRACE_LOOKUP_MAX_MS, async () => {
-      const approval = await temporal.workflow.getHandle(approvalWorkflowId).describe();
-      const runId = approval.parentExecution?.workflowId ?? approvalWorkflowId;
-      const run = await temporal.workflow.getHandle(runId).describe();
-      const traceparent = run.memo?.[TRACE_PARENT_MEMO];
-      return typeof traceparent === 'string' ? traceparent : undefined;
-    });
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Submits a reviewer's decision as Update `submit_decision` and waits up to `budgetMs` for the workflow's answer.
- * `updateId` (see submissionId) makes a repeated submission of the same form one decision. A refusal is audited in
- * `audit`'s log (`"msg":"audit"`, type `decision_ignored`), as the workflow audits the ones it records. Throws when
- * Temporal cannot be reached.
- */
-export async function submitDecision(
-  temporal: Client,
-  workflowId: string,
-  decision: SubmittedDecision,
-  options: { updateId: string; budgetMs: number; audit?: Logger | undefined },
-): Promise<Submission> {
-  // With tracing on, the decision joins its run's trace (the one its Slack request began), not the form's own.
-  const traceparent = tracingInstalled() ? await runTraceParent(temporal, workflowId) : undefined;
-  const answer = withinTrace(traceparent, () =>
-    temporal.withDeadline(Date.now() + ANSWER_WAIT_MAX_MS, () =>
-      temporal.workflow
-        .getHandle(workflowId)
-        .executeUpdate(submitDecisionUpdate, { args: [decision], updateId: options.updateId }),
-    ),
-  ).catch((error: unknown): DecisionAnswer => {
-    const refusal = refusalFrom(error);
-    if (!refusal) throw error;
-    options.audit?.info('audit', {
-      audit: {
-        at: new Date().toISOString(),
-        type: 'decision_ignored',
-        actor: decision.reviewer,
-        requestId: decision.request_id,
-        details: {
-          workflow_id: workflowId,
-          reason: refusal.reason,
-          explanation: refusal.explanation,
-          approved: decision.approved,
-          ...(decision.edited_arguments ? { edited: true } : {}),
-          signalled_digest: decision.proposal_digest,
-          team: decision.team_id,
-          via: 'update',
-        },
-      },
-    });
-    return refusal;
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), options.budgetMs);
-  });
-  try {
-    const first = await Promise.race([answer, late]);
-    return first === 'late' ? { answered: false, answer } : { answered: true, answer: first };
-  } finally {
-    clearTimeout(timer);
-  }
 }

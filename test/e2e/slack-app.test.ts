@@ -3,7 +3,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunOutcome } from '../../src/approval/run.js';
-import { createSealer } from '../../src/slack/seal.js';
+import { createSealer } from '../../src/slack/decision-form/index.js';
 import { approvalStatusQuery } from '../../src/workflows/messages.js';
 import { functionCall, message } from '../fakes/openai.js';
 import {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApprovalStatus, ProposalEdit } from '../../approval/schemas.js';
+import { decisionModal } from '../decision-form/index.js';
 import { approvalCard } from './approval-card.js';
-import { decisionModal } from './decision-modal.js';
 import { editedCallBlocks, editLines } from './edits.js';
 import { homeView } from './home.js';
 

@@ -15,13 +15,11 @@ import {
   BATCH_REJECT_ACTION_ID,
   BATCH_REVIEW_ACTION_ID,
 } from '../blocks/batch-card.js';
-import { BATCH_MODAL_CALLBACK_ID } from '../blocks/batch-modal.js';
-import { DECISION_MODAL_CALLBACK_ID } from '../blocks/decision-modal.js';
 import { STANDING_REVOKE_ACTION_ID } from '../blocks/home.js';
 import { WITHDRAW_ACTION_ID } from '../blocks/run-status.js';
+import { BATCH_MODAL_CALLBACK_ID, createSealer, DECISION_MODAL_CALLBACK_ID } from '../decision-form/index.js';
 import { createMembershipCheck } from '../membership.js';
 import { createRequesterCheck } from '../requester-access.js';
-import { createSealer } from '../seal.js';
 import { registerActions } from './actions/index.js';
 import { registerCommands } from './commands/index.js';
 import { registerEvents } from './events/index.js';

@@ -1,7 +1,7 @@
 // Telling the person who clicked, privately: in the channel they clicked in, or — from App Home, where there is no
 // channel to answer in — in a small modal opened where they clicked.
 import type { AllMiddlewareArgs, BlockButtonAction } from '@slack/bolt';
-import { noticeModal } from '../../blocks/decision-modal.js';
+import { noticeModal } from '../../blocks/notice.js';
 
 /** The channel a click came from; none from App Home. */
 export function clickChannel(body: BlockButtonAction): string | undefined {

@@ -7,9 +7,8 @@ import { BATCH_MAX } from '../../../approval/run.js';
 import { approvalRefSchema } from '../../../approval/schemas.js';
 import { readApproval, whyNot } from '../../approvals.js';
 import { BATCH_APPROVE_ACTION_ID, BATCH_REJECT_ACTION_ID } from '../../blocks/batch-card.js';
-import { batchModal } from '../../blocks/batch-modal.js';
+import { batchModal, type Sealer, sealBatchForm } from '../../decision-form/index.js';
 import { MEMBERSHIP_TEXT, type MembershipCheck } from '../../membership.js';
-import type { Sealer } from '../../seal.js';
 import { answerClick, clickChannel } from './answer-click.js';
 
 export interface BatchButtonDeps {
@@ -19,15 +18,6 @@ export interface BatchButtonDeps {
 }
 
 const refsSchema = z.array(approvalRefSchema).min(1).max(BATCH_MAX);
-
-/** What the batch form carries, sealed, to its submission: each call's approval, digest and stage, in order. */
-export const batchMetadataSchema = z.object({
-  calls: z
-    .array(approvalRefSchema.extend({ digest: z.string().min(1), stage: z.number().int().min(1) }))
-    .min(1)
-    .max(BATCH_MAX),
-  channel: z.string().optional(),
-});
 
 const NOTHING_TO_DECIDE =
   ':information_source: None of these calls waits on you now: they are decided, or not yours to decide.';
@@ -70,22 +60,17 @@ export function batchButton(deps: BatchButtonDeps) {
       await tell(NOTHING_TO_DECIDE);
       return;
     }
-    const metadata = {
-      calls: decidable.map((s) => ({
-        workflowId: s.workflow_id,
-        requestId: s.request_id,
-        digest: s.proposal.digest,
-        stage: s.stages.length,
-      })),
-      ...(channel ? { channel } : {}),
-    };
     const preset =
       action.action_id === BATCH_APPROVE_ACTION_ID
         ? 'approve'
         : action.action_id === BATCH_REJECT_ACTION_ID
           ? 'reject'
           : undefined;
-    const view = batchModal({ statuses: decidable, preset, privateMetadata: deps.sealer.seal(metadata) });
+    const view = batchModal({
+      statuses: decidable,
+      preset,
+      privateMetadata: sealBatchForm(deps.sealer, decidable, channel),
+    });
     if (!view) {
       await tell(TOO_LARGE);
       return;

@@ -6,17 +6,10 @@ import type { Client } from '@temporalio/client';
 import { type ApprovalRef, type ApprovalStatus, approvalRefSchema } from '../../../approval/schemas.js';
 import { type ApprovalLookup, readApproval, whyNot } from '../../approvals.js';
 import { APPROVE_ACTION_ID } from '../../blocks/approval-card.js';
-import {
-  CHECKING_TEXT,
-  decisionModal,
-  formEditMode,
-  noticeModal,
-  PRIVATE_METADATA_MAX,
-} from '../../blocks/decision-modal.js';
 import { INBOX_BLOCK_PREFIX } from '../../blocks/home.js';
-import { SEALED_ARGUMENTS_MAX } from '../../decision-form.js';
+import { CHECKING_TEXT, noticeModal } from '../../blocks/notice.js';
+import { decisionModal, formEditMode, type Sealer, sealDecisionForm } from '../../decision-form/index.js';
 import { MEMBERSHIP_TEXT, type Membership, type MembershipCheck } from '../../membership.js';
-import type { Sealer } from '../../seal.js';
 import { answerClick, clickChannel } from './answer-click.js';
 
 export interface DecisionButtonDeps {
@@ -61,22 +54,13 @@ function assess(
   const reason = whyNot(status, click.user, Date.now());
   if (reason) return { refusal: reason };
   const edit = formEditMode(status, click.approved);
-  const metadata = {
-    ...click.ref,
+  const sealed = sealDecisionForm(sealer, {
+    ref: click.ref,
+    status,
     approved: click.approved,
-    digest: status.proposal.digest,
-    stage: status.stages.length,
-    ...(click.channel ? { channel: click.channel } : {}),
-    ...(edit.kind !== 'none' ? { editable: true } : {}),
-  };
-  // The arguments travel sealed when they fit Slack's 3000 characters of metadata; otherwise they are read back.
-  const withOriginal = sealer.seal({ ...metadata, original: status.proposal.arguments });
-  const sealed =
-    edit.kind !== 'none' &&
-    JSON.stringify(status.proposal.arguments).length <= SEALED_ARGUMENTS_MAX &&
-    withOriginal.length <= PRIVATE_METADATA_MAX
-      ? withOriginal
-      : sealer.seal(metadata);
+    channel: click.channel,
+    edit,
+  });
   return {
     view: decisionModal({ status, approved: click.approved, privateMetadata: sealed, edit }),
   };

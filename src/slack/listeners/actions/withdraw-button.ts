@@ -1,6 +1,6 @@
 // "Withdraw request" on the requester's acknowledgement of `/agent`: the same as `/agent cancel <run id>`.
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { noticeModal } from '../../blocks/decision-modal.js';
+import { noticeModal } from '../../blocks/notice.js';
 import { type HomeDeps, republishHome } from '../../home.js';
 import { withdrawRunFor } from '../../run-access.js';
 

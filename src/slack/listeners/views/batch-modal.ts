@@ -5,13 +5,21 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } fro
 import type { Client } from '@temporalio/client';
 import { REFUSALS } from '../../../approval/policy.js';
 import type { Logger } from '../../../logger.js';
-import { submissionId, submitDecision } from '../../approvals.js';
-import { BATCH_CHOICE_ACTION_ID, type BatchChoice, choiceBlockId } from '../../blocks/batch-modal.js';
-import { NOTES_ACTION_ID, NOTES_BLOCK_ID, noticeModal } from '../../blocks/decision-modal.js';
+import { noticeModal } from '../../blocks/notice.js';
+import {
+  ALTERED_FORM_TEXT,
+  batchMetadataSchema,
+  choiceBlockId,
+  notesError,
+  REASON_REQUIRED_TEXT,
+  readBatchChoices,
+  readNotes,
+  type Sealer,
+  submissionId,
+  submitDecision,
+} from '../../decision-form/index.js';
 import { MEMBERSHIP_TEXT, type MembershipCheck } from '../../membership.js';
-import type { Sealer } from '../../seal.js';
 import { TEMPORAL_UNREACHABLE_TEXT } from '../../temporal-deadline.js';
-import { batchMetadataSchema } from '../actions/batch-button.js';
 
 export interface BatchModalDeps {
   temporal: Client;
@@ -38,40 +46,20 @@ export function batchModalSubmission(deps: BatchModalDeps) {
     const metadata = batchMetadataSchema.safeParse(deps.sealer.unseal(view.private_metadata));
     if (!metadata.success) {
       logger.warn('batch form with altered private_metadata', { user: body.user.id });
-      await ack({
-        response_action: 'errors',
-        errors: {
-          [NOTES_BLOCK_ID]: 'This form was altered or is not from Countersign; nothing was recorded.',
-        },
-      });
+      await ack(notesError(ALTERED_FORM_TEXT));
       return;
     }
     const { calls } = metadata.data;
-    const choices = calls.map(
-      (_, i) =>
-        (
-          view.state.values[choiceBlockId(i)]?.[BATCH_CHOICE_ACTION_ID] as {
-            selected_option?: { value?: string };
-          }
-        )?.selected_option?.value as BatchChoice | undefined,
-    );
-    const notes = view.state.values[NOTES_BLOCK_ID]?.[NOTES_ACTION_ID]?.value?.trim() ?? '';
+    const choices = readBatchChoices(view.state.values, calls.length);
+    const notes = readNotes(view.state.values);
     if (choices.includes('reject') && notes === '') {
-      await ack({
-        response_action: 'errors',
-        errors: {
-          [NOTES_BLOCK_ID]: 'Please say why you are rejecting: the agent and the requester read it.',
-        },
-      });
+      await ack(notesError(REASON_REQUIRED_TEXT));
       return;
     }
     const reviewer = { id: body.user.id, name: body.user.name };
     const membership = await deps.membership(client, reviewer.id);
     if (!membership.ok) {
-      await ack({
-        response_action: 'errors',
-        errors: { [NOTES_BLOCK_ID]: MEMBERSHIP_TEXT[membership.reason] },
-      });
+      await ack(notesError(MEMBERSHIP_TEXT[membership.reason]));
       return;
     }
     const decidedAt = new Date().toISOString();

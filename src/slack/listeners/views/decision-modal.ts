@@ -1,26 +1,27 @@
 // The decision form submitted: validate, then submit the decision to the approval's workflow as Update
 // `submit_decision` and tell the reviewer what the workflow answered — in the form itself when it answers in time.
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { REFUSALS } from '../../../approval/policy.js';
-import type { DecisionAnswer } from '../../../approval/state.js';
 import type { Logger } from '../../../logger.js';
-import { readApproval, submissionId, submitDecision } from '../../approvals.js';
+import { noticeModal } from '../../blocks/notice.js';
 import {
-  NOTES_ACTION_ID,
-  NOTES_BLOCK_ID,
-  noticeModal,
-  STANDING_ACTION_ID,
-  STANDING_BLOCK_ID,
-  STANDING_VARY_ACTION_ID,
-  STANDING_VARY_BLOCK_ID,
-} from '../../blocks/decision-modal.js';
-import { decisionModalMetadataSchema } from '../../decision-form.js';
-import { editModeFor, readEditedArguments } from '../../edit-form.js';
+  ALTERED_FORM_TEXT,
+  answerText,
+  decisionModalMetadataSchema,
+  notesError,
+  REASON_REQUIRED_TEXT,
+  readEdits,
+  readNotes,
+  readStanding,
+  refusalText,
+  type Sealer,
+  submissionId,
+  submitDecision,
+  tellLater,
+} from '../../decision-form/index.js';
 import { type HomeDeps, republishHome } from '../../home.js';
 import { MEMBERSHIP_TEXT } from '../../membership.js';
-import type { Sealer } from '../../seal.js';
 import { TEMPORAL_UNREACHABLE_TEXT } from '../../temporal-deadline.js';
 
 export interface DecisionModalDeps extends HomeDeps {
@@ -37,35 +38,6 @@ const ANSWER_MIN_MS = 600;
 const STILL_RECORDING_TEXT =
   ':hourglass_flowing_sand: Your decision is being recorded: Countersign’s workflow service is slow to answer just now. You will get a message here once it has been counted (or, if it could not be, why).';
 
-/** Slack shows these under the notes field, keeping the modal (and what was typed) open. */
-function notesError(text: string) {
-  return { response_action: 'errors' as const, errors: { [NOTES_BLOCK_ID]: text } };
-}
-
-/** A refusal in the person's words; a refused edit also says what is wrong with it. */
-function refusalText(answer: Extract<DecisionAnswer, { accepted: false }>): string {
-  const text = REFUSALS[answer.reason].person;
-  return answer.reason === 'invalid_edit' ? `${text} ${answer.explanation}` : text;
-}
-
-function answerText(answer: DecisionAnswer, approved: boolean): string {
-  if (!answer.accepted) return refusalText(answer);
-  if (!approved) return ':x: Your rejection was recorded: nothing will run, and the agent reads your reason.';
-  return answer.decided
-    ? ':white_check_mark: Your approval was recorded: the request is approved.'
-    : `:white_check_mark: Your approval was recorded (${answer.progress}); the request waits for the rest.`;
-}
-
-/** The late answer, as an ephemeral message where the card was clicked (or a direct message when that is unknown). */
-async function tellLater(
-  client: WebClient,
-  where: { channel: string | undefined; user: string },
-  text: string,
-): Promise<void> {
-  if (where.channel) await client.chat.postEphemeral({ channel: where.channel, user: where.user, text });
-  else await client.chat.postMessage({ channel: where.user, text });
-}
-
 export function decisionModalSubmission(deps: DecisionModalDeps) {
   return async ({
     ack,
@@ -78,13 +50,13 @@ export function decisionModalSubmission(deps: DecisionModalDeps) {
     const metadata = decisionModalMetadataSchema.safeParse(deps.sealer.unseal(view.private_metadata));
     if (!metadata.success) {
       logger.warn('decision modal with altered private_metadata', { user: body.user.id });
-      await ack(notesError('This form was altered or is not from Countersign; nothing was recorded.'));
+      await ack(notesError(ALTERED_FORM_TEXT));
       return;
     }
     const { workflowId, requestId, approved, digest, stage, channel } = metadata.data;
-    const notes = view.state.values[NOTES_BLOCK_ID]?.[NOTES_ACTION_ID]?.value?.trim() ?? '';
+    const notes = readNotes(view.state.values);
     if (!approved && notes === '') {
-      await ack(notesError('Please say why you are rejecting: the agent and the requester read it.'));
+      await ack(notesError(REASON_REQUIRED_TEXT));
       return;
     }
     const reviewer = { id: body.user.id, name: body.user.name };
@@ -95,45 +67,13 @@ export function decisionModalSubmission(deps: DecisionModalDeps) {
       return;
     }
     // Changed arguments, read against the call as it stands now (the form was bound to its digest).
-    let edited: Record<string, unknown> | undefined;
-    if (metadata.data.editable && approved) {
-      let original = metadata.data.original;
-      if (!original) {
-        const read = await readApproval(deps.temporal, { workflowId, requestId }, ANSWER_MIN_MS * 2);
-        if (!read.ok) {
-          await ack(notesError(read.message));
-          return;
-        }
-        // Changed since the form opened: the workflow would refuse the decision as not what was shown.
-        if (read.status.proposal.digest !== digest) {
-          await ack(notesError(REFUSALS.digest_mismatch.person));
-          return;
-        }
-        original = read.status.proposal.arguments;
-      }
-      const changes = readEditedArguments(view.state.values, editModeFor(original), original);
-      if (!changes.ok) {
-        await ack({ response_action: 'errors', errors: changes.errors });
-        return;
-      }
-      if (changes.changed) edited = changes.arguments;
+    const edits = await readEdits(deps.temporal, view.state.values, metadata.data, ANSWER_MIN_MS * 2);
+    if (!edits.ok) {
+      await ack({ response_action: 'errors', errors: edits.errors });
+      return;
     }
-    // A standing approval asked for with this approval: how long, and which arguments may differ.
-    const standingFor = Number(
-      (view.state.values[STANDING_BLOCK_ID]?.[STANDING_ACTION_ID] as { selected_option?: { value?: string } })
-        ?.selected_option?.value ?? 0,
-    );
-    const vary = (
-      (
-        view.state.values[STANDING_VARY_BLOCK_ID]?.[STANDING_VARY_ACTION_ID] as {
-          selected_options?: Array<{ value?: string }>;
-        }
-      )?.selected_options ?? []
-    ).flatMap((o) => (o.value ? [o.value] : []));
-    const again =
-      approved && Number.isInteger(standingFor) && standingFor > 0
-        ? { for_ms: standingFor, vary }
-        : undefined;
+    const { edited } = edits;
+    const again = readStanding(view.state.values, approved);
     const decision = {
       request_id: requestId,
       approved,

@@ -1,7 +1,6 @@
 import type { App } from '@slack/bolt';
 import { CONNECT_AGENT_CALLBACK_ID } from '../../blocks/agent-tokens.js';
-import { BATCH_MODAL_CALLBACK_ID } from '../../blocks/batch-modal.js';
-import { DECISION_MODAL_CALLBACK_ID } from '../../blocks/decision-modal.js';
+import { BATCH_MODAL_CALLBACK_ID, DECISION_MODAL_CALLBACK_ID } from '../../decision-form/index.js';
 import { batchModalSubmission } from './batch-modal.js';
 import { type ConnectAgentDeps, connectAgentSubmission } from './connect-agent.js';
 import { type DecisionModalDeps, decisionModalSubmission } from './decision-modal.js';

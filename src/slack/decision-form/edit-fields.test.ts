@@ -7,7 +7,7 @@ import {
   editableArgumentBlocks,
   editModeFor,
   readEditedArguments,
-} from './edit-form.js';
+} from './edit-fields.js';
 
 type Submitted = Record<string, Record<string, { value?: string | null }>>;
 type Input = Extract<KnownBlock, { type: 'input' }>;

@@ -1,16 +1,20 @@
-// The modal a reviewer fills in after clicking Approve or Reject: the proposal in full, and their notes.
+// Build: the form a reviewer fills in after clicking Approve or Reject (the proposal in full, and their notes), and
+// the form that decides the calls of one model turn at once (each call in full, a choice per call, one field of
+// notes). Pure: data in, Block Kit out.
 import type { KnownBlock, View } from '@slack/types';
 import type { ApprovalStatus } from '../../approval/schemas.js';
 import { REVIEWER_NOTES_MAX } from '../../approval/signals.js';
 import { standingChoices } from '../../approval/standing.js';
 import { formatDuration } from '../../duration.js';
-import { type EditMode, editableArgumentBlocks, editModeFor } from '../edit-form.js';
-import { currentStageLabel, whoMayDecide } from './approval-card.js';
-import { editedCallBlocks } from './edits.js';
-import { proposalReviewBlocks } from './proposal.js';
-import { CONTEXT_TEXT_MAX, SECTION_TEXT_MAX, slackDate, truncate } from './text.js';
+import { currentStageLabel, whoMayDecide } from '../blocks/approval-card.js';
+import { editedCallBlocks } from '../blocks/edits.js';
+import { proposalReviewBlocks } from '../blocks/proposal.js';
+import { CONTEXT_TEXT_MAX, slackDate, truncate } from '../blocks/text.js';
+import { type EditMode, editableArgumentBlocks, editModeFor } from './edit-fields.js';
 
 export const DECISION_MODAL_CALLBACK_ID = 'approval_decision_modal';
+export const BATCH_MODAL_CALLBACK_ID = 'approval_batch_modal';
+export const BATCH_CHOICE_ACTION_ID = 'batch_choice';
 export const NOTES_BLOCK_ID = 'notes';
 export const NOTES_ACTION_ID = 'notes_input';
 export const STANDING_BLOCK_ID = 'standing';
@@ -65,6 +69,28 @@ function standingBlocks(status: ApprovalStatus): KnownBlock[] {
 }
 /** Slack's limit for private_metadata. */
 export const PRIVATE_METADATA_MAX = 3000;
+
+/** The block holding the batch form's choice for the call at `index`: errors are shown there. */
+export const choiceBlockId = (index: number) => `call_${index}`;
+
+export type BatchChoice = 'approve' | 'reject';
+
+/** The notes field both forms end with: required of a rejection (the single form) or optional (checked on submit). */
+function notesBlock(options: { optional: boolean; label: string; hint: string }): KnownBlock {
+  return {
+    type: 'input',
+    block_id: NOTES_BLOCK_ID,
+    optional: options.optional,
+    label: { type: 'plain_text', text: options.label },
+    hint: { type: 'plain_text', text: options.hint },
+    element: {
+      type: 'plain_text_input',
+      action_id: NOTES_ACTION_ID,
+      multiline: true,
+      max_length: REVIEWER_NOTES_MAX,
+    },
+  };
+}
 
 /** Slack's limit of blocks in a modal. */
 const MODAL_BLOCKS_MAX = 100;
@@ -133,36 +159,61 @@ export function decisionModal(options: {
           ]
         : []),
       ...(approved ? standingBlocks(status) : []),
-      {
-        type: 'input',
-        block_id: NOTES_BLOCK_ID,
+      notesBlock({
         optional: approved,
-        label: { type: 'plain_text', text: approved ? 'Notes (optional)' : 'Reason for rejecting' },
-        hint: {
-          type: 'plain_text',
-          text: approved
-            ? 'Shown on the card and in the audit trail.'
-            : 'Required. The agent reads it and may adapt its plan; it is shown on the card and in the audit trail.',
-        },
-        element: {
-          type: 'plain_text_input',
-          action_id: NOTES_ACTION_ID,
-          multiline: true,
-          max_length: REVIEWER_NOTES_MAX,
-        },
-      },
+        label: approved ? 'Notes (optional)' : 'Reason for rejecting',
+        hint: approved
+          ? 'Shown on the card and in the audit trail.'
+          : 'Required. The agent reads it and may adapt its plan; it is shown on the card and in the audit trail.',
+      }),
     ],
   };
 }
 
-/** A modal that only says something: why a decision cannot be made, or that the request is being checked. */
-export function noticeModal(text: string): View {
+/** The batch form, or undefined when the calls do not fit one form whole (then each is decided on its own card). */
+export function batchModal(options: {
+  statuses: ApprovalStatus[];
+  preset: BatchChoice | undefined;
+  privateMetadata: string;
+}): View | undefined {
+  if (options.privateMetadata.length > PRIVATE_METADATA_MAX) return undefined;
+  const option = (value: BatchChoice) => ({
+    text: { type: 'plain_text' as const, text: value === 'approve' ? 'Approve' : 'Reject' },
+    value,
+  });
+  const blocks: KnownBlock[] = options.statuses.flatMap((status, index): KnownBlock[] => [
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: `*Call ${index + 1} of ${options.statuses.length}*` },
+    },
+    ...proposalReviewBlocks({ ...status, status: 'pending' }),
+    {
+      type: 'input',
+      block_id: choiceBlockId(index),
+      label: { type: 'plain_text', text: `Your decision on call ${index + 1}` },
+      element: {
+        type: 'radio_buttons',
+        action_id: BATCH_CHOICE_ACTION_ID,
+        options: [option('approve'), option('reject')],
+        ...(options.preset ? { initial_option: option(options.preset) } : {}),
+      },
+    },
+  ]);
+  blocks.push(
+    notesBlock({
+      optional: true,
+      label: 'Notes',
+      hint: 'Required when you reject any: the agent and the requester read it. Shown on each card and in the audit.',
+    }),
+  );
+  if (blocks.length > MODAL_BLOCKS_MAX) return undefined;
   return {
     type: 'modal',
-    title: { type: 'plain_text', text: 'Countersign' },
-    close: { type: 'plain_text', text: 'OK' },
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, SECTION_TEXT_MAX) } }],
+    callback_id: BATCH_MODAL_CALLBACK_ID,
+    private_metadata: options.privateMetadata,
+    title: { type: 'plain_text', text: 'Decide these calls' },
+    submit: { type: 'plain_text', text: 'Submit' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks,
   };
 }
-
-export const CHECKING_TEXT = ':hourglass_flowing_sand: Checking this request with Countersign…';

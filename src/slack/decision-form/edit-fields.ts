@@ -3,7 +3,7 @@
 // cannot fit Slack's input whole: a form that showed a value cut would send the cut value unless someone noticed.
 // Pure: no I/O, so the listener decides what an edit means for the approval (a new digest, the audit, the card).
 import type { KnownBlock } from '@slack/types';
-import { truncate } from './blocks/text.js';
+import { truncate } from '../blocks/text.js';
 
 export const ARGUMENTS_JSON_BLOCK_ID = 'edit_arguments_json';
 export const ARGUMENT_ACTION_ID = 'edit_argument';
