@@ -38,10 +38,7 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       if (next.kind === 'final') return await run.finish({ status: 'completed', answer: next.text });
       run.conversation.push(...next.modelItems);
       const valid = next.checks.filter((c): c is Extract<ProposalCheck, { ok: true }> => c.ok);
-      if (run.session && valid.length > 0) {
-        for (const { proposal } of valid) run.session.task(proposal.callId, proposal.tool, 'pending');
-        await run.session.show('processing');
-      }
+      await run.showProposed(valid.map((c) => c.proposal));
       invalidTurns = valid.length === 0 ? invalidTurns + 1 : 0;
       const turn: Turn = { policy, readBefore: [...run.readOutside], byRule: model.fewerSteps };
 

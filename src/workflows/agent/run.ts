@@ -18,7 +18,7 @@ import type {
   RunOutcome,
   RunStatusName,
 } from '../../approval/run.js';
-import type { AuditEvent, Person, SlackMessageRef } from '../../approval/schemas.js';
+import type { AuditEvent, Person, Proposal, SlackMessageRef } from '../../approval/schemas.js';
 import { runSlack as slack } from '../activities.js';
 import { type Recorder, recorder } from '../audit.js';
 import { failureMessage } from '../call-route.js';
@@ -135,6 +135,14 @@ export class AgentRun {
   /** A stopped run does nothing more: no model step, no card, no tool; it ends with the result so far. */
   unlessStopped(): void {
     if (this.stoppedBy) throw new RunStopped();
+  }
+
+  /** Shows a turn's valid calls in the session, pending, before any of them is taken. */
+  async showProposed(proposals: readonly Proposal[]): Promise<void> {
+    const { session } = this;
+    if (!session || proposals.length === 0) return;
+    for (const proposal of proposals) session.task(proposal.callId, proposal.tool, 'pending');
+    await session.show('processing');
   }
 
   /** Tells the model what became of a call it proposed. */
