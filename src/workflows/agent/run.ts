@@ -1,0 +1,215 @@
+// One agent run's state: what the `agent_status` query shows (status, steps, the approvals waiting, the thread, the
+// outcome, the audit), the model's conversation, who stopped it, and its agent session. The workflow's handlers and
+// steps (../agent.ts, ./take.ts, ./ask.ts) change it through these methods; `finish` ends it, wherever it ends.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  ChildWorkflowFailure,
+  patched,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ConversationItem } from '../../activities/llm.js';
+import type {
+  ActionRecord,
+  AgentInput,
+  AgentStatus,
+  ApprovalRecord,
+  RunOutcome,
+  RunStatusName,
+} from '../../approval/run.js';
+import type { AuditEvent, Person, Proposal, SlackMessageRef } from '../../approval/schemas.js';
+import { runSlack as slack } from '../activities.js';
+import { type Recorder, recorder } from '../audit.js';
+import { failureMessage } from '../call-route.js';
+import { AGENT_SESSION_PATCH } from '../patches.js';
+import { RunSession } from '../session.js';
+
+/** Thrown at the run's next step once its requester has stopped it; the run then ends, cancelled. */
+export class RunStopped extends Error {
+  override name = 'RunStopped';
+}
+
+/** An approval waiting now, as the query shows it. */
+export type PendingApproval = NonNullable<AgentStatus['pending_approval']>;
+
+export class AgentRun {
+  readonly runId = workflowInfo().workflowId;
+  readonly startedAt = new Date().toISOString();
+  readonly audit: AuditEvent[] = [];
+  readonly record: Recorder;
+  readonly actions: ActionRecord[] = [];
+  /** How each approval ended, with its place in the run: calls asked together may settle in any order. */
+  private readonly approvalRecords: { seq: number; record: ApprovalRecord }[] = [];
+  status: RunStatusName = 'running';
+  steps = 0;
+  /** Approvals asked so far: the next one's place in the run. */
+  approvals = 0;
+  /** Cards listing calls asked together, posted so far. */
+  batches = 0;
+  /** Approvals waiting now: one, or the calls of one model turn asked together. */
+  readonly pendingApprovals: PendingApproval[] = [];
+  thread: SlackMessageRef | null = null;
+  outcome: RunOutcome | null = null;
+  /** Tools whose output from outside the workspace this run has taken in, first first (Proposal's `outside`). */
+  readonly readOutside: string[] = [];
+  /** The model's side of the run: a conversation's earlier turns first, so the model reads the request in its context. */
+  readonly conversation: ConversationItem[];
+  /**
+   * A run asked for in a conversation lives in its thread as an agent session (`/agent` runs, and runs from before
+   * sessions, have none and never reach the patch).
+   */
+  readonly session: RunSession | undefined;
+  /** Who stopped the run (Slack's stop button on its agent session): only its requester may. */
+  private stoppedBy: Person | undefined;
+
+  constructor(readonly input: AgentInput) {
+    this.record = recorder(this.audit, { runId: this.runId });
+    this.session =
+      input.session && patched(AGENT_SESSION_PATCH)
+        ? new RunSession(
+            {
+              runId: this.runId,
+              request: input.request,
+              requesterId: input.requester.id,
+              session: input.session,
+            },
+            this.record,
+          )
+        : undefined;
+    this.conversation = [
+      ...(input.earlier ?? []).map(
+        (turn): ConversationItem => ({ type: turn.role === 'user' ? 'user' : 'agent', text: turn.text }),
+      ),
+      { type: 'user', text: input.request },
+    ];
+  }
+
+  /** The `agent_status` query's answer. */
+  get snapshot(): AgentStatus {
+    return {
+      run_id: this.runId,
+      status: this.status,
+      request: this.input.request,
+      requester: this.input.requester,
+      started_at: this.startedAt,
+      steps: this.steps,
+      pending_approval: this.pendingApprovals[0] ?? null,
+      pending_approvals: [...this.pendingApprovals],
+      thread: this.thread,
+      outcome: this.outcome,
+      audit: this.audit,
+    };
+  }
+
+  /** The session's status while the run works: suspended while any approval waits for a person. */
+  get working(): 'suspended' | 'processing' {
+    return this.pendingApprovals.length > 0 ? 'suspended' : 'processing';
+  }
+
+  recordRequested(): void {
+    const { input } = this;
+    this.record('request', input.requester, {
+      request: input.request,
+      channel: input.channel,
+      team: input.teamId,
+      // Asked for in a conversation: where (a mention, the Messages tab), its thread, and how many earlier turns it carries.
+      ...(input.session
+        ? {
+            via: input.session.via,
+            thread_ts: input.session.threadTs,
+            earlier_turns: input.earlier?.length ?? 0,
+          }
+        : {}),
+    });
+  }
+
+  /** The stop signal's handler: never throws, so a bad payload cannot fail a task. */
+  stop(raw: unknown): void {
+    const by = (raw as { by?: { id?: unknown; name?: unknown } } | undefined)?.by;
+    if (typeof by?.id !== 'string' || by.id !== this.input.requester.id || this.stoppedBy) return;
+    this.stoppedBy = { id: by.id, ...(typeof by.name === 'string' ? { name: by.name } : {}) };
+    this.record('cancelled', this.stoppedBy, { stopped: true });
+  }
+
+  /** A stopped run does nothing more: no model step, no card, no tool; it ends with the result so far. */
+  unlessStopped(): void {
+    if (this.stoppedBy) throw new RunStopped();
+  }
+
+  /** Shows a turn's valid calls in the session, pending, before any of them is taken. */
+  async showProposed(proposals: readonly Proposal[]): Promise<void> {
+    const { session } = this;
+    if (!session || proposals.length === 0) return;
+    for (const proposal of proposals) session.task(proposal.callId, proposal.tool, 'pending');
+    await session.show('processing');
+  }
+
+  /** Tells the model what became of a call it proposed. */
+  tell(callId: string, output: string): void {
+    this.conversation.push({ type: 'output', callId, output });
+  }
+
+  /** Keeps how an approval ended, at its place in the run. */
+  approvalEnded(seq: number, record: ApprovalRecord): void {
+    this.approvalRecords.push({ seq, record });
+  }
+
+  async finish(result: Omit<RunOutcome, 'requester' | 'actions' | 'approvals'>): Promise<RunOutcome> {
+    const { input, session } = this;
+    const approvals = this.approvalRecords.toSorted((a, b) => a.seq - b.seq).map((a) => a.record);
+    const outcome: RunOutcome = { ...result, requester: input.requester, actions: this.actions, approvals };
+    this.outcome = outcome;
+    this.status = outcome.status;
+    this.record('final', 'system', {
+      status: outcome.status,
+      answer: outcome.answer,
+      reason: outcome.reason,
+    });
+    // The result is built from the requester's reads: it goes where they asked — the conversation's thread, for a run
+    // asked for in one — and otherwise in the card's thread only when the card is there too (an approvals channel may
+    // hold people who could not read what the run read).
+    const thread = this.thread;
+    const where = input.session
+      ? { channel: input.session.channel, threadTs: input.session.threadTs }
+      : thread && thread.channel === input.channel
+        ? { channel: thread.channel, threadTs: thread.ts }
+        : { channel: input.channel, threadTs: undefined };
+    // A session's stream carries the result into the thread; posted only where it did not.
+    if (!(await session?.answer(outcome))) {
+      await slack.postRunReply({ ...where, runId: this.runId, startedAt: this.startedAt, outcome });
+      await session?.end('active');
+    }
+    return outcome;
+  }
+
+  /** Ends the run on what stopped it: the requester's stop, or a step that failed past its retries. */
+  async ended(error: unknown): Promise<RunOutcome> {
+    if (error instanceof RunStopped) {
+      return await this.finish({
+        status: 'cancelled',
+        reason: 'stopped by the requester; nothing more was run',
+      });
+    }
+    if (error instanceof ActivityFailure || error instanceof ChildWorkflowFailure) {
+      this.record('failed', 'system', { error: failureMessage(error) });
+      if (this.outcome) throw error; // the final reply itself could not be posted: let Temporal show the failure
+      const refused = error.cause instanceof ApplicationFailure && error.cause.nonRetryable;
+      const modelGaveUp =
+        error instanceof ActivityFailure &&
+        (error.activityType === 'planNextStep' || error.activityType === 'beginRun') &&
+        !refused;
+      const reason = modelGaveUp
+        ? `the model service kept failing, retries exhausted (last error: ${failureMessage(error)})`
+        : failureMessage(error);
+      return await this.finish({ status: 'failed', reason });
+    }
+    throw error;
+  }
+
+  /** Every way a run ends closes its session, a cancelled run's too. */
+  async close(): Promise<void> {
+    const { session } = this;
+    if (session) await CancellationScope.nonCancellable(() => session.end('closed'));
+  }
+}
