@@ -54,6 +54,23 @@ function mentionIn(): NonNullable<AgentInput['session']> {
 }
 
 /** The stream calls made into `threadTs`'s stream messages, in order. */
+/** A run with a session whose model sets #launch's topic to `topic` (a medium-risk call: it waits), then answers. */
+async function topicRun(topic: string, answer: string, callId?: string) {
+  const request = `set the topic of <#C0LAUNCH|launch> to ${topic}`;
+  scriptModel(engine.openai, {
+    [request]: [
+      functionCall(
+        'set_channel_topic',
+        proposal({ channel: 'C0LAUNCH', topic }, 'medium'),
+        ...(callId ? [{ callId }] : []),
+      ),
+      message(answer),
+    ],
+  });
+  const session = mentionIn();
+  return { session, run: await engine.startRun(request, { session }) };
+}
+
 function streamCalls(threadTs: string): SlackCall[] {
   const start = engine.slackApi
     .callsTo('chat.startStream')
@@ -99,17 +116,7 @@ async function decide(runId: string, which: 'approve' | 'reject', notes: string 
 
 describe('a run with an agent session', () => {
   it('goes processing → suspended (titled with its approver) → processing → active → closed, streaming each step and the answer once', async () => {
-    const request = 'set the topic of <#C0LAUNCH|launch> to Go';
-    scriptModel(engine.openai, {
-      [request]: [
-        functionCall('set_channel_topic', proposal({ channel: 'C0LAUNCH', topic: 'Go' }, 'medium'), {
-          callId: 'call_topic',
-        }),
-        message('The topic of #launch is Go.'),
-      ],
-    });
-    const session = mentionIn();
-    const run = await engine.startRun(request, { session });
+    const { session, run } = await topicRun('Go', 'The topic of #launch is Go.', 'call_topic');
     const card = await decide(run.workflowId, 'approve', null);
     const outcome = await runOutcome(engine.client, run.workflowId);
     expect(outcome.status).toBe('completed');
@@ -158,17 +165,7 @@ describe('a run with an agent session', () => {
   });
 
   it('shows a rejected call with the reviewer’s notes', async () => {
-    const request = 'set the topic of <#C0LAUNCH|launch> to Now';
-    scriptModel(engine.openai, {
-      [request]: [
-        functionCall('set_channel_topic', proposal({ channel: 'C0LAUNCH', topic: 'Now' }, 'medium'), {
-          callId: 'call_rejected',
-        }),
-        message('Ana rejected it, so the topic stays.'),
-      ],
-    });
-    const session = mentionIn();
-    const run = await engine.startRun(request, { session });
+    const { session, run } = await topicRun('Now', 'Ana rejected it, so the topic stays.', 'call_rejected');
     await decide(run.workflowId, 'reject', 'not during <!channel> launch');
     const outcome = await runOutcome(engine.client, run.workflowId);
     expect(outcome.status).toBe('completed');
@@ -246,17 +243,7 @@ describe('a run with an agent session', () => {
   });
 
   it('starts the stream again, tasks replayed, when Slack has ended it (past its lifetime), the answer once', async () => {
-    const request = 'set the topic of <#C0LAUNCH|launch> to Later';
-    scriptModel(engine.openai, {
-      [request]: [
-        functionCall('set_channel_topic', proposal({ channel: 'C0LAUNCH', topic: 'Later' }, 'medium'), {
-          callId: 'call_later',
-        }),
-        message('The topic of #launch is Later.'),
-      ],
-    });
-    const session = mentionIn();
-    const run = await engine.startRun(request, { session });
+    const { session, run } = await topicRun('Later', 'The topic of #launch is Later.', 'call_later');
     await engine.slackApi.waitForCall(
       'chat.appendStream',
       (c) =>
@@ -335,15 +322,7 @@ describe('a run with an agent session', () => {
   });
 
   it('closes the session of a run cancelled through Temporal, its stream stopped', async () => {
-    const request = 'set the topic of <#C0LAUNCH|launch> to Never';
-    scriptModel(engine.openai, {
-      [request]: [
-        functionCall('set_channel_topic', proposal({ channel: 'C0LAUNCH', topic: 'Never' }, 'medium')),
-        message('unreachable'),
-      ],
-    });
-    const session = mentionIn();
-    const run = await engine.startRun(request, { session });
+    const { session, run } = await topicRun('Never', 'unreachable');
     await waitForCard(engine.slackApi, run.workflowId);
     await engine.slackApi.waitForCall('agents.sessions.rename', (c) => c.args.thread_ts === session.threadTs);
     await run.cancel();
