@@ -21,6 +21,7 @@ import {
 import { checkProposal } from '../activities/llm.js';
 import type { AgentToken, ApprovalPolicy, GatewayOutcome } from '../approval/schemas.js';
 import type { Logger } from '../logger.js';
+import { withoutLeadingEmoji } from '../slack/blocks/text.js';
 import { REQUESTER_REFUSAL_TEXT, type RequesterCheck } from '../slack/requester-access.js';
 import type { Tool } from '../tools/tool.js';
 import { gatewayCallWorkflow } from '../workflows/gateway-call.js';
@@ -109,7 +110,7 @@ async function authenticate(
     return {
       ok: false,
       status: verdict.reason === 'unverifiable' ? 503 : 403,
-      message: REQUESTER_REFUSAL_TEXT[verdict.reason].replace(/^:[a-z_]+: /, ''),
+      message: withoutLeadingEmoji(REQUESTER_REFUSAL_TEXT[verdict.reason]),
     };
   }
   return { ok: true, caller: { token } };

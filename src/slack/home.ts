@@ -49,6 +49,21 @@ export async function publishHome(
   await client.views.publish({ user_id: person.id, view: homeView(inbox, new Date().toISOString()) });
 }
 
+/**
+ * Publishes a person's Home after something of theirs changed; a failure is logged, never thrown: the change itself
+ * has already been answered.
+ */
+export async function refreshHome(
+  deps: Pick<HomeDeps, 'temporal' | 'membership'>,
+  client: WebClient,
+  person: Person,
+  logger: { error(message: string, fields: Record<string, unknown>): void },
+): Promise<void> {
+  await publishHome(deps, client, person).catch((error: Error) =>
+    logger.error('could not publish App Home', { user: person.id, error: error.message }),
+  );
+}
+
 /** `/agent pending`: the same list as an ephemeral message. */
 export async function pendingFor(
   deps: Pick<HomeDeps, 'temporal' | 'membership'>,

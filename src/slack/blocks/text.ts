@@ -59,6 +59,12 @@ export function codeBlock(text: string, max: number): string {
 const SLACK_ID = /^[A-Z0-9]+$/;
 
 /** A mention of a user ID we got from Slack; anything that is not an ID shows as text. */
+/** A line written for a Slack message, without its leading emoji: for places that show plain text (a form field's
+ * error, an MCP client's error message). */
+export function withoutLeadingEmoji(line: string): string {
+  return line.replace(/^:[a-z_]+: /, '');
+}
+
 export function mention(userId: string): string {
   return SLACK_ID.test(userId) ? `<@${userId}>` : escapeMrkdwn(userId);
 }

@@ -4,7 +4,7 @@ import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } 
 import { revokeAgentTokenSignal } from '../../../workflows/messages.js';
 import { CLIENT_NAME_MAX, connectAgentModal } from '../../blocks/agent-tokens.js';
 import { safeText } from '../../blocks/text.js';
-import { type HomeDeps, publishHome } from '../../home.js';
+import { type HomeDeps, refreshHome } from '../../home.js';
 import { listAgentTokens } from '../../inbox.js';
 import {
   TEMPORAL_CALL_BUDGET_MS,
@@ -54,8 +54,6 @@ export function revokeAgentTokenButton(deps: HomeDeps) {
       logger.warn('could not revoke an agent token', { error: (error as Error).message });
     }
     await answerClick(client, body, text);
-    await publishHome(deps, client, person).catch((error: Error) =>
-      logger.error('could not publish App Home', { user: person.id, error: error.message }),
-    );
+    await refreshHome(deps, client, person, logger);
   };
 }

@@ -2,7 +2,7 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
 import { grantStatusQuery, revokeGrantSignal } from '../../../workflows/messages.js';
-import { type HomeDeps, publishHome } from '../../home.js';
+import { type HomeDeps, refreshHome } from '../../home.js';
 import { TEMPORAL_UNREACHABLE_TEXT, withinSlackDeadline } from '../../temporal-deadline.js';
 import { answerClick } from './answer-click.js';
 
@@ -40,8 +40,6 @@ export function revokeGrantButton(deps: HomeDeps) {
       }
     }
     await answerClick(client, body, text);
-    await publishHome(deps, client, person).catch((error: Error) =>
-      logger.error('could not publish App Home', { user: person.id, error: error.message }),
-    );
+    await refreshHome(deps, client, person, logger);
   };
 }

@@ -5,7 +5,8 @@ import type { Client } from '@temporalio/client';
 import { issueToken } from '../../../gateway/tokens.js';
 import { agentTokenWorkflow } from '../../../workflows/agent-token.js';
 import { CLIENT_ACTION_ID, CLIENT_BLOCK_ID, tokenShownModal } from '../../blocks/agent-tokens.js';
-import { type HomeDeps, publishHome } from '../../home.js';
+import { withoutLeadingEmoji } from '../../blocks/text.js';
+import { type HomeDeps, refreshHome } from '../../home.js';
 import { REQUESTER_REFUSAL_TEXT, type RequesterCheck } from '../../requester-access.js';
 import { TEMPORAL_UNREACHABLE_TEXT, withinSlackDeadline } from '../../temporal-deadline.js';
 
@@ -25,7 +26,7 @@ export function connectAgentSubmission(deps: ConnectAgentDeps) {
   }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const name = view.state.values[CLIENT_BLOCK_ID]?.[CLIENT_ACTION_ID]?.value?.trim() ?? '';
     const fieldError = (text: string) =>
-      ack({ response_action: 'errors', errors: { [CLIENT_BLOCK_ID]: text.replace(/^:[a-z_]+: /, '') } });
+      ack({ response_action: 'errors', errors: { [CLIENT_BLOCK_ID]: withoutLeadingEmoji(text) } });
     if (!name) return fieldError('Name what will use the token.');
     const owner = { id: body.user.id, name: body.user.name };
     const verdict = await deps.requester(client, owner.id);
@@ -44,8 +45,6 @@ export function connectAgentSubmission(deps: ConnectAgentDeps) {
       return fieldError(TEMPORAL_UNREACHABLE_TEXT);
     }
     await ack({ response_action: 'update', view: tokenShownModal(issued.token, name) });
-    await publishHome(deps, client, owner).catch((error: Error) =>
-      logger.error('could not publish App Home', { user: owner.id, error: error.message }),
-    );
+    await refreshHome(deps, client, owner, logger);
   };
 }
