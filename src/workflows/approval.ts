@@ -8,6 +8,7 @@ import { ApprovalCards } from './approval/cards.js';
 import { ApprovalRequest } from './approval/request.js';
 import { askStages, prepare } from './approval/stages.js';
 import { giveStandingApproval } from './approval/standing.js';
+import { activityReason } from './audit.js';
 import {
   approvalDecisionSignal,
   approvalStatusQuery,
@@ -44,7 +45,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     // Slack made it impossible to go on asking (approvers that cannot be resolved, an outage past every retry): end
     // the request visibly, nothing run, rather than leave buttons that lead nowhere.
     else if (error instanceof ActivityFailure)
-      request.fail(`Slack could not be asked: ${error.cause?.message ?? error.message}`);
+      request.fail(`Slack could not be asked: ${activityReason(error)}`);
     else throw error;
   }
   const { snapshot } = request;

@@ -1,5 +1,5 @@
 // What every workflow shares besides its rules: its audit trail, and waiting for something with a deadline.
-import { condition, log } from '@temporalio/workflow';
+import { type ActivityFailure, condition, log } from '@temporalio/workflow';
 import type { AuditEvent } from '../approval/schemas.js';
 
 /** Adds one event to a workflow's audit trail (`requestId`: the approval it concerns, where it concerns one). */
@@ -39,4 +39,9 @@ export function recorder(
 export function untilOrAt(test: () => boolean, atMs: number): Promise<boolean> {
   // At least 1 ms: a zero timeout would mean "no timeout".
   return condition(test, Math.max(1, atMs - Date.now()));
+}
+
+/** Why an activity failed, in its own words: the cause Temporal wraps, else the failure's message. */
+export function activityReason(error: ActivityFailure): string {
+  return error.cause?.message ?? error.message;
 }

@@ -11,7 +11,7 @@ import type {
   TaskState,
 } from '../approval/session.js';
 import { sessionSlack } from './activities.js';
-import type { Recorder } from './audit.js';
+import { activityReason, type Recorder } from './audit.js';
 
 export class RunSession {
   private readonly tasks: SessionTask[] = [];
@@ -108,11 +108,9 @@ export class RunSession {
     } catch (error) {
       if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
       // Slack kept failing past the bounded retries: the run goes on, and posts what the stream would have carried.
-      this.record('slack_refused', 'system', {
-        what: 'showing the run in its agent session',
-        error: error.cause?.message ?? error.message,
-      });
-      this.stream = { kind: 'refused', error: error.cause?.message ?? error.message };
+      const reason = activityReason(error);
+      this.record('slack_refused', 'system', { what: 'showing the run in its agent session', error: reason });
+      this.stream = { kind: 'refused', error: reason };
       return undefined;
     }
   }

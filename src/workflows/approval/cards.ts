@@ -4,6 +4,7 @@
 import { ActivityFailure, isCancellation } from '@temporalio/workflow';
 import type { ApprovalNote, SlackMessageRef } from '../../approval/schemas.js';
 import { approvalSlack as slack } from '../activities.js';
+import { activityReason } from '../audit.js';
 import type { ApprovalRequest } from './request.js';
 
 export class ApprovalCards {
@@ -21,7 +22,7 @@ export class ApprovalCards {
       await post();
     } catch (error) {
       if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
-      this.request.record('slack_refused', 'system', { what, error: error.cause?.message ?? error.message });
+      this.request.record('slack_refused', 'system', { what, error: activityReason(error) });
     }
   }
 
@@ -57,7 +58,7 @@ export class ApprovalCards {
       return true;
     } catch (error) {
       if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
-      const reason = error.cause?.message ?? error.message;
+      const reason = activityReason(error);
       request.snapshot.failure = `the approval card could not be posted (${reason})`;
       // A withdrawal while Slack was being asked stands: the request was cancelled either way.
       if (request.pending) request.snapshot.status = 'cancelled';
