@@ -112,13 +112,14 @@ export function stricterBounds(
   now: ToolBounds,
 ): { bounds: ToolBounds; loosened: string[] } {
   const loosened: string[] = [];
-  if (RISK_RANK[now.risk] < RISK_RANK[before.risk]) loosened.push(`risk ${before.risk} → ${now.risk}`);
+  const riskLowered = RISK_RANK[now.risk] < RISK_RANK[before.risk];
+  if (riskLowered) loosened.push(`risk ${before.risk} → ${now.risk}`);
   if (before.repeat === 'once' && now.repeat === 'safe') loosened.push('attempted once → retried');
   if (before.outside.reads && !now.outside.reads) loosened.push('no longer reads from outside');
   if (before.outside.sends && !now.outside.sends) loosened.push('no longer sends outside');
   return {
     bounds: {
-      risk: RISK_RANK[now.risk] < RISK_RANK[before.risk] ? before.risk : now.risk,
+      risk: riskLowered ? before.risk : now.risk,
       repeat: before.repeat === 'once' ? 'once' : now.repeat,
       outside: {
         reads: before.outside.reads || now.outside.reads,
