@@ -156,6 +156,11 @@ export function callResult(outcome: GatewayOutcome): CallToolResult {
   };
 }
 
+/** Whether a finished call's outcome is still given to a client asking the same call again (else it is a new call). */
+export function stillAnswers(outcome: Pick<GatewayOutcome, 'answer_until'>, nowMs: number): boolean {
+  return outcome.answer_until !== undefined && Date.parse(outcome.answer_until) > nowMs;
+}
+
 /** A finished call's outcome, when a client asking the same again should be given it rather than a new call. */
 async function earlierOutcome(deps: GatewayDeps, workflowId: string): Promise<GatewayOutcome | undefined> {
   const handle = deps.temporal.workflow.getHandle(workflowId);
@@ -163,7 +168,7 @@ async function earlierOutcome(deps: GatewayDeps, workflowId: string): Promise<Ga
     const described = await handle.describe();
     if (described.status.name === 'RUNNING') return undefined;
     const outcome = (await handle.result()) as GatewayOutcome;
-    return outcome.answer_until && Date.parse(outcome.answer_until) > Date.now() ? outcome : undefined;
+    return stillAnswers(outcome, Date.now()) ? outcome : undefined;
   } catch (error) {
     if (error instanceof WorkflowNotFoundError || error instanceof WorkflowFailedError) return undefined;
     throw error;

@@ -25,6 +25,19 @@ import { agentStatusQuery } from './messages.js';
  */
 const ASK_AGAIN_AFTER_DECISION_MS = 60 * 60_000;
 
+/**
+ * Until when a client asking the same call again is given this outcome instead of a new call: the approval's whole
+ * possible lifetime (every stage's timeout), and at least ASK_AGAIN_AFTER_DECISION_MS after a decision that came sooner.
+ */
+export function answerUntilMs(
+  askedAtMs: number,
+  stageTimeoutsMs: readonly number[],
+  decidedAtMs: number,
+): number {
+  const lifetimeMs = stageTimeoutsMs.reduce((total, timeoutMs) => total + timeoutMs, 0);
+  return Math.max(askedAtMs + lifetimeMs, decidedAtMs + ASK_AGAIN_AFTER_DECISION_MS);
+}
+
 export async function gatewayCallWorkflow(input: GatewayCall): Promise<GatewayOutcome> {
   const callId = workflowInfo().workflowId;
   const askedAtMs = Date.now();
@@ -150,14 +163,15 @@ export async function gatewayCallWorkflow(input: GatewayCall): Promise<GatewayOu
   status.pending_approvals = [];
   status.thread = approval.card;
   approvals.push(approvalRecord(proposal.tool, approval, plan.onTimeout));
-  // How long the client may ask again and be given this outcome: the approval's whole possible lifetime, and a while
-  // after a decision that came sooner.
-  const lifetimeMs = plan.stages.reduce((total, stage) => total + stage.timeoutMs, 0);
-  const answerUntilMs = Math.max(askedAtMs + lifetimeMs, Date.now() + ASK_AGAIN_AFTER_DECISION_MS);
+  const until = answerUntilMs(
+    askedAtMs,
+    plan.stages.map((stage) => stage.timeoutMs),
+    Date.now(),
+  );
   const decided = {
     ...(approval.decision?.reviewer ? { reviewer: approval.decision.reviewer } : {}),
     notes: approval.decision?.notes ?? null,
-    answer_until: new Date(answerUntilMs).toISOString(),
+    answer_until: new Date(until).toISOString(),
   };
   record(
     'approval_outcome',
