@@ -21,6 +21,7 @@ import { agentTokenWorkflow } from '../src/workflows/agent-token.js';
 import { functionCall, message, startFakeOpenAI } from '../test/fakes/openai.js';
 import { startFakeSlackApi } from '../test/fakes/slack-api.js';
 import { SlackSender } from '../test/fakes/slack-sender.js';
+import { type TemporalCost, temporalCost } from '../test/support/cost.js';
 import { PEOPLE, proposal, userText, WORKSPACE_USERS } from '../test/support/engine.js';
 import {
   freePort,
@@ -318,40 +319,14 @@ async function main() {
         submitToThreadedResultMs: summary(submitToResult),
       };
     };
-    // What one approved request costs the Temporal cluster, from its histories: events, and the billable actions
-    // (workflow starts, activities, timers, signals, updates) plus the query each click makes.
+    // What one approved request costs the Temporal cluster, from its histories (test/support/cost.ts): events,
+    // workflow tasks, and billable actions as Temporal Cloud counts them, with the query the click makes.
     const costOf = async (runId: string) => {
-      const kinds = new Map<string, number>();
-      /** Temporal Cloud counts the local activities of one workflow task as one action. */
-      const localActivityTasks = new Set<string>();
-      let events = 0;
+      const histories = new Map<string, proto.temporal.api.history.v1.IHistory>();
       for (const id of [runId, `${runId}/approval-1`]) {
-        const history = await client.workflow.getHandle(id).fetchHistory();
-        for (const event of history.events ?? []) {
-          events += 1;
-          const kind = proto.temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? 'unknown';
-          kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-          const marker = event.markerRecordedEventAttributes;
-          if (marker?.markerName === 'core_local_activity') {
-            localActivityTasks.add(`${id}#${marker.workflowTaskCompletedEventId}`);
-          }
-        }
+        histories.set(id, await client.workflow.getHandle(id).fetchHistory());
       }
-      const count = (kind: string) => kinds.get(`EVENT_TYPE_${kind}`) ?? 0;
-      const actions = {
-        workflowStarts: count('WORKFLOW_EXECUTION_STARTED'),
-        activities: count('ACTIVITY_TASK_SCHEDULED'),
-        localActivityBatches: localActivityTasks.size,
-        timers: count('TIMER_STARTED'),
-        signals: count('WORKFLOW_EXECUTION_SIGNALED'),
-        updates: count('WORKFLOW_EXECUTION_UPDATE_ACCEPTED'),
-        queries: 1,
-      };
-      return {
-        historyEvents: events,
-        actions,
-        billableActions: Object.values(actions).reduce((sum, n) => sum + n, 0),
-      };
+      return temporalCost(histories, 1);
     };
 
     /** Where the time between submit and result goes: both workflows' events, in ms from the submission. */
@@ -615,7 +590,7 @@ function printTable(r: Record<string, unknown>) {
     machine: Record<string, unknown>;
     ackLatencyMs: Record<string, { p50: number; p95: number; p99: number; n: number }>;
     reviewerPath: ReviewerPath[];
-    perApprovedRequest: { historyEvents: number; billableActions: number; actions: Record<string, number> };
+    perApprovedRequest: TemporalCost;
     cycles: { perSecond: number; cpuPercentOfOneCore: Record<string, number> };
     mcpGateway: {
       upstream: { perSecond: number; latencyMs: Summary };
@@ -648,7 +623,7 @@ function printTable(r: Record<string, unknown>) {
     ),
     [
       'one approved request on Temporal',
-      `${results.perApprovedRequest.historyEvents} history events · ${results.perApprovedRequest.billableActions} actions (${Object.entries(
+      `${results.perApprovedRequest.historyEvents} history events · ${results.perApprovedRequest.workflowTasks} workflow tasks · ${results.perApprovedRequest.billableActions} actions (${Object.entries(
         results.perApprovedRequest.actions,
       )
         .map(([k, v]) => `${k} ${v}`)

@@ -19,8 +19,10 @@ export function createActivities(deps: {
   const { config, slack, openai } = deps;
   const tools = deps.tools ?? TOOLS;
   const webhookAllowlist = config.tools.webhookAllowlist;
+  const run = createRunActivities({ config, slack });
+  const slackActivities = createSlackActivities({ slack });
   return {
-    ...createRunActivities({ config, slack }),
+    ...run,
     ...createLlmActivities({
       openai,
       model: config.openai.model,
@@ -29,8 +31,10 @@ export function createActivities(deps: {
       webhookAllowlist,
       toolRisks: config.approval.policy.toolRisks ?? {},
       policy: config.approval.policy,
+      reads: { findStandingGrant: run.findStandingGrant, prepareApproval: slackActivities.prepareApproval },
+      postRunReply: slackActivities.postRunReply,
     }),
-    ...createSlackActivities({ slack }),
+    ...slackActivities,
     ...createSessionActivities({ slack }),
     ...createToolActivities({ slack, webhookAllowlist, tools }),
   };

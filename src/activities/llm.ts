@@ -1,19 +1,27 @@
 // The LLM step: the OpenAI Responses API with one function tool per agent tool. Validates what the model
 // proposes against each tool's schema, so the workflow only ever sees well-formed proposals or clear errors.
 
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import OpenAI from 'openai';
 import type { ResponseInputItem } from 'openai/resources/responses/responses.js';
 import { z } from 'zod';
 import { proposalDigest } from '../approval/digest.js';
 import { finalRisk } from '../approval/policy.js';
-import { type ApprovalPolicy, type Proposal, type Risk, riskSchema } from '../approval/schemas.js';
+import type { RunOutcome } from '../approval/run.js';
+import {
+  type ApprovalPolicy,
+  type Proposal,
+  type Risk,
+  riskSchema,
+  type SlackMessageRef,
+} from '../approval/schemas.js';
 import { annotationWords } from '../mcp/tools.js';
 import { modelCallFailures, modelCallSeconds } from '../metrics.js';
 import { proposalFitsForReview, REVIEW_BLOCKS_MAX } from '../slack/blocks/proposal.js';
 import { describeIssues, riskOf, type Tool, type ToolContext, zodIssues } from '../tools/tool.js';
 import { inSpan } from '../tracing.js';
 import { MODEL_RATE_LIMITED, MODEL_REQUEST_REJECTED } from './failure-types.js';
+import { type CallContext, type CallReads, type PreparedCall, prepareCalls } from './prepare-calls.js';
 
 /** One turn of the conversation the workflow keeps, replayed to the model on every step. */
 export type ConversationItem =
@@ -27,9 +35,38 @@ export type ProposalCheck =
   | { ok: true; proposal: Proposal }
   | { ok: false; callId: string; name: string; rawArguments: string; error: string };
 
+/**
+ * Where a run's result goes, and the result as it stands but for the answer: given with a model step, a final answer's
+ * result is posted with it (the run's last activity saved).
+ */
+export interface ReplyTo {
+  runId: string;
+  channel: string;
+  threadTs: string | undefined;
+  /** When the run started, to bound a retry's look-up. */
+  startedAt: string;
+  outcome: Omit<RunOutcome, 'answer'>;
+}
+
+/** What the run says of itself with a model step: who asks (its calls' reads) and, where it may, where it answers. */
+export type TurnContext = CallContext & { reply?: ReplyTo };
+
 export type NextStep =
-  | { kind: 'final'; text: string }
-  | { kind: 'calls'; checks: ProposalCheck[]; modelItems: ConversationItem[] };
+  | {
+      kind: 'final';
+      text: string;
+      /** The run's result, posted with the answer where the run said (ReplyTo)... */
+      posted?: SlackMessageRef;
+      /** ...or tried and not known to be posted: the run posts it, looking first for this attempt's post. */
+      postTried?: true;
+    }
+  | {
+      kind: 'calls';
+      checks: ProposalCheck[];
+      modelItems: ConversationItem[];
+      /** Read with the answer when the run said who it is (./prepare-calls.ts), by call id. */
+      prepared?: Record<string, PreparedCall>;
+    };
 
 export { MODEL_REQUEST_REJECTED };
 
@@ -340,30 +377,64 @@ export function createLlmActivities(deps: {
   toolRisks?: Readonly<Record<string, Risk>>;
   /** The approval rules in force, which a run reads with its first model step. */
   policy: ApprovalPolicy;
+  /** The reads a run would make after the answer (a standing approval, an approval's preparation), made with it. */
+  reads?: CallReads;
+  /** Posts a run's result (the Slack activity postRunReply), for a final answer given with ReplyTo. */
+  postRunReply?: (reply: ReplyTo & { outcome: RunOutcome }) => Promise<SlackMessageRef>;
 }) {
   const model = { openai: deps.openai, model: deps.model, api: deps.api ?? 'responses', tools: deps.tools };
+  /**
+   * A final answer's result, posted at once: the run's last activity saved. Slack's refusal or outage is left to the
+   * run, which posts as it always did; the model is not asked again for it.
+   */
+  const postWithAnswer = async (reply: ReplyTo, answer: string): Promise<SlackMessageRef | undefined> => {
+    try {
+      return await deps.postRunReply?.({ ...reply, outcome: { ...reply.outcome, answer } });
+    } catch (error) {
+      log.info('the run result could not be posted with the answer; the run posts it', {
+        run_id: reply.runId,
+        error: (error as Error).message,
+      });
+      return undefined;
+    }
+  };
   const activities = {
     /** A run's first step: the approval rules in force for the whole run, and the model's first answer. */
-    async beginRun(conversation: ConversationItem[]): Promise<{ policy: ApprovalPolicy; next: NextStep }> {
-      return { policy: deps.policy, next: await activities.planNextStep(conversation) };
+    async beginRun(
+      conversation: ConversationItem[],
+      context?: TurnContext,
+    ): Promise<{ policy: ApprovalPolicy; next: NextStep }> {
+      return { policy: deps.policy, next: await activities.planNextStep(conversation, context) };
     },
 
-    async planNextStep(conversation: ConversationItem[]): Promise<NextStep> {
+    /**
+     * The model's next step. With `context` (who asks, what the run has read, its rules), each proposed call that will
+     * wait for a person comes with what the run would read next for it (./prepare-calls.ts).
+     */
+    async planNextStep(conversation: ConversationItem[], context?: TurnContext): Promise<NextStep> {
       const { calls, text } = await askModel(model, conversation);
       if (calls.length === 0) {
-        return { kind: 'final', text: text.trim() || '(the model gave no answer)' };
+        const answer = text.trim() || '(the model gave no answer)';
+        if (!context?.reply || !deps.postRunReply) return { kind: 'final', text: answer };
+        const posted = await postWithAnswer(context.reply, answer);
+        return { kind: 'final', text: answer, ...(posted ? { posted } : { postTried: true }) };
       }
+      const checks = calls.map((call) =>
+        checkProposal(call, deps.tools, {
+          webhookAllowlist: deps.webhookAllowlist,
+          ...(deps.toolRisks ? { toolRisks: deps.toolRisks } : {}),
+          // The request this run acts on: the last the person wrote (earlier turns of a thread come before it).
+          request: conversation.findLast((item) => item.type === 'user')?.text ?? '',
+        }),
+      );
+      const proposals = checks.flatMap((check) => (check.ok ? [check.proposal] : []));
       return {
         kind: 'calls',
-        checks: calls.map((call) =>
-          checkProposal(call, deps.tools, {
-            webhookAllowlist: deps.webhookAllowlist,
-            ...(deps.toolRisks ? { toolRisks: deps.toolRisks } : {}),
-            // The request this run acts on: the last the person wrote (earlier turns of a thread come before it).
-            request: conversation.findLast((item) => item.type === 'user')?.text ?? '',
-          }),
-        ),
+        checks,
         modelItems: calls.map((call) => ({ type: 'call', ...call })),
+        ...(context && deps.reads
+          ? { prepared: await prepareCalls(deps.reads, proposals, context.policy ?? deps.policy, context) }
+          : {}),
       };
     },
 

@@ -7,6 +7,7 @@ import { resolveEligibility } from '../approval/policy.js';
 import type { BatchView, RunOutcome } from '../approval/run.js';
 import type {
   ApprovalNote,
+  ApprovalPreparation,
   ApprovalStatus,
   ApproverIds,
   Eligibility,
@@ -87,8 +88,10 @@ async function findEarlierPost(
   slack: WebClient,
   where: { channel: string; threadTs: string | undefined; oldestSeconds: number },
   marker: { eventType: string; key: string; value: string },
+  /** Look on a first attempt too: another activity may have posted it (a result posted with the model's answer). */
+  elsewhere = false,
 ): Promise<string | undefined> {
-  if (Context.current().info.attempt <= 1) return undefined;
+  if (!elsewhere && Context.current().info.attempt <= 1) return undefined;
   try {
     const common = { channel: where.channel, include_all_metadata: true, limit: LOOKUP_LIMIT };
     const answer = where.threadTs
@@ -124,10 +127,12 @@ async function postTextOnce(
     oldestSeconds: number;
     text: string;
     marker: { eventType: string; key: string; value: string };
+    /** Whether another activity may have posted it already. */
+    elsewhere?: boolean;
   },
 ): Promise<SlackMessageRef> {
   const { channel, threadTs, marker } = post;
-  const earlier = await findEarlierPost(slack, post, marker);
+  const earlier = await findEarlierPost(slack, post, marker, post.elsewhere);
   if (earlier) return { channel, ts: earlier };
   const posted = await slack.chat.postMessage({
     channel,
@@ -217,7 +222,7 @@ export function createSlackActivities(deps: { slack: WebClient }) {
       approvers: ApproverIds | undefined;
       /** Whose request it is: the names are those they could read in Slack. */
       requesterId: string;
-    }): Promise<{ teamId: string; labels: SlackIdLabels; eligibility: Eligibility }> {
+    }): Promise<ApprovalPreparation> {
       const [teamId, labels, eligibility] = await Promise.all([
         teamOf(slack),
         labelsOf(slack, ask.arguments, ask.requesterId),
@@ -353,6 +358,8 @@ export function createSlackActivities(deps: { slack: WebClient }) {
       /** When the run started, to bound a retry's look-up. */
       startedAt: string;
       outcome: RunOutcome;
+      /** The model's activity tried to post it with the answer, and may have before its answer was lost. */
+      triedWithAnswer?: boolean;
     }): Promise<SlackMessageRef> {
       const post = (channel: string, threadTs: string | undefined) =>
         postTextOnce(slack, {
@@ -361,6 +368,7 @@ export function createSlackActivities(deps: { slack: WebClient }) {
           oldestSeconds: Math.floor(Date.parse(reply.startedAt) / 1000),
           text: runResultText(reply.outcome),
           marker: { eventType: RESULT_EVENT_TYPE, key: 'run_id', value: reply.runId },
+          ...(reply.triedWithAnswer ? { elsewhere: true } : {}),
         });
       try {
         return await post(reply.channel, reply.threadTs);

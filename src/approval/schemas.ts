@@ -191,6 +191,16 @@ export interface ApprovalInput {
   policy?: ApprovalPolicy;
   /** Tools whose outside content the run had read before this call was proposed, for the card to say so. */
   readOutside?: string[];
+  /** What the approval needs of Slack before its card, read with the model's answer; absent: it asks itself. */
+  prepared?: ApprovalPreparation;
+}
+
+/** What an approval needs of Slack before its card: the workspace, the names of the IDs, the first approvers. */
+export interface ApprovalPreparation {
+  teamId: string;
+  labels: Record<string, string>;
+  /** The first stage's approvers, with user groups resolved to their members. */
+  eligibility: Eligibility;
 }
 
 /** With an approval: allow the same call again, by the same requester, for a while; `vary`: arguments that may differ. */

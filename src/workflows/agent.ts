@@ -3,7 +3,7 @@
 // AgentRun (./agent/run.ts); the model's steps are ./agent/model.ts; each call is taken as the policy routes it
 // (./agent/take.ts), and the calls that need a person are asked, one or a turn's together (./agent/ask.ts).
 
-import { patched, setHandler } from '@temporalio/workflow';
+import { setHandler } from '@temporalio/workflow';
 import type { ProposalCheck } from '../activities/llm.js';
 import { type AgentInput, BATCH_MAX, type RunOutcome } from '../approval/run.js';
 import type { Proposal } from '../approval/schemas.js';
@@ -12,9 +12,7 @@ import { ModelSteps } from './agent/model.js';
 import { AgentRun } from './agent/run.js';
 import { personNeedFor, type Turn, takeCall } from './agent/take.js';
 import { agentStatusQuery, stopRunSignal } from './messages.js';
-
-/** Patch id of the change that asks the calls of one model turn together. */
-export const BATCH_PATCH = 'calls-asked-together';
+import { BATCH_PATCH } from './patches.js';
 
 /** Model turns per run: enough for look-up → act → report, small enough that a confused model stops. */
 export const MAX_MODEL_STEPS = 8;
@@ -28,24 +26,36 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
 
   run.recordRequested();
   await run.session?.show('processing');
-  const model = await ModelSteps.begin();
+  const model = await ModelSteps.begin(run.code);
   let invalidTurns = 0;
   try {
     while (run.steps < MAX_MODEL_STEPS) {
       run.unlessStopped();
       run.steps += 1;
-      const { policy, next } = await model.next(run.conversation);
-      if (next.kind === 'final') return await run.finish({ status: 'completed', answer: next.text });
+      const { policy, next } = await model.next(run.conversation, {
+        requesterId: run.input.requester.id,
+        readOutside: [...run.readOutside],
+        ...(run.replyWithAnswer ? { reply: run.replyWithAnswer } : {}),
+      });
+      if (next.kind === 'final') {
+        return await run.finish({ status: 'completed', answer: next.text }, next);
+      }
       run.conversation.push(...next.modelItems);
       const valid = next.checks.filter((c): c is Extract<ProposalCheck, { ok: true }> => c.ok);
       await run.showProposed(valid.map((c) => c.proposal));
       invalidTurns = valid.length === 0 ? invalidTurns + 1 : 0;
-      const turn: Turn = { policy, readBefore: [...run.readOutside], byRule: model.fewerSteps };
+      const turn: Turn = {
+        policy,
+        readBefore: [...run.readOutside],
+        byRule: model.fewerSteps,
+        code: run.code,
+        prepared: next.prepared ?? {},
+      };
 
       // Several calls of one turn that need a person are asked together: one card lists them, and one form can
       // decide them all (runs from before this asked one after another).
       const needing = valid.filter((c) => personNeedFor(c.proposal, turn).person).length;
-      const together = needing >= 2 && needing <= BATCH_MAX && patched(BATCH_PATCH);
+      const together = needing >= 2 && needing <= BATCH_MAX && run.code.has(BATCH_PATCH);
       const asks: Proposal[] = [];
       for (const check of next.checks) {
         const ask = await takeCall(run, check, turn);

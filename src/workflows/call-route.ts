@@ -5,7 +5,7 @@ import { ActivityFailure, ChildWorkflowFailure, getExternalWorkflowHandle } from
 import type { ToolOutcome } from '../activities/tools.js';
 import { type PersonNeed, planFor } from '../approval/policy.js';
 import type { ApprovalPlan, ApprovalPolicy, Proposal } from '../approval/schemas.js';
-import { type CoveringGrant, standingMaxFor } from '../approval/standing.js';
+import { type CoveringGrant, type StandingCall, standingMaxFor } from '../approval/standing.js';
 import { run, toolsOnce, toolsRetried } from './activities.js';
 import { grantUsedSignal } from './messages.js';
 
@@ -27,13 +27,15 @@ export async function routeCall(
   need: PersonNeed,
   who: { requesterId: string; runId: string },
   since: { byRule: boolean; looks: () => boolean } = { byRule: true, looks: () => true },
+  /** Where the grant is looked for: an activity of its own, unless it was read with the model's answer. */
+  lookUp: (call: StandingCall) => Promise<CoveringGrant | null> = run.findStandingGrant,
 ): Promise<CallRoute> {
   if (!need.person) return { route: 'run_now' };
   const plan = planFor(proposal, policy);
   const grantAllowed = !since.byRule || standingMaxFor(plan, proposal.risk) > 0;
   if (need.standingMayCover && since.looks() && grantAllowed) {
     // Only a grant given under this call's rule, at its risk or higher, covers it.
-    const grant = await run.findStandingGrant({
+    const grant = await lookUp({
       requesterId: who.requesterId,
       tool: proposal.tool,
       arguments: proposal.arguments,

@@ -2,7 +2,7 @@
 // requests" are one list call, across restarts and Slack app processes. Registered by the embedded dev server at
 // start; on a real cluster, `ensureSearchAttributes` (src/temporal/search-attributes.ts) checks them at start-up.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { ApprovalStatus } from '../approval/schemas.js';
+import type { ApprovalStatus, Eligibility } from '../approval/schemas.js';
 
 /** An approval's: pending | approved | rejected | timed_out | cancelled; a standing approval's: active | revoked | expired. */
 export const APPROVAL_STATUS_KEY = defineSearchAttributeKey(
@@ -25,11 +25,34 @@ export const ANY_MEMBER = '*';
 export function inboxAttributes(snapshot: ApprovalStatus) {
   const stage = snapshot.stages.at(-1);
   const open = snapshot.status === 'pending' && stage?.status === 'pending';
-  const deciders = !open ? [] : stage.eligibility.kind === 'anyone' ? [ANY_MEMBER] : stage.eligibility.users;
+  return attributesOf(
+    snapshot.status,
+    open ? stage.eligibility : undefined,
+    snapshot.requester.id,
+    snapshot.proposal.tool,
+  );
+}
+
+/**
+ * An approval's search attributes as its first stage opens, given with its start when its first approvers were
+ * resolved before it (src/activities/prepare-calls.ts): the same values the approval would write itself.
+ */
+export function openingAttributes(requesterId: string, tool: string, eligibility: Eligibility) {
+  return attributesOf('pending', eligibility, requesterId, tool);
+}
+
+/** `open`: who may decide while a stage is open; undefined when none is. */
+function attributesOf(
+  status: ApprovalStatus['status'],
+  open: Eligibility | undefined,
+  requesterId: string,
+  tool: string,
+) {
+  const deciders = !open ? [] : open.kind === 'anyone' ? [ANY_MEMBER] : open.users;
   return [
-    { key: APPROVAL_STATUS_KEY, value: snapshot.status },
+    { key: APPROVAL_STATUS_KEY, value: status },
     { key: DECIDERS_KEY, value: deciders },
-    { key: REQUESTER_KEY, value: snapshot.requester.id },
-    { key: TOOL_KEY, value: snapshot.proposal.tool },
+    { key: REQUESTER_KEY, value: requesterId },
+    { key: TOOL_KEY, value: tool },
   ];
 }

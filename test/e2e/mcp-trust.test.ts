@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { agentStatusQuery, approvalStatusQuery } from '../../src/workflows/messages.js';
-import { BOUNDS_PATCH } from '../../src/workflows/patches.js';
+import { CURRENT_PATCH } from '../../src/workflows/patches.js';
 import { functionCall, message } from '../fakes/openai.js';
 import {
   type Engine,
@@ -78,13 +78,13 @@ async function ask(request: string, call: ReturnType<typeof functionCall>) {
   return askAgent(slack.sender, request);
 }
 
-/** The patch ids whose markers a run's history holds: a run that never meets a change pays no marker for it. */
+/** The patch ids whose markers a run's history holds, in order. */
 async function patchMarkers(runId: string): Promise<string[]> {
   const history = await engine.client.workflow.getHandle(runId).fetchHistory();
   return (history.events ?? []).flatMap((event) =>
-    Object.values(event.markerRecordedEventAttributes?.details ?? {})
-      .flatMap((payloads) => payloads.payloads ?? [])
-      .map((payload) => Buffer.from(payload.data ?? []).toString()),
+    (event.markerRecordedEventAttributes?.details?.['patch-data']?.payloads ?? []).map(
+      (payload) => (JSON.parse(Buffer.from(payload.data ?? []).toString()) as { id: string }).id,
+    ),
   );
 }
 
@@ -122,9 +122,8 @@ describe('annotations are hints unless the operator trusts the server', () => {
     const outcome = await runOutcome(engine.client, trusted);
     expect(outcome.actions).toEqual([expect.objectContaining({ tool: 'sure__lookup', ok: true })]);
     expect(cardsOf(trusted)).toEqual([]);
-    // Neither run met a call the old rule would have treated otherwise: no marker of the change.
-    for (const runId of [untrusted, trusted])
-      expect((await patchMarkers(runId)).join()).not.toContain(BOUNDS_PATCH);
+    // Each run started on the current code: its one marker says so, and stands for every earlier change.
+    for (const runId of [untrusted, trusted]) expect(await patchMarkers(runId)).toEqual([CURRENT_PATCH]);
   });
 });
 
@@ -150,8 +149,9 @@ describe('a rule the operator wrote asks a person whatever the risk', () => {
     await decide(card, PEOPLE.security.id, 'approve');
     const outcome = await runOutcome(engine.client, runId);
     expect(outcome.actions).toEqual([expect.objectContaining({ tool: 'ruled__lookup', ok: true })]);
-    // Before, a low-risk call ran at once: this run took the new path, marked, and replays on it.
-    expect((await patchMarkers(runId)).join()).toContain(BOUNDS_PATCH);
+    // Before issue 21, a low-risk call ran at once: this run took the new path, under the current code's one marker
+    // (runs from before it ask for BOUNDS_PATCH), and replays on it.
+    expect(await patchMarkers(runId)).toEqual([CURRENT_PATCH]);
     expect(await expectRunsToReplay(engine.client, [runId])).toBe(2);
   });
 

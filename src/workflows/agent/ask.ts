@@ -15,8 +15,9 @@ import { formatDuration } from '../../duration.js';
 import { approvalSlack } from '../activities.js';
 import { approvalWorkflow } from '../approval.js';
 import { failureMessage } from '../call-route.js';
+import { openingAttributes } from '../search-attributes.js';
 import type { AgentRun } from './run.js';
-import type { Turn } from './take.js';
+import { preparedFor, type Turn } from './take.js';
 import { runProposal } from './tool-call.js';
 
 /** What the run does with how an approval ended: run the call (as approved), tell the model, or stop. */
@@ -83,6 +84,8 @@ async function startApproval(run: AgentRun, proposal: Proposal, turn: Turn) {
   run.status = 'waiting_for_approval';
   const pending = { request_id: requestId, workflow_id: childId, tool: proposal.tool };
   run.pendingApprovals.push(pending);
+  // Read with the model's answer: the approval opens its first stage at once, searchable from its start.
+  const opening = preparedFor(turn, proposal, plan.rule)?.approval;
   const handle = await startChild(approvalWorkflow, {
     workflowId: childId,
     // Cancelling a run cancels its approvals, so their cards are updated rather than left live.
@@ -99,8 +102,12 @@ async function startApproval(run: AgentRun, proposal: Proposal, turn: Turn) {
         // For an edited call's rule: the same policy this run went by.
         policy,
         ...(readBefore.length > 0 ? { readOutside: [...readBefore] } : {}),
+        ...(opening ? { prepared: opening } : {}),
       },
     ],
+    ...(opening
+      ? { typedSearchAttributes: openingAttributes(input.requester.id, proposal.tool, opening.eligibility) }
+      : {}),
   });
   if (session) {
     session.task(proposal.callId, proposal.tool, 'waiting_for_approval', { approval: childId });

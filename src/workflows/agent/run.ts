@@ -6,10 +6,9 @@ import {
   ApplicationFailure,
   CancellationScope,
   ChildWorkflowFailure,
-  patched,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ConversationItem } from '../../activities/llm.js';
+import type { ConversationItem, ReplyTo } from '../../activities/llm.js';
 import type {
   ActionRecord,
   AgentInput,
@@ -22,7 +21,7 @@ import type { AuditEvent, Person, Proposal, SlackMessageRef } from '../../approv
 import { runSlack as slack } from '../activities.js';
 import { type Recorder, recorder } from '../audit.js';
 import { failureMessage } from '../call-route.js';
-import { AGENT_SESSION_PATCH } from '../patches.js';
+import { AGENT_SESSION_PATCH, CodeVersion } from '../patches.js';
 import { RunSession } from '../session.js';
 
 /** Thrown at the run's next step once its requester has stopped it; the run then ends, cancelled. */
@@ -34,6 +33,8 @@ export class RunStopped extends Error {
 export type PendingApproval = NonNullable<AgentStatus['pending_approval']>;
 
 export class AgentRun {
+  /** The code the run started on, asked first (./patches.ts). */
+  readonly code = CodeVersion.atStart();
   readonly runId = workflowInfo().workflowId;
   readonly startedAt = new Date().toISOString();
   readonly audit: AuditEvent[] = [];
@@ -66,7 +67,7 @@ export class AgentRun {
   constructor(readonly input: AgentInput) {
     this.record = recorder(this.audit, { runId: this.runId });
     this.session =
-      input.session && patched(AGENT_SESSION_PATCH)
+      input.session && this.code.has(AGENT_SESSION_PATCH)
         ? new RunSession(
             {
               runId: this.runId,
@@ -155,10 +156,49 @@ export class AgentRun {
     this.approvalRecords.push({ seq, record });
   }
 
-  async finish(result: Omit<RunOutcome, 'requester' | 'actions' | 'approvals'>): Promise<RunOutcome> {
-    const { input, session } = this;
+  /** The run's outcome, were it to end with `result` now. */
+  private outcomeOf(result: Omit<RunOutcome, 'requester' | 'actions' | 'approvals'>): RunOutcome {
     const approvals = this.approvalRecords.toSorted((a, b) => a.seq - b.seq).map((a) => a.record);
-    const outcome: RunOutcome = { ...result, requester: input.requester, actions: this.actions, approvals };
+    return { ...result, requester: this.input.requester, actions: this.actions, approvals };
+  }
+
+  /**
+   * The result is built from the requester's reads: it goes where they asked — the conversation's thread, for a run
+   * asked for in one — and otherwise in the card's thread only when the card is there too (an approvals channel may
+   * hold people who could not read what the run read).
+   */
+  private get resultGoesTo(): { channel: string; threadTs: string | undefined } {
+    const { input, thread } = this;
+    if (input.session) return { channel: input.session.channel, threadTs: input.session.threadTs };
+    return thread && thread.channel === input.channel
+      ? { channel: thread.channel, threadTs: thread.ts }
+      : { channel: input.channel, threadTs: undefined };
+  }
+
+  /**
+   * Where a final answer's result is posted by the model's activity itself, on the current code and outside an agent
+   * session (whose stream carries the answer): the run then ends without an activity of its own to post it.
+   */
+  get replyWithAnswer(): ReplyTo | undefined {
+    if (!this.code.current || this.session) return undefined;
+    return {
+      ...this.resultGoesTo,
+      runId: this.runId,
+      startedAt: this.startedAt,
+      outcome: this.outcomeOf({ status: 'completed' }),
+    };
+  }
+
+  /**
+   * Ends the run with `result`; `withAnswer`: what became of posting it with the model's answer (replyWithAnswer):
+   * posted, or tried, when the run posts it only where that attempt did not.
+   */
+  async finish(
+    result: Omit<RunOutcome, 'requester' | 'actions' | 'approvals'>,
+    withAnswer: { posted?: SlackMessageRef; postTried?: true } = {},
+  ): Promise<RunOutcome> {
+    const { session } = this;
+    const outcome = this.outcomeOf(result);
     this.outcome = outcome;
     this.status = outcome.status;
     this.record('final', 'system', {
@@ -166,18 +206,16 @@ export class AgentRun {
       answer: outcome.answer,
       reason: outcome.reason,
     });
-    // The result is built from the requester's reads: it goes where they asked — the conversation's thread, for a run
-    // asked for in one — and otherwise in the card's thread only when the card is there too (an approvals channel may
-    // hold people who could not read what the run read).
-    const thread = this.thread;
-    const where = input.session
-      ? { channel: input.session.channel, threadTs: input.session.threadTs }
-      : thread && thread.channel === input.channel
-        ? { channel: thread.channel, threadTs: thread.ts }
-        : { channel: input.channel, threadTs: undefined };
+    if (withAnswer.posted) return outcome;
     // A session's stream carries the result into the thread; posted only where it did not.
     if (!(await session?.answer(outcome))) {
-      await slack.postRunReply({ ...where, runId: this.runId, startedAt: this.startedAt, outcome });
+      await slack.postRunReply({
+        ...this.resultGoesTo,
+        runId: this.runId,
+        startedAt: this.startedAt,
+        outcome,
+        ...(withAnswer.postTried ? { triedWithAnswer: true } : {}),
+      });
       await session?.end('active');
     }
     return outcome;

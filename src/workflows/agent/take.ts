@@ -1,17 +1,15 @@
 // Taking one proposed call, as the policy routes it (../call-route.ts): an invalid one is answered to the model, one
 // that needs nobody runs now, one a standing approval covers runs under it; one that needs a person is returned, to be
 // asked (./ask.ts).
-import { patched } from '@temporalio/workflow';
 import type { ProposalCheck } from '../../activities/llm.js';
+import type { PreparedCall } from '../../activities/prepare-calls.js';
 import { needsApproval, type PersonNeed, personNeeded } from '../../approval/policy.js';
 import type { ApprovalPolicy, Proposal } from '../../approval/schemas.js';
+import { run as runActivities } from '../activities.js';
 import { routeCall } from '../call-route.js';
-import { BOUNDS_PATCH } from '../patches.js';
+import { BOUNDS_PATCH, type CodeVersion, STANDING_PATCH } from '../patches.js';
 import type { AgentRun } from './run.js';
 import { runProposal } from './tool-call.js';
-
-/** Patch id of the change that looks for a standing approval before asking a person. */
-export const STANDING_PATCH = 'standing-approvals';
 
 /** One model turn's calls as the run takes them. */
 export interface Turn {
@@ -21,6 +19,23 @@ export interface Turn {
   readBefore: readonly string[];
   /** False only for runs from before fewer-steps, which looked for a standing approval for every call. */
   byRule: boolean;
+  /** The code the run started on. */
+  code: CodeVersion;
+  /** What was read for the turn's calls with the model's answer, by call id (src/activities/prepare-calls.ts). */
+  prepared: Record<string, PreparedCall>;
+}
+
+/**
+ * What was read with the model's answer for this call under its rule `rule`, where the run uses it: runs from before
+ * the current code read it in activities of their own.
+ */
+export function preparedFor(
+  turn: Turn,
+  proposal: Proposal,
+  rule: string | undefined,
+): PreparedCall | undefined {
+  const prepared = turn.prepared[proposal.callId];
+  return turn.code.current && prepared !== undefined && prepared.rule === rule ? prepared : undefined;
 }
 
 /**
@@ -35,7 +50,7 @@ export function personNeedFor(proposal: Proposal, turn: Turn): PersonNeed {
     : { person: false };
   // The same commands either way: nothing to mark.
   if (now.person === before.person && (!now.person || now.standingMayCover)) return now;
-  return patched(BOUNDS_PATCH) ? now : before;
+  return turn.code.has(BOUNDS_PATCH) ? now : before;
 }
 
 /** Takes one proposed call: the proposal, if it needs a person; undefined once it is answered to the model. */
@@ -63,7 +78,11 @@ export async function takeCall(
     personNeedFor(proposal, turn),
     { requesterId: run.input.requester.id, runId: run.runId },
     // Runs from before standing approvals never look; runs from before fewer-steps look for every call.
-    { byRule: turn.byRule, looks: () => patched(STANDING_PATCH) },
+    { byRule: turn.byRule, looks: () => turn.code.has(STANDING_PATCH) },
+    (call) => {
+      const read = preparedFor(turn, proposal, call.rule)?.standing;
+      return read !== undefined ? Promise.resolve(read) : runActivities.findStandingGrant(call);
+    },
   );
   if (route.route === 'ask') return proposal;
   if (route.route === 'run_now') {

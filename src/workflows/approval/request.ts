@@ -1,13 +1,7 @@
 // One approval's state and the rules it is decided by: the snapshot the query shows, the plan it follows, and the
 // decisions, edits and withdrawals that change it, each checked by the pure rules of src/approval/state.ts and
 // audited. The workflow's handlers call these; its stages (./stages.ts) wait on what they change.
-import {
-  ApplicationFailure,
-  condition,
-  patched,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, condition, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { INVALID_APPROVAL_PLAN } from '../../activities/failure-types.js';
 import { describeChanges } from '../../approval/changes.js';
 import { planAfterEdit } from '../../approval/demands.js';
@@ -22,6 +16,7 @@ import type {
   ApprovalInput,
   ApprovalOutcome,
   ApprovalPlan,
+  ApprovalPreparation,
   ApprovalStatus,
   ProposalEdit,
   StageSummary,
@@ -40,11 +35,8 @@ import {
 } from '../../approval/state.js';
 import { editChecks } from '../activities.js';
 import { type Recorder, recorder } from '../audit.js';
-import { BOUNDS_PATCH } from '../patches.js';
+import { BOUNDS_PATCH, CodeVersion, INBOX_PATCH } from '../patches.js';
 import { inboxAttributes } from '../search-attributes.js';
-
-/** Patch id of the change that made approvals searchable (the App Home inbox): runs started before it are not. */
-export const INBOX_PATCH = 'inbox-search-attributes';
 
 /** Why a signal that changes the arguments is refused: the change is checked against the tool, which a signal cannot wait for. */
 const EDIT_ONLY_BY_UPDATE =
@@ -66,8 +58,16 @@ export class ApprovalRequest {
   private editorAnswer: DecisionAnswer | undefined;
   /** Visibility: who may decide now, and how the request stands, for the App Home inbox to list. */
   private readonly searchable: boolean;
+  /**
+   * What Slack was asked for this approval with the model's answer (on the current code): it opens its first stage
+   * at once, with the search attributes it was started with.
+   */
+  readonly prepared: ApprovalPreparation | undefined;
+  /** The code the approval started on, asked first (../patches.ts). */
+  readonly code: CodeVersion;
 
   constructor(readonly input: ApprovalInput) {
+    this.code = CodeVersion.atStart();
     const plan = input.plan;
     if (plan.stages.length === 0) {
       // Approving with no stage to pass would let the call run unapproved: refuse instead.
@@ -102,8 +102,9 @@ export class ApprovalRequest {
       audit: [],
     };
     this.record = recorder(this.snapshot.audit, { runId: input.runId, requestId: input.requestId });
-    this.searchable = patched(INBOX_PATCH);
-    this.index();
+    this.searchable = this.code.has(INBOX_PATCH);
+    this.prepared = this.code.current ? input.prepared : undefined;
+    if (!this.prepared) this.index();
   }
 
   get stage(): StageSummary | undefined {
@@ -168,7 +169,7 @@ export class ApprovalRequest {
     const check = checkDecision(decision, rules);
     if (check.ok || check.reason !== 'own_edit') return rules;
     const before = { ...rules, editors: [] };
-    return checkDecision(decision, before).ok && !patched(BOUNDS_PATCH) ? before : rules;
+    return checkDecision(decision, before).ok && !this.code.has(BOUNDS_PATCH) ? before : rules;
   }
 
   /** Every decision, from the Update or the signal, goes through here: validated, applied by the rules, audited. */
@@ -274,7 +275,7 @@ export class ApprovalRequest {
     // Before BOUNDS_PATCH a riskier call went to its own rule, whatever that demanded: runs from then keep that.
     const byRisk =
       RISK_RANK[proposal.risk] > RISK_RANK[snapshot.proposal.risk] && own.stages.length > 0 ? own : plan;
-    const chosen = bounded.rule === byRisk.rule || patched(BOUNDS_PATCH) ? bounded : byRisk;
+    const chosen = bounded.rule === byRisk.rule || this.code.has(BOUNDS_PATCH) ? bounded : byRisk;
     const newPlan = chosen.rule !== plan.rule ? chosen : undefined;
     // It stays under a rule that asks at least what its own does: said on the card, so later approvers know why.
     const kept = chosen === plan && bounded === plan && own.rule !== plan.rule ? own.rule : undefined;

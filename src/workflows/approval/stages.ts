@@ -1,23 +1,24 @@
 // The approval's stages in order, each collecting approvals from distinct people until its quorum. Durable timers
 // drive each stage's reminder, escalation and timeout (src/approval/state.ts says which is due); an accepted edit
 // starts the stages over for the edited call.
-import { patched } from '@temporalio/workflow';
 import { countedReviewers, widenEligibility } from '../../approval/policy.js';
 import type { Eligibility, StagePlan, StageSummary } from '../../approval/schemas.js';
 import { dueTimer, nextTimerAt, stageTimers } from '../../approval/state.js';
 import { approvalSlack as slack } from '../activities.js';
 import { untilOrAt } from '../audit.js';
-import { BOUNDS_PATCH } from '../patches.js';
+import { BOUNDS_PATCH, PREPARE_PATCH } from '../patches.js';
 import type { ApprovalCards } from './cards.js';
 import type { ApprovalRequest } from './request.js';
-
-/** Patch id of the change that asks Slack for the team, the IDs' names and the first approvers in one activity. */
-export const PREPARE_PATCH = 'one-preparation-activity';
 
 /** What Slack is asked before the first card: the team, the names of the IDs the call holds, the first approvers. */
 export async function prepare(request: ApprovalRequest): Promise<Eligibility | undefined> {
   const { snapshot, input } = request;
-  if (!patched(PREPARE_PATCH)) {
+  if (request.prepared) {
+    snapshot.team_id = request.prepared.teamId;
+    snapshot.labels = request.prepared.labels;
+    return request.prepared.eligibility;
+  }
+  if (!request.code.has(PREPARE_PATCH)) {
     snapshot.team_id = await slack.installedTeam();
     snapshot.labels = await slack.labelSlackIds(input.proposal.arguments, input.requester.id);
     return undefined;
@@ -51,11 +52,11 @@ export async function askStages(
         approved_by: passed.approvals.map((a) => a.reviewer ?? 'operator'),
       });
     }
-    const stage = await openStage(
-      request,
-      stagePlan,
-      !pass.edited && !passed ? pass.firstApprovers : undefined,
-    );
+    const first = !pass.edited && !passed;
+    const stage = await openStage(request, stagePlan, first ? pass.firstApprovers : undefined, {
+      // A prepared approval was started with the attributes of its first stage open.
+      searchable: !(first && request.prepared),
+    });
     if (passed) {
       await cards.update();
       await cards.postNote({
@@ -83,11 +84,15 @@ export async function askStages(
   return 'done';
 }
 
-/** Opens a stage; `resolved`: its approvers when already asked for (the first stage's, with the preparation). */
+/**
+ * Opens a stage; `resolved`: its approvers when already asked for (the first stage's, with the preparation);
+ * `searchable`: false where visibility already shows it open.
+ */
 async function openStage(
   request: ApprovalRequest,
   stagePlan: StagePlan,
-  resolved?: Eligibility,
+  resolved: Eligibility | undefined,
+  { searchable }: { searchable: boolean },
 ): Promise<StageSummary> {
   const { snapshot } = request;
   const eligibility = resolved ?? (await slack.resolveApprovers(stagePlan.approvers));
@@ -97,7 +102,7 @@ async function openStage(
   const openedAtMs =
     snapshot.stages.length > 0
       ? Date.now()
-      : editedAt !== undefined && editedAt !== snapshot.requested_at && patched(BOUNDS_PATCH)
+      : editedAt !== undefined && editedAt !== snapshot.requested_at && request.code.has(BOUNDS_PATCH)
         ? Date.parse(editedAt)
         : Date.parse(snapshot.requested_at);
   const stage: StageSummary = {
@@ -113,7 +118,7 @@ async function openStage(
   snapshot.stages.push(stage);
   snapshot.eligibility = eligibility;
   snapshot.expires_at = stage.expires_at;
-  request.index();
+  if (searchable) request.index();
   request.record('stage_opened', 'policy', {
     stage: stage.name,
     number: snapshot.stages.length,

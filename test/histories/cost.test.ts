@@ -1,0 +1,58 @@
+// What a request costs Temporal, counted from recorded histories (test/support/cost.ts) before and after the current
+// code (sets 9 and 10): the README's "Cost per request" table, kept true. A change that adds or saves events or
+// actions shows here first, in a new set, and the README with it.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import proto from '@temporalio/proto';
+import { describe, expect, it } from 'vitest';
+import { temporalCost } from '../support/cost.js';
+
+function recorded(set: string, scenario: string) {
+  const file = JSON.parse(readFileSync(join(import.meta.dirname, set, `${scenario}.json`), 'utf8')) as {
+    histories: Array<{ workflowId: string; history: string }>;
+  };
+  return new Map(
+    file.histories.map((h) => [
+      h.workflowId,
+      proto.temporal.api.history.v1.History.decode(Buffer.from(h.history, 'base64')),
+    ]),
+  );
+}
+
+const BEFORE = '9-authority-bounds';
+const NOW = '10-fewer-actions-per-request';
+
+// [set, scenario, queries a person's click makes, history events, workflow tasks, billable actions]
+const TABLE: Array<[string, string, number, number, number, number]> = [
+  [BEFORE, 'approve', 1, 85, 13, 17],
+  [NOW, 'approve', 1, 61, 10, 12],
+  [BEFORE, 'reject', 1, 79, 12, 16],
+  [NOW, 'reject', 1, 55, 9, 11],
+  [BEFORE, 'low-risk', 0, 31, 5, 5],
+  [NOW, 'low-risk', 0, 25, 4, 4],
+];
+
+describe('what one request costs Temporal', () => {
+  it.each(TABLE)('%s, %s: events, workflow tasks and billable actions', (set, scenario, queries, ...cost) => {
+    const counted = temporalCost(recorded(set, scenario), queries);
+    expect([counted.historyEvents, counted.workflowTasks, counted.billableActions]).toEqual(cost);
+  });
+
+  it('an approved request on the current code: what each action is', () => {
+    expect(temporalCost(recorded(NOW, 'approve'), 1)).toMatchObject({
+      patchMarkers: 2,
+      actions: {
+        workflowStarts: 1,
+        // The approval is a child workflow: its start and its execution.
+        childWorkflows: 2,
+        // The model's two turns, the card, the tool, the card updated.
+        activities: 5,
+        timers: 1,
+        updates: 1,
+        // The approval's end; its first attributes come with its start, which Temporal does not bill.
+        searchAttributeUpserts: 1,
+        queries: 1,
+      },
+    });
+  });
+});
