@@ -53,6 +53,15 @@ export function wrongTypeProblem(namespace: string, wrongType: readonly InboxKey
   return `Temporal namespace "${namespace}" has ${wrongType.map((k) => `${k.name} with a type other than ${CLI_TYPE[k.type]}`).join(', ')}; Countersign needs its own types there`;
 }
 
+/** Each attribute's type as Temporal's API names it, by name: what `addSearchAttributes` takes. */
+export function searchAttributeTypes(
+  keys: readonly InboxKey[] = INBOX_SEARCH_ATTRIBUTES,
+): Record<string, proto.temporal.api.enums.v1.IndexedValueType> {
+  return Object.fromEntries(
+    keys.map((key) => [key.name, PROTO_TYPE[key.type] as proto.temporal.api.enums.v1.IndexedValueType]),
+  );
+}
+
 /** What was registered now (empty when all were there). Throws SearchAttributesMissingError when it cannot. */
 export async function ensureSearchAttributes(
   connection: Pick<Connection, 'operatorService'>,
@@ -66,12 +75,7 @@ export async function ensureSearchAttributes(
   try {
     await connection.operatorService.addSearchAttributes({
       namespace,
-      searchAttributes: Object.fromEntries(
-        missing.map((key) => [
-          key.name,
-          PROTO_TYPE[key.type] as proto.temporal.api.enums.v1.IndexedValueType,
-        ]),
-      ),
+      searchAttributes: searchAttributeTypes(missing),
     });
   } catch (error) {
     const commands = missing.map((key) => searchAttributeCommand(namespace, key)).join('\n  ');

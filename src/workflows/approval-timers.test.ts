@@ -1,15 +1,13 @@
 // The approval's rules that depend on timers (expiry, reminders, escalation) and a standing approval's expiry, on the
-// real workflow code with Slack's activities stubbed: fast, beside the end-to-end tests, which drive the same rules
-// through Slack. Run on the tests' dev server with short timers: Temporal's time-skipping test server is downloaded on
-// first use, and this machine has no internet.
+// real workflow code with Slack's activities stubbed, on Temporal's time-skipping test server: an hour's timer passes
+// at once, so the rules are tried with the durations a policy really has. Beside the end-to-end tests, which drive the
+// same rules through Slack.
 import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connectToTestServer,
-  type TemporalTestContext,
-  uniqueTaskQueue,
-} from '../../test/support/temporal.js';
+import { installQuietRuntime, uniqueTaskQueue } from '../../test/support/temporal.js';
+import { timeSkippingEnvironment } from '../../test/support/time-skipping.js';
 import type {
   ApprovalNote,
   ApprovalPlan,
@@ -22,6 +20,9 @@ import { workflowSinks, workflowsPath } from '../temporal/worker.js';
 import { approvalWorkflow } from './approval.js';
 import { standingGrantWorkflow } from './grant.js';
 import { approvalStatusQuery, grantStatusQuery, revokeGrantSignal } from './messages.js';
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
 
 /** What the stubbed Slack was asked, in order. */
 interface SlackCall {
@@ -77,7 +78,7 @@ const stage = (timers: Partial<StagePlan>): StagePlan => ({
   name: 'Team lead',
   approvers: { users: ['U_LEAD'], userGroups: [] },
   required: 1,
-  timeoutMs: 2_000,
+  timeoutMs: HOUR_MS,
   remindAfterMs: undefined,
   escalateAfterMs: undefined,
   escalateTo: undefined,
@@ -92,17 +93,18 @@ const planOf = (stagePlan: StagePlan): ApprovalPlan => ({
   channel: undefined,
 });
 
-let t: TemporalTestContext;
+let env: TestWorkflowEnvironment;
 let worker: Worker;
 let running: Promise<void>;
 const taskQueue = uniqueTaskQueue('approval-timers');
 let started = 0;
 
 beforeAll(async () => {
-  t = await connectToTestServer();
+  installQuietRuntime();
+  env = await timeSkippingEnvironment();
   worker = await Worker.create({
-    connection: t.nativeConnection,
-    namespace: t.namespace,
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
     taskQueue,
     workflowsPath: workflowsPath(),
     activities: slackStub,
@@ -114,13 +116,13 @@ beforeAll(async () => {
 afterAll(async () => {
   worker?.shutdown();
   await running;
-  await t?.close();
+  await env?.teardown();
 });
 
 async function ask(stagePlan: StagePlan): Promise<WorkflowHandle<typeof approvalWorkflow>> {
   started += 1;
   slackCalls.length = 0;
-  return t.client.workflow.start(approvalWorkflow, {
+  return env.client.workflow.start(approvalWorkflow, {
     taskQueue,
     workflowId: `${taskQueue}/approval-${started}`,
     args: [
@@ -139,35 +141,46 @@ async function ask(stagePlan: StagePlan): Promise<WorkflowHandle<typeof approval
 
 describe('an approval nobody decides', () => {
   it('expires when its stage times out: timed out, its card updated, the stage and the time in the outcome', async () => {
-    const handle = await ask(stage({ timeoutMs: 1_000 }));
+    const handle = await ask(stage({ timeoutMs: HOUR_MS }));
     const outcome = await handle.result();
     expect(outcome.status).toBe('timed_out');
-    expect(outcome.timedOut).toEqual({ stage: 'Team lead', afterMs: 1_000 });
+    expect(outcome.timedOut).toEqual({ stage: 'Team lead', afterMs: HOUR_MS });
     expect(outcome.audit.map((e) => e.type)).toContain('timed_out');
     // The card's buttons go once it has ended.
     expect(slackCalls.at(-1)).toEqual({ name: 'updateApprovalCard', channel: 'C_APPROVALS' });
     const waited = outcome.audit.find((e) => e.type === 'approval_outcome')?.details.waited_ms as number;
-    expect(waited).toBeGreaterThanOrEqual(1_000);
+    // An hour on the workflow's clock, and the moments its activities took.
+    expect(waited).toBeGreaterThanOrEqual(HOUR_MS);
+    expect(waited).toBeLessThan(HOUR_MS + MINUTE_MS);
   });
 
   it('is reminded once per quiet stretch, in the card’s thread, not again and again', async () => {
-    const handle = await ask(stage({ timeoutMs: 2_500, remindAfterMs: 400 }));
+    const handle = await ask(stage({ timeoutMs: 8 * HOUR_MS, remindAfterMs: HOUR_MS }));
     const outcome = await handle.result();
     expect(outcome.status).toBe('timed_out');
     expect(outcome.audit.filter((e) => e.type === 'reminder')).toHaveLength(1);
     expect(slackCalls.filter((c) => c.note === 'reminder')).toEqual([
       { name: 'postApprovalNote', channel: 'C_APPROVALS', note: 'reminder' },
     ]);
+    const reminded = outcome.audit.find((e) => e.type === 'reminder');
+    const asked = outcome.audit.find((e) => e.type === 'approval_requested');
+    const after = Date.parse(reminded?.at ?? '') - Date.parse(asked?.at ?? '');
+    expect(after).toBeGreaterThanOrEqual(HOUR_MS);
+    expect(after).toBeLessThan(HOUR_MS + MINUTE_MS);
   });
 
   it('escalates once its stage has waited long enough: more approvers, a card where they are, a note', async () => {
     const handle = await ask(
       stage({
-        timeoutMs: 3_000,
-        escalateAfterMs: 400,
+        timeoutMs: 8 * HOUR_MS,
+        escalateAfterMs: 2 * HOUR_MS,
         escalateTo: { approvers: { users: ['U_HEAD'], userGroups: [] }, channel: 'C_LEADS' },
       }),
     );
+    // Before its time, nothing has widened.
+    await env.sleep(2 * HOUR_MS - MINUTE_MS);
+    expect((await handle.query(approvalStatusQuery)).stages[0]?.escalated).toBe(false);
+    await env.sleep(2 * MINUTE_MS);
     // Escalating takes a few steps (approvers, a copy of the card, a note): wait for the copy, after the approvers.
     await expect.poll(async () => (await handle.query(approvalStatusQuery)).cards.length).toBe(2);
     const snapshot = await handle.query(approvalStatusQuery);
@@ -193,9 +206,10 @@ describe('an approval nobody decides', () => {
 });
 
 describe('a standing approval', () => {
-  const grant = (id: string, forMs: number) => {
-    const givenAt = Date.now();
-    return t.client.workflow.start(standingGrantWorkflow, {
+  const grant = async (id: string, forMs: number) => {
+    // The test server's clock, hours ahead of the wall's once earlier tests have skipped time.
+    const givenAt = await env.currentTimeMs();
+    return env.client.workflow.start(standingGrantWorkflow, {
       taskQueue,
       workflowId: `${taskQueue}/${id}/standing`,
       args: [
@@ -218,13 +232,13 @@ describe('a standing approval', () => {
   };
 
   it('expires when its time is up, audited', async () => {
-    const outcome = await (await grant('expires', 800)).result();
+    const outcome = await (await grant('expires', HOUR_MS)).result();
     expect(outcome.status).toBe('expired');
     expect(outcome.audit.map((e) => e.type)).toEqual(['grant_given', 'grant_expired']);
   });
 
   it('revoked before then ends at once, and does not expire later', async () => {
-    const handle = await grant('revoked', 60_000);
+    const handle = await grant('revoked', 24 * HOUR_MS);
     // Once given (its first workflow task), so the audit reads in order.
     await expect.poll(async () => (await handle.query(grantStatusQuery)).audit.length).toBe(1);
     await handle.signal(revokeGrantSignal, { by: { id: 'U_LEAD' } });

@@ -15,7 +15,7 @@ export interface TemporalTestContext {
 let runtimeInstalled = false;
 
 /** Worker state changes (INFO) and the expected activity failures (WARN) drown test output; errors still show. */
-function installQuietRuntime(): void {
+export function installQuietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
