@@ -38,6 +38,11 @@ describe('what one request costs Temporal', () => {
     expect([counted.historyEvents, counted.workflowTasks, counted.billableActions]).toEqual(cost);
   });
 
+  it('one patch marker per workflow on the current code, where the one before had four in all', () => {
+    expect(temporalCost(recorded(BEFORE, 'approve'), 1).patchMarkers).toBe(4);
+    expect(temporalCost(recorded(NOW, 'approve'), 1).patchMarkers).toBe(2);
+  });
+
   it('an approved request on the current code: what each action is', () => {
     expect(temporalCost(recorded(NOW, 'approve'), 1)).toMatchObject({
       patchMarkers: 2,
