@@ -1,0 +1,93 @@
+// What a call's approval needs is read with the model's answer (src/activities/prepare-calls.ts): the approvers are
+// resolved once, and the approval asks Slack nothing before its card. A read that fails there is made by the approval
+// itself, as before, and the model is not asked again for it. Signed Slack requests into the real Bolt receiver, a real
+// worker on the dev server, the Slack and OpenAI fakes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approvalStatusQuery } from '../../src/workflows/messages.js';
+import { functionCall, message } from '../fakes/openai.js';
+import {
+  type Engine,
+  PEOPLE,
+  policyFile,
+  proposal,
+  SECURITY_GROUP,
+  scriptModel,
+  startEngine,
+  userText,
+  waitForCard,
+} from '../support/engine.js';
+import { askAgent, type SlackAppHarness, startSlackApp } from '../support/slack-app.js';
+
+let engine: Engine;
+let slack: SlackAppHarness;
+
+beforeAll(async () => {
+  engine = await startEngine({
+    prefix: 'prepared',
+    // Approvers through a user group: resolving them is a Slack call that can be seen, and failed.
+    env: { POLICY_FILE: policyFile({ default: { approvers: [SECURITY_GROUP], timeout: '1h' } }) },
+  });
+  slack = await startSlackApp(engine);
+});
+
+afterAll(async () => {
+  await slack?.close();
+  await engine?.close();
+});
+
+/** The activities a workflow has scheduled, in order. */
+async function activitiesOf(workflowId: string): Promise<string[]> {
+  const history = await engine.client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? []).flatMap((event) => {
+    const name = event.activityTaskScheduledEventAttributes?.activityType?.name;
+    return name ? [name] : [];
+  });
+}
+
+async function askForTopic(topic: string) {
+  const request = `set the topic of <#C0PREPARED|prepared> to ${topic}`;
+  scriptModel(engine.openai, {
+    [request]: [
+      functionCall('set_channel_topic', proposal({ channel: 'C0PREPARED', topic }, 'medium')),
+      message('Done.'),
+    ],
+  });
+  const groupReadsBefore = engine.slackApi.callsTo('usergroups.users.list').length;
+  const runId = await askAgent(slack.sender, request);
+  const card = await waitForCard(engine.slackApi, runId);
+  const status = await engine.client.workflow.getHandle(card.workflowId).query(approvalStatusQuery);
+  return {
+    runId,
+    card,
+    status,
+    groupReads: engine.slackApi.callsTo('usergroups.users.list').slice(groupReadsBefore),
+    modelRequests: engine.openai.requests.filter((r) => userText(r) === request),
+  };
+}
+
+describe('what a call’s approval needs, read with the model’s answer', () => {
+  it('resolves the approvers once, and the approval asks Slack nothing before its card', async () => {
+    const asked = await askForTopic('one');
+    expect(asked.status.eligibility).toEqual({
+      kind: 'listed',
+      users: [PEOPLE.security.id],
+      userGroups: [SECURITY_GROUP],
+    });
+    expect(asked.groupReads).toHaveLength(1);
+    expect(await activitiesOf(asked.runId)).toEqual(['beginRun']);
+    expect(await activitiesOf(asked.card.workflowId)).toEqual(['postApprovalCard']);
+  });
+
+  it('leaves a read Slack could not answer to the approval, which makes it, and asks the model once', async () => {
+    engine.slackApi.fail('usergroups.users.list', { kind: 'http', status: 503 }, 1);
+    try {
+      const asked = await askForTopic('two');
+      expect(asked.status.eligibility).toMatchObject({ kind: 'listed', users: [PEOPLE.security.id] });
+      expect(asked.groupReads.map((c) => c.fault?.kind ?? 'ok')).toEqual(['http', 'ok']);
+      expect(await activitiesOf(asked.card.workflowId)).toEqual(['prepareApproval', 'postApprovalCard']);
+      expect(asked.modelRequests).toHaveLength(1);
+    } finally {
+      engine.slackApi.clearFaults();
+    }
+  });
+});
