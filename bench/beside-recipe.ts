@@ -76,5 +76,5 @@ const lines = [
 console.log(lines.join('\n'));
 writeFileSync(
   join(root, 'bench', 'beside-recipe.json'),
-  `${JSON.stringify({ startedAt, finishedAt: new Date().toISOString(), cpus: cpus().length, cpu: cpus()[0]?.model, runs }, null, 1)}\n`,
+  `${JSON.stringify({ startedAt, finishedAt: new Date().toISOString(), cpus: cpus().length, cpu: cpus()[0]?.model, runs }, null, 2)}\n`,
 );
