@@ -18,12 +18,16 @@ import {
 } from '../support/engine.js';
 import { askAgent, type SlackAppHarness, startSlackApp } from '../support/slack-app.js';
 
+/** This file's own requester: another file's standing approvals on the shared server are never looked at here. */
+const REQUESTER = { id: 'U0PREPREQ', name: 'pia' };
+
 let engine: Engine;
 let slack: SlackAppHarness;
 
 beforeAll(async () => {
   engine = await startEngine({
     prefix: 'prepared',
+    users: [REQUESTER],
     // Approvers through a user group: resolving them is a Slack call that can be seen, and failed.
     env: { POLICY_FILE: policyFile({ default: { approvers: [SECURITY_GROUP], timeout: '1h' } }) },
   });
@@ -53,7 +57,7 @@ async function askForTopic(topic: string) {
     ],
   });
   const groupReadsBefore = engine.slackApi.callsTo('usergroups.users.list').length;
-  const runId = await askAgent(slack.sender, request);
+  const runId = await askAgent(slack.sender, request, REQUESTER.id);
   const card = await waitForCard(engine.slackApi, runId);
   const status = await engine.client.workflow.getHandle(card.workflowId).query(approvalStatusQuery);
   return {
