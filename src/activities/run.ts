@@ -22,6 +22,8 @@ import { approversOf } from './slack.js';
 
 /** Grants looked at per call: a requester rarely holds more for one tool. */
 const GRANTS_READ_MAX = 20;
+/** How long one grant's state may take to read (a query its workflow's worker answers). */
+const GRANT_READ_MS = 2_000;
 /** Only Slack user IDs and tool names go into the visibility query. */
 const QUERY_SAFE = /^[A-Za-z0-9_-]+$/;
 
@@ -78,8 +80,20 @@ export function createRunActivities(deps: { config: Config; slack: WebClient }) 
       let read = 0;
       for await (const execution of client.workflow.list({ query, pageSize: GRANTS_READ_MAX })) {
         if (read++ >= GRANTS_READ_MAX) break;
-        // The listing may lag; the grant's own state decides.
-        const grant = await client.workflow.getHandle(execution.workflowId).query(grantStatusQuery);
+        // The listing may lag; the grant's own state decides. A grant whose state cannot be read now (no worker
+        // answers for it) counts for nothing: a person is asked.
+        let grant: StandingGrant;
+        try {
+          grant = await client.withDeadline(Date.now() + GRANT_READ_MS, () =>
+            client.workflow.getHandle(execution.workflowId).query(grantStatusQuery),
+          );
+        } catch (error) {
+          log.warn('a standing approval does not count: its state could not be read', {
+            grant_id: execution.workflowId,
+            error: (error as Error).message,
+          });
+          continue;
+        }
         if (!grantCovers(grant, call, rule, Date.now()) || !(await grantorStillDecides(grant, rule)))
           continue;
         return { ...grant, counts_until: new Date(grantCountsUntil(grant, rule)).toISOString() };

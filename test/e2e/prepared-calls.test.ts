@@ -3,7 +3,9 @@
 // itself, as before, and the model is not asked again for it. Signed Slack requests into the real Bolt receiver, a real
 // worker on the dev server, the Slack and OpenAI fakes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { standingGrantWorkflow } from '../../src/workflows/grant.js';
 import { approvalStatusQuery } from '../../src/workflows/messages.js';
+import { APPROVAL_STATUS_KEY, REQUESTER_KEY, TOOL_KEY } from '../../src/workflows/search-attributes.js';
 import { functionCall, message } from '../fakes/openai.js';
 import {
   type Engine,
@@ -92,6 +94,45 @@ describe('what a call’s approval needs, read with the model’s answer', () =>
       expect(asked.modelRequests).toHaveLength(1);
     } finally {
       engine.slackApi.clearFaults();
+    }
+  });
+
+  it('counts a standing approval whose state cannot be read for nothing: a person is asked, in good time', async () => {
+    // A grant of this requester's for this very call, listed as active, whose workflow no worker answers for.
+    const now = Date.now();
+    const grantId = `prepared-unreadable-${now}/standing`;
+    const grant = await engine.client.workflow.start(standingGrantWorkflow, {
+      taskQueue: `nobody-polls-${now}`,
+      workflowId: grantId,
+      args: [
+        {
+          grant_id: grantId,
+          requester: REQUESTER,
+          tool: 'set_channel_topic',
+          fixed: { channel: 'C0PREPARED' },
+          vary: ['topic'],
+          grantor: PEOPLE.security,
+          rule: 'default',
+          risk: 'medium',
+          given_at: new Date(now).toISOString(),
+          expires_at: new Date(now + 3_600_000).toISOString(),
+          request_id: 'req-unreadable',
+          run_id: 'run-unreadable',
+        },
+      ],
+      typedSearchAttributes: [
+        { key: APPROVAL_STATUS_KEY, value: 'active' },
+        { key: REQUESTER_KEY, value: REQUESTER.id },
+        { key: TOOL_KEY, value: 'set_channel_topic' },
+      ],
+    });
+    try {
+      const listed = `WorkflowId = '${grantId}' AND ${APPROVAL_STATUS_KEY.name} = 'active'`;
+      await expect.poll(async () => (await engine.client.workflow.count(listed)).count).toBe(1);
+      const asked = await askForTopic('three');
+      expect(asked.status.status).toBe('pending');
+    } finally {
+      await grant.terminate('test over');
     }
   });
 });
