@@ -7,7 +7,7 @@ import { EARLIER_RUNS_MAX, earlierTurns, type Turn } from '../approval/conversat
 import type { AgentInput } from '../approval/run.js';
 import { agentWorkflow } from '../workflows/agent.js';
 import { agentStatusQuery } from '../workflows/messages.js';
-import { withinSlackDeadline } from './temporal-deadline.js';
+import { listWithinSlackDeadline, withinSlackDeadline } from './temporal-deadline.js';
 
 export type Session = NonNullable<AgentInput['session']>;
 
@@ -61,19 +61,18 @@ export async function threadRuns(
   // The prefix is hex and a fixed "run-": nothing from the message goes into the query.
   const query = `WorkflowType = '${agentWorkflow.name}' AND WorkflowId STARTS_WITH '${threadRunPrefix(session)}'`;
   const runs: ThreadRun[] = [];
-  await withinSlackDeadline(
+  await listWithinSlackDeadline(
     temporal,
-    async () => {
-      for await (const execution of temporal.workflow.list({ query, pageSize: THREAD_RUNS_LISTED_MAX })) {
-        if (runs.length === THREAD_RUNS_LISTED_MAX) break;
-        const requester = execution.memo?.[REQUESTER_MEMO];
-        runs.push({
-          runId: execution.workflowId,
-          requesterId: typeof requester === 'string' ? requester : undefined,
-          running: execution.status.name === 'RUNNING',
-          startedAt: execution.startTime,
-        });
-      }
+    query,
+    THREAD_RUNS_LISTED_MAX,
+    (execution) => {
+      const requester = execution.memo?.[REQUESTER_MEMO];
+      runs.push({
+        runId: execution.workflowId,
+        requesterId: typeof requester === 'string' ? requester : undefined,
+        running: execution.status.name === 'RUNNING',
+        startedAt: execution.startTime,
+      });
     },
     budgetMs,
   );

@@ -24,7 +24,7 @@ import {
 import { readApproval, whyNot } from './approvals.js';
 import { SLACK_USER_ID } from './ids.js';
 import type { Membership } from './membership.js';
-import { withinSlackDeadline } from './temporal-deadline.js';
+import { listWithinSlackDeadline, withinSlackDeadline } from './temporal-deadline.js';
 
 /** Approvals read per inbox: more than a person can review at a glance; past it, the inbox says there are more. */
 export const INBOX_WAITING_MAX = 20;
@@ -85,19 +85,14 @@ export async function readInbox(
       `WorkflowType = '${approvalWorkflow.name}' AND ${APPROVAL_STATUS_KEY.name} = 'pending' AND ` +
       `${DECIDERS_KEY.name} IN ('${viewer.id}', '${ANY_MEMBER}')`;
     const ids: string[] = [];
-    await withinSlackDeadline(
+    const listed = await listWithinSlackDeadline(
       temporal,
-      async () => {
-        for await (const execution of temporal.workflow.list({ query, pageSize: INBOX_WAITING_MAX + 1 })) {
-          if (ids.length === INBOX_WAITING_MAX) {
-            inbox.more = true;
-            break;
-          }
-          ids.push(execution.workflowId);
-        }
-      },
+      query,
+      INBOX_WAITING_MAX,
+      (execution) => ids.push(execution.workflowId),
       INBOX_BUDGET_MS,
     );
+    inbox.more = listed.more;
     const reads = await Promise.all(ids.map((workflowId) => readApproval(temporal, { workflowId }, left())));
     for (const read of reads) {
       if (!read.ok) inbox.unreachable ||= read.reason !== 'not_found';
@@ -109,22 +104,21 @@ export async function readInbox(
   const mine = async () => {
     // Approvals only: a standing approval carries the requester too, and is listed on its own.
     const query = `WorkflowType = '${approvalWorkflow.name}' AND ${REQUESTER_KEY.name} = '${viewer.id}'`;
-    await withinSlackDeadline(
+    await listWithinSlackDeadline(
       temporal,
-      async () => {
-        for await (const execution of temporal.workflow.list({ query, pageSize: INBOX_MINE_MAX })) {
-          if (inbox.mine.length === INBOX_MINE_MAX) break;
-          const status = execution.typedSearchAttributes.get(APPROVAL_STATUS_KEY);
-          inbox.mine.push({
-            workflowId: execution.workflowId,
-            runId: execution.workflowId.split('/approval-')[0] ?? execution.workflowId,
-            tool: execution.typedSearchAttributes.get(TOOL_KEY) ?? 'a tool',
-            // Not yet indexed (just started) while running: pending, and read below. Ended without saying how
-            // (terminated by an operator): cancelled, as far as the requester can tell.
-            status: isStatus(status) ? status : execution.status.name === 'RUNNING' ? 'pending' : 'cancelled',
-            requestedAt: execution.startTime.toISOString(),
-          });
-        }
+      query,
+      INBOX_MINE_MAX,
+      (execution) => {
+        const status = execution.typedSearchAttributes.get(APPROVAL_STATUS_KEY);
+        inbox.mine.push({
+          workflowId: execution.workflowId,
+          runId: execution.workflowId.split('/approval-')[0] ?? execution.workflowId,
+          tool: execution.typedSearchAttributes.get(TOOL_KEY) ?? 'a tool',
+          // Not yet indexed (just started) while running: pending, and read below. Ended without saying how
+          // (terminated by an operator): cancelled, as far as the requester can tell.
+          status: isStatus(status) ? status : execution.status.name === 'RUNNING' ? 'pending' : 'cancelled',
+          requestedAt: execution.startTime.toISOString(),
+        });
       },
       INBOX_BUDGET_MS,
     );
@@ -147,14 +141,11 @@ export async function readInbox(
       `WorkflowType = '${standingGrantWorkflow.name}' AND ${APPROVAL_STATUS_KEY.name} = 'active' AND ` +
       `(${DECIDERS_KEY.name} = '${viewer.id}' OR ${REQUESTER_KEY.name} = '${viewer.id}')`;
     const ids: string[] = [];
-    await withinSlackDeadline(
+    await listWithinSlackDeadline(
       temporal,
-      async () => {
-        for await (const execution of temporal.workflow.list({ query, pageSize: INBOX_MINE_MAX })) {
-          if (ids.length === INBOX_MINE_MAX) break;
-          ids.push(execution.workflowId);
-        }
-      },
+      query,
+      INBOX_MINE_MAX,
+      (execution) => ids.push(execution.workflowId),
       INBOX_BUDGET_MS,
     );
     const read = await Promise.all(
@@ -203,14 +194,11 @@ export async function listAgentTokens(
     `WorkflowType = '${agentTokenWorkflow.name}' AND ${APPROVAL_STATUS_KEY.name} = 'active' AND ` +
     `${REQUESTER_KEY.name} = '${owner.id}'`;
   const ids: string[] = [];
-  await withinSlackDeadline(
+  await listWithinSlackDeadline(
     temporal,
-    async () => {
-      for await (const execution of temporal.workflow.list({ query, pageSize: AGENTS_SHOWN_MAX })) {
-        if (ids.length === AGENTS_SHOWN_MAX) break;
-        ids.push(execution.workflowId);
-      }
-    },
+    query,
+    AGENTS_SHOWN_MAX,
+    (execution) => ids.push(execution.workflowId),
     budgetMs,
   );
   const read = await Promise.all(

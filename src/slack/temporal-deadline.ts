@@ -1,6 +1,6 @@
 // Slack wants an answer within 3 seconds: every Temporal call a listener makes before answering is bounded here, so
 // that "Temporal is slow" and "Temporal failed" are told apart and told to the person in time.
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 
 /** Our own budget ran out, as opposed to Temporal answering with an error. */
 export class TemporalTooSlowError extends Error {
@@ -38,6 +38,32 @@ export async function withinSlackDeadline<T>(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * The workflows matching a visibility `query`, at most `max` of them, each handed to `take` as it comes, within the
+ * budget; `more`: whether further ones match.
+ */
+export async function listWithinSlackDeadline(
+  temporal: Client,
+  query: string,
+  max: number,
+  take: (execution: WorkflowExecutionInfo) => void,
+  budgetMs = TEMPORAL_CALL_BUDGET_MS,
+): Promise<{ more: boolean }> {
+  return await withinSlackDeadline(
+    temporal,
+    async () => {
+      let taken = 0;
+      for await (const execution of temporal.workflow.list({ query, pageSize: max + 1 })) {
+        if (taken === max) return { more: true };
+        take(execution);
+        taken += 1;
+      }
+      return { more: false };
+    },
+    budgetMs,
+  );
 }
 
 export const TEMPORAL_UNREACHABLE_TEXT =
