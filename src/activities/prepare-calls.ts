@@ -9,7 +9,12 @@
 import { log } from '@temporalio/activity';
 import { personNeeded, planFor } from '../approval/policy.js';
 import type { ApprovalPolicy, ApprovalPreparation, ApproverIds, Proposal } from '../approval/schemas.js';
-import { type CoveringGrant, type StandingCall, standingMaxFor } from '../approval/standing.js';
+import {
+  type CoveringGrant,
+  type StandingCall,
+  standingCallFor,
+  standingMaxFor,
+} from '../approval/standing.js';
 
 /** What the run knows when it asks: who asked, what outside content it has read, and the rules it goes by. */
 export interface CallContext {
@@ -54,13 +59,7 @@ export async function prepareCalls(
       const call: PreparedCall = { rule: plan.rule };
       if (need.standingMayCover && standingMaxFor(plan, proposal.risk) > 0) {
         const standing = await readOrSkip('a standing approval', proposal, () =>
-          reads.findStandingGrant({
-            requesterId: context.requesterId,
-            tool: proposal.tool,
-            arguments: proposal.arguments,
-            rule: plan.rule,
-            risk: proposal.risk,
-          }),
+          reads.findStandingGrant(standingCallFor(proposal, plan, context.requesterId)),
         );
         if (standing !== undefined) call.standing = standing;
         if (standing) {

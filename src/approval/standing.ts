@@ -4,7 +4,7 @@
 // (src/activities/run.ts), which asks Slack who may approve now.
 import canonicalize from 'canonicalize';
 import { mayDecide, RISK_RANK } from './policy.js';
-import type { ApprovalPlan, ApproverIds, Eligibility, Risk, StandingGrant } from './schemas.js';
+import type { ApprovalPlan, ApproverIds, Eligibility, Proposal, Risk, StandingGrant } from './schemas.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -54,6 +54,21 @@ export function grantCountsUntil(grant: StandingGrant, rule: ApprovalPlan | unde
     Date.parse(grant.expires_at),
     Date.parse(grant.given_at) + standingMaxFor(rule, grant.risk),
   );
+}
+
+/** The look-up of a standing approval for a proposed call under its rule `plan`, on behalf of `requesterId`. */
+export function standingCallFor(
+  proposal: Pick<Proposal, 'tool' | 'arguments' | 'risk'>,
+  plan: Pick<ApprovalPlan, 'rule'>,
+  requesterId: string,
+): StandingCall {
+  return {
+    requesterId,
+    tool: proposal.tool,
+    arguments: proposal.arguments,
+    rule: plan.rule,
+    risk: proposal.risk,
+  };
 }
 
 /** A grant that covers a call, with when it stops counting under its rule as configured now (for the thread). */

@@ -5,7 +5,12 @@ import { ActivityFailure, ChildWorkflowFailure, getExternalWorkflowHandle } from
 import type { ToolOutcome } from '../activities/tools.js';
 import { type PersonNeed, planFor } from '../approval/policy.js';
 import type { ApprovalPlan, ApprovalPolicy, Proposal } from '../approval/schemas.js';
-import { type CoveringGrant, type StandingCall, standingMaxFor } from '../approval/standing.js';
+import {
+  type CoveringGrant,
+  type StandingCall,
+  standingCallFor,
+  standingMaxFor,
+} from '../approval/standing.js';
 import { run, toolsOnce, toolsRetried } from './activities.js';
 import { grantUsedSignal } from './messages.js';
 
@@ -35,13 +40,7 @@ export async function routeCall(
   const grantAllowed = !since.byRule || standingMaxFor(plan, proposal.risk) > 0;
   if (need.standingMayCover && since.looks() && grantAllowed) {
     // Only a grant given under this call's rule, at its risk or higher, covers it.
-    const grant = await lookUp({
-      requesterId: who.requesterId,
-      tool: proposal.tool,
-      arguments: proposal.arguments,
-      rule: plan.rule,
-      risk: proposal.risk,
-    });
+    const grant = await lookUp(standingCallFor(proposal, plan, who.requesterId));
     if (grant) {
       // A grant that just ended cannot refuse the signal in a way that matters here.
       await getExternalWorkflowHandle(grant.grant_id)
