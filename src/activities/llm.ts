@@ -387,9 +387,13 @@ export function createLlmActivities(deps: {
    * A final answer's result, posted at once: the run's last activity saved. Slack's refusal or outage is left to the
    * run, which posts as it always did; the model is not asked again for it.
    */
-  const postWithAnswer = async (reply: ReplyTo, answer: string): Promise<SlackMessageRef | undefined> => {
+  const postWithAnswer = async (
+    post: NonNullable<typeof deps.postRunReply>,
+    reply: ReplyTo,
+    answer: string,
+  ): Promise<SlackMessageRef | undefined> => {
     try {
-      return await deps.postRunReply?.({ ...reply, outcome: { ...reply.outcome, answer } });
+      return await post({ ...reply, outcome: { ...reply.outcome, answer } });
     } catch (error) {
       log.info('the run result could not be posted with the answer; the run posts it', {
         run_id: reply.runId,
@@ -415,8 +419,9 @@ export function createLlmActivities(deps: {
       const { calls, text } = await askModel(model, conversation);
       if (calls.length === 0) {
         const answer = text.trim() || '(the model gave no answer)';
-        if (!context?.reply || !deps.postRunReply) return { kind: 'final', text: answer };
-        const posted = await postWithAnswer(context.reply, answer);
+        const { postRunReply } = deps;
+        if (!context?.reply || !postRunReply) return { kind: 'final', text: answer };
+        const posted = await postWithAnswer(postRunReply, context.reply, answer);
         return { kind: 'final', text: answer, ...(posted ? { posted } : { postTried: true }) };
       }
       const checks = calls.map((call) =>

@@ -32,10 +32,11 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
     while (run.steps < MAX_MODEL_STEPS) {
       run.unlessStopped();
       run.steps += 1;
+      const reply = run.replyWithAnswer;
       const { policy, next } = await model.next(run.conversation, {
         requesterId: run.input.requester.id,
         readOutside: [...run.readOutside],
-        ...(run.replyWithAnswer ? { reply: run.replyWithAnswer } : {}),
+        ...(reply ? { reply } : {}),
       });
       if (next.kind === 'final') {
         return await run.finish({ status: 'completed', answer: next.text }, next);

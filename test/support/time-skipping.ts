@@ -1,10 +1,10 @@
 // Temporal's time-skipping test environment, for workflow tests whose timers run for hours: time passes at once
 // whenever nothing else is left to do. Its server is the one `scripts/ensure-temporal-test-server.sh` fetched (or
 // TEMPORAL_TEST_SERVER_PATH names), and otherwise the SDK's own download, which needs internet access.
-import { accessSync, constants } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { isExecutable } from '../../src/temporal/dev-server.js';
 import { searchAttributeTypes } from '../../src/temporal/search-attributes.js';
 
 /** Keep in step with `version` in scripts/ensure-temporal-test-server.sh. */
@@ -20,20 +20,12 @@ function setupCachePath(): string {
   );
 }
 
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
   const named = process.env.TEMPORAL_TEST_SERVER_PATH;
-  if (named && !executable(named))
+  if (named && !isExecutable(named))
     throw new Error(`TEMPORAL_TEST_SERVER_PATH=${named} is not an executable file`);
-  const path = named ?? (executable(setupCachePath()) ? setupCachePath() : undefined);
+  const cached = setupCachePath();
+  const path = named ?? (isExecutable(cached) ? cached : undefined);
   const env = await TestWorkflowEnvironment.createTimeSkipping(
     path ? { server: { executable: { type: 'existing-path', path } } } : {},
   );
