@@ -298,10 +298,11 @@ type ModelCall = { callId: string; name: string; arguments: string };
 async function askModel(
   deps: { openai: OpenAI; model: string; api: 'responses' | 'chat'; tools: readonly Tool[] },
   conversation: ConversationItem[],
+  signal?: AbortSignal,
 ): Promise<{ calls: ModelCall[]; text: string }> {
   // The model and the wire, and which tools it asked for; what was said stays out of the trace.
   return inSpan('model call', { 'model.name': deps.model, 'model.api': deps.api }, async (span) => {
-    const answer = await askModelUntraced(deps, conversation);
+    const answer = await askModelUntraced(deps, conversation, signal);
     span.setAttribute(
       'model.tool_calls',
       answer.calls.map((call) => call.name),
@@ -313,16 +314,21 @@ async function askModel(
 async function askModelUntraced(
   deps: { openai: OpenAI; model: string; api: 'responses' | 'chat'; tools: readonly Tool[] },
   conversation: ConversationItem[],
+  signal?: AbortSignal,
 ): Promise<{ calls: ModelCall[]; text: string }> {
+  const options = signal ? { signal } : undefined;
   const took = modelCallSeconds.startTimer({ api: deps.api });
   try {
     if (deps.api === 'chat') {
-      const completion = await deps.openai.chat.completions.create({
-        model: deps.model,
-        messages: toMessages(conversation),
-        tools: chatTools(deps.tools),
-        tool_choice: 'auto',
-      });
+      const completion = await deps.openai.chat.completions.create(
+        {
+          model: deps.model,
+          messages: toMessages(conversation),
+          tools: chatTools(deps.tools),
+          tool_choice: 'auto',
+        },
+        options,
+      );
       const message = Array.isArray(completion?.choices) ? completion.choices[0]?.message : undefined;
       if (!message) throw new Error('the model service answered without any choice');
       const calls = (message.tool_calls ?? []).flatMap((call) =>
@@ -332,14 +338,17 @@ async function askModelUntraced(
       );
       return { calls, text: typeof message.content === 'string' ? message.content : '' };
     }
-    const response = await deps.openai.responses.create({
-      model: deps.model,
-      instructions: AGENT_INSTRUCTIONS,
-      input: toInput(conversation),
-      tools: functionTools(deps.tools),
-      tool_choice: 'auto',
-      store: false,
-    });
+    const response = await deps.openai.responses.create(
+      {
+        model: deps.model,
+        instructions: AGENT_INSTRUCTIONS,
+        input: toInput(conversation),
+        tools: functionTools(deps.tools),
+        tool_choice: 'auto',
+        store: false,
+      },
+      options,
+    );
     const output = Array.isArray(response?.output) ? response.output : undefined;
     if (!output) throw new Error('the model service answered without any output');
     const calls = output.flatMap((item) =>
@@ -366,7 +375,7 @@ function failureReason(error: unknown): string {
   return 'bad_answer';
 }
 
-export function createLlmActivities(deps: {
+export interface LlmDeps {
   openai: OpenAI;
   model: string;
   /** The wire the model service speaks (OPENAI_API). */
@@ -381,7 +390,17 @@ export function createLlmActivities(deps: {
   reads?: CallReads;
   /** Posts a run's result (the Slack activity postRunReply), for a final answer given with ReplyTo. */
   postRunReply?: (reply: ReplyTo & { outcome: RunOutcome }) => Promise<SlackMessageRef>;
-}) {
+}
+
+/** The model's next step on a conversation, with `context`; `signal` aborts the model's call. */
+export type NextStepFn = (
+  conversation: ConversationItem[],
+  context?: TurnContext,
+  signal?: AbortSignal,
+) => Promise<NextStep>;
+
+/** The model's step, shared by the model's activities and by a call's activity that goes on to it (./tools.ts). */
+export function createModelSteps(deps: LlmDeps): { nextStep: NextStepFn } {
   const model = { openai: deps.openai, model: deps.model, api: deps.api ?? 'responses', tools: deps.tools };
   /**
    * A final answer's result, posted at once: the run's last activity saved. Slack's refusal or outage is left to the
@@ -391,9 +410,15 @@ export function createLlmActivities(deps: {
     post: NonNullable<typeof deps.postRunReply>,
     reply: ReplyTo,
     answer: string,
+    signal: AbortSignal | undefined,
   ): Promise<SlackMessageRef | undefined> => {
     try {
-      return await post({ ...reply, outcome: { ...reply.outcome, answer } });
+      const posting = post({ ...reply, outcome: { ...reply.outcome, answer } });
+      // Out of time: tried, and left to the run, which looks for this post before its own.
+      const outOfTime = new Promise<undefined>((resolve) =>
+        signal?.addEventListener('abort', () => resolve(undefined), { once: true }),
+      );
+      return await Promise.race([posting, outOfTime]);
     } catch (error) {
       log.info('the run result could not be posted with the answer; the run posts it', {
         run_id: reply.runId,
@@ -402,26 +427,15 @@ export function createLlmActivities(deps: {
       return undefined;
     }
   };
-  const activities = {
-    /** A run's first step: the approval rules in force for the whole run, and the model's first answer. */
-    async beginRun(
-      conversation: ConversationItem[],
-      context?: TurnContext,
-    ): Promise<{ policy: ApprovalPolicy; next: NextStep }> {
-      return { policy: deps.policy, next: await activities.planNextStep(conversation, context) };
-    },
-
-    /**
-     * The model's next step. With `context` (who asks, what the run has read, its rules), each proposed call that will
-     * wait for a person comes with what the run would read next for it (./prepare-calls.ts).
-     */
-    async planNextStep(conversation: ConversationItem[], context?: TurnContext): Promise<NextStep> {
-      const { calls, text } = await askModel(model, conversation);
+  return {
+    async nextStep(conversation, context, signal) {
+      const { calls, text } = await askModel(model, conversation, signal);
+      signal?.throwIfAborted();
       if (calls.length === 0) {
         const answer = text.trim() || '(the model gave no answer)';
         const { postRunReply } = deps;
         if (!context?.reply || !postRunReply) return { kind: 'final', text: answer };
-        const posted = await postWithAnswer(postRunReply, context.reply, answer);
+        const posted = await postWithAnswer(postRunReply, context.reply, answer, signal);
         return { kind: 'final', text: answer, ...(posted ? { posted } : { postTried: true }) };
       }
       const checks = calls.map((call) =>
@@ -441,6 +455,26 @@ export function createLlmActivities(deps: {
           ? { prepared: await prepareCalls(deps.reads, proposals, context.policy ?? deps.policy, context) }
           : {}),
       };
+    },
+  };
+}
+
+export function createLlmActivities(deps: LlmDeps, steps = createModelSteps(deps)) {
+  const activities = {
+    /** A run's first step: the approval rules in force for the whole run, and the model's first answer. */
+    async beginRun(
+      conversation: ConversationItem[],
+      context?: TurnContext,
+    ): Promise<{ policy: ApprovalPolicy; next: NextStep }> {
+      return { policy: deps.policy, next: await activities.planNextStep(conversation, context) };
+    },
+
+    /**
+     * The model's next step. With `context` (who asks, what the run has read, its rules), each proposed call that will
+     * wait for a person comes with what the run would read next for it (./prepare-calls.ts).
+     */
+    async planNextStep(conversation: ConversationItem[], context?: TurnContext): Promise<NextStep> {
+      return steps.nextStep(conversation, context);
     },
 
     /**

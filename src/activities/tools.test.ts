@@ -105,3 +105,99 @@ describe('tool runs metric', () => {
       expect(await runs(outcome)).toBe(before[outcome] + 1);
   });
 });
+
+describe('runTool, going on to the model’s next step (`then`)', () => {
+  const slack = {} as WebClient;
+  const reply = {
+    runId: 'run-1',
+    channel: 'C0REQ',
+    threadTs: undefined,
+    startedAt: '2026-12-06T00:00:00.000Z',
+    outcome: { status: 'completed' as const, requester: { id: 'U0REQ' }, actions: [], approvals: [] },
+  };
+  const then = {
+    callId: 'call_1',
+    conversation: [{ type: 'user' as const, text: 'bump it' }],
+    context: { requesterId: 'U0REQ', readOutside: [], reply },
+    edits: [],
+  };
+  const withThen = { ...call({ by: 1 }), then };
+  const timeout = (ms: number) => new MockActivityEnvironment({ startToCloseTimeoutMs: ms });
+
+  it('asks the model with the call’s output added, and a result that has the call’s line', async () => {
+    const { tool } = counterTool();
+    const asked: unknown[][] = [];
+    const { runTool } = createToolActivities({
+      slack,
+      webhookAllowlist: [],
+      tools: [tool],
+      nextStep: async (...args) => {
+        asked.push(args);
+        return { kind: 'final', text: 'Bumped.' };
+      },
+    });
+    const outcome = await timeout(180_000).run(runTool, withThen);
+    expect(outcome).toMatchObject({ ok: true, result: { summary: 'bumped' }, next: { kind: 'final' } });
+    const [conversation, context] = asked[0] as [unknown[], { reply: typeof reply }];
+    expect(conversation).toEqual([
+      { type: 'user', text: 'bump it' },
+      { type: 'output', callId: 'call_1', output: JSON.stringify({ status: 'done', summary: 'bumped' }) },
+    ]);
+    expect(context.reply.outcome.actions).toEqual([{ tool: 'bump', ok: true, summary: 'bumped' }]);
+  });
+
+  it('returns the call’s outcome alone when the model fails: the run asks it again, the call is not repeated', async () => {
+    const { tool, effects } = counterTool();
+    const { runTool } = createToolActivities({
+      slack,
+      webhookAllowlist: [],
+      tools: [tool],
+      nextStep: async () => {
+        throw new Error('the model service answered without any output');
+      },
+    });
+    const outcome = await timeout(180_000).run(runTool, withThen);
+    expect(outcome).toEqual({ ok: true, result: { summary: 'bumped' } });
+    expect(effects).toEqual(['run-1/call_1']);
+  });
+
+  it('stops waiting for a slow model before the activity’s time is up, and returns the call’s outcome', async () => {
+    const { tool } = counterTool();
+    let aborted = false;
+    const { runTool } = createToolActivities({
+      slack,
+      webhookAllowlist: [],
+      tools: [tool],
+      nextStep: (_conversation, _context, signal) =>
+        new Promise((_resolve, reject) =>
+          signal?.addEventListener('abort', () => {
+            aborted = true;
+            reject(signal.reason);
+          }),
+        ),
+    });
+    // 5 s kept back for the answer, so the model gets about 11 s of these 16.
+    const started = Date.now();
+    const outcome = await timeout(16_000).run(runTool, withThen);
+    expect(outcome).toEqual({ ok: true, result: { summary: 'bumped' } });
+    expect(aborted).toBe(true);
+    expect(Date.now() - started).toBeLessThan(16_000);
+  }, 20_000);
+
+  it('leaves the model to the run when too little of the activity’s time is left', async () => {
+    const { tool } = counterTool();
+    let asked = false;
+    const { runTool } = createToolActivities({
+      slack,
+      webhookAllowlist: [],
+      tools: [tool],
+      nextStep: async () => {
+        asked = true;
+        return { kind: 'final', text: 'Bumped.' };
+      },
+    });
+    const outcome = await timeout(12_000).run(runTool, withThen);
+    expect(outcome).toEqual({ ok: true, result: { summary: 'bumped' } });
+    expect(asked).toBe(false);
+  });
+});

@@ -193,6 +193,8 @@ export interface ApprovalInput {
   readOutside?: string[];
   /** What the approval needs of Slack before its card, read with the model's answer; absent: it asks itself. */
   prepared?: ApprovalPreparation;
+  /** The code its run started on (src/workflows/patches.ts, CodeVersion.given); absent: it asks at its start. */
+  code?: string;
 }
 
 /** What an approval needs of Slack before its card: the workspace, the names of the IDs, the first approvers. */

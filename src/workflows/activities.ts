@@ -53,6 +53,29 @@ export const toolsOnce = proxyActivities<Tools>({
   retry: { maximumAttempts: 1 },
 });
 
+/**
+ * A call that goes on to the model's next step in the same activity (ToolCall's `then`): the call's time and the
+ * model's. The activity keeps the model within what is left, so the call's outcome always comes back.
+ */
+const TOOL_THEN_MODEL_TIMEOUT = '3 minutes';
+
+export const toolsRetriedThenModel = proxyActivities<Tools>({
+  startToCloseTimeout: TOOL_THEN_MODEL_TIMEOUT,
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: TOOL_ATTEMPTS_MAX,
+  },
+});
+
+export const toolsOnceThenModel = proxyActivities<Tools>({
+  startToCloseTimeout: TOOL_THEN_MODEL_TIMEOUT,
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry: { maximumAttempts: 1 },
+});
+
 /** The run's own Slack posts (its result): retried until Slack takes them or refuses for good. */
 export const runSlack = proxyActivities<Slack>({
   startToCloseTimeout: '30 seconds',

@@ -30,14 +30,19 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
   let invalidTurns = 0;
   try {
     while (run.steps < MAX_MODEL_STEPS) {
-      run.unlessStopped();
+      // Taken with the last call's activity: a final answer given then stands, even if a stop came meanwhile.
+      const taken = run.continued;
+      run.continued = undefined;
+      if (taken?.kind !== 'final') run.unlessStopped();
       run.steps += 1;
       const reply = run.replyWithAnswer;
-      const { policy, next } = await model.next(run.conversation, {
-        requesterId: run.input.requester.id,
-        readOutside: [...run.readOutside],
-        ...(reply ? { reply } : {}),
-      });
+      const { policy, next } = taken
+        ? model.took(taken)
+        : await model.next(run.conversation, {
+            requesterId: run.input.requester.id,
+            readOutside: [...run.readOutside],
+            ...(reply ? { reply } : {}),
+          });
       if (next.kind === 'final') {
         return await run.finish({ status: 'completed', answer: next.text }, next);
       }
@@ -51,6 +56,7 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
         byRule: model.fewerSteps,
         code: run.code,
         prepared: next.prepared ?? {},
+        goesOn: next.checks.length === 1 && run.code.current && !run.session && run.steps < MAX_MODEL_STEPS,
       };
 
       // Several calls of one turn that need a person are asked together: one card lists them, and one form can

@@ -2,7 +2,8 @@
 // once, under a standing approval, or to a person; and running it, attempted only as often as its tool allows. One
 // function each, so that a call from an MCP client meets exactly the rules a model's proposal meets.
 import { ActivityFailure, ChildWorkflowFailure, getExternalWorkflowHandle } from '@temporalio/workflow';
-import type { ToolOutcome } from '../activities/tools.js';
+import type { NextStep } from '../activities/llm.js';
+import type { ThenAskModel, ToolOutcome } from '../activities/tools.js';
 import { type PersonNeed, planFor } from '../approval/policy.js';
 import type { ApprovalPlan, ApprovalPolicy, Proposal } from '../approval/schemas.js';
 import {
@@ -11,7 +12,7 @@ import {
   standingCallFor,
   standingMaxFor,
 } from '../approval/standing.js';
-import { run, toolsOnce, toolsRetried } from './activities.js';
+import { run, toolsOnce, toolsOnceThenModel, toolsRetried, toolsRetriedThenModel } from './activities.js';
 import { grantUsedSignal } from './messages.js';
 
 export type CallRoute =
@@ -68,8 +69,11 @@ export async function runCall(
   proposal: Proposal,
   requesterId: string,
   callKey: string,
-): Promise<ToolOutcome> {
-  const tools = proposal.repeat === 'once' ? toolsOnce : toolsRetried;
+  /** The model's next step, to be taken once the call has run (an agent run's last call of a turn). */
+  then?: ThenAskModel,
+): Promise<ToolOutcome & { next?: NextStep }> {
+  const once = proposal.repeat === 'once';
+  const tools = then ? (once ? toolsOnceThenModel : toolsRetriedThenModel) : once ? toolsOnce : toolsRetried;
   try {
     return await tools.runTool({
       tool: proposal.tool,
@@ -77,6 +81,7 @@ export async function runCall(
       digest: proposal.digest,
       requesterId,
       callKey,
+      ...(then ? { then } : {}),
     });
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;

@@ -18,6 +18,7 @@ import { approvalWorkflow } from './approval.js';
 import { recorder } from './audit.js';
 import { failureMessage, routeCall, runCall } from './call-route.js';
 import { agentStatusQuery } from './messages.js';
+import { CURRENT_PATCH } from './patches.js';
 
 /**
  * However soon a person decides, a client that lost its connection has this long after the decision to ask again and
@@ -150,6 +151,8 @@ export async function gatewayCallWorkflow(input: GatewayCall): Promise<GatewayOu
           plan,
           policy,
           ...(readOutside.length > 0 ? { readOutside } : {}),
+          // A gateway call always runs the current code (it records no marker): so does its approval.
+          code: CURRENT_PATCH,
         },
       ],
     });

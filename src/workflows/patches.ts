@@ -41,10 +41,24 @@ export const AGENT_SESSION_PATCH = 'slack-agent-sessions';
  */
 export const CURRENT_PATCH = 'fewer-actions-per-request';
 
+/** Every id in the order it was made current: a workflow given one by its parent took every change up to it. */
+const IN_ORDER = [
+  INBOX_PATCH,
+  PREPARE_PATCH,
+  STANDING_PATCH,
+  BATCH_PATCH,
+  FEWER_STEPS_PATCH,
+  BOUNDS_PATCH,
+  AGENT_SESSION_PATCH,
+  CURRENT_PATCH,
+];
+
 export class CodeVersion {
   private constructor(
     /** Whether the run started on the current code. */
     readonly current: boolean,
+    /** The id its parent gave it, which its input records: then it asks `patched()` nothing. */
+    private readonly given?: string,
   ) {}
 
   /**
@@ -55,8 +69,25 @@ export class CodeVersion {
     return new CodeVersion(patched(CURRENT_PATCH));
   }
 
+  /**
+   * A child workflow's version, given by its parent in its input (`code`): a child started by a parent on the current
+   * code records no marker of its own (2 events fewer per child), and replays so, its input being in its history.
+   * Children of runs from before (no `code`) ask at their start, as above.
+   */
+  static given(code: string | undefined): CodeVersion {
+    if (code === undefined || !IN_ORDER.includes(code)) return CodeVersion.atStart();
+    return new CodeVersion(code === CURRENT_PATCH, code);
+  }
+
+  /** The id a child of this run is given (see `given`); undefined for runs from before the current code. */
+  get forChildren(): string | undefined {
+    return this.current ? CURRENT_PATCH : undefined;
+  }
+
   /** Whether the run takes the new path of an earlier change: always on the current code, else as its marker says. */
   has(earlier: string): boolean {
-    return this.current || patched(earlier);
+    if (this.current) return true;
+    if (this.given !== undefined) return IN_ORDER.indexOf(earlier) <= IN_ORDER.indexOf(this.given);
+    return patched(earlier);
   }
 }

@@ -45,7 +45,7 @@ export async function askAndRun(
     const proposal = asks[i] as Proposal;
     const output =
       'go' in verdict && verdict.go
-        ? await runProposal(run, verdict.approved, verdict.edits)
+        ? await runProposal(run, turn, verdict.approved, verdict.edits)
         : (verdict as { tellModel: string }).tellModel;
     run.tell(proposal.callId, output);
   }
@@ -103,6 +103,8 @@ async function startApproval(run: AgentRun, proposal: Proposal, turn: Turn) {
         policy,
         ...(readBefore.length > 0 ? { readOutside: [...readBefore] } : {}),
         ...(opening ? { prepared: opening } : {}),
+        // Its version, from the run's: the approval records no marker of its own.
+        ...(run.code.forChildren ? { code: run.code.forChildren } : {}),
       },
     ],
     ...(opening

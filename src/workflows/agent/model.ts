@@ -17,6 +17,12 @@ export class ModelSteps {
     return new ModelSteps(fewerSteps, fewerSteps ? undefined : await run.runPolicy());
   }
 
+  /** A step the model took in a call's activity (src/activities/tools.ts, `then`), under the run's rules. */
+  took(next: NextStep): { policy: ApprovalPolicy; next: NextStep } {
+    if (!this.rules) throw new Error('a step was taken with a call before the run had its rules');
+    return { policy: this.rules, next };
+  }
+
   /**
    * The model's next step on the conversation so far, with the rules in force; each call that will wait for a person
    * comes with what the run would read next for it (src/activities/prepare-calls.ts), read under those rules.

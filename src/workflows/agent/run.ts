@@ -8,7 +8,7 @@ import {
   ChildWorkflowFailure,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ConversationItem, ReplyTo } from '../../activities/llm.js';
+import type { ConversationItem, NextStep, ReplyTo } from '../../activities/llm.js';
 import type {
   ActionRecord,
   AgentInput,
@@ -61,6 +61,8 @@ export class AgentRun {
    * sessions, have none and never reach the patch).
    */
   readonly session: RunSession | undefined;
+  /** The model's next step, taken with the last call's activity (./tool-call.ts): the next turn starts from it. */
+  continued: NextStep | undefined;
   /** Who stopped the run (Slack's stop button on its agent session): only its requester may. */
   private stoppedBy: Person | undefined;
 

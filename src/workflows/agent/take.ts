@@ -23,6 +23,12 @@ export interface Turn {
   code: CodeVersion;
   /** What was read for the turn's calls with the model's answer, by call id (src/activities/prepare-calls.ts). */
   prepared: Record<string, PreparedCall>;
+  /**
+   * Whether the model's next step is taken in the activity of the turn's call (src/activities/tools.ts, `then`): a
+   * turn of one call, on the current code, outside an agent session (whose stream shows each step as it happens), with
+   * a model step left.
+   */
+  goesOn: boolean;
 }
 
 /**
@@ -87,7 +93,7 @@ export async function takeCall(
   if (route.route === 'ask') return proposal;
   if (route.route === 'run_now') {
     record('verdict', 'policy', { call_id: proposal.callId, verdict: 'run_now', risk: proposal.risk });
-    run.tell(proposal.callId, await runProposal(run, proposal));
+    run.tell(proposal.callId, await runProposal(run, turn, proposal));
     return undefined;
   }
   const { grant, until, plan } = route;
@@ -100,7 +106,7 @@ export async function takeCall(
     grantor: grant.grantor,
     expires_at: until,
   });
-  const output = await runProposal(run, proposal, [], {
+  const output = await runProposal(run, turn, proposal, [], {
     grantor: grant.grantor,
     rule: plan.rule,
     expires_at: until,

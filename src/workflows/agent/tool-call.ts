@@ -1,17 +1,21 @@
 // Running one call the run may run (at once, under a standing approval, or as approved), and what the model is told
 // of it.
-import type { ToolOutcome } from '../../activities/tools.js';
+import type { ThenAskModel } from '../../activities/tools.js';
+import { actionOf, toolOutput } from '../../approval/call-result.js';
 import type { ActionRecord } from '../../approval/run.js';
 import type { Proposal, ProposalEdit } from '../../approval/schemas.js';
 import { runCall } from '../call-route.js';
 import type { AgentRun } from './run.js';
+import type { Turn } from './take.js';
 
 /**
  * Runs a call; `edits`: how approvers changed it, which the model is told with the result; `standing`: the standing
- * approval it ran under, for the thread. Returns what the model is told.
+ * approval it ran under, for the thread. Returns what the model is told. Where the turn says so (Turn's `goesOn`), the
+ * model's next step is taken in the call's own activity and kept for the run's next turn (AgentRun's `continued`).
  */
 export async function runProposal(
   run: AgentRun,
+  turn: Turn,
   proposal: Proposal,
   edits: ProposalEdit[] = [],
   standing?: ActionRecord['standing'],
@@ -32,48 +36,44 @@ export async function runProposal(
   // From here on what the tool brought in may reach the model, whatever the outcome (a failure quotes it too).
   if (proposal.outside?.reads && !run.readOutside.includes(proposal.tool))
     run.readOutside.push(proposal.tool);
-  const result = await runCall(proposal, run.input.requester.id, `${run.runId}/${proposal.callId}`);
-  const unknown = !result.ok && 'unknown' in result;
-  const summary = result.ok
-    ? result.result.summary
-    : unknown
-      ? `may have run; check before retrying (${result.error})`
-      : result.error;
-  run.actions.push({
-    tool: proposal.tool,
-    ok: result.ok,
-    summary,
-    ...(unknown ? { unknown: true } : {}),
-    ...(standing ? { standing } : {}),
-  });
+  const then = turn.goesOn ? thenAskModel(run, turn, proposal, edits, standing) : undefined;
+  const { next, ...result } = await runCall(
+    proposal,
+    run.input.requester.id,
+    `${run.runId}/${proposal.callId}`,
+    then,
+  );
+  if (next) run.continued = next;
+  const action = actionOf(proposal, result, standing);
+  run.actions.push(action);
   record('result', 'system', { call_id: proposal.callId, tool: proposal.tool, ...result });
   if (session) {
-    const state = result.ok ? 'done' : unknown ? 'may_have_run' : 'failed';
-    session.task(proposal.callId, proposal.tool, state, result.ok ? {} : { note: summary });
+    const state = result.ok ? 'done' : action.unknown ? 'may_have_run' : 'failed';
+    session.task(proposal.callId, proposal.tool, state, result.ok ? {} : { note: action.summary });
     await session.show(run.working);
   }
   return toolOutput(proposal, result, edits);
 }
 
-/** What the model is told of a call it proposed: its result, and who changed it before it ran. */
-function toolOutput(proposal: Proposal, result: ToolOutcome, edits: ProposalEdit[]): string {
-  // The model must know that what ran is not what it proposed, and who changed it.
-  const edited =
-    edits.length > 0
-      ? {
-          changed_by_reviewer: edits.map((e) => ({ reviewer: e.by.name ?? e.by.id, changes: e.changes })),
-          arguments_run: proposal.arguments,
-        }
-      : {};
-  if (result.ok) return JSON.stringify({ status: 'done', ...edited, ...result.result });
-  if ('unknown' in result) {
-    return JSON.stringify({
-      status: 'outcome_unknown',
-      ...edited,
-      error: result.error,
-      instruction:
-        'This call may have run: its outcome is unknown. Do not repeat it. Tell the requester it may have run and to check before retrying.',
-    });
-  }
-  return JSON.stringify({ status: 'failed', ...edited, error: result.error });
+/** The model's next step as the run would ask it after this call: the same conversation, reads and reply. */
+function thenAskModel(
+  run: AgentRun,
+  turn: Turn,
+  proposal: Proposal,
+  edits: ProposalEdit[],
+  standing: ActionRecord['standing'] | undefined,
+): ThenAskModel {
+  const reply = run.replyWithAnswer;
+  return {
+    callId: proposal.callId,
+    conversation: [...run.conversation],
+    context: {
+      requesterId: run.input.requester.id,
+      readOutside: [...run.readOutside],
+      policy: turn.policy,
+      ...(reply ? { reply } : {}),
+    },
+    edits,
+    ...(standing ? { standing } : {}),
+  };
 }

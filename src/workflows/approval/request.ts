@@ -67,7 +67,7 @@ export class ApprovalRequest {
   readonly code: CodeVersion;
 
   constructor(readonly input: ApprovalInput) {
-    this.code = CodeVersion.atStart();
+    this.code = CodeVersion.given(input.code);
     const plan = input.plan;
     if (plan.stages.length === 0) {
       // Approving with no stage to pass would let the call run unapproved: refuse instead.
