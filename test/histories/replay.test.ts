@@ -23,7 +23,8 @@ const LATER_SCENARIOS = ['edit', 'standing', 'batch'];
 const sets = readdirSync(import.meta.dirname, { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name)
-  .sort();
+  // By number: set 10 is newer than set 9.
+  .sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10));
 
 const recordings: Recording[] = sets.flatMap((set) =>
   readdirSync(join(import.meta.dirname, set))
