@@ -13,6 +13,7 @@ import type {
   Eligibility,
   SlackMessageRef,
 } from '../approval/schemas.js';
+import { updateApprovalCard } from '../slack/approval-card-update.js';
 import { approvalCard, approvalCardText } from '../slack/blocks/approval-card.js';
 import { approvalNoteText } from '../slack/blocks/approval-notes.js';
 import { batchCard, batchCardText } from '../slack/blocks/batch-card.js';
@@ -21,7 +22,6 @@ import { runResultText } from '../slack/blocks/run-result.js';
 import { SLACK_USER_ID, slackIdsIn } from '../slack/ids.js';
 import { installedTeam } from '../slack/installed-team.js';
 import { requesterSight } from '../slack/requester-access.js';
-import { recordSpan } from '../tracing.js';
 import { SLACK_RATE_LIMITED, SLACK_REFUSED } from './failure-types.js';
 
 export { SLACK_REFUSED };
@@ -291,14 +291,8 @@ export function createSlackActivities(deps: { slack: WebClient }) {
       }
     },
     async updateApprovalCard(snapshot: ApprovalStatus, card: SlackMessageRef): Promise<void> {
-      if (snapshot.status !== 'pending' && card.ts === snapshot.card?.ts) approvalWaitSpan(snapshot);
       try {
-        await slack.chat.update({
-          channel: card.channel,
-          ts: card.ts,
-          text: approvalCardText(snapshot),
-          blocks: approvalCard(snapshot),
-        });
+        await updateApprovalCard(slack, snapshot, card);
       } catch (error) {
         asTemporalFailure(error, `updating the approval card for ${snapshot.request_id}`);
       }
@@ -387,20 +381,4 @@ export function createSlackActivities(deps: { slack: WebClient }) {
       }
     },
   };
-}
-
-/**
- * The approval's wait as a span of the run's trace, from the request to its end, with who decided (a Slack user ID, or
- * `operator` for a decision made through Temporal itself). Drawn when the first card shows the end: the workflow knows
- * the times, and stays as it is.
- */
-function approvalWaitSpan(snapshot: ApprovalStatus): void {
-  const { decision } = snapshot;
-  const ended = decision ? new Date(decision.decidedAt) : new Date();
-  recordSpan('approval wait', new Date(snapshot.requested_at), ended, {
-    'approval.request_id': snapshot.request_id,
-    'approval.tool': snapshot.proposal.tool,
-    'approval.status': snapshot.status,
-    ...(decision ? { 'approval.decided_by': decision.reviewer?.id ?? 'operator' } : {}),
-  });
 }

@@ -23,6 +23,11 @@ export type DecisionAnswer =
       progress: string;
       /** Whether it decided the request: a rejection, or the approval that passed the last stage. */
       decided: boolean;
+      /**
+       * The request as it ended, when this decision (through Update `submit_decision`) ended it: the one who submitted
+       * it updates the request's cards with it (src/slack/decision-form/answer.ts). Absent from workflows from before.
+       */
+      ended?: ApprovalStatus;
     }
   | { accepted: false; reason: DecisionRefusal; explanation: string };
 

@@ -12,7 +12,7 @@ import { ModelSteps } from './agent/model.js';
 import { AgentRun } from './agent/run.js';
 import { personNeedFor, type Turn, takeCall } from './agent/take.js';
 import { agentStatusQuery, stopRunSignal } from './messages.js';
-import { BATCH_PATCH } from './patches.js';
+import { BATCH_PATCH, FEWER_ACTIONS_PATCH } from './patches.js';
 
 /** Model turns per run: enough for look-up → act → report, small enough that a confused model stops. */
 export const MAX_MODEL_STEPS = 8;
@@ -56,7 +56,11 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
         byRule: model.fewerSteps,
         code: run.code,
         prepared: next.prepared ?? {},
-        goesOn: next.checks.length === 1 && run.code.current && !run.session && run.steps < MAX_MODEL_STEPS,
+        goesOn:
+          next.checks.length === 1 &&
+          run.code.since(FEWER_ACTIONS_PATCH) &&
+          !run.session &&
+          run.steps < MAX_MODEL_STEPS,
       };
 
       // Several calls of one turn that need a person are asked together: one card lists them, and one form can

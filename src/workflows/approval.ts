@@ -2,7 +2,14 @@
 // until its quorum, any rejection vetoing the whole request. Its state and rules are an ApprovalRequest
 // (./approval/request.ts, over src/approval/state.ts); its cards are kept in step with it (./approval/cards.ts) and
 // updated in place once it ends. This file wires the messages to the request and runs it top to bottom.
-import { ActivityFailure, CancellationScope, isCancellation, setHandler } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  isCancellation,
+  setHandler,
+} from '@temporalio/workflow';
 import type { ApprovalInput, ApprovalOutcome } from '../approval/schemas.js';
 import { ApprovalCards } from './approval/cards.js';
 import { ApprovalRequest } from './approval/request.js';
@@ -52,9 +59,13 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
   const stage = request.stage;
   if (stage?.status === 'pending') stage.status = snapshot.status;
   request.index();
+  request.ended = true;
 
-  // Runs even when this workflow is being cancelled: no card may keep live buttons.
-  await CancellationScope.nonCancellable(() => cards.update());
+  // Runs even when this workflow is being cancelled: no card may keep live buttons. Where the decision that ended the
+  // request came through the Update, its answer carries the request as it ended, and the decider updates the cards.
+  await CancellationScope.nonCancellable(() =>
+    request.cardsToDecider ? condition(allHandlersFinished) : cards.update(),
+  );
   // How long the request waited, in workflow time.
   const waitedMs = Date.now() - Date.parse(snapshot.requested_at);
   request.record('approval_outcome', 'system', { status: snapshot.status, waited_ms: waitedMs });

@@ -2,12 +2,14 @@
 // (README, "Changing a workflow safely"), so that runs started before it keep their old path on replay. Each id costs
 // a run that reaches it a marker and an upsert of TemporalChangeVersion: 2 history events and a visibility write.
 //
-// So a run asks once, at its start, whether it started on the current code (CodeVersion.atStart): 2 events in every
-// run, and no more. A run that did takes every earlier change's new path without asking for its id; only runs from
-// before the current code ask for the earlier ids, where they always did, and their recorded histories replay so.
+// So a run asks once, at its start, which code it started on (CodeVersion.atStart): 2 events in every run, and no
+// more. A run takes every change up to its code's without asking for their ids; only runs from before any code was
+// asked at the start ask for the earlier ids, where they always did, and their recorded histories replay so. A child
+// workflow is given its parent's code in its input and asks nothing.
 //
-// The next change that is not replay-safe: give it a new id, make it CURRENT_PATCH, and keep the id it replaces in the
-// list of earlier ones (a run started on that code has its marker, not the new one's).
+// The next change that is not replay-safe: give it a new id, make it CURRENT_PATCH, keep the id it replaces as an
+// earlier one, at the end of IN_ORDER and first after the new one in ASKED_AT_START (a run started on that code has its
+// marker, not the new one's), and guard the change with `code.since(CURRENT_PATCH)`.
 import { patched } from '@temporalio/workflow';
 
 // Earlier changes, each the new path of the runs that record it (histories set in brackets).
@@ -35,13 +37,21 @@ export const BOUNDS_PATCH = 'authority-bounds';
 export const AGENT_SESSION_PATCH = 'slack-agent-sessions';
 
 /**
- * The current code (issue 24; set 10): what a call's approval needs (a standing approval that covers it, or Slack's
- * answers for its card) is read with the model's answer (src/activities/prepare-calls.ts), so an approval starts with
- * its search attributes and opens its first stage at once; and one marker per run stands for every earlier change.
+ * Issue 24 (sets 10 and 11): what a call's approval needs (a standing approval that covers it, or Slack's answers for
+ * its card) is read with the model's answer (src/activities/prepare-calls.ts), so an approval starts with its search
+ * attributes and opens its first stage at once; a final answer is posted with it; and one marker per run stands for
+ * every earlier change. The first id asked at a run's start.
  */
-export const CURRENT_PATCH = 'fewer-actions-per-request';
+export const FEWER_ACTIONS_PATCH = 'fewer-actions-per-request';
 
-/** Every id in the order it was made current: a workflow given one by its parent took every change up to it. */
+/**
+ * The current code (issue 24; set 12): the decision that ends an approval through Update `submit_decision` is answered
+ * with the approval as it ended, and whoever submitted it (the Slack app) updates its cards; the approval ends without
+ * an activity of its own for them.
+ */
+export const CURRENT_PATCH = 'cards-updated-by-the-decision';
+
+/** Every id in the order it was made current: a run on one took every change up to it. */
 const IN_ORDER = [
   INBOX_PATCH,
   PREPARE_PATCH,
@@ -50,15 +60,23 @@ const IN_ORDER = [
   FEWER_STEPS_PATCH,
   BOUNDS_PATCH,
   AGENT_SESSION_PATCH,
+  FEWER_ACTIONS_PATCH,
   CURRENT_PATCH,
 ];
 
+/**
+ * The ids a run asks at its start, newest first. Each was the current code in its time and asked there, first thing:
+ * a run from then has its marker at that place, and is found by it.
+ */
+const ASKED_AT_START = [CURRENT_PATCH, FEWER_ACTIONS_PATCH];
+
 export class CodeVersion {
   private constructor(
-    /** Whether the run started on the current code. */
-    readonly current: boolean,
-    /** The id its parent gave it, which its input records: then it asks `patched()` nothing. */
-    private readonly given?: string,
+    /**
+     * The id of the code the run started on: asked at its start (ASKED_AT_START), or given by its parent in its input.
+     * Undefined for runs from before any was asked at the start: they ask for each change where they meet it.
+     */
+    private readonly version: string | undefined,
   ) {}
 
   /**
@@ -66,7 +84,7 @@ export class CodeVersion {
    * current code once its replay has caught up, though the run began on the old code.
    */
   static atStart(): CodeVersion {
-    return new CodeVersion(patched(CURRENT_PATCH));
+    return new CodeVersion(ASKED_AT_START.find((id) => patched(id)));
   }
 
   /**
@@ -76,18 +94,32 @@ export class CodeVersion {
    */
   static given(code: string | undefined): CodeVersion {
     if (code === undefined || !IN_ORDER.includes(code)) return CodeVersion.atStart();
-    return new CodeVersion(code === CURRENT_PATCH, code);
+    return new CodeVersion(code);
   }
 
-  /** The id a child of this run is given (see `given`); undefined for runs from before the current code. */
+  /** Whether the run started on the current code. */
+  get current(): boolean {
+    return this.version === CURRENT_PATCH;
+  }
+
+  /** The id a child of this run is given (see `given`); undefined for runs from before versions were given. */
   get forChildren(): string | undefined {
-    return this.current ? CURRENT_PATCH : undefined;
+    return this.since(FEWER_ACTIONS_PATCH) ? this.version : undefined;
   }
 
-  /** Whether the run takes the new path of an earlier change: always on the current code, else as its marker says. */
+  /**
+   * Whether the run started on code with `change` (an id asked at the start, or later): never asked of `patched()`, so
+   * a run from before keeps the path it started on, replayed or live.
+   */
+  since(change: string): boolean {
+    return this.version !== undefined && IN_ORDER.indexOf(change) <= IN_ORDER.indexOf(this.version);
+  }
+
+  /**
+   * Whether the run takes the new path of an earlier change: on any code that asks at its start, as that code says;
+   * runs from before as their marker says, asked where they always asked.
+   */
   has(earlier: string): boolean {
-    if (this.current) return true;
-    if (this.given !== undefined) return IN_ORDER.indexOf(earlier) <= IN_ORDER.indexOf(this.given);
-    return patched(earlier);
+    return this.version !== undefined ? this.since(earlier) : patched(earlier);
   }
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunOutcome } from '../../src/approval/run.js';
 import type { AuditEvent } from '../../src/approval/schemas.js';
+import { createLogger } from '../../src/logger.js';
 import {
   agentStatusQuery,
   approvalDecisionSignal,
@@ -85,6 +86,8 @@ const POLICY = `{
 
 let engine: Engine;
 let slack: SlackAppHarness;
+/** The Slack app's audit lines: what it recorded itself (the cards of a request its decision ended, Slack refusing). */
+const appAudit: Array<{ audit?: AuditEvent & { requestId?: string } }> = [];
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'countersign-policy-'));
@@ -94,7 +97,8 @@ beforeAll(async () => {
     prefix: 'policies',
     env: { POLICY_FILE: policyFile, WEBHOOK_ALLOWLIST: DEPLOY_HOOK },
   });
-  slack = await startSlackApp(engine);
+  const audit = createLogger('info', { service: 'policies-test' }, (line) => appAudit.push(JSON.parse(line)));
+  slack = await startSlackApp(engine, engine.client, {}, audit);
 });
 
 afterAll(async () => {
@@ -306,9 +310,19 @@ describe('Slack refusing a card update', () => {
     ).toHaveLength(1);
     const status = await engine.client.workflow.getHandle(card.workflowId).query(approvalStatusQuery);
     expect(status.status).toBe('approved');
+    // The card showing Ana's approval, updated by the workflow: refused, and audited in the approval.
     const refused = status.audit.filter((e) => e.type === 'slack_refused');
-    expect(refused).toHaveLength(2);
+    expect(refused).toHaveLength(1);
     expect(String(refused[0]?.details.error)).toContain('message_not_found');
+    // The card showing the end, updated by the Slack app with the answer to Bob's decision: refused, and audited there.
+    await expect
+      .poll(() =>
+        appAudit.filter((l) => l.audit?.type === 'slack_refused' && l.audit.requestId === status.request_id),
+      )
+      .toHaveLength(1);
+    const byApp = appAudit.find((l) => l.audit?.type === 'slack_refused')?.audit;
+    expect(String(byApp?.details.error)).toContain('message_not_found');
+    expect(byApp?.details.decided_by).toBe(PEOPLE.bob.id);
   });
 });
 

@@ -6,10 +6,12 @@ import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import canonicalize from 'canonicalize';
 import { type DecisionRefusal, REFUSALS } from '../../approval/policy.js';
+import type { ApprovalStatus } from '../../approval/schemas.js';
 import type { DecisionAnswer } from '../../approval/state.js';
 import type { Logger } from '../../logger.js';
 import { TRACE_PARENT_MEMO, tracingInstalled, withinTrace } from '../../tracing.js';
 import { type SubmittedDecision, submitDecisionUpdate } from '../../workflows/messages.js';
+import { updateApprovalCard } from '../approval-card-update.js';
 import { NOTES_BLOCK_ID } from './build.js';
 
 /** The workflow's answer to a submitted decision, or that it did not come within the budget. */
@@ -71,16 +73,29 @@ export async function submitDecision(
   temporal: Client,
   workflowId: string,
   decision: SubmittedDecision,
-  options: { updateId: string; budgetMs: number; audit?: Logger | undefined },
+  options: {
+    updateId: string;
+    budgetMs: number;
+    audit?: Logger | undefined;
+    /** Where the request's cards are updated once this decision ends it (DecisionAnswer's `ended`). */
+    slack: WebClient;
+  },
 ): Promise<Submission> {
   // With tracing on, the decision joins its run's trace (the one its Slack request began), not the form's own.
   const traceparent = tracingInstalled() ? await runTraceParent(temporal, workflowId) : undefined;
+  const cards = (ended: ApprovalStatus) => showEnded(options.slack, ended, decision, options.audit);
   const answer = withinTrace(traceparent, () =>
-    temporal.withDeadline(Date.now() + ANSWER_WAIT_MAX_MS, () =>
-      temporal.workflow
-        .getHandle(workflowId)
-        .executeUpdate(submitDecisionUpdate, { args: [decision], updateId: options.updateId }),
-    ),
+    temporal
+      .withDeadline(Date.now() + ANSWER_WAIT_MAX_MS, () =>
+        temporal.workflow
+          .getHandle(workflowId)
+          .executeUpdate(submitDecisionUpdate, { args: [decision], updateId: options.updateId }),
+      )
+      .then((answered) => {
+        // Not awaited: the person's answer does not wait for Slack to redraw the cards.
+        if (answered.accepted && answered.ended) void cards(answered.ended);
+        return answered;
+      }),
   ).catch((error: unknown): DecisionAnswer => {
     const refusal = refusalFrom(error);
     if (!refusal) throw error;
@@ -114,6 +129,39 @@ export async function submitDecision(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * The request's cards, shown as it ended: the workflow left them to the decision that ended it. What Slack refuses is
+ * audited, as the workflow audits the card updates Slack refuses it; the card still has its buttons, and a click on
+ * one reads the request as it stands (src/slack/approvals.ts, whyNot).
+ */
+async function showEnded(
+  slack: WebClient,
+  ended: ApprovalStatus,
+  decision: SubmittedDecision,
+  audit: Logger | undefined,
+): Promise<void> {
+  await Promise.all(
+    ended.cards.map((card) =>
+      updateApprovalCard(slack, ended, card).catch((error: Error) => {
+        audit?.info('audit', {
+          audit: {
+            at: new Date().toISOString(),
+            type: 'slack_refused',
+            actor: 'system',
+            requestId: ended.request_id,
+            details: {
+              workflow_id: ended.workflow_id,
+              what: `updating the card in ${card.channel}`,
+              error: error.message,
+              decided_by: decision.reviewer.id,
+            },
+          },
+        });
+      }),
+    ),
+  );
 }
 
 /** Slack shows these under the notes field, keeping the modal (and what was typed) open. */

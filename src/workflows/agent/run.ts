@@ -21,7 +21,7 @@ import type { AuditEvent, Person, Proposal, SlackMessageRef } from '../../approv
 import { runSlack as slack } from '../activities.js';
 import { type Recorder, recorder } from '../audit.js';
 import { failureMessage } from '../call-route.js';
-import { AGENT_SESSION_PATCH, CodeVersion } from '../patches.js';
+import { AGENT_SESSION_PATCH, CodeVersion, FEWER_ACTIONS_PATCH } from '../patches.js';
 import { RunSession } from '../session.js';
 
 /** Thrown at the run's next step once its requester has stopped it; the run then ends, cancelled. */
@@ -182,7 +182,7 @@ export class AgentRun {
    * session (whose stream carries the answer): the run then ends without an activity of its own to post it.
    */
   get replyWithAnswer(): ReplyTo | undefined {
-    if (!this.code.current || this.session) return undefined;
+    if (!this.code.since(FEWER_ACTIONS_PATCH) || this.session) return undefined;
     return {
       ...this.resultGoesTo,
       runId: this.runId,

@@ -7,7 +7,7 @@ import { needsApproval, type PersonNeed, personNeeded } from '../../approval/pol
 import type { ApprovalPolicy, Proposal } from '../../approval/schemas.js';
 import { run as runActivities } from '../activities.js';
 import { routeCall } from '../call-route.js';
-import { BOUNDS_PATCH, type CodeVersion, STANDING_PATCH } from '../patches.js';
+import { BOUNDS_PATCH, type CodeVersion, FEWER_ACTIONS_PATCH, STANDING_PATCH } from '../patches.js';
 import type { AgentRun } from './run.js';
 import { runProposal } from './tool-call.js';
 
@@ -41,7 +41,9 @@ export function preparedFor(
   rule: string | undefined,
 ): PreparedCall | undefined {
   const prepared = turn.prepared[proposal.callId];
-  return turn.code.current && prepared !== undefined && prepared.rule === rule ? prepared : undefined;
+  return turn.code.since(FEWER_ACTIONS_PATCH) && prepared !== undefined && prepared.rule === rule
+    ? prepared
+    : undefined;
 }
 
 /**

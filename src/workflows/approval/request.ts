@@ -35,7 +35,7 @@ import {
 } from '../../approval/state.js';
 import { editChecks } from '../activities.js';
 import { type Recorder, recorder } from '../audit.js';
-import { BOUNDS_PATCH, CodeVersion, INBOX_PATCH } from '../patches.js';
+import { BOUNDS_PATCH, CodeVersion, CURRENT_PATCH, FEWER_ACTIONS_PATCH, INBOX_PATCH } from '../patches.js';
 import { inboxAttributes } from '../search-attributes.js';
 
 /** Why a signal that changes the arguments is refused: the change is checked against the tool, which a signal cannot wait for. */
@@ -65,6 +65,13 @@ export class ApprovalRequest {
   readonly prepared: ApprovalPreparation | undefined;
   /** The code the approval started on, asked first (../patches.ts). */
   readonly code: CodeVersion;
+  /**
+   * Set by the decision that ended the request through the Update, on the current code: its answer carries the
+   * request as it ended, and the decider (the Slack app) updates the cards, not an activity of the workflow's.
+   */
+  cardsToDecider = false;
+  /** The request has ended as it will be shown: the decider's answer may go. */
+  ended = false;
 
   constructor(readonly input: ApprovalInput) {
     this.code = CodeVersion.given(input.code);
@@ -103,7 +110,7 @@ export class ApprovalRequest {
     };
     this.record = recorder(this.snapshot.audit, { runId: input.runId, requestId: input.requestId });
     this.searchable = this.code.has(INBOX_PATCH);
-    this.prepared = this.code.current ? input.prepared : undefined;
+    this.prepared = this.code.since(FEWER_ACTIONS_PATCH) ? input.prepared : undefined;
     if (!this.prepared) this.index();
   }
 
@@ -155,9 +162,21 @@ export class ApprovalRequest {
 
   /** The Update's handler: a decision, or an edit to check first. */
   submit(payload: ApprovalDecision): DecisionAnswer | Promise<DecisionAnswer> {
-    return payload.edited_arguments !== undefined && parseApprovalDecision(payload).success
-      ? this.decideEdit(payload, payload.edited_arguments)
-      : this.decide(payload, 'update');
+    if (payload.edited_arguments !== undefined && parseApprovalDecision(payload).success)
+      return this.decideEdit(payload, payload.edited_arguments);
+    const answer = this.decide(payload, 'update');
+    if (!answer.accepted || !answer.decided || !this.code.since(CURRENT_PATCH)) return answer;
+    // This decision ended the request: its answer waits for the request's end, and shows it, for the decider's cards.
+    this.cardsToDecider = true;
+    return this.answerWhenEnded(answer);
+  }
+
+  private async answerWhenEnded(
+    answer: Extract<DecisionAnswer, { accepted: true }>,
+  ): Promise<DecisionAnswer> {
+    await condition(() => this.ended);
+    // The cards show no audit; it stays with the query.
+    return { ...answer, ended: { ...this.snapshot, audit: [] } };
   }
 
   /**

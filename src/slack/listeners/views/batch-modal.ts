@@ -84,6 +84,7 @@ export function batchModalSubmission(deps: BatchModalDeps) {
             updateId: submissionId(`${view.id}/${i}`, decision),
             budgetMs: ANSWER_BUDGET_MS,
             audit: deps.audit,
+            slack: client,
           });
         } catch (error) {
           logger.error('could not submit a decision from the batch form', {

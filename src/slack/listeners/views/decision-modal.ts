@@ -94,6 +94,7 @@ export function decisionModalSubmission(deps: DecisionModalDeps) {
         updateId: submissionId(view.id, decision),
         budgetMs: Math.max(ANSWER_MIN_MS, SUBMISSION_BUDGET_MS - (Date.now() - startedAt)),
         audit: deps.audit,
+        slack: client,
       });
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
@@ -128,7 +129,7 @@ export function decisionModalSubmission(deps: DecisionModalDeps) {
       await tellLater(
         client,
         where,
-        ':warning: Countersign could not confirm whether your decision was recorded. Open the card: it shows every decision that counted.',
+        ":warning: Countersign could not confirm whether your decision was recorded. Click the card's button again: Countersign reads the request as it stands, and says who decided it.",
       ).catch(() => {});
     }
   };
