@@ -237,9 +237,9 @@ describe('METRICS_PORT', () => {
       (c: SlackCall) => c.args.trigger_id === triggerId,
     );
     const view = opened.args.view as { callback_id: string; private_metadata: string };
-    // Slack rate-limits the worker's first card update: counted in the worker's process, and the activity's failed
-    // attempt shows in the SDK's metrics before its retry goes through.
-    slackApi.fail('chat.update', { kind: 'rate_limited', retryAfterSeconds: 1 });
+    // Slack rate-limits the tool's first call: counted in the worker's process, and the activity's failed attempt
+    // shows in the SDK's metrics before its retry (which looks first, then archives) goes through.
+    slackApi.fail('conversations.archive', { kind: 'rate_limited', retryAfterSeconds: 1 });
     await sender.viewSubmission({
       callbackId: view.callback_id,
       privateMetadata: view.private_metadata,
@@ -263,7 +263,7 @@ describe('METRICS_PORT', () => {
       .poll(
         async () =>
           sampleValue(await scrape(workerMetrics), 'countersign_slack_api_errors_total', {
-            method: 'chat.update',
+            method: 'conversations.archive',
             error: 'ratelimited',
           }),
         POLL,
