@@ -21,18 +21,22 @@ function recorded(set: string, scenario: string) {
 
 const BEFORE = '9-authority-bounds';
 const PREPARED = '10-fewer-actions-per-request';
-const NOW = '11-model-step-with-the-call';
+const STEP_WITH_CALL = '11-model-step-with-the-call';
+const NOW = '12-cards-updated-by-the-decision';
 
 // [set, scenario, queries a person's click makes, history events, workflow tasks, billable actions]
 const TABLE: Array<[string, string, number, number, number, number]> = [
   [BEFORE, 'approve', 1, 85, 13, 17],
   [PREPARED, 'approve', 1, 61, 10, 12],
-  [NOW, 'approve', 1, 53, 9, 11],
+  [STEP_WITH_CALL, 'approve', 1, 53, 9, 11],
+  [NOW, 'approve', 1, 47, 8, 10],
   [BEFORE, 'reject', 1, 79, 12, 16],
   [PREPARED, 'reject', 1, 55, 9, 11],
-  [NOW, 'reject', 1, 53, 9, 11],
+  [STEP_WITH_CALL, 'reject', 1, 53, 9, 11],
+  [NOW, 'reject', 1, 47, 8, 10],
   [BEFORE, 'low-risk', 0, 31, 5, 5],
   [PREPARED, 'low-risk', 0, 25, 4, 4],
+  [STEP_WITH_CALL, 'low-risk', 0, 19, 3, 3],
   [NOW, 'low-risk', 0, 19, 3, 3],
 ];
 
@@ -45,6 +49,7 @@ describe('what one request costs Temporal', () => {
   it('one patch marker per request on the current code: the run’s; its approval is given its version', () => {
     expect(temporalCost(recorded(BEFORE, 'approve'), 1).patchMarkers).toBe(4);
     expect(temporalCost(recorded(PREPARED, 'approve'), 1).patchMarkers).toBe(2);
+    expect(temporalCost(recorded(STEP_WITH_CALL, 'approve'), 1).patchMarkers).toBe(1);
     expect(temporalCost(recorded(NOW, 'approve'), 1).patchMarkers).toBe(1);
   });
 
@@ -55,8 +60,9 @@ describe('what one request costs Temporal', () => {
         workflowStarts: 1,
         // The approval is a child workflow: its start and its execution.
         childWorkflows: 2,
-        // The model's first turn; the card; the tool, with the model's second turn; the card updated.
-        activities: 4,
+        // The model's first turn; the card; the tool, with the model's second turn. The card's last update is the
+        // Slack app's, with the answer to the decision.
+        activities: 3,
         timers: 1,
         updates: 1,
         // The approval's end; its first attributes come with its start, which Temporal does not bill.
