@@ -100,6 +100,9 @@ async function authenticate(
     );
   } catch (error) {
     if (error instanceof WorkflowNotFoundError || error instanceof QueryNotRegisteredError) return unknown;
+    // A token's workflow lives until it is revoked. Once it has ended, its query needs a worker to replay it, where
+    // the server alone says it has ended: a revoked token is refused even while no worker answers.
+    if (await hasEnded(deps.temporal, agentTokenWorkflowId(hash))) return unknown;
     deps.logger.warn('MCP gateway could not check a token', { error: (error as Error).message });
     return { ok: false, status: 503, message: 'Countersign cannot reach Temporal just now; try again.' };
   }
@@ -114,6 +117,20 @@ async function authenticate(
     };
   }
   return { ok: true, caller: { token } };
+}
+
+/** How long the server is given to say whether a token's workflow has ended, once its query could not answer. */
+const TOKEN_ENDED_TIMEOUT_MS = 2_000;
+
+async function hasEnded(temporal: Client, workflowId: string): Promise<boolean> {
+  try {
+    const described = await temporal.withDeadline(Date.now() + TOKEN_ENDED_TIMEOUT_MS, () =>
+      temporal.workflow.getHandle(workflowId).describe(),
+    );
+    return described.status.name !== 'RUNNING';
+  } catch {
+    return false;
+  }
 }
 
 /** What the client is given: the tool's result, or an error result saying why nothing (or what) ran. */

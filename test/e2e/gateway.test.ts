@@ -348,6 +348,13 @@ describe('the MCP gateway', () => {
     await expect(mcpClient(token)).rejects.toMatchObject({ code: 401 });
     expect(existsSync(join(files, 'never.md'))).toBe(false);
     expect(await count()).toBe(0);
+    // Its workflow has ended: refused as revoked even while no worker could answer its query.
+    await engine.stopWorker();
+    try {
+      expect((await post(`Bearer ${token}`)).status).toBe(401);
+    } finally {
+      await engine.startWorker();
+    }
   });
 
   it('asks at each request whether the token’s owner may still ask the agent', async () => {
