@@ -98,6 +98,33 @@ function versionOf(pkg: string): string {
   ).version;
 }
 
+/**
+ * The Temporal server's own request counters, by service and operation: its API requests (`service_requests`) and its
+ * store's (`persistence_requests`). Read from its Prometheus text; a counter is one line per label set, summed here.
+ */
+async function requestCounts(url: string): Promise<Map<string, number>> {
+  const text = await (await fetch(url)).text();
+  const counts = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const sample = /^(service_requests|persistence_requests)\{([^}]*)\} ([0-9.e+]+)$/.exec(line);
+    if (!sample) continue;
+    const label = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(sample[2] ?? '')?.[1] ?? '';
+    const key = `${sample[1] === 'service_requests' ? label('service_name') : 'persistence'} ${label('operation')}`;
+    counts.set(key, (counts.get(key) ?? 0) + Number(sample[3]));
+  }
+  return counts;
+}
+
+/** Requests per cycle between two readings, the most frequent first (those at 0.1 or more per cycle). */
+function perCycle(before: Map<string, number>, after: Map<string, number>, cycles: number) {
+  return Object.fromEntries(
+    [...after]
+      .map(([key, n]) => [key, Math.round(((n - (before.get(key) ?? 0)) / cycles) * 10) / 10] as const)
+      .filter(([, n]) => n >= 0.1)
+      .sort((a, b) => b[1] - a[1]),
+  );
+}
+
 async function main() {
   const started = Date.now();
   const slackApi = await startFakeSlackApi({
@@ -109,11 +136,14 @@ async function main() {
   const stateFile = join(mkdtempSync(join(tmpdir(), 'countersign-bench-')), 'temporal.sqlite');
   // BENCH_STATE=memory: the dev server's default, as `temporal server start-dev` runs without --db-filename.
   const inMemory = process.env.BENCH_STATE === 'memory';
+  const serverMetricsPort = await freePort();
   const server = await startDevServer({
     cli,
     port: temporalPort,
+    metricsPort: serverMetricsPort,
     ...(inMemory ? {} : { dbFilename: stateFile }),
   });
+  const serverRequests = () => requestCounts(`http://127.0.0.1:${serverMetricsPort}/metrics`);
   const cliVersion = execFileSync((cli.executable as { path?: string }).path ?? 'temporal', ['--version'])
     .toString()
     .trim();
@@ -356,6 +386,7 @@ async function main() {
     const cycles = async () => {
       const cycleStart = performance.now();
       const cpuBefore = await Promise.all([serverPid, workerPid, botPid].map(processStats));
+      const requestsBefore = await serverRequests();
       const cycleCards = await cardsFor(THROUGHPUT_CYCLES, 'cycle');
       await pool(cycleCards, CONCURRENT_SENDERS, async (status, i) => {
         await client.workflow.getHandle(`cycle-${i}/approval-1`).signal('approval_decision', {
@@ -367,6 +398,7 @@ async function main() {
       });
       const cycleSeconds = (performance.now() - cycleStart) / 1000;
       const cpuAfter = await Promise.all([serverPid, workerPid, botPid].map(processStats));
+      const requestsAfter = await serverRequests();
       const cpuShare = (k: number) =>
         Math.round(
           (((cpuAfter[k]?.cpuSeconds ?? 0) - (cpuBefore[k]?.cpuSeconds ?? 0)) / cycleSeconds) * 1000,
@@ -375,6 +407,7 @@ async function main() {
         count: THROUGHPUT_CYCLES,
         perSecond: Math.round((THROUGHPUT_CYCLES / cycleSeconds) * 10) / 10,
         cpuPercentOfOneCore: { temporalServer: cpuShare(0), worker: cpuShare(1), slackApp: cpuShare(2) },
+        serverRequestsPerCycle: perCycle(requestsBefore, requestsAfter, THROUGHPUT_CYCLES),
       };
     };
     // 6. The MCP gateway: a low-risk read through it (token check, policy, a workflow, the upstream call) against the

@@ -85,6 +85,8 @@ export interface DevServerOptions {
   ui?: boolean;
   uiPort?: number;
   port?: number;
+  /** Where the server serves its own Prometheus metrics (the bench reads its requests per cycle there). */
+  metricsPort?: number;
 }
 
 export interface DevServer {
@@ -152,6 +154,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         extraArgs: [
           ...DEV_SERVER_DYNAMIC_CONFIG.flatMap((setting) => ['--dynamic-config-value', setting]),
           ...(options.dbFilename ? STATE_FILE_PRAGMAS.flatMap((pragma) => ['--sqlite-pragma', pragma]) : []),
+          ...(options.metricsPort ? ['--metrics-port', String(options.metricsPort)] : []),
         ],
       },
     });
