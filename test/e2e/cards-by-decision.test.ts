@@ -19,6 +19,7 @@ import {
 } from '../support/engine.js';
 import {
   askAgent,
+  clickCard,
   openDecisionForm,
   type SlackAppHarness,
   startSlackApp,
@@ -112,6 +113,42 @@ describe('the cards of a request a person’s decision ended', () => {
     } finally {
       if (engine.worker.getState() !== 'RUNNING') await engine.startWorker();
     }
+  });
+
+  it('a card Slack would not update keeps its buttons until a click, which redraws it as the request ended', async () => {
+    const { runId, card } = await askForTopic('redrawn');
+    const form = await openDecisionForm(slack, engine.slackApi, card, 'approve', PEOPLE.ana.id);
+    engine.slackApi.fail('chat.update', { kind: 'error', error: 'cant_update_message' }, 1);
+    try {
+      const submittedAt = Date.now();
+      expect((await submitDecisionForm(slack, form, PEOPLE.ana.id, null)).status).toBe(200);
+      expect(((await runOutcome(engine.client, runId)) as RunOutcome).status).toBe('completed');
+      // The Slack app's update, refused.
+      await expect
+        .poll(() =>
+          engine.slackApi
+            .callsTo('chat.update')
+            .filter((c) => c.args.ts === card.ts && c.at >= submittedAt)
+            .map((c) => c.fault?.kind ?? 'ok'),
+        )
+        .toEqual(['error']);
+    } finally {
+      engine.slackApi.clearFaults();
+    }
+    // Bob sees the buttons still there and clicks one: he is told who decided, and the card is redrawn.
+    const clickedAt = Date.now();
+    await clickCard(slack, card, 'approve', PEOPLE.bob.id);
+    const told = await engine.slackApi.waitForCall(
+      'chat.postEphemeral',
+      (c) => c.args.user === PEOPLE.bob.id,
+    );
+    expect(String(told.args.text)).toContain('Already approved');
+    const redrawn = await engine.slackApi.waitForCall(
+      'chat.update',
+      (c) => c.args.ts === card.ts && c.at >= clickedAt,
+    );
+    expect(String(redrawn.args.text)).toMatch(/^Approval approved/);
+    expect(JSON.stringify(redrawn.args.blocks)).not.toContain('approval_approve');
   });
 
   it('an operator’s signal ends the request: its workflow updates the card, as before', async () => {

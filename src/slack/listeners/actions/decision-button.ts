@@ -2,8 +2,10 @@
 
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { View } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
 import type { Client } from '@temporalio/client';
 import { type ApprovalRef, type ApprovalStatus, approvalRefSchema } from '../../../approval/schemas.js';
+import { updateApprovalCard } from '../../approval-card-update.js';
 import { type ApprovalLookup, readApproval, whyNot } from '../../approvals.js';
 import { APPROVE_ACTION_ID } from '../../blocks/approval-card.js';
 import { INBOX_BLOCK_PREFIX } from '../../blocks/home.js';
@@ -86,6 +88,28 @@ function fromInbox(body: BlockButtonAction, action: BlockButtonAction['actions']
   );
 }
 
+/**
+ * A click on a card of a request that has ended redraws that card as the request ended: the Slack app updates the
+ * cards with the answer to the decision that ended it (src/slack/decision-form/answer.ts), and a card it could not
+ * update (Slack refused, or the answer never reached it) still shows its buttons until someone clicks one.
+ */
+async function redrawIfEnded(
+  client: WebClient,
+  status: ApprovalStatus,
+  click: Click,
+  logger: { warn(message: string, ...args: unknown[]): void },
+): Promise<void> {
+  if (status.status === 'pending' || click.origin !== 'card' || !isOnCard(status, click)) return;
+  const card = status.cards.find((c) => c.ts === click.messageTs && c.channel === click.channel);
+  if (!card) return;
+  await updateApprovalCard(client, status, card).catch((error: Error) =>
+    logger.warn('could not redraw the card of an ended approval request', {
+      request_id: status.request_id,
+      error: error.message,
+    }),
+  );
+}
+
 async function lookUp(temporal: Client, click: Click, budgetMs?: number): Promise<ApprovalLookup> {
   let lookup = await readApproval(temporal, click.ref, budgetMs);
   // A click can beat the workflow to recording its own card's ts by a few milliseconds.
@@ -141,6 +165,7 @@ export function decisionButton(deps: DecisionButtonDeps) {
       const next = assess(lookup, membership, click, deps.sealer);
       if ('refusal' in next) await tell(next.refusal);
       else await client.views.open({ trigger_id: body.trigger_id, view: next.view });
+      if (lookup.ok) await redrawIfEnded(client, lookup.status, click, logger);
       return;
     }
     // Temporal is slow, not down: hold the trigger_id with a placeholder before it expires, then finish there.
