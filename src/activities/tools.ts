@@ -46,8 +46,11 @@ export interface ThenAskModel {
   standing?: ActionRecord['standing'];
 }
 
-/** Time kept back from the activity's timeout for its answer to reach Temporal: the call's outcome is never lost. */
-const ANSWER_MARGIN_MS = 5_000;
+/**
+ * Time kept back from the activity's timeout, past the model's answer: the reads made with it (./prepare-calls.ts, 5 s
+ * at most) and the activity's answer on its way to Temporal. The call's outcome is never lost to the model's time.
+ */
+const ANSWER_MARGIN_MS = 10_000;
 /** Less than this left for the model, and the run asks it in an activity of its own, as it would anyway. */
 const MODEL_TIME_MIN_MS = 10_000;
 
