@@ -23,8 +23,12 @@ export interface DecisionButtonDeps {
 /** How long a click waits for a just-posted card to be recorded: well inside the trigger_id's 3 seconds. */
 const CARD_RECORD_RETRIES = 5;
 const CARD_RECORD_RETRY_MS = 100;
-/** Once a placeholder modal holds the trigger, a slow Temporal (a worker just restarting) gets this long. */
-const SLOW_LOOKUP_BUDGET_MS = 8_000;
+/**
+ * Once a placeholder modal holds the trigger, a slow Temporal gets this long. The usual cause is a worker restarting
+ * (a deploy: the process starts, connects, loads its workflows and replays the one asked about), which takes 10 s or
+ * more on a busy machine; the person sees "Checking this request…" meanwhile, and then the form or why not.
+ */
+const SLOW_LOOKUP_BUDGET_MS = 20_000;
 
 const REFUSED_TAMPERED =
   ':no_entry_sign: This button does not belong to this approval card; nothing was done.';
