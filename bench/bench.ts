@@ -99,17 +99,20 @@ function versionOf(pkg: string): string {
 }
 
 /**
- * The Temporal server's own request counters, by service and operation: its API requests (`service_requests`) and its
- * store's (`persistence_requests`). Read from its Prometheus text; a counter is one line per label set, summed here.
+ * The Temporal server's own request counters, by service and operation: its API requests (`service_requests`), its
+ * store's (`persistence_requests`), and its count of billable actions (`action`, as Temporal Cloud meters them). Read from its Prometheus text; a counter is one line per label set, summed here.
  */
 async function requestCounts(url: string): Promise<Map<string, number>> {
   const text = await (await fetch(url)).text();
   const counts = new Map<string, number>();
   for (const line of text.split('\n')) {
-    const sample = /^(service_requests|persistence_requests)\{([^}]*)\} ([0-9.e+]+)$/.exec(line);
+    const sample = /^(service_requests|persistence_requests|action)\{([^}]*)\} ([0-9.e+]+)$/.exec(line);
     if (!sample) continue;
     const label = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(sample[2] ?? '')?.[1] ?? '';
-    const key = `${sample[1] === 'service_requests' ? label('service_name') : 'persistence'} ${label('operation')}`;
+    const key =
+      sample[1] === 'action'
+        ? `actions ${label('action_type') || label('operation') || sample[2]}`
+        : `${sample[1] === 'service_requests' ? label('service_name') : 'persistence'} ${label('operation')}`;
     counts.set(key, (counts.get(key) ?? 0) + Number(sample[3]));
   }
   return counts;

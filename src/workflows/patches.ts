@@ -1,6 +1,8 @@
 // Which code a run started on. A change that would make a workflow issue different commands is guarded by a patch id
 // (README, "Changing a workflow safely"), so that runs started before it keep their old path on replay. Each id costs
-// a run that reaches it a marker and an upsert of TemporalChangeVersion: 2 history events and a visibility write.
+// a run that reaches it a marker and an upsert of TemporalChangeVersion: 2 history events, a visibility write, and a
+// billed action for the workflow task that records it (Temporal Cloud counts a task's markers once; the upsert is
+// exempt).
 //
 // So a run asks once, at its start, which code it started on (CodeVersion.atStart): 2 events in every run, and no
 // more. A run takes every change up to its code's without asking for their ids; only runs from before any code was

@@ -1,9 +1,11 @@
 // What a request costs a Temporal cluster, read from its workflows' histories: the events written, the workflow tasks
 // the worker answered, and the billable actions as Temporal Cloud counts them (docs.temporal.io, "Temporal Cloud
 // Actions"): a workflow start; a child workflow twice (its start and its execution); every activity attempt; the
-// local activities of one workflow task once; every timer, signal and accepted Update; every search-attribute upsert
-// except TemporalChangeVersion's (patch bookkeeping is exempt); and every query a worker answers, which no history
-// shows, so the caller says how many there were.
+// markers of one workflow task once (Temporal Cloud counts all RecordMarkers of a workflow task as one action: local
+// activities, and the markers `patched()` records); every timer, signal and accepted Update; every search-attribute
+// upsert except TemporalChangeVersion's (exempt); and every query a worker answers, which no history shows, so the
+// caller says how many there were. The Temporal server's own `action` meter agrees, but for the exempt
+// TemporalChangeVersion upserts, which it counts (`serverRequestsPerCycle` in `npm run bench`).
 import proto from '@temporalio/proto';
 
 type History = proto.temporal.api.history.v1.IHistory;
@@ -14,13 +16,14 @@ const CHANGE_VERSION = 'TemporalChangeVersion';
 export interface TemporalCost {
   historyEvents: number;
   workflowTasks: number;
-  /** Markers recorded by `patched()`: 2 events each with their TemporalChangeVersion upsert, no action. */
+  /** Markers recorded by `patched()`: 2 events each with their TemporalChangeVersion upsert (that upsert is exempt). */
   patchMarkers: number;
   actions: {
     workflowStarts: number;
     childWorkflows: number;
     activities: number;
-    localActivityBatches: number;
+    /** Workflow tasks that recorded markers (patch markers, local activities): one action each. */
+    markerBatches: number;
     timers: number;
     signals: number;
     updates: number;
@@ -36,7 +39,7 @@ export function temporalCost(histories: Map<string, History>, queries: number): 
     workflowStarts: 0,
     childWorkflows: 0,
     activities: 0,
-    localActivityBatches: 0,
+    markerBatches: 0,
     timers: 0,
     signals: 0,
     updates: 0,
@@ -47,7 +50,7 @@ export function temporalCost(histories: Map<string, History>, queries: number): 
   let workflowTasks = 0;
   let patchMarkers = 0;
   for (const [workflowId, history] of histories) {
-    const localActivityTasks = new Set<string>();
+    const tasksWithMarkers = new Set<string>();
     for (const event of history.events ?? []) {
       historyEvents += 1;
       switch (event.eventType) {
@@ -92,13 +95,12 @@ export function temporalCost(histories: Map<string, History>, queries: number): 
         case EventType.EVENT_TYPE_MARKER_RECORDED: {
           const marker = event.markerRecordedEventAttributes;
           if (marker?.markerName === 'core_patch') patchMarkers += 1;
-          if (marker?.markerName === 'core_local_activity')
-            localActivityTasks.add(`${workflowId}#${marker.workflowTaskCompletedEventId}`);
+          tasksWithMarkers.add(`${workflowId}#${marker?.workflowTaskCompletedEventId}`);
           break;
         }
       }
     }
-    actions.localActivityBatches += localActivityTasks.size;
+    actions.markerBatches += tasksWithMarkers.size;
   }
   return {
     historyEvents,
