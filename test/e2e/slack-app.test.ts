@@ -552,11 +552,11 @@ describe('when no worker is answering at the moment of the click', () => {
       );
       const viewId = (placeholder.response as { view: { id: string } }).view.id;
       await engine.startWorker();
-      // As long as the placeholder's budget: a worker starting on a busy machine takes seconds to answer.
+      // As long as the placeholder's budget (12 s): a worker starting on a busy machine takes seconds to answer.
       const updated = await engine.slackApi.waitForCall(
         'views.update',
         (c) => c.args.view_id === viewId && JSON.stringify(c.args.view).includes('C0SLOW'),
-        20_000,
+        15_000,
       );
       const view = updated.args.view as { callback_id: string; private_metadata: string };
       expect(view.callback_id).toBe('approval_decision_modal');
