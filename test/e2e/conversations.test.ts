@@ -327,7 +327,10 @@ describe('the Messages tab', () => {
     // Where /agent's card would go from a DM: APPROVALS_CHANNEL is unset here (approvers also find it in App Home).
     expect(card.call.args.channel).toBe(dm);
     const form = await openDecisionForm(slack, engine.slackApi, card, 'approve', PEOPLE.ana.id);
-    await submitDecisionForm(slack, form, PEOPLE.ana.id, null);
+    // Counted, not refused: a refusal would leave the run waiting (and this test with it) until its timeout.
+    const submitted = await submitDecisionForm(slack, form, PEOPLE.ana.id, null);
+    expect(submitted.status).toBe(200);
+    expect(JSON.stringify(submitted.json ?? {})).not.toContain('"errors"');
     const result = await resultOf(runId);
     expect(result.args).toMatchObject({ channel: dm, thread_ts: ts });
 
