@@ -1,5 +1,5 @@
 // The activities as the workflows reach them: each proxy, with its timeouts and retries, defined once.
-import { proxyActivities } from '@temporalio/workflow';
+import { type ActivityOptions, proxyActivities } from '@temporalio/workflow';
 import { MODEL_REQUEST_REJECTED } from '../activities/failure-types.js';
 import type { createLlmActivities } from '../activities/llm.js';
 import type { createRunActivities } from '../activities/run.js';
@@ -34,47 +34,30 @@ export const llm = proxyActivities<Llm>({
 /** Attempts of a tool that may be repeated (reads, look-up-first writes, keyed calls) before it counts as failed. */
 const TOOL_ATTEMPTS_MAX = 5;
 const TOOL_CALL_TIMEOUT = '1 minute';
-
-export const toolsRetried = proxyActivities<Tools>({
-  startToCloseTimeout: TOOL_CALL_TIMEOUT,
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: TOOL_ATTEMPTS_MAX,
-  },
-});
-
-/** A side effect that is not safe to repeat is attempted once: an unknown outcome is reported, never retried. */
-export const toolsOnce = proxyActivities<Tools>({
-  startToCloseTimeout: TOOL_CALL_TIMEOUT,
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: { maximumAttempts: 1 },
-});
-
 /**
  * A call that goes on to the model's next step in the same activity (ToolCall's `then`): the call's time and the
  * model's. The activity keeps the model within what is left, so the call's outcome always comes back.
  */
 const TOOL_THEN_MODEL_TIMEOUT = '3 minutes';
 
-export const toolsRetriedThenModel = proxyActivities<Tools>({
-  startToCloseTimeout: TOOL_THEN_MODEL_TIMEOUT,
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: TOOL_ATTEMPTS_MAX,
-  },
-});
+const TOOL_RETRIED = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: TOOL_ATTEMPTS_MAX,
+} as const;
+/** A side effect that is not safe to repeat is attempted once: an unknown outcome is reported, never retried. */
+const TOOL_ONCE = { maximumAttempts: 1 } as const;
 
-export const toolsOnceThenModel = proxyActivities<Tools>({
-  startToCloseTimeout: TOOL_THEN_MODEL_TIMEOUT,
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: { maximumAttempts: 1 },
-});
+const toolsWithin = (
+  startToCloseTimeout: ActivityOptions['startToCloseTimeout'],
+  retry: typeof TOOL_RETRIED | typeof TOOL_ONCE,
+) => proxyActivities<Tools>({ startToCloseTimeout, heartbeatTimeout: HEARTBEAT_TIMEOUT, retry });
+
+export const toolsRetried = toolsWithin(TOOL_CALL_TIMEOUT, TOOL_RETRIED);
+export const toolsOnce = toolsWithin(TOOL_CALL_TIMEOUT, TOOL_ONCE);
+export const toolsRetriedThenModel = toolsWithin(TOOL_THEN_MODEL_TIMEOUT, TOOL_RETRIED);
+export const toolsOnceThenModel = toolsWithin(TOOL_THEN_MODEL_TIMEOUT, TOOL_ONCE);
 
 /** The run's own Slack posts (its result): retried until Slack takes them or refuses for good. */
 export const runSlack = proxyActivities<Slack>({
