@@ -35,14 +35,7 @@ export async function agentWorkflow(input: AgentInput): Promise<RunOutcome> {
       run.continued = undefined;
       if (taken?.kind !== 'final') run.unlessStopped();
       run.steps += 1;
-      const reply = run.replyWithAnswer;
-      const { policy, next } = taken
-        ? model.took(taken)
-        : await model.next(run.conversation, {
-            requesterId: run.input.requester.id,
-            readOutside: [...run.readOutside],
-            ...(reply ? { reply } : {}),
-          });
+      const { policy, next } = taken ? model.took(taken) : await model.next(run.conversation, run.asking);
       if (next.kind === 'final') {
         return await run.finish({ status: 'completed', answer: next.text }, next);
       }

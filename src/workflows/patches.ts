@@ -99,11 +99,6 @@ export class CodeVersion {
     return new CodeVersion(code);
   }
 
-  /** Whether the run started on the current code. */
-  get current(): boolean {
-    return this.version === CURRENT_PATCH;
-  }
-
   /** The id a child of this run is given (see `given`); undefined for runs from before versions were given. */
   get forChildren(): string | undefined {
     return this.since(FEWER_ACTIONS_PATCH) ? this.version : undefined;

@@ -8,7 +8,7 @@ import {
   ChildWorkflowFailure,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ConversationItem, NextStep, ReplyTo } from '../../activities/llm.js';
+import type { ConversationItem, NextStep, ReplyTo, TurnContext } from '../../activities/llm.js';
 import type {
   ActionRecord,
   AgentInput,
@@ -188,6 +188,19 @@ export class AgentRun {
       runId: this.runId,
       startedAt: this.startedAt,
       outcome: this.outcomeOf({ status: 'completed' }),
+    };
+  }
+
+  /**
+   * What the run says of itself with its next model step: who asks, what outside content it has read, and where a
+   * final answer goes. The same whether the run asks the model itself or a call's activity goes on to it.
+   */
+  get asking(): Omit<TurnContext, 'policy'> {
+    const reply = this.replyWithAnswer;
+    return {
+      requesterId: this.input.requester.id,
+      readOutside: [...this.readOutside],
+      ...(reply ? { reply } : {}),
     };
   }
 

@@ -63,16 +63,10 @@ function thenAskModel(
   edits: ProposalEdit[],
   standing: ActionRecord['standing'] | undefined,
 ): ThenAskModel {
-  const reply = run.replyWithAnswer;
   return {
     callId: proposal.callId,
     conversation: [...run.conversation],
-    context: {
-      requesterId: run.input.requester.id,
-      readOutside: [...run.readOutside],
-      policy: turn.policy,
-      ...(reply ? { reply } : {}),
-    },
+    context: { ...run.asking, policy: turn.policy },
     edits,
     ...(standing ? { standing } : {}),
   };
