@@ -6,7 +6,7 @@ import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import canonicalize from 'canonicalize';
 import { type DecisionRefusal, REFUSALS } from '../../approval/policy.js';
-import type { ApprovalStatus } from '../../approval/schemas.js';
+import type { ApprovalStatus, AuditEvent } from '../../approval/schemas.js';
 import type { DecisionAnswer } from '../../approval/state.js';
 import type { Logger } from '../../logger.js';
 import { TRACE_PARENT_MEMO, tracingInstalled, withinTrace } from '../../tracing.js';
@@ -34,6 +34,20 @@ export function submissionId(formId: string, decision: SubmittedDecision): strin
     .update(canonicalize(choices) ?? '')
     .digest('hex');
   return `${formId}/${decision.reviewer.id}/${hash.slice(0, 16)}`;
+}
+
+/**
+ * An audit line the Slack app writes itself, in the workflows' shape (`"msg":"audit"`): for what happens where no
+ * workflow records it (a refusal its Update validator gave, a card update the app made).
+ */
+function auditInApp(
+  audit: Logger | undefined,
+  type: AuditEvent['type'],
+  actor: AuditEvent['actor'],
+  requestId: string,
+  details: Record<string, unknown>,
+): void {
+  audit?.info('audit', { audit: { at: new Date().toISOString(), type, actor, requestId, details } });
 }
 
 /** A refusal the workflow's validator gave: it wrote nothing to the workflow, so the Slack app audits it here. */
@@ -99,23 +113,15 @@ export async function submitDecision(
   ).catch((error: unknown): DecisionAnswer => {
     const refusal = refusalFrom(error);
     if (!refusal) throw error;
-    options.audit?.info('audit', {
-      audit: {
-        at: new Date().toISOString(),
-        type: 'decision_ignored',
-        actor: decision.reviewer,
-        requestId: decision.request_id,
-        details: {
-          workflow_id: workflowId,
-          reason: refusal.reason,
-          explanation: refusal.explanation,
-          approved: decision.approved,
-          ...(decision.edited_arguments ? { edited: true } : {}),
-          signalled_digest: decision.proposal_digest,
-          team: decision.team_id,
-          via: 'update',
-        },
-      },
+    auditInApp(options.audit, 'decision_ignored', decision.reviewer, decision.request_id, {
+      workflow_id: workflowId,
+      reason: refusal.reason,
+      explanation: refusal.explanation,
+      approved: decision.approved,
+      ...(decision.edited_arguments ? { edited: true } : {}),
+      signalled_digest: decision.proposal_digest,
+      team: decision.team_id,
+      via: 'update',
     });
     return refusal;
   });
@@ -145,19 +151,11 @@ async function showEnded(
   await Promise.all(
     ended.cards.map((card) =>
       updateApprovalCard(slack, ended, card).catch((error: Error) => {
-        audit?.info('audit', {
-          audit: {
-            at: new Date().toISOString(),
-            type: 'slack_refused',
-            actor: 'system',
-            requestId: ended.request_id,
-            details: {
-              workflow_id: ended.workflow_id,
-              what: `updating the card in ${card.channel}`,
-              error: error.message,
-              decided_by: decision.reviewer.id,
-            },
-          },
+        auditInApp(audit, 'slack_refused', 'system', ended.request_id, {
+          workflow_id: ended.workflow_id,
+          what: `updating the card in ${card.channel}`,
+          error: error.message,
+          decided_by: decision.reviewer.id,
         });
       }),
     ),

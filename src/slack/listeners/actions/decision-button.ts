@@ -104,7 +104,8 @@ async function redrawIfEnded(
   click: Click,
   logger: { warn(message: string, ...args: unknown[]): void },
 ): Promise<void> {
-  if (status.status === 'pending' || click.origin !== 'card' || !isOnCard(status, click)) return;
+  if (status.status === 'pending' || click.origin !== 'card') return;
+  // Only one of the request's own cards: a button value pointing elsewhere redraws nothing.
   const card = status.cards.find((c) => c.ts === click.messageTs && c.channel === click.channel);
   if (!card) return;
   await updateApprovalCard(client, status, card).catch((error: Error) =>
