@@ -13,6 +13,7 @@ import {
   policyFile,
   proposal,
   runOutcome,
+  scheduledActivities,
   scriptModel,
   startEngine,
   waitForCard,
@@ -48,13 +49,8 @@ afterAll(async () => {
   await engine?.close();
 });
 
-async function activitiesOf(workflowId: string): Promise<string[]> {
-  const history = await engine.client.workflow.getHandle(workflowId).fetchHistory();
-  return (history.events ?? []).flatMap((event) => {
-    const name = event.activityTaskScheduledEventAttributes?.activityType?.name;
-    return name ? [name] : [];
-  });
-}
+/** The activities a workflow has scheduled, in order. */
+const activitiesOf = (workflowId: string) => scheduledActivities(engine.client, workflowId);
 
 async function askForTopic(topic: string) {
   const request = `set the topic of <#C0CARDS|cards> to ${topic}`;

@@ -12,6 +12,7 @@ import {
   policyFile,
   proposal,
   runOutcome,
+  scheduledActivities,
   scriptModel,
   startEngine,
   toolOutputs,
@@ -46,15 +47,6 @@ afterAll(async () => {
   await engine?.close();
 });
 
-/** The activities a workflow has scheduled, in order. */
-async function activitiesOf(workflowId: string): Promise<string[]> {
-  const history = await engine.client.workflow.getHandle(workflowId).fetchHistory();
-  return (history.events ?? []).flatMap((event) => {
-    const name = event.activityTaskScheduledEventAttributes?.activityType?.name;
-    return name ? [name] : [];
-  });
-}
-
 /** The run's results as posted: marked with the run's id. */
 function resultsOf(runId: string) {
   return engine.slackApi.callsTo('chat.postMessage').filter((c) => {
@@ -74,6 +66,9 @@ function failingOnceAfterTheCall(failure: FakeOpenAIReply, answer: string): Fake
     return typeof failure === 'function' ? failure(request) : failure;
   };
 }
+
+/** The activities a workflow has scheduled, in order. */
+const activitiesOf = (workflowId: string) => scheduledActivities(engine.client, workflowId);
 
 async function approveTopic(topic: string, afterCall: FakeOpenAIReply) {
   const request = `set the topic of <#C0STEP|step> to ${topic}`;

@@ -13,6 +13,7 @@ import {
   policyFile,
   proposal,
   SECURITY_GROUP,
+  scheduledActivities,
   scriptModel,
   startEngine,
   userText,
@@ -42,13 +43,7 @@ afterAll(async () => {
 });
 
 /** The activities a workflow has scheduled, in order. */
-async function activitiesOf(workflowId: string): Promise<string[]> {
-  const history = await engine.client.workflow.getHandle(workflowId).fetchHistory();
-  return (history.events ?? []).flatMap((event) => {
-    const name = event.activityTaskScheduledEventAttributes?.activityType?.name;
-    return name ? [name] : [];
-  });
-}
+const activitiesOf = (workflowId: string) => scheduledActivities(engine.client, workflowId);
 
 async function askForTopic(topic: string) {
   const request = `set the topic of <#C0PREPARED|prepared> to ${topic}`;

@@ -268,6 +268,15 @@ export async function waitForCard(slackApi: FakeSlackApi, runId: string, timeout
   return { call, requestId: payload.request_id, workflowId: payload.workflow_id, ts };
 }
 
+/** The activities a workflow has scheduled, in order, as its history holds them. */
+export async function scheduledActivities(client: Client, workflowId: string): Promise<string[]> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? []).flatMap((event) => {
+    const name = event.activityTaskScheduledEventAttributes?.activityType?.name;
+    return name ? [name] : [];
+  });
+}
+
 /**
  * Guards determinism: each run's history, and each of its approvals' (`<run>/approval-<n>`), replays on the
  * current workflow code. Returns how many histories were replayed.
