@@ -1,12 +1,14 @@
 // The model's step taken with the last call of a turn (src/activities/tools.ts, `then`) and the requester's stop: a
 // final answer the call's activity already gave stands, and is not posted again; without one, the stop ends the run
-// before the model is asked. The real agent workflow with its activities stubbed, on Temporal's time-skipping server.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+// before the model is asked. The real agent workflow with its activities stubbed, on the run's shared dev server.
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalPlan } from '../../test/support/plans.js';
-import { installQuietRuntime, uniqueTaskQueue } from '../../test/support/temporal.js';
-import { timeSkippingEnvironment } from '../../test/support/time-skipping.js';
+import {
+  connectToTestServer,
+  type TemporalTestContext,
+  uniqueTaskQueue,
+} from '../../test/support/temporal.js';
 import type { NextStep } from '../activities/llm.js';
 import type { ToolCall } from '../activities/tools.js';
 import type { RunOutcome } from '../approval/run.js';
@@ -33,7 +35,7 @@ const PROPOSAL: Proposal = {
 const asked: string[] = [];
 let answerWithTheCall = true;
 
-let env: TestWorkflowEnvironment;
+let temporal: TemporalTestContext;
 let worker: Worker;
 let running: Promise<void>;
 const taskQueue = uniqueTaskQueue('step-with-call');
@@ -55,7 +57,7 @@ const activities = {
   async runTool(call: ToolCall) {
     asked.push(call.then ? 'runTool then' : 'runTool');
     const runId = call.callKey.split('/')[0] as string;
-    await env.client.workflow.getHandle(runId).signal(stopRunSignal, { by: REQUESTER });
+    await temporal.client.workflow.getHandle(runId).signal(stopRunSignal, { by: REQUESTER });
     const outcome = { ok: true as const, result: { summary: 'A channel.' } };
     return answerWithTheCall
       ? {
@@ -71,11 +73,10 @@ const activities = {
 };
 
 beforeAll(async () => {
-  installQuietRuntime();
-  env = await timeSkippingEnvironment();
+  temporal = await connectToTestServer();
   worker = await Worker.create({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
+    connection: temporal.nativeConnection,
+    namespace: temporal.namespace,
     taskQueue,
     workflowsPath: workflowsPath(),
     activities,
@@ -87,14 +88,14 @@ beforeAll(async () => {
 afterAll(async () => {
   worker?.shutdown();
   await running;
-  await env?.teardown();
+  await temporal?.close();
 });
 
 let runs = 0;
 async function run(): Promise<RunOutcome> {
   asked.length = 0;
   runs += 1;
-  return (await env.client.workflow.execute(agentWorkflow, {
+  return (await temporal.client.workflow.execute(agentWorkflow, {
     taskQueue,
     workflowId: `${taskQueue}-run-${runs}`,
     args: [{ request: 'what is <#C0LOOK|look>?', requester: REQUESTER, channel: 'C0REQ' }],
