@@ -12,7 +12,7 @@ let countPending: (() => Promise<number>) | undefined;
 
 export const pendingApprovals = new Gauge({
   name: 'countersign_pending_approvals',
-  help: 'Approvals waiting for a decision now, across the whole namespace (every process reports the same number: use max()).',
+  help: 'Requests waiting for a decision now (the calls of one model turn asked together count once), across the whole namespace (every process reports the same number: use max()).',
   registers: [registry],
   async collect() {
     if (!countPending) return;

@@ -6,6 +6,7 @@ import type { AnyChunk } from '@slack/types';
 import { WebAPIPlatformError, type WebClient } from '@slack/web-api';
 import { Context, log } from '@temporalio/activity';
 import type { RunOutcome } from '../approval/run.js';
+import type { ApprovalRef } from '../approval/schemas.js';
 import type { SessionShown, SessionStream, SessionTask, SessionUpdate } from '../approval/session.js';
 import { runResultText } from '../slack/blocks/run-result.js';
 import { STREAM_MARKDOWN_MAX, sessionTitle, taskChunk, type WaitingView } from '../slack/blocks/session.js';
@@ -45,16 +46,18 @@ export function createSessionActivities(deps: { slack: WebClient }) {
    * be read.
    */
   const waitingView = async (
-    approvalId: string,
+    approval: ApprovalRef | string,
     requesterId: string,
     deadline: number,
   ): Promise<WaitingView | undefined> => {
-    const handle = Context.current().client.workflow.getHandle(approvalId);
+    // A task scheduled by code from before approvals lived in their runs names the approval's own workflow.
+    const { workflowId, requestId } = typeof approval === 'string' ? { workflowId: approval } : approval;
+    const handle = Context.current().client.workflow.getHandle(workflowId);
     try {
-      let status = await handle.query(approvalStatusQuery);
+      let status = await handle.query(approvalStatusQuery, requestId);
       while (!status.card && status.status === 'pending' && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, CARD_POLL_MS));
-        status = await handle.query(approvalStatusQuery);
+        status = await handle.query(approvalStatusQuery, requestId);
       }
       const users = status.eligibility.kind === 'listed' ? status.eligibility.users : [];
       const labels = await labelsOf(slack, { users }, requesterId);
@@ -68,7 +71,7 @@ export function createSessionActivities(deps: { slack: WebClient }) {
         : undefined;
       return { who, expiresAt: status.expires_at, ...(link ? { link } : {}) };
     } catch (error) {
-      log.info('could not read an approval for the session', { approvalId, error: (error as Error).message });
+      log.info('could not read an approval for the session', { workflowId, requestId, error: (error as Error).message });
       return undefined;
     }
   };
@@ -87,7 +90,7 @@ export function createSessionActivities(deps: { slack: WebClient }) {
       const deadline = Date.now() + CARD_WAIT_MS;
       const waiting = update.tasks.filter((t) => t.state === 'waiting_for_approval' && t.approval);
       const views = await Promise.all(
-        waiting.map((t) => waitingView(t.approval as string, update.requesterId, deadline)),
+        waiting.map((t) => waitingView(t.approval as ApprovalRef | string, update.requesterId, deadline)),
       );
       const waits = new Map<string, WaitingView>();
       for (const [i, view] of views.entries()) if (view) waits.set((waiting[i] as SessionTask).id, view);

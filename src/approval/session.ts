@@ -1,6 +1,7 @@
 // A run asked for in a conversation, as its thread shows it while it works: Slack's agent session (a status and a
 // title) and the run's plan streamed into one message, one task per tool call. The workflow produces these; the
 // session activity and its Block Kit-free builders read them.
+import type { ApprovalRef } from './schemas.js';
 import type { AgentInput, RunOutcome } from './run.js';
 
 /** Slack's agent session statuses (https://docs.slack.dev/ai/agent-sessions). */
@@ -24,8 +25,8 @@ export interface SessionTask {
   id: string;
   tool: string;
   state: TaskState;
-  /** The approval it waits for (its workflow id), while it waits. */
-  approval?: string;
+  /** The approval it waits for, while it waits: the workflow it lives in, and its request id. */
+  approval?: ApprovalRef;
   /** What a person or the tool said: the reviewer's notes on a rejection, the error of a failure. */
   note?: string;
 }

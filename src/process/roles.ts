@@ -24,6 +24,7 @@ import { createClients, createWorker } from '../temporal/worker.js';
 import { TOOLS } from '../tools/index.js';
 import type { Tool } from '../tools/tool.js';
 import { installTracing, tracingClientInterceptors } from '../tracing.js';
+import { agentWorkflow } from '../workflows/agent.js';
 import { approvalWorkflow } from '../workflows/approval.js';
 import { APPROVAL_STATUS_KEY } from '../workflows/search-attributes.js';
 import { startMetricsServer } from './metrics-server.js';
@@ -50,8 +51,13 @@ export interface Proc {
   stops: Array<{ name: string; stop: () => Promise<void> | void }>;
 }
 
-/** What the pending-approvals gauge counts: the approvals waiting for a decision now. */
-const PENDING_APPROVALS_QUERY = `WorkflowType = '${approvalWorkflow.name}' AND ${APPROVAL_STATUS_KEY.name} = 'pending'`;
+/**
+ * What the pending-approvals gauge counts: the workflows an approval waits in now, a run's (where its approvals live,
+ * the current code: the calls of one turn asked together count once) or an approval's own.
+ */
+const PENDING_APPROVALS_QUERY =
+  `WorkflowType IN ('${agentWorkflow.name}', '${approvalWorkflow.name}') AND ` +
+  `${APPROVAL_STATUS_KEY.name} = 'pending'`;
 
 /** Metrics and health for operators, when METRICS_PORT is set. */
 async function startMetrics(proc: Proc, sdkAddress: string | undefined): Promise<void> {

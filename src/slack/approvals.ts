@@ -1,7 +1,7 @@
 // The Slack side's view of approvals: read one for a click, and whether this person may decide it now. The workflow
 // stays the authority; the early check at a click runs the same rules (src/approval/state.ts). Submitting a decision
 // is the decision form's last step (src/slack/decision-form/answer.ts).
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
 import { checkDecision, REFUSALS } from '../approval/policy.js';
 import type { ApprovalRef, ApprovalStatus, Person } from '../approval/schemas.js';
 import { decisionRules } from '../approval/state.js';
@@ -19,7 +19,10 @@ export type ApprovalLookup =
   /** `slow`: Temporal did not answer within the budget (e.g. a worker is just restarting); `unreachable`: it failed. */
   | { ok: false; reason: 'not_found' | 'unreachable' | 'slow'; message: string };
 
-/** One approval as it stands; `requestId` absent: whichever request the workflow holds (the inbox lists by workflow). */
+/**
+ * One approval as it stands, asked of the workflow it lives in by its request id; `requestId` absent: whichever
+ * request that workflow answers with (the inbox lists by workflow).
+ */
 export async function readApproval(
   temporal: Client,
   ref: Pick<ApprovalRef, 'workflowId'> & Partial<Pick<ApprovalRef, 'requestId'>>,
@@ -28,7 +31,7 @@ export async function readApproval(
   try {
     const status = await withinSlackDeadline(
       temporal,
-      () => temporal.workflow.getHandle(ref.workflowId).query(approvalStatusQuery),
+      () => temporal.workflow.getHandle(ref.workflowId).query(approvalStatusQuery, ref.requestId),
       budgetMs,
     );
     if (ref.requestId !== undefined && status.request_id !== ref.requestId) {
@@ -40,16 +43,22 @@ export async function readApproval(
     }
     return { ok: true, status };
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) {
-      return {
-        ok: false,
-        reason: 'not_found',
-        message: ':no_entry_sign: This approval request does not exist (any more).',
-      };
-    }
-    const reason = error instanceof TemporalTooSlowError ? 'slow' : 'unreachable';
-    return { ok: false, reason, message: TEMPORAL_UNREACHABLE_TEXT };
+    return lookupFailure(error);
   }
+}
+
+/** What a failed read of an approval tells the person. */
+export function lookupFailure(error: unknown): Extract<ApprovalLookup, { ok: false }> {
+  // No such workflow, or a run that has asked for no approval in it.
+  if (error instanceof WorkflowNotFoundError || error instanceof QueryNotRegisteredError) {
+    return {
+      ok: false,
+      reason: 'not_found',
+      message: ':no_entry_sign: This approval request does not exist (any more).',
+    };
+  }
+  const reason = error instanceof TemporalTooSlowError ? 'slow' : 'unreachable';
+  return { ok: false, reason, message: TEMPORAL_UNREACHABLE_TEXT };
 }
 
 /**

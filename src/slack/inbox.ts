@@ -1,5 +1,6 @@
 // The approver's inbox (App Home and `/agent pending`): what waits on this person, and their own requests. Found
-// through the approval workflows' search attributes (src/workflows/search-attributes.ts), so it survives restarts and
+// through the search attributes of the workflows approvals live in (src/workflows/search-attributes.ts): a run's, for
+// the approvals it asks for itself (the current code), or an approval's own workflow. So it survives restarts and
 // is the same from any Slack app process; every approval listed as waiting is then read and put through the same
 // rules as a click, so the list shows exactly what this person may decide now, nothing another may.
 import type { Client } from '@temporalio/client';
@@ -10,10 +11,11 @@ import type {
   Person,
   StandingGrant,
 } from '../approval/schemas.js';
+import { agentWorkflow } from '../workflows/agent.js';
 import { agentTokenWorkflow } from '../workflows/agent-token.js';
 import { approvalWorkflow } from '../workflows/approval.js';
 import { standingGrantWorkflow } from '../workflows/grant.js';
-import { agentTokenStatusQuery, grantStatusQuery } from '../workflows/messages.js';
+import { agentTokenStatusQuery, grantStatusQuery, runApprovalsQuery } from '../workflows/messages.js';
 import {
   ANY_MEMBER,
   APPROVAL_STATUS_KEY,
@@ -21,7 +23,7 @@ import {
   REQUESTER_KEY,
   TOOL_KEY,
 } from '../workflows/search-attributes.js';
-import { readApproval, whyNot } from './approvals.js';
+import { type ApprovalLookup, lookupFailure, readApproval, whyNot } from './approvals.js';
 import { SLACK_USER_ID } from './ids.js';
 import type { Membership } from './membership.js';
 import { listWithinSlackDeadline, withinSlackDeadline } from './temporal-deadline.js';
@@ -30,8 +32,11 @@ import { listWithinSlackDeadline, withinSlackDeadline } from './temporal-deadlin
 export const INBOX_WAITING_MAX = 20;
 /** The person's own requests listed, newest first. */
 export const INBOX_MINE_MAX = 10;
-/** Time for the whole inbox: list calls and one query per waiting approval, in parallel. */
+/** Time for the whole inbox: list calls and one query per workflow an approval waits in, in parallel. */
 const INBOX_BUDGET_MS = 5_000;
+
+/** The workflows approvals live in: runs (the current code), and approvals' own workflows (runs from before, the gateway). */
+const HOLDING_APPROVALS = `WorkflowType IN ('${agentWorkflow.name}', '${approvalWorkflow.name}')`;
 
 export interface OwnRequest {
   workflowId: string;
@@ -82,19 +87,23 @@ export async function readInbox(
       return;
     }
     const query =
-      `WorkflowType = '${approvalWorkflow.name}' AND ${APPROVAL_STATUS_KEY.name} = 'pending' AND ` +
+      `${HOLDING_APPROVALS} AND ${APPROVAL_STATUS_KEY.name} = 'pending' AND ` +
       `${DECIDERS_KEY.name} IN ('${viewer.id}', '${ANY_MEMBER}')`;
-    const ids: string[] = [];
-    const listed = await listWithinSlackDeadline(
+    const listed: { workflowId: string; run: boolean }[] = [];
+    const listing = await listWithinSlackDeadline(
       temporal,
       query,
       INBOX_WAITING_MAX,
-      (execution) => ids.push(execution.workflowId),
+      (execution) => listed.push({ workflowId: execution.workflowId, run: execution.type === agentWorkflow.name }),
       INBOX_BUDGET_MS,
     );
-    inbox.more = listed.more;
-    const reads = await Promise.all(ids.map((workflowId) => readApproval(temporal, { workflowId }, left())));
-    for (const read of reads) {
+    inbox.more = listing.more;
+    const reads = await Promise.all(
+      listed.map(({ workflowId, run }) =>
+        run ? readPendingOfRun(temporal, workflowId, left()) : readApproval(temporal, { workflowId }, left()),
+      ),
+    );
+    for (const read of reads.flat()) {
       if (!read.ok) inbox.unreachable ||= read.reason !== 'not_found';
       else if (whyNot(read.status, viewer, nowMs) === undefined) inbox.waiting.push(read.status);
     }
@@ -103,7 +112,7 @@ export async function readInbox(
 
   const mine = async () => {
     // Approvals only: a standing approval carries the requester too, and is listed on its own.
-    const query = `WorkflowType = '${approvalWorkflow.name}' AND ${REQUESTER_KEY.name} = '${viewer.id}'`;
+    const query = `${HOLDING_APPROVALS} AND ${REQUESTER_KEY.name} = '${viewer.id}'`;
     await listWithinSlackDeadline(
       temporal,
       query,
@@ -174,6 +183,22 @@ export async function readInbox(
   const results = await Promise.allSettled([waiting(), mine(), grants(), agents()]);
   if (results.some((r) => r.status === 'rejected')) inbox.unreachable = true;
   return inbox;
+}
+
+/** The approvals pending in a run that asks for them itself, each as `readApproval` reads one. */
+async function readPendingOfRun(temporal: Client, runId: string, budgetMs: number): Promise<ApprovalLookup[]> {
+  try {
+    const approvals = await withinSlackDeadline(
+      temporal,
+      () => temporal.workflow.getHandle(runId).query(runApprovalsQuery),
+      budgetMs,
+    );
+    return approvals
+      .filter((status) => status.status === 'pending' && status.run_id === runId)
+      .map((status) => ({ ok: true, status }));
+  } catch (error) {
+    return [lookupFailure(error)];
+  }
 }
 
 /** Connected clients listed at most: more than a person keeps; past it, the oldest are not shown. */

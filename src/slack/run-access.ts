@@ -6,7 +6,12 @@ import { countedReviewers } from '../approval/policy.js';
 import { type AgentStatus, BATCH_MAX } from '../approval/run.js';
 import type { ApprovalRef, ApprovalStatus, Eligibility } from '../approval/schemas.js';
 import { MAX_MODEL_STEPS } from '../workflows/agent.js';
-import { agentStatusQuery, approvalStatusQuery, withdrawRequestSignal } from '../workflows/messages.js';
+import {
+  agentStatusQuery,
+  approvalStatusQuery,
+  runApprovalsQuery,
+  withdrawRequestSignal,
+} from '../workflows/messages.js';
 import {
   noRunText,
   nothingToWithdrawText,
@@ -57,7 +62,10 @@ export function maySeeRun(
   return asker.id === run.requester.id || approvals.some((a) => approvalReaders(a).has(asker.id));
 }
 
-/** The run's approvals, oldest first: each `needs_approval` verdict opened one, `<run id>/approval-<n>`. */
+/**
+ * The approvals of a run from before approvals lived in their runs, oldest first: each `needs_approval` verdict opened
+ * one, in a workflow of its own, `<run id>/approval-<n>`.
+ */
 export function approvalsOf(run: Pick<AgentStatus, 'run_id' | 'audit' | 'pending_approval'>): ApprovalRef[] {
   const refs: ApprovalRef[] = run.audit
     .filter((e) => e.type === 'verdict' && e.details.verdict === 'needs_approval' && e.requestId)
@@ -108,12 +116,29 @@ async function readApprovalOf(
   ref: ApprovalRef,
 ): Promise<Read<ApprovalStatus>> {
   const result = await read(temporal, deadline, () =>
-    temporal.workflow.getHandle(ref.workflowId).query(approvalStatusQuery),
+    temporal.workflow.getHandle(ref.workflowId).query(approvalStatusQuery, ref.requestId),
   );
   if (result.ok && (result.value.request_id !== ref.requestId || result.value.run_id !== run.run_id)) {
     return { ok: false, reason: 'not_found' };
   }
   return result;
+}
+
+/**
+ * Every approval of the run: asked of the run itself where they live in it (the current code), else each of its own
+ * workflow. A run that has asked for none in it answers no such query, as a run from before does.
+ */
+async function readApprovalsOf(
+  temporal: Client,
+  deadline: number,
+  run: AgentStatus,
+): Promise<Read<ApprovalStatus>[]> {
+  const here = await read(temporal, deadline, () =>
+    temporal.workflow.getHandle(run.run_id).query(runApprovalsQuery),
+  );
+  if (here.ok) return here.value.filter((a) => a.run_id === run.run_id).map((value) => ({ ok: true, value }));
+  if (here.reason === 'unreachable') return [here];
+  return await Promise.all(approvalsOf(run).map((ref) => readApprovalOf(temporal, deadline, run, ref)));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -131,9 +156,7 @@ export async function runStatusFor(
   const run = await readRun(temporal, deadline, runId);
   if (!run.ok) return run.reason === 'not_found' ? noRunText(runId) : TEMPORAL_UNREACHABLE_TEXT;
   if (maySeeRun(asker, run.value, [])) return runStatusText(run.value);
-  const approvals = await Promise.all(
-    approvalsOf(run.value).map((ref) => readApprovalOf(temporal, deadline, run.value, ref)),
-  );
+  const approvals = await readApprovalsOf(temporal, deadline, run.value);
   const read = approvals.flatMap((a) => (a.ok ? [a.value] : []));
   if (maySeeRun(asker, run.value, read)) return runStatusText(run.value);
   // An approval we could not read might have named them: say so rather than refuse someone who may read it.

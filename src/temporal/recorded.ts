@@ -3,7 +3,7 @@
 // records mean is decided by pure functions (src/approval/policy-replay.ts, src/approval/audit-chain.ts). A query of a
 // closed workflow replays its history on a worker, so one must be polling the task queue; what Temporal no longer holds
 // (past the namespace's retention) is not there to read.
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, QueryNotRegisteredError } from '@temporalio/client';
 import type { AuditEntry } from '../approval/audit-chain.js';
 import type { PastCall } from '../approval/policy-replay.js';
 import type { AuditEvent, Proposal } from '../approval/schemas.js';
@@ -18,14 +18,24 @@ import {
   agentTokenStatusQuery,
   approvalStatusQuery,
   grantStatusQuery,
+  runApprovalsQuery,
 } from '../workflows/messages.js';
 import { connectionOptions, resolveTemporal } from './connection.js';
 import { USUAL_PORTS } from './dev-server.js';
 
+/** A run's own audit, then its approvals' where they live in it (the current code; a run with none has no such query). */
+async function runAudit(client: Client, id: string): Promise<AuditEvent[]> {
+  const handle = client.workflow.getHandle(id);
+  const approvals = await handle.query(runApprovalsQuery).catch((error: unknown) => {
+    if (error instanceof QueryNotRegisteredError) return [];
+    throw error;
+  });
+  return [...(await handle.query(agentStatusQuery)).audit, ...approvals.flatMap((a) => a.audit)];
+}
+
 /** Every workflow that keeps an audit, and how to read it. */
 const AUDITED: Record<string, (client: Client, id: string) => Promise<AuditEvent[]>> = {
-  [agentWorkflow.name]: async (client, id) =>
-    (await client.workflow.getHandle(id).query(agentStatusQuery)).audit,
+  [agentWorkflow.name]: runAudit,
   [gatewayCallWorkflow.name]: async (client, id) =>
     (await client.workflow.getHandle(id).query(agentStatusQuery)).audit,
   [approvalWorkflow.name]: async (client, id) =>

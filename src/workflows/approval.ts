@@ -26,7 +26,6 @@ import { metrics } from './sinks.js';
 
 export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOutcome> {
   const request = new ApprovalRequest(input);
-  const cards = new ApprovalCards(request);
 
   setHandler(approvalStatusQuery, () => request.snapshot);
   // The Slack app's path: the reviewer learns at once whether their decision counted, and why not. A decision the
@@ -38,7 +37,15 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
   // Public API (the recipe's CLI command, operators): fire and forget; never throws, so a bad payload cannot fail a task.
   setHandler(approvalDecisionSignal, (raw) => void request.decide(raw, 'signal'));
   setHandler(withdrawRequestSignal, (raw) => request.withdraw(raw));
+  return await askUntilEnded(request);
+}
 
+/**
+ * Asks for an approval until it ends, then shows how it ended: in a workflow of its own, as above, or in its run's
+ * (./agent/approvals.ts), whose handlers route the same messages to it by request id.
+ */
+export async function askUntilEnded(request: ApprovalRequest): Promise<ApprovalOutcome> {
+  const cards = new ApprovalCards(request);
   request.recordRequested();
   try {
     const firstApprovers = await prepare(request);
@@ -62,10 +69,12 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
   request.ended = true;
 
   // Runs even when this workflow is being cancelled: no card may keep live buttons. Where the decision that ended the
-  // request came through the Update, its answer carries the request as it ended, and the decider updates the cards.
-  await CancellationScope.nonCancellable(() =>
-    request.cardsToDecider ? condition(allHandlersFinished) : cards.update(),
-  );
+  // request came through the Update, its answer carries the request as it ended, and the decider updates the cards;
+  // an approval in its run leaves the wait for that answer to the run, which has other handlers to wait for.
+  await CancellationScope.nonCancellable(async () => {
+    if (!request.cardsToDecider) await cards.update();
+    else if (!request.livesInRun) await condition(allHandlersFinished);
+  });
   // How long the request waited, in workflow time.
   const waitedMs = Date.now() - Date.parse(snapshot.requested_at);
   request.record('approval_outcome', 'system', { status: snapshot.status, waited_ms: waitedMs });

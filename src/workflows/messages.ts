@@ -17,8 +17,14 @@ export const submitDecisionUpdate = defineUpdate<DecisionAnswer, [SubmittedDecis
 /** The requester withdraws a pending request: `{ "request_id": …, "by"?: { "id": … } }`. */
 export const withdrawRequestSignal = defineSignal<[Withdrawal]>('withdraw_request');
 
-/** Public API. */
-export const approvalStatusQuery = defineQuery<ApprovalStatus>('approval_status');
+/**
+ * Public API. An approval in its run's workflow (the current code) is asked by its request id; with none, the run
+ * answers with its first approval still pending, else its latest. An approval's own workflow ignores the id.
+ */
+export const approvalStatusQuery = defineQuery<ApprovalStatus, [requestId?: string]>('approval_status');
+
+/** A run's approvals that live in its workflow, oldest first: what the inbox and the audit export read of a run. */
+export const runApprovalsQuery = defineQuery<ApprovalStatus[]>('approvals');
 
 /** The agent run: where it stands and its whole audit trail. */
 export const agentStatusQuery = defineQuery<AgentStatus>('agent_status');

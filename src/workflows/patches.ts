@@ -47,11 +47,17 @@ export const AGENT_SESSION_PATCH = 'slack-agent-sessions';
 export const FEWER_ACTIONS_PATCH = 'fewer-actions-per-request';
 
 /**
- * The current code (issue 24; set 12): the decision that ends an approval through Update `submit_decision` is answered
- * with the approval as it ended, and whoever submitted it (the Slack app) updates its cards; the approval ends without
- * an activity of its own for them.
+ * Issue 24 (set 12): the decision that ends an approval through Update `submit_decision` is answered with the approval
+ * as it ended, and whoever submitted it (the Slack app) updates its cards; the approval ends without an activity of its
+ * own for them.
  */
-export const CURRENT_PATCH = 'cards-updated-by-the-decision';
+export const CARDS_BY_DECISION_PATCH = 'cards-updated-by-the-decision';
+
+/**
+ * The current code (issue 24; set 13): a run asks for its approvals itself, each an ApprovalRequest in the run's own
+ * workflow, addressed by its request id, where they were child workflows of their own (`<run>/approval-<n>`).
+ */
+export const CURRENT_PATCH = 'approvals-in-the-run';
 
 /** Every id in the order it was made current: a run on one took every change up to it. */
 const IN_ORDER = [
@@ -63,6 +69,7 @@ const IN_ORDER = [
   BOUNDS_PATCH,
   AGENT_SESSION_PATCH,
   FEWER_ACTIONS_PATCH,
+  CARDS_BY_DECISION_PATCH,
   CURRENT_PATCH,
 ];
 
@@ -70,7 +77,7 @@ const IN_ORDER = [
  * The ids a run asks at its start, newest first. Each was the current code in its time and asked there, first thing:
  * a run from then has its marker at that place, and is found by it.
  */
-const ASKED_AT_START = [CURRENT_PATCH, FEWER_ACTIONS_PATCH];
+const ASKED_AT_START = [CURRENT_PATCH, CARDS_BY_DECISION_PATCH, FEWER_ACTIONS_PATCH];
 
 export class CodeVersion {
   private constructor(

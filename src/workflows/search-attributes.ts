@@ -34,6 +34,31 @@ export function inboxAttributes(snapshot: ApprovalStatus) {
 }
 
 /**
+ * The search attributes of a run whose approvals live in it (the current code), as they stand: pending while any is,
+ * decidable by whoever may decide any open one, with the tool of the first pending; once none is, the latest one's.
+ */
+export function runInboxAttributes(snapshots: readonly ApprovalStatus[]) {
+  const pending = snapshots.filter((s) => s.status === 'pending');
+  const latest = snapshots.at(-1);
+  if (!latest) throw new Error('a run is searchable by its approvals only once it has one');
+  if (pending.length === 0) return inboxAttributes(latest);
+  const deciders = new Set<string>();
+  for (const snapshot of pending) {
+    const stage = snapshot.stages.at(-1);
+    if (stage?.status !== 'pending') continue;
+    const open = stage.eligibility;
+    for (const id of open.kind === 'anyone' ? [ANY_MEMBER] : open.users) deciders.add(id);
+  }
+  const first = pending[0] as ApprovalStatus;
+  return [
+    { key: APPROVAL_STATUS_KEY, value: 'pending' },
+    { key: DECIDERS_KEY, value: [...deciders] },
+    { key: REQUESTER_KEY, value: first.requester.id },
+    { key: TOOL_KEY, value: first.proposal.tool },
+  ];
+}
+
+/**
  * An approval's search attributes as its first stage opens, given with its start when its first approvers were
  * resolved before it (src/activities/prepare-calls.ts): the same values the approval would write itself.
  */

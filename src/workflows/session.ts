@@ -41,7 +41,7 @@ export class RunSession {
       this.dirty = true;
       return true;
     }
-    const same = task.state === state && task.note === extra.note && task.approval === extra.approval;
+    const same = task.state === state && task.note === extra.note && task.approval?.requestId === extra.approval?.requestId;
     Object.assign(task, { tool, state, approval: extra.approval, note: extra.note });
     this.dirty ||= !same;
     return !same;

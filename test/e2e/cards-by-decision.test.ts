@@ -83,7 +83,10 @@ describe('the cards of a request a person’s decision ended', () => {
     // No button is left on it.
     expect(JSON.stringify(updated.args.blocks)).not.toContain('approval_approve');
     expect(((await runOutcome(engine.client, runId)) as RunOutcome).status).toBe('completed');
-    expect(await activitiesOf(card.workflowId)).toEqual(['postApprovalCard']);
+    // The approval lives in its run: the run's activities are the model's, the card's post and the call, none for
+    // the card's update.
+    expect(card.workflowId).toBe(runId);
+    expect(await activitiesOf(runId)).toEqual(['beginRun', 'postApprovalCard', 'runTool']);
   });
 
   it('a rejection: the same, with the notes', async () => {
@@ -93,7 +96,8 @@ describe('the cards of a request a person’s decision ended', () => {
     const updated = await cardShowing(card.ts, 'rejected');
     expect(JSON.stringify(updated.args.blocks)).toContain('not this week');
     await runOutcome(engine.client, runId);
-    expect(await activitiesOf(card.workflowId)).toEqual(['postApprovalCard']);
+    // The model is asked again, and its answer posted with that step.
+    expect(await activitiesOf(runId)).toEqual(['beginRun', 'postApprovalCard', 'planNextStep']);
   });
 
   it('answered late (no worker at the moment of the submission): the card is updated once the answer comes', async () => {
@@ -153,6 +157,11 @@ describe('the cards of a request a person’s decision ended', () => {
     await handle.signal(approvalDecisionSignal, { request_id: card.requestId, approved: true });
     await cardShowing(card.ts, 'approved');
     await runOutcome(engine.client, runId);
-    expect(await activitiesOf(card.workflowId)).toEqual(['postApprovalCard', 'updateApprovalCard']);
+    expect(await activitiesOf(runId)).toEqual([
+      'beginRun',
+      'postApprovalCard',
+      'updateApprovalCard',
+      'runTool',
+    ]);
   });
 });

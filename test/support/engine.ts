@@ -14,7 +14,7 @@ import { createWorker, workflowSinks, workflowsPath } from '../../src/temporal/w
 import { TOOLS } from '../../src/tools/index.js';
 import type { Tool } from '../../src/tools/tool.js';
 import { agentWorkflow } from '../../src/workflows/agent.js';
-import { agentStatusQuery } from '../../src/workflows/messages.js';
+import { agentStatusQuery, runApprovalsQuery } from '../../src/workflows/messages.js';
 import {
   chatToolTexts,
   type FakeOpenAI,
@@ -244,24 +244,21 @@ export async function setUserGroupMembers(slackApi: FakeSlackApi, group: string,
   if (!answer.ok) throw new Error(`usergroups.users.update failed: ${answer.error}`);
 }
 
+/** Whether a Slack call posts or updates an approval card of this run, whichever workflow its approval lives in. */
+function isCardOfRun(call: SlackCall, runId: string): boolean {
+  const payload = (call.args.metadata as { event_payload?: { workflow_id?: string } } | undefined)?.event_payload;
+  const workflowId = String(payload?.workflow_id ?? '');
+  return isApprovalCard(call) && (workflowId === runId || workflowId.startsWith(`${runId}/`));
+}
+
 /** The approval cards posted for a run so far. */
 export function approvalCardsOf(slackApi: FakeSlackApi, runId: string): SlackCall[] {
-  return slackApi.calls.filter(
-    (c) => isApprovalCard(c) && JSON.stringify(c.args).includes(`${runId}/approval-`),
-  );
+  return slackApi.calls.filter((c) => isCardOfRun(c, runId));
 }
 
 /** Waits for the run's approval card and returns it with the ids a click would carry. */
 export async function waitForCard(slackApi: FakeSlackApi, runId: string, timeoutMs?: number) {
-  const call = await slackApi.waitForCall(
-    'chat.postMessage',
-    (c) => {
-      const payload = (c.args.metadata as { event_payload?: { workflow_id?: string } } | undefined)
-        ?.event_payload;
-      return isApprovalCard(c) && String(payload?.workflow_id ?? '').startsWith(`${runId}/`);
-    },
-    timeoutMs,
-  );
+  const call = await slackApi.waitForCall('chat.postMessage', (c) => isCardOfRun(c, runId), timeoutMs);
   const payload = (call.args.metadata as { event_payload: { request_id: string; workflow_id: string } })
     .event_payload;
   const ts = String((call.response as { ts?: string } | undefined)?.ts);
@@ -278,14 +275,17 @@ export async function scheduledActivities(client: Client, workflowId: string): P
 }
 
 /**
- * Guards determinism: each run's history, and each of its approvals' (`<run>/approval-<n>`), replays on the
- * current workflow code. Returns how many histories were replayed.
+ * Guards determinism: each run's history, and for runs from before approvals lived in their runs each of its
+ * approvals' (`<run>/approval-<n>`), replays on the current workflow code. Returns how many histories were replayed.
  */
 export async function expectRunsToReplay(client: Client, runIds: string[]): Promise<number> {
   const histories = [];
   for (const runId of runIds) {
-    histories.push({ workflowId: runId, history: await client.workflow.getHandle(runId).fetchHistory() });
-    const status = await client.workflow.getHandle(runId).query(agentStatusQuery);
+    const handle = client.workflow.getHandle(runId);
+    histories.push({ workflowId: runId, history: await handle.fetchHistory() });
+    // A run whose approvals live in it answers for them; one without any, or from before, does not.
+    if (await handle.query(runApprovalsQuery).then(() => true, () => false)) continue;
+    const status = await handle.query(agentStatusQuery);
     const approvals = status.audit.filter(
       (e) => e.type === 'verdict' && e.details.verdict === 'needs_approval',
     );

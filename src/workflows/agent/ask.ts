@@ -5,6 +5,7 @@ import { ActivityFailure, ParentClosePolicy, startChild, uuid4 } from '@temporal
 import { personNeeded, planFor } from '../../approval/policy.js';
 import { approvalRecord, type BatchView, type RunOutcome } from '../../approval/run.js';
 import type {
+  ApprovalInput,
   ApprovalOutcome,
   Proposal,
   ProposalEdit,
@@ -15,6 +16,7 @@ import { formatDuration } from '../../duration.js';
 import { approvalSlack } from '../activities.js';
 import { approvalWorkflow } from '../approval.js';
 import { failureMessage } from '../call-route.js';
+import { CURRENT_PATCH } from '../patches.js';
 import { openingAttributes } from '../search-attributes.js';
 import type { AgentRun } from './run.js';
 import { preparedFor, type Turn } from './take.js';
@@ -63,7 +65,8 @@ async function startApproval(run: AgentRun, proposal: Proposal, turn: Turn) {
   // Its place in the run, read now: calls asked together start at once, and the counter moves on meanwhile.
   const seq = run.approvals;
   const requestId = uuid4();
-  const childId = `${runId}/approval-${seq}`;
+  // Its id, which names its workflow where it has one of its own, and its standing approval.
+  const approvalId = `${runId}/approval-${seq}`;
   const plan = planFor(proposal, policy);
   const why = personNeeded(proposal, policy, { readOutside: readBefore.length > 0 });
   run.record(
@@ -82,51 +85,64 @@ async function startApproval(run: AgentRun, proposal: Proposal, turn: Turn) {
     requestId,
   );
   run.status = 'waiting_for_approval';
-  const pending = { request_id: requestId, workflow_id: childId, tool: proposal.tool };
-  run.pendingApprovals.push(pending);
   // Read with the model's answer: the approval opens its first stage at once, searchable from its start.
   const opening = preparedFor(turn, proposal, plan.rule)?.approval;
-  const handle = await startChild(approvalWorkflow, {
-    workflowId: childId,
-    // Cancelling a run cancels its approvals, so their cards are updated rather than left live.
-    parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-    args: [
-      {
-        requestId,
-        runId,
-        request: input.request,
-        requester: input.requester,
-        proposal,
-        channel: plan.channel ?? input.channel,
-        plan,
-        // For an edited call's rule: the same policy this run went by.
-        policy,
-        ...(readBefore.length > 0 ? { readOutside: [...readBefore] } : {}),
-        ...(opening ? { prepared: opening } : {}),
-        // Its version, from the run's: the approval records no marker of its own.
-        ...(run.code.forChildren ? { code: run.code.forChildren } : {}),
-      },
-    ],
-    ...(opening
-      ? { typedSearchAttributes: openingAttributes(input.requester.id, proposal.tool, opening.eligibility) }
-      : {}),
-  });
+  const approvalInput: ApprovalInput = {
+    requestId,
+    runId,
+    request: input.request,
+    requester: input.requester,
+    proposal,
+    channel: plan.channel ?? input.channel,
+    plan,
+    // For an edited call's rule: the same policy this run went by.
+    policy,
+    ...(readBefore.length > 0 ? { readOutside: [...readBefore] } : {}),
+    ...(opening ? { prepared: opening } : {}),
+    // Its version, from the run's: the approval records no marker of its own.
+    ...(run.code.forChildren ? { code: run.code.forChildren } : {}),
+  };
+  // Where Slack and the Update reach it: the run's own workflow, or (runs from before) a child workflow of its own.
+  const inRun = run.code.since(CURRENT_PATCH);
+  const workflowId = inRun ? runId : approvalId;
+  const pending = { request_id: requestId, workflow_id: workflowId, tool: proposal.tool };
+  run.pendingApprovals.push(pending);
+  let result: () => Promise<ApprovalOutcome>;
+  if (inRun) {
+    // It starts asking now; the run waits for it when it settles (a failure is thrown there, not lost meanwhile).
+    const asking = run.approvalsHere.ask(approvalId, approvalInput);
+    asking.catch(() => undefined);
+    result = () => asking;
+  } else {
+    const handle = await startChild(approvalWorkflow, {
+      workflowId: approvalId,
+      // Cancelling a run cancels its approvals, so their cards are updated rather than left live.
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      args: [approvalInput],
+      ...(opening
+        ? { typedSearchAttributes: openingAttributes(input.requester.id, proposal.tool, opening.eligibility) }
+        : {}),
+    });
+    result = () => handle.result();
+  }
   if (session) {
-    session.task(proposal.callId, proposal.tool, 'waiting_for_approval', { approval: childId });
+    session.task(proposal.callId, proposal.tool, 'waiting_for_approval', {
+      approval: { workflowId, requestId },
+    });
     await session.show('suspended');
   }
-  return { seq, proposal, plan, requestId, childId, pending, handle };
+  return { seq, proposal, plan, requestId, workflowId, pending, result };
 }
 
 /** Waits for a started approval: how it ended, and what the model should be told or a reason to stop the run. */
 async function settleApproval(
   run: AgentRun,
-  { seq, proposal, plan, requestId, pending, handle }: Asked,
+  { seq, proposal, plan, requestId, pending, result }: Asked,
 ): Promise<{ status: ApprovalOutcome['status']; verdict: Verdict }> {
   const { session, pendingApprovals } = run;
   let approval: ApprovalOutcome;
   try {
-    approval = await handle.result();
+    approval = await result();
   } finally {
     pendingApprovals.splice(pendingApprovals.indexOf(pending), 1);
     if (pendingApprovals.length === 0) run.status = 'running';
@@ -174,7 +190,7 @@ async function askTogether(run: AgentRun, asks: Proposal[], turn: Turn): Promise
     requesterId: input.requester.id,
     request: input.request,
     calls: started.map((s, i) => ({
-      workflowId: s.childId,
+      workflowId: s.workflowId,
       requestId: s.requestId,
       tool: s.proposal.tool,
       risk: s.proposal.risk,

@@ -4,10 +4,13 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  allHandlersFinished,
   CancellationScope,
   ChildWorkflowFailure,
+  condition,
   workflowInfo,
 } from '@temporalio/workflow';
+import { INVALID_APPROVAL_PLAN } from '../../activities/failure-types.js';
 import type { ConversationItem, NextStep, ReplyTo, TurnContext } from '../../activities/llm.js';
 import type {
   ActionRecord,
@@ -23,6 +26,7 @@ import { type Recorder, recorder } from '../audit.js';
 import { failureMessage } from '../call-route.js';
 import { AGENT_SESSION_PATCH, CodeVersion, FEWER_ACTIONS_PATCH } from '../patches.js';
 import { RunSession } from '../session.js';
+import { RunApprovals } from './approvals.js';
 
 /** Thrown at the run's next step once its requester has stopped it; the run then ends, cancelled. */
 export class RunStopped extends Error {
@@ -48,6 +52,8 @@ export class AgentRun {
   approvals = 0;
   /** Cards listing calls asked together, posted so far. */
   batches = 0;
+  /** The approvals asked for in this run's own workflow (the current code). */
+  readonly approvalsHere = new RunApprovals();
   /** Approvals waiting now: one, or the calls of one model turn asked together. */
   readonly pendingApprovals: PendingApproval[] = [];
   thread: SlackMessageRef | null = null;
@@ -244,7 +250,9 @@ export class AgentRun {
         reason: 'stopped by the requester; nothing more was run',
       });
     }
-    if (error instanceof ActivityFailure || error instanceof ChildWorkflowFailure) {
+    // An approval in the run whose rule has no stages: it fails the run, as it failed an approval's own workflow.
+    const badPlan = error instanceof ApplicationFailure && error.type === INVALID_APPROVAL_PLAN;
+    if (error instanceof ActivityFailure || error instanceof ChildWorkflowFailure || badPlan) {
       this.record('failed', 'system', { error: failureMessage(error) });
       if (this.outcome) throw error; // the final reply itself could not be posted: let Temporal show the failure
       const refused = error.cause instanceof ApplicationFailure && error.cause.nonRetryable;
@@ -260,9 +268,13 @@ export class AgentRun {
     throw error;
   }
 
-  /** Every way a run ends closes its session, a cancelled run's too. */
+  /**
+   * Every way a run ends closes its session, a cancelled run's too; and the answers its approvals owe a decider (the
+   * Update that ended one) go out before it ends.
+   */
   async close(): Promise<void> {
     const { session } = this;
     if (session) await CancellationScope.nonCancellable(() => session.end('closed'));
+    await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
   }
 }

@@ -1,6 +1,7 @@
 // One approval's state and the rules it is decided by: the snapshot the query shows, the plan it follows, and the
 // decisions, edits and withdrawals that change it, each checked by the pure rules of src/approval/state.ts and
-// audited. The workflow's handlers call these; its stages (./stages.ts) wait on what they change.
+// audited. The handlers of the workflow it lives in call these (its own, ../approval.ts, or its run's,
+// ../agent/approvals.ts); its stages (./stages.ts) wait on what they change.
 import { ApplicationFailure, condition, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { INVALID_APPROVAL_PLAN } from '../../activities/failure-types.js';
 import { describeChanges } from '../../approval/changes.js';
@@ -35,8 +36,24 @@ import {
 } from '../../approval/state.js';
 import { editChecks } from '../activities.js';
 import { type Recorder, recorder } from '../audit.js';
-import { BOUNDS_PATCH, CodeVersion, CURRENT_PATCH, FEWER_ACTIONS_PATCH, INBOX_PATCH } from '../patches.js';
+import {
+  BOUNDS_PATCH,
+  CARDS_BY_DECISION_PATCH,
+  CodeVersion,
+  FEWER_ACTIONS_PATCH,
+  INBOX_PATCH,
+} from '../patches.js';
 import { inboxAttributes } from '../search-attributes.js';
+
+/**
+ * An approval that lives in its run's workflow (the current code), not in a workflow of its own: its id in the run, and
+ * how the run writes its search attributes, which stand for all of the run's approvals.
+ */
+export interface InRun {
+  /** `<run id>/approval-<n>`, as its own workflow's id was: it names its standing approval. */
+  id: string;
+  index(): void;
+}
 
 /** Why a signal that changes the arguments is refused: the change is checked against the tool, which a signal cannot wait for. */
 const EDIT_ONLY_BY_UPDATE =
@@ -72,8 +89,16 @@ export class ApprovalRequest {
   cardsToDecider = false;
   /** The request has ended as it will be shown: the decider's answer may go. */
   ended = false;
+  /** Its own id: its workflow's, or its id in its run. */
+  readonly id: string;
+  /** Started with the search attributes of its first stage open: a prepared approval in a workflow of its own. */
+  readonly startedSearchable: boolean;
 
-  constructor(readonly input: ApprovalInput) {
+  /** `inRun`: where it lives in its run's workflow; absent, it has a workflow of its own. */
+  constructor(
+    readonly input: ApprovalInput,
+    private readonly inRun?: InRun,
+  ) {
     this.code = CodeVersion.given(input.code);
     const plan = input.plan;
     if (plan.stages.length === 0) {
@@ -111,7 +136,15 @@ export class ApprovalRequest {
     this.record = recorder(this.snapshot.audit, { runId: input.runId, requestId: input.requestId });
     this.searchable = this.code.has(INBOX_PATCH);
     this.prepared = this.code.since(FEWER_ACTIONS_PATCH) ? input.prepared : undefined;
-    if (!this.prepared) this.index();
+    this.id = inRun?.id ?? workflowInfo().workflowId;
+    this.startedSearchable = !inRun && this.prepared !== undefined;
+    // In its run, its first stage's opening makes it searchable, in the same workflow task.
+    if (!this.prepared && !inRun) this.index();
+  }
+
+  /** Lives in its run's workflow: its run waits for the decider's answer before it ends, and updates no card for it. */
+  get livesInRun(): boolean {
+    return this.inRun !== undefined;
   }
 
   get stage(): StageSummary | undefined {
@@ -122,8 +155,10 @@ export class ApprovalRequest {
     return this.snapshot.status === 'pending';
   }
 
+  /** Writes the search attributes of the workflow it lives in, as it stands now. */
   index(): void {
-    if (this.searchable) upsertSearchAttributes(inboxAttributes(this.snapshot));
+    if (this.inRun) this.inRun.index();
+    else if (this.searchable) upsertSearchAttributes(inboxAttributes(this.snapshot));
   }
 
   /** Adds an event to the request's audit trail. */
@@ -165,7 +200,7 @@ export class ApprovalRequest {
     if (payload.edited_arguments !== undefined && parseApprovalDecision(payload).success)
       return this.decideEdit(payload, payload.edited_arguments);
     const answer = this.decide(payload, 'update');
-    if (!answer.accepted || !answer.decided || !this.code.since(CURRENT_PATCH)) return answer;
+    if (!answer.accepted || !answer.decided || !this.code.since(CARDS_BY_DECISION_PATCH)) return answer;
     // This decision ended the request: its answer waits for the request's end, and shows it, for the decider's cards.
     this.cardsToDecider = true;
     return this.answerWhenEnded(answer);

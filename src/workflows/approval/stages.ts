@@ -54,8 +54,8 @@ export async function askStages(
     }
     const first = !pass.edited && !passed;
     const stage = await openStage(request, stagePlan, first ? pass.firstApprovers : undefined, {
-      // A prepared approval was started with the attributes of its first stage open.
-      searchable: !(first && request.prepared),
+      // A prepared approval of its own workflow was started with the attributes of its first stage open.
+      searchable: !(first && request.startedSearchable),
     });
     if (passed) {
       await cards.update();

@@ -1,6 +1,6 @@
 // A standing approval given with the approval that decided the request: its own workflow (../grant.ts), abandoned
 // on purpose, since the grant outlives the approval it came with.
-import { ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
+import { ParentClosePolicy, startChild } from '@temporalio/workflow';
 import { standingGrantWorkflow } from '../grant.js';
 import type { ApprovalRequest } from './request.js';
 
@@ -10,7 +10,7 @@ export async function giveStandingApproval(request: ApprovalRequest): Promise<vo
   const asked = snapshot.standing;
   if (snapshot.status !== 'approved' || !asked || snapshot.decision?.reviewer?.id !== asked.by.id) return;
   const givenAt = Date.now();
-  const grantId = `${workflowInfo().workflowId}/standing`;
+  const grantId = `${request.id}/standing`;
   const fixed = Object.fromEntries(
     Object.entries(snapshot.proposal.arguments).filter(([key]) => !asked.vary.includes(key)),
   );
