@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { GATEWAY_PATH } from '../src/gateway/server.js';
 import { issueToken } from '../src/gateway/tokens.js';
@@ -241,8 +241,12 @@ async function main() {
             ],
           }),
       );
-      const cards = new Map<number, { request_id: string; card: { channel: string; ts: string } }>();
-      const cardOf = new RegExp(`^${prefix}-(\\d+)/approval-1$`);
+      const cards = new Map<
+        number,
+        { workflow_id: string; request_id: string; card: { channel: string; ts: string } }
+      >();
+      // Its approval lives in the run (the current code), or in a workflow of its own (code from before).
+      const cardOf = new RegExp(`^${prefix}-(\\d+)(/approval-1)?$`);
       for (let seen = 0; cards.size < count; await new Promise((r) => setTimeout(r, 250))) {
         for (; seen < slackApi.calls.length; seen += 1) {
           const call = slackApi.calls[seen];
@@ -252,13 +256,18 @@ async function main() {
           const index = cardOf.exec(payload?.workflow_id ?? '')?.[1];
           const ts = (call?.response as { ts?: string } | undefined)?.ts;
           if (index !== undefined && payload?.request_id && ts) {
-            cards.set(Number(index), { request_id: payload.request_id, card: { channel: 'C0BENCH', ts } });
+            cards.set(Number(index), {
+              workflow_id: payload.workflow_id as string,
+              request_id: payload.request_id,
+              card: { channel: 'C0BENCH', ts },
+            });
           }
         }
       }
       return Array.from(
         { length: count },
-        (_, i) => cards.get(i) as { request_id: string; card: { channel: string; ts: string } },
+        (_, i) =>
+          cards.get(i) as { workflow_id: string; request_id: string; card: { channel: string; ts: string } },
       );
     };
 
@@ -284,7 +293,7 @@ async function main() {
         const clickedAt = Date.now();
         const click = await sender.blockAction({
           actionId: 'approval_approve',
-          value: JSON.stringify({ workflowId: `${prefix}-${i}/approval-1`, requestId: status.request_id }),
+          value: JSON.stringify({ workflowId: status.workflow_id, requestId: status.request_id }),
           userId: PEOPLE.ana.id,
           channelId: card.channel,
           messageTs: card.ts,
@@ -354,22 +363,27 @@ async function main() {
     };
     // What one approved request costs the Temporal cluster, from its histories (test/support/cost.ts): events,
     // workflow tasks, and billable actions as Temporal Cloud counts them, with the query the click makes.
-    const costOf = async (runId: string) => {
+    /** A request's histories: its run's, and its approval's where it has a workflow of its own (code from before). */
+    const historiesOf = async (runId: string) => {
       const histories = new Map<string, proto.temporal.api.history.v1.IHistory>();
-      for (const id of [runId, `${runId}/approval-1`]) {
-        histories.set(id, await client.workflow.getHandle(id).fetchHistory());
-      }
-      return temporalCost(histories, 1);
+      histories.set(runId, await client.workflow.getHandle(runId).fetchHistory());
+      const child = await client.workflow
+        .getHandle(`${runId}/approval-1`)
+        .fetchHistory()
+        .catch((error: unknown) => {
+          if (error instanceof WorkflowNotFoundError) return undefined;
+          throw error;
+        });
+      if (child) histories.set(`${runId}/approval-1`, child);
+      return histories;
     };
+    const costOf = async (runId: string) => temporalCost(await historiesOf(runId), 1);
 
-    /** Where the time between submit and result goes: both workflows' events, in ms from the submission. */
+    /** Where the time between submit and result goes: the request's events, in ms from the submission. */
     const timelineOf = async (runId: string, submittedAt: number) => {
       const events: Array<{ ms: number; workflow: string; event: string }> = [];
-      for (const [workflow, id] of [
-        ['agent', runId],
-        ['approval', `${runId}/approval-1`],
-      ] as const) {
-        const history = await client.workflow.getHandle(id).fetchHistory();
+      for (const [id, history] of await historiesOf(runId)) {
+        const workflow = id === runId ? 'agent' : 'approval';
         for (const event of history.events ?? []) {
           const at =
             Number(event.eventTime?.seconds ?? 0) * 1000 + Math.round((event.eventTime?.nanos ?? 0) / 1e6);
@@ -392,7 +406,7 @@ async function main() {
       const requestsBefore = await serverRequests();
       const cycleCards = await cardsFor(THROUGHPUT_CYCLES, 'cycle');
       await pool(cycleCards, CONCURRENT_SENDERS, async (status, i) => {
-        await client.workflow.getHandle(`cycle-${i}/approval-1`).signal('approval_decision', {
+        await client.workflow.getHandle(status.workflow_id).signal('approval_decision', {
           request_id: status.request_id,
           approved: true,
           reviewer: PEOPLE.ana,
@@ -518,10 +532,7 @@ async function main() {
         const t = performance.now();
         const response = await sender.blockAction({
           actionId: 'approval_approve',
-          value: JSON.stringify({
-            workflowId: `click-${i % clickCards.length}/approval-1`,
-            requestId: status.request_id,
-          }),
+          value: JSON.stringify({ workflowId: status.workflow_id, requestId: status.request_id }),
           userId: PEOPLE.ana.id,
           channelId: status.card.channel,
           messageTs: status.card.ts,

@@ -71,7 +71,11 @@ export function createSessionActivities(deps: { slack: WebClient }) {
         : undefined;
       return { who, expiresAt: status.expires_at, ...(link ? { link } : {}) };
     } catch (error) {
-      log.info('could not read an approval for the session', { workflowId, requestId, error: (error as Error).message });
+      log.info('could not read an approval for the session', {
+        workflowId,
+        requestId,
+        error: (error as Error).message,
+      });
       return undefined;
     }
   };

@@ -1,8 +1,9 @@
 // A run asked for in a conversation, as its thread shows it while it works: Slack's agent session (a status and a
 // title) and the run's plan streamed into one message, one task per tool call. The workflow produces these; the
 // session activity and its Block Kit-free builders read them.
-import type { ApprovalRef } from './schemas.js';
+
 import type { AgentInput, RunOutcome } from './run.js';
+import type { ApprovalRef } from './schemas.js';
 
 /** Slack's agent session statuses (https://docs.slack.dev/ai/agent-sessions). */
 export const SESSION_STATUSES = ['processing', 'suspended', 'active', 'closed'] as const;

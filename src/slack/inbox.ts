@@ -94,7 +94,8 @@ export async function readInbox(
       temporal,
       query,
       INBOX_WAITING_MAX,
-      (execution) => listed.push({ workflowId: execution.workflowId, run: execution.type === agentWorkflow.name }),
+      (execution) =>
+        listed.push({ workflowId: execution.workflowId, run: execution.type === agentWorkflow.name }),
       INBOX_BUDGET_MS,
     );
     inbox.more = listing.more;
@@ -186,7 +187,11 @@ export async function readInbox(
 }
 
 /** The approvals pending in a run that asks for them itself, each as `readApproval` reads one. */
-async function readPendingOfRun(temporal: Client, runId: string, budgetMs: number): Promise<ApprovalLookup[]> {
+async function readPendingOfRun(
+  temporal: Client,
+  runId: string,
+  budgetMs: number,
+): Promise<ApprovalLookup[]> {
   try {
     const approvals = await withinSlackDeadline(
       temporal,

@@ -41,7 +41,10 @@ export class RunSession {
       this.dirty = true;
       return true;
     }
-    const same = task.state === state && task.note === extra.note && task.approval?.requestId === extra.approval?.requestId;
+    const same =
+      task.state === state &&
+      task.note === extra.note &&
+      task.approval?.requestId === extra.approval?.requestId;
     Object.assign(task, { tool, state, approval: extra.approval, note: extra.note });
     this.dirty ||= !same;
     return !same;

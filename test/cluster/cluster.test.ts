@@ -15,8 +15,8 @@ import type { RunOutcome } from '../../src/approval/run.js';
 import type { AuditEvent } from '../../src/approval/schemas.js';
 import { SLACK_EVENTS_PATH } from '../../src/slack/app.js';
 import { chooseTemporalCli, startDevServer } from '../../src/temporal/dev-server.js';
-import { approvalWorkflow } from '../../src/workflows/approval.js';
-import { agentStatusQuery, approvalStatusQuery } from '../../src/workflows/messages.js';
+import { agentWorkflow } from '../../src/workflows/agent.js';
+import { agentStatusQuery, runApprovalsQuery } from '../../src/workflows/messages.js';
 import { ANY_MEMBER, APPROVAL_STATUS_KEY, DECIDERS_KEY } from '../../src/workflows/search-attributes.js';
 import { functionCall, message } from '../fakes/openai.js';
 import type { FakeSlackApi, SlackCall } from '../fakes/slack-api.js';
@@ -279,7 +279,7 @@ describe.each(chosen)('a scaled-out deployment on %s', (targetName) => {
       // The approver's inbox (App Home, `/agent pending`) is a visibility query on our search attributes: on
       // this service's visibility store it must list every waiting card, and none once they are decided.
       const waitingOnAna =
-        `WorkflowType = '${approvalWorkflow.name}' AND ${APPROVAL_STATUS_KEY.name} = 'pending' AND ` +
+        `WorkflowType = '${agentWorkflow.name}' AND ${APPROVAL_STATUS_KEY.name} = 'pending' AND ` +
         `${DECIDERS_KEY.name} IN ('${PEOPLE.ana.id}', '${ANY_MEMBER}')`;
       await expect
         .poll(async () => (await client.workflow.count(waitingOnAna)).count, INBOX_WITHIN)
@@ -367,9 +367,9 @@ describe.each(chosen)('a scaled-out deployment on %s', (targetName) => {
           r.risky ? (r.approve ? AUDIT.approved : AUDIT.rejected) : AUDIT.lowRisk,
         );
         if (r.risky) {
-          const approvalAudit = (
-            await client.workflow.getHandle(`${runId}/approval-1`).query(approvalStatusQuery)
-          ).audit;
+          // The approval lives in its run, which answers for it.
+          const [approval] = await client.workflow.getHandle(runId).query(runApprovalsQuery);
+          const approvalAudit = approval?.audit ?? [];
           expect(kinds(approvalAudit), `approval audit of ${about}`).toEqual(AUDIT.approval);
         }
       }

@@ -2,11 +2,11 @@
 // lists them with Approve all / Reject all / Review each, and one form decides each call; quorum and stages stay per
 // call, each call's own card is kept. Signed Slack requests into the real Bolt receiver, a real worker, the fakes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { approvalStatusQuery } from '../../src/workflows/messages.js';
 import { functionCalls, message } from '../fakes/openai.js';
 import type { SlackCall } from '../fakes/slack-api.js';
 import {
   type Engine,
+  nthApproval,
   PEOPLE,
   proposal,
   runOutcome,
@@ -162,9 +162,7 @@ describe('batch review', () => {
     const outcome = await runOutcome(engine.client, runId);
     expect(outcome.status).toBe('cancelled');
     for (const n of [1, 2]) {
-      const status = await engine.client.workflow
-        .getHandle(`${runId}/approval-${n}`)
-        .query(approvalStatusQuery);
+      const status = await nthApproval(engine.client, runId, n);
       expect(status.status).toBe('cancelled');
       expect(status.withdrawn_by).toMatchObject({ id: PEOPLE.requester.id });
     }

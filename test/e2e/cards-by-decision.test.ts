@@ -44,7 +44,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // The decider's answer waits for the approval's end: that path replays too.
-  if (engine) expect(await expectRunsToReplay(engine.client, runs)).toBe(runs.length * 2);
+  if (engine) expect(await expectRunsToReplay(engine.client, runs)).toBe(runs.length);
   await slack?.close();
   await engine?.close();
 });

@@ -99,14 +99,14 @@ const startRun = (queue: SharedQueue, workflowId: string, request: string) =>
     args: [{ request, requester: PEOPLE.requester, channel: 'C0GENERAL' }],
   });
 
-/** Until every run has its card recorded by its approval workflow. */
+/** Until every run has its card recorded by its approval, which lives in it. */
 async function waitForCards(client: Client, runIds: string[], timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const statuses = await Promise.all(
       runIds.map((id) =>
         client.workflow
-          .getHandle(`${id}/approval-1`)
+          .getHandle(id)
           .query(approvalStatusQuery)
           .catch(() => undefined),
       ),
@@ -175,7 +175,7 @@ async function decideAllAndCheck(
     statuses.map((status, i) =>
       skip.has(i)
         ? undefined
-        : client.workflow.getHandle(`${runs[i]?.workflowId}/approval-1`).signal(approvalDecisionSignal, {
+        : client.workflow.getHandle(status.workflow_id).signal(approvalDecisionSignal, {
             request_id: status.request_id,
             approved: i % 2 === 0,
             reviewer: PEOPLE.ana,
@@ -207,9 +207,7 @@ async function decideAllAndCheck(
       );
     expect(results, `results of run ${i}`).toHaveLength(1);
     const agentAudit = (await run.query(agentStatusQuery)).audit;
-    const approvalAudit = (
-      await client.workflow.getHandle(`${run.workflowId}/approval-1`).query(approvalStatusQuery)
-    ).audit;
+    const approvalAudit = (await client.workflow.getHandle(run.workflowId).query(approvalStatusQuery)).audit;
     expectCompleteAudit(agentAudit, approvalAudit, i % 2 === 0);
   }
 }
@@ -326,7 +324,7 @@ describe(`${PENDING} pending approvals`, () => {
       // Ana clicks Approve on the first card while Temporal is down: she is told, nothing is recorded.
       const click = {
         actionId: 'approval_approve',
-        value: JSON.stringify({ workflowId: 'durable-run-0/approval-1', requestId: first.request_id }),
+        value: JSON.stringify({ workflowId: 'durable-run-0', requestId: first.request_id }),
         userId: PEOPLE.ana.id,
         channelId: first.card.channel,
         messageTs: first.card.ts,

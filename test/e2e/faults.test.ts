@@ -74,7 +74,7 @@ describe('Slack failing while the workflows post', () => {
           m.metadata.event_payload.workflow_id?.startsWith(run.workflowId),
       );
     // The last attempt's answer was lost, so no successful post is ever seen: wait for the workflow instead.
-    const approvalId = `${run.workflowId}/approval-1`;
+    const approvalId = run.workflowId;
     const status = await eventually(async () => {
       const current = await engine.client.workflow.getHandle(approvalId).query(approvalStatusQuery);
       return current.card ? current : undefined;

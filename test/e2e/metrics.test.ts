@@ -258,7 +258,12 @@ describe('METRICS_PORT', () => {
     ).toBe(1);
     expect(sampleValue(after, 'countersign_model_call_seconds_count', { api: 'responses' })).toBe(2);
     expect(sampleValue(after, 'countersign_model_call_failures_total')).toBe(0);
-    expect(sampleValue(after, 'temporal_workflow_completed')).toBeGreaterThanOrEqual(1);
+    // The run completes once the result the tool's activity posted with the model's answer is in its history.
+    await expect
+      .poll(async () => sampleValue(await scrape(workerMetrics), 'temporal_workflow_completed'), {
+        timeout: 10_000,
+      })
+      .toBeGreaterThanOrEqual(1);
     await expect
       .poll(
         async () =>

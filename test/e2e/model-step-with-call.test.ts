@@ -95,7 +95,8 @@ describe('the model’s next step, taken with the call', () => {
   it('an approved call and the final answer: one activity for both, one threaded result', async () => {
     const ran = await approveTopic('one', message('The topic is now "one".'));
     expect(ran.outcome).toMatchObject({ status: 'completed', answer: 'The topic is now "one".' });
-    expect(await activitiesOf(ran.runId)).toEqual(['beginRun', 'runTool']);
+    // The approval lives in the run: its card's post is the run's one activity besides the model's and the call's.
+    expect(await activitiesOf(ran.runId)).toEqual(['beginRun', 'postApprovalCard', 'runTool']);
     expect(ran.topicsSet).toHaveLength(1);
     // The model read the call's result, as it would have in an activity of its own.
     expect(toolOutputs(ran.modelRequests[1] as (typeof ran.modelRequests)[number])).toEqual([
@@ -119,7 +120,12 @@ describe('the model’s next step, taken with the call', () => {
       ),
     );
     expect(ran.outcome).toMatchObject({ status: 'completed', answer: 'The topic is now "two".' });
-    expect(await activitiesOf(ran.runId)).toEqual(['beginRun', 'runTool', 'planNextStep']);
+    expect(await activitiesOf(ran.runId)).toEqual([
+      'beginRun',
+      'postApprovalCard',
+      'runTool',
+      'planNextStep',
+    ]);
     expect(ran.topicsSet).toHaveLength(1);
     await expect.poll(() => resultsOf(ran.runId).length).toBe(1);
   });

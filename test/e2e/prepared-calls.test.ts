@@ -75,8 +75,9 @@ describe('what a call’s approval needs, read with the model’s answer', () =>
       userGroups: [SECURITY_GROUP],
     });
     expect(asked.groupReads).toHaveLength(1);
-    expect(await activitiesOf(asked.runId)).toEqual(['beginRun']);
-    expect(await activitiesOf(asked.card.workflowId)).toEqual(['postApprovalCard']);
+    // The approval lives in the run, and asks Slack nothing before its card.
+    expect(asked.card.workflowId).toBe(asked.runId);
+    expect(await activitiesOf(asked.runId)).toEqual(['beginRun', 'postApprovalCard']);
   });
 
   it('leaves a read Slack could not answer to the approval, which makes it, and asks the model once', async () => {
@@ -85,7 +86,11 @@ describe('what a call’s approval needs, read with the model’s answer', () =>
       const asked = await askForTopic('two');
       expect(asked.status.eligibility).toMatchObject({ kind: 'listed', users: [PEOPLE.security.id] });
       expect(asked.groupReads.map((c) => c.fault?.kind ?? 'ok')).toEqual(['http', 'ok']);
-      expect(await activitiesOf(asked.card.workflowId)).toEqual(['prepareApproval', 'postApprovalCard']);
+      expect(await activitiesOf(asked.card.workflowId)).toEqual([
+        'beginRun',
+        'prepareApproval',
+        'postApprovalCard',
+      ]);
       expect(asked.modelRequests).toHaveLength(1);
     } finally {
       engine.slackApi.clearFaults();

@@ -11,7 +11,7 @@ import { gatewayCallId } from '../../src/gateway/server.js';
 import { issueToken } from '../../src/gateway/tokens.js';
 import { agentTokenWorkflow } from '../../src/workflows/agent-token.js';
 import { gatewayCallWorkflow } from '../../src/workflows/gateway-call.js';
-import { agentStatusQuery, approvalStatusQuery } from '../../src/workflows/messages.js';
+import { agentStatusQuery, runApprovalsQuery } from '../../src/workflows/messages.js';
 import { functionCall, message } from '../fakes/openai.js';
 import {
   type Engine,
@@ -232,21 +232,27 @@ describe('npm run audit', () => {
     const parsed = lines.map((l) => JSON.parse(l) as AuditLine);
     expect(parsed.map((l) => l.seq)).toEqual(lines.map((_, i) => i + 1));
 
-    // Each workflow's events, in the order it recorded them: the runs', the approval's and the standing approval's.
+    // Each workflow's events, in the order it recorded them: the runs' (a run's approval's after its own, the
+    // approval living in it), the standing approval's and the token's.
     const events = (id: string) => parsed.filter((l) => l.workflow_id === id).map((l) => l.event);
+    const approvalsOf = (run: string) =>
+      engine.client.workflow
+        .getHandle(run)
+        .query(runApprovalsQuery)
+        .catch(() => []);
     for (const run of [infoRun, topicRun, gatewayRun]) {
       const { audit } = await engine.client.workflow.getHandle(run).query(agentStatusQuery);
-      expect(events(run)).toEqual(audit);
+      const approvals = (await approvalsOf(run)).flatMap((a) => a.audit);
+      expect(events(run)).toEqual([...audit, ...approvals]);
     }
-    const approvalId = `${topicRun}/approval-1`;
-    const approval = await engine.client.workflow.getHandle(approvalId).query(approvalStatusQuery);
-    expect(events(approvalId)).toEqual(approval.audit);
-    expect(events(`${approvalId}/standing`).map((e) => e.type)).toContain('grant_given');
+    expect((await approvalsOf(topicRun)).map((a) => a.audit.length)).toEqual([expect.any(Number)]);
+    const grantId = `${topicRun}/approval-1/standing`;
+    expect(events(grantId).map((e) => e.type)).toContain('grant_given');
     expect(events(tokenWorkflow).map((e) => e.type)).toContain('token_created');
-    // Runs before their approvals: workflows in the order they started.
+    // Workflows in the order they started: runs before the standing approvals given in them.
     const firstOf = (id: string) => parsed.findIndex((l) => l.workflow_id === id);
     expect(firstOf(infoRun)).toBeLessThan(firstOf(topicRun));
-    expect(firstOf(topicRun)).toBeLessThan(firstOf(approvalId));
+    expect(firstOf(topicRun)).toBeLessThan(firstOf(grantId));
 
     // Without a file, to standard output.
     expect((await command('dist/audit.js', ['export', '1h'])).output).toContain(lines[0]);

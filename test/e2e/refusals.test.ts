@@ -109,6 +109,6 @@ describe('a refused decision', () => {
     expect((await runOutcome(engine.client, runId)).status).toBe('completed');
     const decided = await approval.query(approvalStatusQuery);
     expect(decided.status).toBe('approved');
-    expect(decided.grant_id).toBe(`${card.workflowId}/standing`);
+    expect(decided.grant_id).toBe(`${card.workflowId}/approval-1/standing`);
   });
 });

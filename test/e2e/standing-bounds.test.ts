@@ -95,7 +95,7 @@ async function grantFor(
   const form = await openDecisionForm(slack, engine.slackApi, card, 'approve', approver.id);
   await approveStanding(slack, form, approver.id, HOUR_MS, vary);
   expect((await runOutcome(engine.client, runId)).status).toBe('completed');
-  return `${card.workflowId}/standing`;
+  return `${card.workflowId}/approval-1/standing`;
 }
 
 /** Runs a call that a grant covers: it completes with no card, and the thread says whose grant, under which rule. */

@@ -82,7 +82,7 @@ describe('standing approvals', () => {
       ['topic'],
     );
     expect((await runOutcome(engine.client, first)).status).toBe('completed');
-    const grantId = `${card.workflowId}/standing`;
+    const grantId = `${card.workflowId}/approval-1/standing`;
     // Recorded with the rule it was given under and the risk approved: it covers no more than that.
     expect(await engine.client.workflow.getHandle(grantId).query(grantStatusQuery)).toMatchObject({
       status: 'active',
@@ -208,7 +208,7 @@ describe('standing approvals', () => {
     expect((await runOutcome(engine.client, again)).status).toBe('completed');
     expect(cardsOf(again)).toEqual([]);
 
-    const grantId = `${card.workflowId}/standing`;
+    const grantId = `${card.workflowId}/approval-1/standing`;
     const ended = (await engine.client.workflow.getHandle(grantId).result()) as StandingGrant;
     expect(ended.status).toBe('expired');
     expect(ended.audit.map((e) => e.type)).toEqual(['grant_given', 'grant_used', 'grant_expired']);

@@ -12,9 +12,9 @@ import { TOOL_OUTPUT_TO_MODEL_MAX } from '../../src/activities/llm.js';
 import { agentStatusQuery, approvalStatusQuery, grantStatusQuery } from '../../src/workflows/messages.js';
 import { functionCall, functionCalls, message } from '../fakes/openai.js';
 import {
+  approvalCardsOf,
   type Engine,
   expectRunsToReplay,
-  isApprovalCard,
   PEOPLE,
   policyFile,
   proposal,
@@ -77,8 +77,7 @@ const fetchedUrls = () =>
   existsSync(fetched) ? readFileSync(fetched, 'utf8').split('\n').filter(Boolean) : [];
 const fetchPage = (server: string, url: string, callId: string) =>
   functionCall(`${server}__fetch_page`, proposal({ url }), { callId });
-const cardsOf = (runId: string) =>
-  engine.slackApi.calls.filter((c) => isApprovalCard(c) && JSON.stringify(c.args).includes(`${runId}/`));
+const cardsOf = (runId: string) => approvalCardsOf(engine.slackApi, runId);
 
 /** Approves `card` as ana; with `standing`, also allows the same call again for an hour, any value of `url`. */
 async function approve(card: Awaited<ReturnType<typeof waitForCard>>, standing = false) {
@@ -150,7 +149,7 @@ describe('a run that has read outside content', () => {
     const firstCard = await waitForCard(engine.slackApi, first);
     await approve(firstCard, true);
     await runOutcome(engine.client, first);
-    const grantId = `${firstCard.workflowId}/standing`;
+    const grantId = `${firstCard.workflowId}/approval-1/standing`;
 
     // It covers the run's first read, which reads nothing outside before it; not the call after that read.
     const request = 'read the feed, then follow it';
@@ -175,7 +174,7 @@ describe('a run that has read outside content', () => {
       ['feeds__fetch_page', 'standing'],
       ['feeds__fetch_page', 'asked'],
     ]);
-    expect(await expectRunsToReplay(engine.client, [first, runId])).toBe(4);
+    expect(await expectRunsToReplay(engine.client, [first, runId])).toBe(2);
   });
 });
 

@@ -7,6 +7,7 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { fromToolData } from '../../src/activities/llm.js';
 import type { AgentInput, RunOutcome } from '../../src/approval/run.js';
+import type { ApprovalStatus } from '../../src/approval/schemas.js';
 import { type Config, parseConfig } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { connectMcpTools } from '../../src/mcp/tools.js';
@@ -246,7 +247,8 @@ export async function setUserGroupMembers(slackApi: FakeSlackApi, group: string,
 
 /** Whether a Slack call posts or updates an approval card of this run, whichever workflow its approval lives in. */
 function isCardOfRun(call: SlackCall, runId: string): boolean {
-  const payload = (call.args.metadata as { event_payload?: { workflow_id?: string } } | undefined)?.event_payload;
+  const payload = (call.args.metadata as { event_payload?: { workflow_id?: string } } | undefined)
+    ?.event_payload;
   const workflowId = String(payload?.workflow_id ?? '');
   return isApprovalCard(call) && (workflowId === runId || workflowId.startsWith(`${runId}/`));
 }
@@ -263,6 +265,14 @@ export async function waitForCard(slackApi: FakeSlackApi, runId: string, timeout
     .event_payload;
   const ts = String((call.response as { ts?: string } | undefined)?.ts);
   return { call, requestId: payload.request_id, workflowId: payload.workflow_id, ts };
+}
+
+/** The run's `n`th approval (from 1) as it stands, asked of the run it lives in. */
+export async function nthApproval(client: Client, runId: string, n = 1): Promise<ApprovalStatus> {
+  const approvals = await client.workflow.getHandle(runId).query(runApprovalsQuery);
+  const approval = approvals[n - 1];
+  if (!approval) throw new Error(`run ${runId} has ${approvals.length} approvals, not ${n}`);
+  return approval;
 }
 
 /** The activities a workflow has scheduled, in order, as its history holds them. */
@@ -284,7 +294,13 @@ export async function expectRunsToReplay(client: Client, runIds: string[]): Prom
     const handle = client.workflow.getHandle(runId);
     histories.push({ workflowId: runId, history: await handle.fetchHistory() });
     // A run whose approvals live in it answers for them; one without any, or from before, does not.
-    if (await handle.query(runApprovalsQuery).then(() => true, () => false)) continue;
+    if (
+      await handle.query(runApprovalsQuery).then(
+        () => true,
+        () => false,
+      )
+    )
+      continue;
     const status = await handle.query(agentStatusQuery);
     const approvals = status.audit.filter(
       (e) => e.type === 'verdict' && e.details.verdict === 'needs_approval',

@@ -42,7 +42,12 @@ describe('task chunks', () => {
 
   it('says who a waiting call waits for, until when, with a link to its card', () => {
     const chunk = taskChunk(
-      { id: 'c', tool: 'archive_channel', state: 'waiting_for_approval', approval: { workflowId: 'run', requestId: 'r1' } },
+      {
+        id: 'c',
+        tool: 'archive_channel',
+        state: 'waiting_for_approval',
+        approval: { workflowId: 'run', requestId: 'r1' },
+      },
       {
         who: ['@ana', '@bob'],
         expiresAt: '2026-12-06T14:05:09.000Z',

@@ -4,8 +4,8 @@
 // `workflow_id` and `request_id`, whichever workflow it lives in. The run's search attributes stand for its approvals.
 import { setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ApprovalInput } from '../../approval/schemas.js';
-import { askUntilEnded } from '../approval.js';
 import { ApprovalRequest } from '../approval/request.js';
+import { askUntilEnded } from '../approval.js';
 import {
   approvalDecisionSignal,
   approvalStatusQuery,
