@@ -194,8 +194,7 @@ async function approvedRequest(env: Record<string, string> = {}) {
     'StartWorkflow:agentWorkflow',
     'RunWorkflow:agentWorkflow',
     'model call',
-    'StartChildWorkflow:approvalWorkflow',
-    'RunWorkflow:approvalWorkflow',
+    // The approval lives in the run's workflow: its card's post and its Update are the run's.
     'slack chat.postMessage',
     'StartWorkflowUpdate:submit_decision',
     'HandleUpdate:submit_decision',

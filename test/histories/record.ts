@@ -5,14 +5,14 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ApprovalStatus } from '../../src/approval/schemas.js';
 import {
   approvalDecisionSignal,
-  approvalStatusQuery,
   revokeGrantSignal,
+  runApprovalsQuery,
   submitDecisionUpdate,
   withdrawRequestSignal,
 } from '../../src/workflows/messages.js';
@@ -86,13 +86,16 @@ afterAll(async () => {
   await engine?.close();
 });
 
-async function approvalOf(workflowId: string): Promise<ApprovalStatus> {
+/** The run's `n`th approval (from 1), once its stage is open and its card posted; it lives in the run. */
+async function approvalOf(runId: string, n = 1): Promise<ApprovalStatus> {
   for (;;) {
     try {
-      const status = await engine.client.workflow.getHandle(workflowId).query(approvalStatusQuery);
-      if (status.stages.at(-1)?.status === 'pending' && status.card) return status;
+      const status = (await engine.client.workflow.getHandle(runId).query(runApprovalsQuery))[n - 1];
+      if (status?.stages.at(-1)?.status === 'pending' && status.card) return status;
     } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
+      // Not yet started, or not yet asked for an approval.
+      if (!(error instanceof WorkflowNotFoundError) && !(error instanceof QueryNotRegisteredError))
+        throw error;
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -100,15 +103,16 @@ async function approvalOf(workflowId: string): Promise<ApprovalStatus> {
 
 /** A reviewer's decision as the Slack app submits it: the Update, bound to the digest, stage and team. */
 async function submit(
-  workflowId: string,
+  runId: string,
   reviewer: { id: string; name?: string },
   approved: boolean,
   notes: string,
   editedArguments?: Record<string, unknown>,
   standing?: { for_ms: number; vary: string[] },
+  n = 1,
 ) {
-  const status = await approvalOf(workflowId);
-  return engine.client.workflow.getHandle(workflowId).executeUpdate(submitDecisionUpdate, {
+  const status = await approvalOf(runId, n);
+  return engine.client.workflow.getHandle(runId).executeUpdate(submitDecisionUpdate, {
     args: [
       {
         request_id: status.request_id,
@@ -161,12 +165,12 @@ const post = (text: string) => functionCall('post_message', proposal({ channel: 
 
 it('approve', () =>
   record('approve', 'post hello', [post('hello'), message('Posted.')], async (runId) => {
-    await submit(`${runId}/approval-1`, PEOPLE.ana, true, 'fine');
+    await submit(runId, PEOPLE.ana, true, 'fine');
   }));
 
 it('reject', () =>
   record('reject', 'post goodbye', [post('goodbye'), message('Not posted.')], async (runId) => {
-    await submit(`${runId}/approval-1`, PEOPLE.bob, false, 'not today');
+    await submit(runId, PEOPLE.bob, false, 'not today');
   }));
 
 it('quorum with veto', () =>
@@ -175,8 +179,8 @@ it('quorum with veto', () =>
     'archive the old channel',
     [functionCall('archive_channel', proposal({ channel: 'C0OLD' }, 'high')), message('Left it.')],
     async (runId) => {
-      await submit(`${runId}/approval-1`, PEOPLE.ana, true, 'ok by me');
-      await submit(`${runId}/approval-1`, PEOPLE.bob, false, 'finance uses it');
+      await submit(runId, PEOPLE.ana, true, 'ok by me');
+      await submit(runId, PEOPLE.bob, false, 'finance uses it');
     },
   ));
 
@@ -189,8 +193,8 @@ it('two-stage chain', () =>
       message('Set.'),
     ],
     async (runId) => {
-      await submit(`${runId}/approval-1`, PEOPLE.ana, true, 'lead ok');
-      await submit(`${runId}/approval-1`, PEOPLE.security, true, 'security ok');
+      await submit(runId, PEOPLE.ana, true, 'lead ok');
+      await submit(runId, PEOPLE.security, true, 'security ok');
     },
   ));
 
@@ -203,31 +207,31 @@ it('reminder and escalation', () =>
       message('Invited.'),
     ],
     async (runId) => {
-      await approvalOf(`${runId}/approval-1`);
+      await approvalOf(runId);
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       // An operator decides through Temporal itself, as the public recipe's CLI does.
-      const status = await approvalOf(`${runId}/approval-1`);
+      const status = await approvalOf(runId);
       await engine.client.workflow
-        .getHandle(`${runId}/approval-1`)
+        .getHandle(runId)
         .signal(approvalDecisionSignal, { request_id: status.request_id, approved: true });
     },
   ));
 
 it('edit before approve', () =>
   record('edit', 'post draft', [post('draft'), message('Posted the edit.')], async (runId) => {
-    await submit(`${runId}/approval-1`, PEOPLE.ana, true, 'fixed the wording', {
+    await submit(runId, PEOPLE.ana, true, 'fixed the wording', {
       channel: 'C0REC',
       text: 'final',
     });
     // Ana wrote the call as it now stands: Bob approves it.
-    await submit(`${runId}/approval-1`, PEOPLE.bob, true, 'final is fine');
+    await submit(runId, PEOPLE.bob, true, 'final is fine');
   }));
 
 it('standing approval', async () => {
   // A first run approved with a standing approval; the recorded run is the second, let through by it.
   scriptModel(engine.openai, { 'post standing one': [post('standing'), message('Posted.')] });
   const first = await engine.startRun('post standing one');
-  await submit(`${first.workflowId}/approval-1`, PEOPLE.ana, true, 'again is fine', undefined, {
+  await submit(first.workflowId, PEOPLE.ana, true, 'again is fine', undefined, {
     for_ms: 3_600_000,
     vary: [],
   });
@@ -255,16 +259,16 @@ it('calls asked together', () =>
       message('Posted one; not two.'),
     ],
     async (runId) => {
-      await submit(`${runId}/approval-1`, PEOPLE.ana, true, 'one is fine');
-      await submit(`${runId}/approval-2`, PEOPLE.bob, false, 'not two');
+      await submit(runId, PEOPLE.ana, true, 'one is fine');
+      await submit(runId, PEOPLE.bob, false, 'not two', undefined, undefined, 2);
     },
   ));
 
 it('withdraw', () =>
   record('withdraw', 'post maybe', [post('maybe'), message('never')], async (runId) => {
-    const status = await approvalOf(`${runId}/approval-1`);
+    const status = await approvalOf(runId);
     await engine.client.workflow
-      .getHandle(`${runId}/approval-1`)
+      .getHandle(runId)
       .signal(withdrawRequestSignal, { request_id: status.request_id, by: PEOPLE.requester });
   }));
 
