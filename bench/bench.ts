@@ -367,14 +367,15 @@ async function main() {
     const historiesOf = async (runId: string) => {
       const histories = new Map<string, proto.temporal.api.history.v1.IHistory>();
       histories.set(runId, await client.workflow.getHandle(runId).fetchHistory());
-      const child = await client.workflow
-        .getHandle(`${runId}/approval-1`)
-        .fetchHistory()
-        .catch((error: unknown) => {
-          if (error instanceof WorkflowNotFoundError) return undefined;
+      const child = client.workflow.getHandle(`${runId}/approval-1`);
+      const exists = await child.describe().then(
+        () => true,
+        (error: unknown) => {
+          if (error instanceof WorkflowNotFoundError) return false;
           throw error;
-        });
-      if (child) histories.set(`${runId}/approval-1`, child);
+        },
+      );
+      if (exists) histories.set(child.workflowId, await child.fetchHistory());
       return histories;
     };
     const costOf = async (runId: string) => temporalCost(await historiesOf(runId), 1);
