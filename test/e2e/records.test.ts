@@ -11,8 +11,14 @@ import { gatewayCallId } from '../../src/gateway/server.js';
 import { issueToken } from '../../src/gateway/tokens.js';
 import { agentTokenWorkflow } from '../../src/workflows/agent-token.js';
 import { gatewayCallWorkflow } from '../../src/workflows/gateway-call.js';
-import { agentStatusQuery, runApprovalsQuery } from '../../src/workflows/messages.js';
+import {
+  agentStatusQuery,
+  agentTokenStatusQuery,
+  grantStatusQuery,
+  runApprovalsQuery,
+} from '../../src/workflows/messages.js';
 import { functionCall, message } from '../fakes/openai.js';
+import { keysOutsideTheRule } from '../support/cases.js';
 import {
   type Engine,
   PEOPLE,
@@ -295,5 +301,36 @@ describe('npm run audit', () => {
     ]);
     expect(tailResult.output).toContain(`tail.jsonl:${lines.length}: its hash is`);
     expect(tailResult.code).toBe(1);
+  });
+});
+
+describe('names other programs read', () => {
+  it('are snake_case, but for the fields public before the rule: the queries’ answers and the audit export', async () => {
+    // The check itself finds a name outside the rule, and leaves data maps (a call's arguments) alone.
+    expect(keysOutsideTheRule({ grant_id: 'g', grantedAt: 1, arguments: { anyName: 1 } })).toEqual([
+      'grantedAt',
+    ]);
+
+    const answers: Record<string, unknown> = {};
+    for (const run of [infoRun, topicRun, gatewayRun]) {
+      answers[`agent_status of ${run}`] = await engine.client.workflow.getHandle(run).query(agentStatusQuery);
+    }
+    const [approval] = await engine.client.workflow.getHandle(topicRun).query(runApprovalsQuery);
+    expect(approval?.status).toBe('approved');
+    answers.approval_status = approval;
+    answers.grant_status = await engine.client.workflow
+      .getHandle(`${topicRun}/approval-1/standing`)
+      .query(grantStatusQuery);
+    answers.agent_token_status = await engine.client.workflow
+      .getHandle(tokenWorkflow)
+      .query(agentTokenStatusQuery);
+    const exported = await command('dist/audit.js', ['export', '1h']);
+    answers.audit_export = exported.output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as unknown);
+    expect((answers.audit_export as unknown[]).length).toBeGreaterThan(10);
+    for (const [what, answer] of Object.entries(answers))
+      expect(keysOutsideTheRule(answer), what).toEqual([]);
   });
 });
