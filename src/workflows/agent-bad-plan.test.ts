@@ -3,18 +3,12 @@
 // run ends failed, saying why, with nothing run. Where approvals were child workflows the child failed; now that they
 // live in the run, the run must end just as visibly. The real agent workflow with its activities stubbed, on the run's
 // shared dev server.
-import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalPlan } from '../../test/support/plans.js';
-import {
-  connectToTestServer,
-  type TemporalTestContext,
-  uniqueTaskQueue,
-} from '../../test/support/temporal.js';
+import { type StubbedWorker, startStubbedWorker } from '../../test/support/temporal.js';
 import type { NextStep } from '../activities/llm.js';
 import type { RunOutcome } from '../approval/run.js';
 import type { ApprovalPolicy, Proposal } from '../approval/schemas.js';
-import { workflowSinks, workflowsPath } from '../temporal/worker.js';
 import { agentWorkflow } from './agent.js';
 
 const REQUESTER = { id: 'U0REQ', name: 'rae' };
@@ -40,15 +34,12 @@ const PROPOSAL: Proposal = {
 const asked: string[] = [];
 const replies: RunOutcome[] = [];
 
-let temporal: TemporalTestContext;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = uniqueTaskQueue('bad-plan');
-
 const activities = {
   async beginRun(): Promise<{ policy: ApprovalPolicy; next: NextStep }> {
     asked.push('beginRun');
-    const modelItems = [{ type: 'call' as const, callId: 'call_1', name: 'archive_channel', arguments: '{}' }];
+    const modelItems = [
+      { type: 'call' as const, callId: 'call_1', name: 'archive_channel', arguments: '{}' },
+    ];
     return {
       policy: NO_STAGES,
       next: { kind: 'calls', checks: [{ ok: true, proposal: PROPOSAL }], modelItems },
@@ -73,30 +64,21 @@ const activities = {
   },
 };
 
+let stubbed: StubbedWorker;
+
 beforeAll(async () => {
-  temporal = await connectToTestServer();
-  worker = await Worker.create({
-    connection: temporal.nativeConnection,
-    namespace: temporal.namespace,
-    taskQueue,
-    workflowsPath: workflowsPath(),
-    activities,
-    sinks: workflowSinks,
-  });
-  running = worker.run();
+  stubbed = await startStubbedWorker('bad-plan', activities);
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await temporal?.close();
+  await stubbed?.stop();
 });
 
 describe('a rule with no stages', () => {
   it('asks nobody and runs nothing: the run ends failed, and its reply says why', async () => {
-    const outcome = (await temporal.client.workflow.execute(agentWorkflow, {
-      taskQueue,
-      workflowId: `${taskQueue}-run`,
+    const outcome = (await stubbed.temporal.client.workflow.execute(agentWorkflow, {
+      taskQueue: stubbed.taskQueue,
+      workflowId: `${stubbed.taskQueue}-run`,
       args: [{ request: 'archive <#C0OLD|old>', requester: REQUESTER, channel: 'C0REQ' }],
     })) as RunOutcome;
     expect(outcome).toMatchObject({

@@ -1,19 +1,13 @@
 // The model's step taken with the last call of a turn (src/activities/tools.ts, `then`) and the requester's stop: a
 // final answer the call's activity already gave stands, and is not posted again; without one, the stop ends the run
 // before the model is asked. The real agent workflow with its activities stubbed, on the run's shared dev server.
-import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalPlan } from '../../test/support/plans.js';
-import {
-  connectToTestServer,
-  type TemporalTestContext,
-  uniqueTaskQueue,
-} from '../../test/support/temporal.js';
+import { type StubbedWorker, startStubbedWorker } from '../../test/support/temporal.js';
 import type { NextStep } from '../activities/llm.js';
 import type { ToolCall } from '../activities/tools.js';
 import type { RunOutcome } from '../approval/run.js';
 import type { ApprovalPolicy, Proposal } from '../approval/schemas.js';
-import { workflowSinks, workflowsPath } from '../temporal/worker.js';
 import { agentWorkflow } from './agent.js';
 import { stopRunSignal } from './messages.js';
 
@@ -35,11 +29,6 @@ const PROPOSAL: Proposal = {
 const asked: string[] = [];
 let answerWithTheCall = true;
 
-let temporal: TemporalTestContext;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = uniqueTaskQueue('step-with-call');
-
 const activities = {
   async beginRun(): Promise<{ policy: ApprovalPolicy; next: NextStep }> {
     asked.push('beginRun');
@@ -57,7 +46,7 @@ const activities = {
   async runTool(call: ToolCall) {
     asked.push(call.then ? 'runTool then' : 'runTool');
     const runId = call.callKey.split('/')[0] as string;
-    await temporal.client.workflow.getHandle(runId).signal(stopRunSignal, { by: REQUESTER });
+    await stubbed.temporal.client.workflow.getHandle(runId).signal(stopRunSignal, { by: REQUESTER });
     const outcome = { ok: true as const, result: { summary: 'A channel.' } };
     return answerWithTheCall
       ? {
@@ -72,32 +61,23 @@ const activities = {
   },
 };
 
+let stubbed: StubbedWorker;
+
 beforeAll(async () => {
-  temporal = await connectToTestServer();
-  worker = await Worker.create({
-    connection: temporal.nativeConnection,
-    namespace: temporal.namespace,
-    taskQueue,
-    workflowsPath: workflowsPath(),
-    activities,
-    sinks: workflowSinks,
-  });
-  running = worker.run();
+  stubbed = await startStubbedWorker('step-with-call', activities);
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await temporal?.close();
+  await stubbed?.stop();
 });
 
 let runs = 0;
 async function run(): Promise<RunOutcome> {
   asked.length = 0;
   runs += 1;
-  return (await temporal.client.workflow.execute(agentWorkflow, {
-    taskQueue,
-    workflowId: `${taskQueue}-run-${runs}`,
+  return (await stubbed.temporal.client.workflow.execute(agentWorkflow, {
+    taskQueue: stubbed.taskQueue,
+    workflowId: `${stubbed.taskQueue}-run-${runs}`,
     args: [{ request: 'what is <#C0LOOK|look>?', requester: REQUESTER, channel: 'C0REQ' }],
   })) as RunOutcome;
 }

@@ -1,7 +1,8 @@
 // Connections to the run's shared dev server (started once in test/global-setup.ts).
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { workflowSinks, workflowsPath } from '../../src/temporal/worker.js';
 
 export interface TemporalTestContext {
   address: string;
@@ -48,4 +49,37 @@ export async function connectToTestServer(): Promise<TemporalTestContext> {
 /** A task queue no other test file uses, so workers of different files never take each other's tasks. */
 export function uniqueTaskQueue(prefix: string): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}`;
+}
+
+export interface StubbedWorker {
+  temporal: TemporalTestContext;
+  taskQueue: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real workflows with their activities stubbed: a worker polling a task queue of its own on the run's shared dev
+ * server, for workflow tests that need no timers (those use the time-skipping server).
+ */
+export async function startStubbedWorker(prefix: string, activities: object): Promise<StubbedWorker> {
+  const temporal = await connectToTestServer();
+  const taskQueue = uniqueTaskQueue(prefix);
+  const worker = await Worker.create({
+    connection: temporal.nativeConnection,
+    namespace: temporal.namespace,
+    taskQueue,
+    workflowsPath: workflowsPath(),
+    activities,
+    sinks: workflowSinks,
+  });
+  const running = worker.run();
+  return {
+    temporal,
+    taskQueue,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await temporal.close();
+    },
+  };
 }
