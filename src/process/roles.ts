@@ -26,6 +26,7 @@ import type { Tool } from '../tools/tool.js';
 import { installTracing, tracingClientInterceptors } from '../tracing.js';
 import { agentWorkflow } from '../workflows/agent.js';
 import { approvalWorkflow } from '../workflows/approval.js';
+import { gatewayCallWorkflow } from '../workflows/gateway-call.js';
 import { APPROVAL_STATUS_KEY } from '../workflows/search-attributes.js';
 import { startMetricsServer } from './metrics-server.js';
 
@@ -52,11 +53,11 @@ export interface Proc {
 }
 
 /**
- * What the pending-approvals gauge counts: the workflows an approval waits in now, a run's (where its approvals live,
- * the current code: the calls of one turn asked together count once) or an approval's own.
+ * What the pending-approvals gauge counts: the workflows an approval waits in now, a run's or a gateway call's (where
+ * their approvals live, the current code: the calls of one turn asked together count once) or an approval's own.
  */
 const PENDING_APPROVALS_QUERY =
-  `WorkflowType IN ('${agentWorkflow.name}', '${approvalWorkflow.name}') AND ` +
+  `WorkflowType IN ('${agentWorkflow.name}', '${gatewayCallWorkflow.name}', '${approvalWorkflow.name}') AND ` +
   `${APPROVAL_STATUS_KEY.name} = 'pending'`;
 
 /** Metrics and health for operators, when METRICS_PORT is set. */

@@ -14,6 +14,7 @@ import type {
 import { agentWorkflow } from '../workflows/agent.js';
 import { agentTokenWorkflow } from '../workflows/agent-token.js';
 import { approvalWorkflow } from '../workflows/approval.js';
+import { gatewayCallWorkflow } from '../workflows/gateway-call.js';
 import { standingGrantWorkflow } from '../workflows/grant.js';
 import { agentTokenStatusQuery, grantStatusQuery, runApprovalsQuery } from '../workflows/messages.js';
 import {
@@ -35,8 +36,11 @@ export const INBOX_MINE_MAX = 10;
 /** Time for the whole inbox: list calls and one query per workflow an approval waits in, in parallel. */
 const INBOX_BUDGET_MS = 5_000;
 
-/** The workflows approvals live in: runs (the current code), and approvals' own workflows (runs from before, the gateway). */
-const HOLDING_APPROVALS = `WorkflowType IN ('${agentWorkflow.name}', '${approvalWorkflow.name}')`;
+/**
+ * The workflows approvals live in: runs and MCP gateway calls, which ask for theirs themselves (the current code), and
+ * approvals' own workflows (runs and calls from before).
+ */
+const HOLDING_APPROVALS = `WorkflowType IN ('${agentWorkflow.name}', '${gatewayCallWorkflow.name}', '${approvalWorkflow.name}')`;
 
 export interface OwnRequest {
   workflowId: string;
@@ -95,7 +99,7 @@ export async function readInbox(
       query,
       INBOX_WAITING_MAX,
       (execution) =>
-        listed.push({ workflowId: execution.workflowId, run: execution.type === agentWorkflow.name }),
+        listed.push({ workflowId: execution.workflowId, run: execution.type !== approvalWorkflow.name }),
       INBOX_BUDGET_MS,
     );
     inbox.more = listing.more;
@@ -186,7 +190,7 @@ export async function readInbox(
   return inbox;
 }
 
-/** The approvals pending in a run that asks for them itself, each as `readApproval` reads one. */
+/** The approvals pending in a run (or gateway call) that asks for them itself, each as `readApproval` reads one. */
 async function readPendingOfRun(
   temporal: Client,
   runId: string,

@@ -23,7 +23,10 @@ import {
 import { connectionOptions, resolveTemporal } from './connection.js';
 import { USUAL_PORTS } from './dev-server.js';
 
-/** A run's own audit, then its approvals' where they live in it (the current code; a run with none has no such query). */
+/**
+ * A run's (or gateway call's) own audit, then its approvals' where they live in it (the current code; one with none
+ * has no such query).
+ */
 async function runAudit(client: Client, id: string): Promise<AuditEvent[]> {
   const handle = client.workflow.getHandle(id);
   const approvals = await handle.query(runApprovalsQuery).catch((error: unknown) => {
@@ -36,8 +39,7 @@ async function runAudit(client: Client, id: string): Promise<AuditEvent[]> {
 /** Every workflow that keeps an audit, and how to read it. */
 const AUDITED: Record<string, (client: Client, id: string) => Promise<AuditEvent[]>> = {
   [agentWorkflow.name]: runAudit,
-  [gatewayCallWorkflow.name]: async (client, id) =>
-    (await client.workflow.getHandle(id).query(agentStatusQuery)).audit,
+  [gatewayCallWorkflow.name]: runAudit,
   [approvalWorkflow.name]: async (client, id) =>
     (await client.workflow.getHandle(id).query(approvalStatusQuery)).audit,
   [standingGrantWorkflow.name]: async (client, id) =>

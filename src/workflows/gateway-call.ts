@@ -3,17 +3,29 @@
 // comes from the token and the call's digest, and the gateway attaches to a running one: a client that asks the same
 // thing twice while it waits gets the one outcome, never a second run.
 import {
+  ApplicationFailure,
+  allHandlersFinished,
   ChildWorkflowFailure,
+  condition,
   ParentClosePolicy,
+  patched,
   setHandler,
   startChild,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
+import { INVALID_APPROVAL_PLAN } from '../activities/failure-types.js';
 import { personNeeded } from '../approval/policy.js';
 import { type AgentStatus, approvalRecord, type RunOutcome } from '../approval/run.js';
-import type { AuditEvent, GatewayCall, GatewayOutcome } from '../approval/schemas.js';
+import type {
+  ApprovalInput,
+  ApprovalOutcome,
+  AuditEvent,
+  GatewayCall,
+  GatewayOutcome,
+} from '../approval/schemas.js';
 import { run } from './activities.js';
+import { RunApprovals } from './agent/approvals.js';
 import { approvalWorkflow } from './approval.js';
 import { recorder } from './audit.js';
 import { failureMessage, routeCall, runCall } from './call-route.js';
@@ -40,6 +52,13 @@ export function answerUntilMs(
 }
 
 export async function gatewayCallWorkflow(input: GatewayCall): Promise<GatewayOutcome> {
+  const outcome = await answerCall(input);
+  // The answer its approval owes a decider (the Update that ended it) goes out before the call ends.
+  await condition(allHandlersFinished);
+  return outcome;
+}
+
+async function answerCall(input: GatewayCall): Promise<GatewayOutcome> {
   const callId = workflowInfo().workflowId;
   const askedAtMs = Date.now();
   const { proposal, requester, client } = input;
@@ -132,33 +151,45 @@ export async function gatewayCallWorkflow(input: GatewayCall): Promise<GatewayOu
     requestId,
   );
   const approvalId = `${callId}/approval-1`;
+  // Its approval lives in this workflow, as a run's do; calls from before asked a child workflow of its own. Asked here,
+  // the one place the two differ: a call that had not reached it when the change came takes the new path.
+  const inCall = patched(CURRENT_PATCH);
   status.status = 'waiting_for_approval';
-  status.pending_approval = { workflow_id: approvalId, request_id: requestId, tool: proposal.tool };
+  status.pending_approval = {
+    workflow_id: inCall ? callId : approvalId,
+    request_id: requestId,
+    tool: proposal.tool,
+  };
   status.pending_approvals = [status.pending_approval];
-  let approval: Awaited<ReturnType<typeof approvalWorkflow>>;
+  const approvalInput: ApprovalInput = {
+    requestId,
+    runId: callId,
+    request,
+    requester,
+    proposal,
+    channel: plan.channel ?? input.channel,
+    plan,
+    policy,
+    ...(readOutside.length > 0 ? { readOutside } : {}),
+    // Its approval goes by the current code, and records no marker of its own.
+    code: CURRENT_PATCH,
+  };
+  let approval: ApprovalOutcome;
   try {
-    const handle = await startChild(approvalWorkflow, {
-      workflowId: approvalId,
-      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-      args: [
-        {
-          requestId,
-          runId: callId,
-          request,
-          requester,
-          proposal,
-          channel: plan.channel ?? input.channel,
-          plan,
-          policy,
-          ...(readOutside.length > 0 ? { readOutside } : {}),
-          // A gateway call always runs the current code (it records no marker): so does its approval.
-          code: CURRENT_PATCH,
-        },
-      ],
-    });
-    approval = await handle.result();
+    if (inCall) {
+      approval = await new RunApprovals().ask(approvalId, approvalInput);
+    } else {
+      const handle = await startChild(approvalWorkflow, {
+        workflowId: approvalId,
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        args: [approvalInput],
+      });
+      approval = await handle.result();
+    }
   } catch (error) {
-    if (!(error instanceof ChildWorkflowFailure)) throw error;
+    // Its approval could not be asked (a rule with no stages): nothing runs.
+    const refused = error instanceof ApplicationFailure && error.type === INVALID_APPROVAL_PLAN;
+    if (!(error instanceof ChildWorkflowFailure) && !refused) throw error;
     return finish({ status: 'cancelled', reason: `${failureMessage(error)}; nothing was run` });
   }
   status.status = 'running';

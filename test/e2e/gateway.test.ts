@@ -28,10 +28,12 @@ import {
   agentTokenStatusQuery,
   approvalStatusQuery,
   revokeAgentTokenSignal,
+  runApprovalsQuery,
 } from '../../src/workflows/messages.js';
 import {
   approvalCardsOf,
   type Engine,
+  expectRunsToReplay,
   isApprovalCard,
   PEOPLE,
   startEngine,
@@ -238,6 +240,11 @@ describe('the MCP gateway', () => {
     expect(readFileSync(target, 'utf8')).toBe('# Plan\n\nship on Tuesday\n');
     const status = await engine.client.workflow.getHandle(callId).query(agentStatusQuery);
     expect(status.audit.filter((e) => e.type === 'execution')).toHaveLength(1);
+    // Its approval lived in the call's own workflow, as a run's do: the card addressed it, and it replays there.
+    expect(card.workflowId).toBe(callId);
+    const [approval] = await engine.client.workflow.getHandle(callId).query(runApprovalsQuery);
+    expect(approval).toMatchObject({ status: 'approved', request_id: card.requestId });
+    expect(await expectRunsToReplay(engine.client, [callId])).toBe(1);
     await client.close();
   });
 
@@ -447,7 +454,7 @@ describe('the MCP gateway', () => {
       userId: PEOPLE.bob.id,
       view: home,
       actionId: WITHDRAW_ACTION_ID,
-      blockId: `inbox_own_${bobId}/approval-1`,
+      blockId: `inbox_own_${bobId}`,
       value: bobId,
     });
     expect(withdrawn.status).toBe(200);
