@@ -42,6 +42,10 @@ const TABLE: Array<[string, string, number, number, number, number]> = [
   [STEP_WITH_CALL, 'low-risk', 0, 19, 3, 4],
   [CARDS_BY_DECISION, 'low-risk', 0, 19, 3, 4],
   [NOW, 'low-risk', 0, 19, 3, 4],
+  // A call through the MCP gateway that a person approves: its approval a child workflow (which, unprepared, wrote its
+  // search attributes at its start too), then in the call's own workflow, with the patch's marker where it asks.
+  [CARDS_BY_DECISION, 'gateway', 1, 59, 10, 14],
+  [NOW, 'gateway', 1, 46, 7, 12],
 ];
 
 describe('what one request costs Temporal', () => {

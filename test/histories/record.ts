@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { ApprovalStatus } from '../../src/approval/schemas.js';
+import { proposalDigest } from '../../src/approval/digest.js';
+import type { ApprovalStatus, Proposal } from '../../src/approval/schemas.js';
+import { gatewayCallWorkflow } from '../../src/workflows/gateway-call.js';
 import {
   approvalDecisionSignal,
   revokeGrantSignal,
@@ -141,9 +143,14 @@ async function record(
   const handle = await engine.startRun(request);
   await act(handle.workflowId);
   await runOutcome(engine.client, handle.workflowId);
-  const histories = [await recorded(handle.workflowId)];
+  await save(scenario, request, handle.workflowId, also);
+}
+
+/** Writes the scenario's histories: its workflow's, its approvals' own workflows' where it has them, and `also`. */
+async function save(scenario: string, request: string, workflowId: string, also: string[] = []) {
+  const histories = [await recorded(workflowId)];
   for (let n = 1; ; n += 1) {
-    const childId = `${handle.workflowId}/approval-${n}`;
+    const childId = `${workflowId}/approval-${n}`;
     try {
       await engine.client.workflow.getHandle(childId).describe();
     } catch (error) {
@@ -290,3 +297,34 @@ it('low-risk run with no approval', () =>
     [functionCall('channel_info', proposal({ channel: 'C0LOOK' })), message('It is a channel.')],
     async () => {},
   ));
+
+it('a call through the MCP gateway', async () => {
+  // As the gateway hands it to its workflow (src/gateway/server.ts): a checked proposal, the token's owner and client.
+  const args = { channel: 'C0REC', text: 'from a client' };
+  const call: Proposal = {
+    callId: 'gateway',
+    tool: 'post_message',
+    arguments: args,
+    reasoning: 'asked by an MCP client',
+    modelRisk: 'medium',
+    toolRisk: 'medium',
+    risk: 'medium',
+    repeat: 'once',
+    digest: proposalDigest({ tool: 'post_message', arguments: args }),
+  };
+  const handle = await engine.client.workflow.start(gatewayCallWorkflow, {
+    taskQueue: engine.taskQueue,
+    workflowId: `recorded-gateway-${Date.now().toString(36)}`,
+    args: [
+      {
+        proposal: call,
+        requester: PEOPLE.requester,
+        client: { name: 'Recorded client', token_id: 'recorded-token' },
+        channel: 'C0REC',
+      },
+    ],
+  });
+  await submit(handle.workflowId, PEOPLE.ana, true, 'fine from the gateway');
+  expect((await handle.result()).status).toBe('ran');
+  await save('gateway', 'a call through the MCP gateway', handle.workflowId);
+});

@@ -16,9 +16,10 @@ interface Recording {
 
 /**
  * Scenarios of what was built after the first set: an edit before approve (set 4), a standing approval (set 6),
- * calls asked together (set 7).
+ * calls asked together (set 7), a call through the MCP gateway (sets 12 and 13: its approval a child workflow, then in
+ * the call's own workflow).
  */
-const LATER_SCENARIOS = ['edit', 'standing', 'batch'];
+const LATER_SCENARIOS = ['edit', 'standing', 'batch', 'gateway'];
 
 const sets = readdirSync(import.meta.dirname, { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
