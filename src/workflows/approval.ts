@@ -26,18 +26,30 @@ import { metrics } from './sinks.js';
 
 export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOutcome> {
   const request = new ApprovalRequest(input);
+  answerApprovalMessages(() => request);
+  return await askUntilEnded(request);
+}
 
-  setHandler(approvalStatusQuery, () => request.snapshot);
+/**
+ * Answers an approval's messages in the workflow it lives in, each for the approval `find` gives for the request id
+ * the message carries (its own workflow has one; a run, any number: ./agent/approvals.ts).
+ */
+export function answerApprovalMessages(find: (requestId: unknown) => ApprovalRequest): void {
+  setHandler(approvalStatusQuery, (requestId) => find(requestId).snapshot);
   // The Slack app's path: the reviewer learns at once whether their decision counted, and why not. A decision the
   // rules refuse as it arrives is refused by the validator, which writes nothing to the history: refused clicks
   // cannot grow it. The Slack app audits those refusals in its own log.
-  setHandler(submitDecisionUpdate, (payload) => request.submit(payload), {
-    validator: (payload) => request.validate(payload),
+  setHandler(submitDecisionUpdate, (payload) => find(payload?.request_id).submit(payload), {
+    validator: (payload) => find(payload?.request_id).validate(payload),
   });
   // Public API (the recipe's CLI command, operators): fire and forget; never throws, so a bad payload cannot fail a task.
-  setHandler(approvalDecisionSignal, (raw) => void request.decide(raw, 'signal'));
-  setHandler(withdrawRequestSignal, (raw) => request.withdraw(raw));
-  return await askUntilEnded(request);
+  setHandler(approvalDecisionSignal, (raw) => void find(requestIdOf(raw)).decide(raw, 'signal'));
+  setHandler(withdrawRequestSignal, (raw) => find(requestIdOf(raw)).withdraw(raw));
+}
+
+/** A signal's request id, read from a payload nothing has checked yet. */
+function requestIdOf(raw: unknown): unknown {
+  return typeof raw === 'object' && raw !== null ? (raw as { request_id?: unknown }).request_id : undefined;
 }
 
 /**

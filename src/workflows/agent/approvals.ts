@@ -5,14 +5,8 @@
 import { setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ApprovalInput } from '../../approval/schemas.js';
 import { ApprovalRequest } from '../approval/request.js';
-import { askUntilEnded } from '../approval.js';
-import {
-  approvalDecisionSignal,
-  approvalStatusQuery,
-  runApprovalsQuery,
-  submitDecisionUpdate,
-  withdrawRequestSignal,
-} from '../messages.js';
+import { answerApprovalMessages, askUntilEnded } from '../approval.js';
+import { runApprovalsQuery } from '../messages.js';
 import { runInboxAttributes } from '../search-attributes.js';
 
 export class RunApprovals {
@@ -28,18 +22,14 @@ export class RunApprovals {
   }
 
   /**
-   * The messages an approval's own workflow answers, registered with the run's first approval: a run without one is
-   * not an approval to anyone who asks. A message for a request id the run does not hold goes to the approval the
-   * query would answer with, whose rules refuse it as for another request, as an approval's own workflow does.
+   * The messages an approval's own workflow answers, and the list of the run's approvals, registered with its first
+   * approval: a run without one is not an approval to anyone who asks. A message for a request id the run does not
+   * hold goes to the approval the query would answer with, whose rules refuse it as for another request, as an
+   * approval's own workflow does.
    */
   private listen(): void {
-    setHandler(approvalStatusQuery, (requestId) => this.find(requestId).snapshot);
+    answerApprovalMessages((requestId) => this.find(requestId));
     setHandler(runApprovalsQuery, () => [...this.requests.values()].map((r) => r.snapshot));
-    setHandler(submitDecisionUpdate, (payload) => this.find(payload?.request_id).submit(payload), {
-      validator: (payload) => this.find(payload?.request_id).validate(payload),
-    });
-    setHandler(approvalDecisionSignal, (raw) => void this.find(requestIdOf(raw)).decide(raw, 'signal'));
-    setHandler(withdrawRequestSignal, (raw) => this.find(requestIdOf(raw)).withdraw(raw));
   }
 
   /** The approval with this request id; else the first still pending; else the latest. */
@@ -57,9 +47,4 @@ export class RunApprovals {
   private index(): void {
     upsertSearchAttributes(runInboxAttributes([...this.requests.values()].map((r) => r.snapshot)));
   }
-}
-
-/** A signal's request id, read from a payload nothing has checked yet. */
-function requestIdOf(raw: unknown): unknown {
-  return typeof raw === 'object' && raw !== null ? (raw as { request_id?: unknown }).request_id : undefined;
 }
