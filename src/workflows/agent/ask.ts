@@ -1,6 +1,6 @@
 // Asking a person about calls: one, the normal case, or the calls of one model turn together. Each call keeps its own
-// approval (a child ApprovalWorkflow: its card, quorum and stages); what they approve runs, in order, and the model is
-// told the rest.
+// approval (its card, quorum and stages), in the run's workflow (./approvals.ts; runs from before started a child
+// ApprovalWorkflow for each); what they approve runs, in order, and the model is told the rest.
 import { ActivityFailure, ParentClosePolicy, startChild, uuid4 } from '@temporalio/workflow';
 import { personNeeded, planFor } from '../../approval/policy.js';
 import { approvalRecord, type BatchView, type RunOutcome } from '../../approval/run.js';
@@ -56,7 +56,7 @@ export async function askAndRun(
 
 type Asked = Awaited<ReturnType<typeof startApproval>>;
 
-/** Starts a person's approval of one call: its child workflow posts the card and waits. */
+/** Starts a person's approval of one call, which posts its card and waits. */
 async function startApproval(run: AgentRun, proposal: Proposal, turn: Turn) {
   const { input, runId, session } = run;
   const { policy, readBefore } = turn;
@@ -107,24 +107,23 @@ async function startApproval(run: AgentRun, proposal: Proposal, turn: Turn) {
   const workflowId = inRun ? runId : approvalId;
   const pending = { request_id: requestId, workflow_id: workflowId, tool: proposal.tool };
   run.pendingApprovals.push(pending);
-  let result: () => Promise<ApprovalOutcome>;
-  if (inRun) {
-    // It starts asking now; the run waits for it when it settles (a failure is thrown there, not lost meanwhile).
-    const asking = run.approvalsHere.ask(approvalId, approvalInput);
-    asking.catch(() => undefined);
-    result = () => asking;
-  } else {
-    const handle = await startChild(approvalWorkflow, {
-      workflowId: approvalId,
-      // Cancelling a run cancels its approvals, so their cards are updated rather than left live.
-      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-      args: [approvalInput],
-      ...(opening
-        ? { typedSearchAttributes: openingAttributes(input.requester.id, proposal.tool, opening.eligibility) }
-        : {}),
-    });
-    result = () => handle.result();
-  }
+  // A child started on the code of set 10 or later is searchable from its start, its first stage open.
+  const searchable = opening
+    ? { typedSearchAttributes: openingAttributes(input.requester.id, proposal.tool, opening.eligibility) }
+    : {};
+  const result = inRun
+    ? run.approvalsHere.ask(approvalId, approvalInput)
+    : // Cancelling a run cancels its approvals, so their cards are updated rather than left live.
+      (
+        await startChild(approvalWorkflow, {
+          workflowId: approvalId,
+          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+          args: [approvalInput],
+          ...searchable,
+        })
+      ).result();
+  // Asking goes on meanwhile; the run waits for it when it settles, where a failure is thrown, not lost.
+  result.catch(() => undefined);
   if (session) {
     session.task(proposal.callId, proposal.tool, 'waiting_for_approval', {
       approval: { workflowId, requestId },
@@ -142,7 +141,7 @@ async function settleApproval(
   const { session, pendingApprovals } = run;
   let approval: ApprovalOutcome;
   try {
-    approval = await result();
+    approval = await result;
   } finally {
     pendingApprovals.splice(pendingApprovals.indexOf(pending), 1);
     if (pendingApprovals.length === 0) run.status = 'running';
