@@ -23,14 +23,7 @@ export const ANY_MEMBER = '*';
 
 /** The search attributes of an approval as it stands. */
 export function inboxAttributes(snapshot: ApprovalStatus) {
-  const stage = snapshot.stages.at(-1);
-  const open = snapshot.status === 'pending' && stage?.status === 'pending';
-  return attributesOf(
-    snapshot.status,
-    open ? stage.eligibility : undefined,
-    snapshot.requester.id,
-    snapshot.proposal.tool,
-  );
+  return attributesOf(snapshot.status, decidersOf(snapshot), snapshot.requester.id, snapshot.proposal.tool);
 }
 
 /**
@@ -39,23 +32,14 @@ export function inboxAttributes(snapshot: ApprovalStatus) {
  */
 export function runInboxAttributes(snapshots: readonly ApprovalStatus[]) {
   const pending = snapshots.filter((s) => s.status === 'pending');
-  const latest = snapshots.at(-1);
-  if (!latest) throw new Error('a run is searchable by its approvals only once it has one');
-  if (pending.length === 0) return inboxAttributes(latest);
-  const deciders = new Set<string>();
-  for (const snapshot of pending) {
-    const stage = snapshot.stages.at(-1);
-    if (stage?.status !== 'pending') continue;
-    const open = stage.eligibility;
-    for (const id of open.kind === 'anyone' ? [ANY_MEMBER] : open.users) deciders.add(id);
+  const [first] = pending;
+  if (!first) {
+    const latest = snapshots.at(-1);
+    if (!latest) throw new Error('a run is searchable by its approvals only once it has one');
+    return inboxAttributes(latest);
   }
-  const first = pending[0] as ApprovalStatus;
-  return [
-    { key: APPROVAL_STATUS_KEY, value: 'pending' },
-    { key: DECIDERS_KEY, value: [...deciders] },
-    { key: REQUESTER_KEY, value: first.requester.id },
-    { key: TOOL_KEY, value: first.proposal.tool },
-  ];
+  const deciders = [...new Set(pending.flatMap(decidersOf))];
+  return attributesOf('pending', deciders, first.requester.id, first.proposal.tool);
 }
 
 /**
@@ -63,17 +47,25 @@ export function runInboxAttributes(snapshots: readonly ApprovalStatus[]) {
  * resolved before it (src/activities/prepare-calls.ts): the same values the approval would write itself.
  */
 export function openingAttributes(requesterId: string, tool: string, eligibility: Eligibility) {
-  return attributesOf('pending', eligibility, requesterId, tool);
+  return attributesOf('pending', decidersIn(eligibility), requesterId, tool);
 }
 
-/** `open`: who may decide while a stage is open; undefined when none is. */
+/** Who may decide an approval now, as DECIDERS_KEY lists them: nobody unless a stage of a pending request is open. */
+function decidersOf(snapshot: ApprovalStatus): string[] {
+  const stage = snapshot.stages.at(-1);
+  return snapshot.status === 'pending' && stage?.status === 'pending' ? decidersIn(stage.eligibility) : [];
+}
+
+function decidersIn(open: Eligibility): string[] {
+  return open.kind === 'anyone' ? [ANY_MEMBER] : open.users;
+}
+
 function attributesOf(
   status: ApprovalStatus['status'],
-  open: Eligibility | undefined,
+  deciders: string[],
   requesterId: string,
   tool: string,
 ) {
-  const deciders = !open ? [] : open.kind === 'anyone' ? [ANY_MEMBER] : open.users;
   return [
     { key: APPROVAL_STATUS_KEY, value: status },
     { key: DECIDERS_KEY, value: deciders },
