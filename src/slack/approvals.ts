@@ -5,7 +5,7 @@ import { type Client, QueryNotRegisteredError, WorkflowNotFoundError } from '@te
 import { checkDecision, REFUSALS } from '../approval/policy.js';
 import type { ApprovalRef, ApprovalStatus, Person } from '../approval/schemas.js';
 import { decisionRules } from '../approval/state.js';
-import { approvalStatusQuery } from '../workflows/messages.js';
+import { approvalStatusQuery, runApprovalsQuery } from '../workflows/messages.js';
 import { mention, slackDate } from './blocks/text.js';
 import {
   TEMPORAL_CALL_BUDGET_MS,
@@ -45,6 +45,15 @@ export async function readApproval(
   } catch (error) {
     return lookupFailure(error);
   }
+}
+
+/**
+ * The approvals that live in a run's (or gateway call's) own workflow, as it answers for them, and only that run's. One
+ * that holds none (a run from before, or one that asked nobody) has no such query: QueryNotRegisteredError.
+ */
+export async function approvalsIn(temporal: Client, workflowId: string): Promise<ApprovalStatus[]> {
+  const approvals = await temporal.workflow.getHandle(workflowId).query(runApprovalsQuery);
+  return approvals.filter((approval) => approval.run_id === workflowId);
 }
 
 /** What a failed read of an approval tells the person. */

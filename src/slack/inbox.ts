@@ -16,7 +16,7 @@ import { agentTokenWorkflow } from '../workflows/agent-token.js';
 import { approvalWorkflow } from '../workflows/approval.js';
 import { gatewayCallWorkflow } from '../workflows/gateway-call.js';
 import { standingGrantWorkflow } from '../workflows/grant.js';
-import { agentTokenStatusQuery, grantStatusQuery, runApprovalsQuery } from '../workflows/messages.js';
+import { agentTokenStatusQuery, grantStatusQuery } from '../workflows/messages.js';
 import {
   ANY_MEMBER,
   APPROVAL_STATUS_KEY,
@@ -24,7 +24,7 @@ import {
   REQUESTER_KEY,
   TOOL_KEY,
 } from '../workflows/search-attributes.js';
-import { type ApprovalLookup, lookupFailure, readApproval, whyNot } from './approvals.js';
+import { type ApprovalLookup, approvalsIn, lookupFailure, readApproval, whyNot } from './approvals.js';
 import { SLACK_USER_ID } from './ids.js';
 import type { Membership } from './membership.js';
 import { listWithinSlackDeadline, withinSlackDeadline } from './temporal-deadline.js';
@@ -197,14 +197,8 @@ async function readPendingOfRun(
   budgetMs: number,
 ): Promise<ApprovalLookup[]> {
   try {
-    const approvals = await withinSlackDeadline(
-      temporal,
-      () => temporal.workflow.getHandle(runId).query(runApprovalsQuery),
-      budgetMs,
-    );
-    return approvals
-      .filter((status) => status.status === 'pending' && status.run_id === runId)
-      .map((status) => ({ ok: true, status }));
+    const approvals = await withinSlackDeadline(temporal, () => approvalsIn(temporal, runId), budgetMs);
+    return approvals.filter((status) => status.status === 'pending').map((status) => ({ ok: true, status }));
   } catch (error) {
     return [lookupFailure(error)];
   }

@@ -6,12 +6,8 @@ import { countedReviewers } from '../approval/policy.js';
 import { type AgentStatus, BATCH_MAX } from '../approval/run.js';
 import type { ApprovalRef, ApprovalStatus, Eligibility } from '../approval/schemas.js';
 import { MAX_MODEL_STEPS } from '../workflows/agent.js';
-import {
-  agentStatusQuery,
-  approvalStatusQuery,
-  runApprovalsQuery,
-  withdrawRequestSignal,
-} from '../workflows/messages.js';
+import { agentStatusQuery, approvalStatusQuery, withdrawRequestSignal } from '../workflows/messages.js';
+import { approvalsIn } from './approvals.js';
 import {
   noRunText,
   nothingToWithdrawText,
@@ -133,10 +129,8 @@ async function readApprovalsOf(
   deadline: number,
   run: AgentStatus,
 ): Promise<Read<ApprovalStatus>[]> {
-  const here = await read(temporal, deadline, () =>
-    temporal.workflow.getHandle(run.run_id).query(runApprovalsQuery),
-  );
-  if (here.ok) return here.value.filter((a) => a.run_id === run.run_id).map((value) => ({ ok: true, value }));
+  const here = await read(temporal, deadline, () => approvalsIn(temporal, run.run_id));
+  if (here.ok) return here.value.map((value) => ({ ok: true, value }));
   if (here.reason === 'unreachable') return [here];
   return await Promise.all(approvalsOf(run).map((ref) => readApprovalOf(temporal, deadline, run, ref)));
 }
