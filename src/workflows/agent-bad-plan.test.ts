@@ -4,11 +4,12 @@
 // live in the run, the run must end just as visibly. The real agent workflow with its activities stubbed, on the run's
 // shared dev server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkedCall } from '../../test/support/calls.js';
 import { approvalPlan } from '../../test/support/plans.js';
 import { type StubbedWorker, startStubbedWorker } from '../../test/support/temporal.js';
 import type { NextStep } from '../activities/llm.js';
 import type { RunOutcome } from '../approval/run.js';
-import type { ApprovalPolicy, Proposal } from '../approval/schemas.js';
+import type { ApprovalPolicy } from '../approval/schemas.js';
 import { agentWorkflow } from './agent.js';
 
 const REQUESTER = { id: 'U0REQ', name: 'rae' };
@@ -18,17 +19,7 @@ const NO_STAGES: ApprovalPolicy = {
   risks: {},
   tools: {},
 };
-const PROPOSAL: Proposal = {
-  callId: 'call_1',
-  tool: 'archive_channel',
-  arguments: { channel: 'C0OLD' },
-  reasoning: 'it is old',
-  modelRisk: 'high',
-  toolRisk: 'high',
-  risk: 'high',
-  repeat: 'look_up_first',
-  digest: 'sha256:archive',
-};
+const PROPOSAL = checkedCall('archive_channel', { channel: 'C0OLD' }, 'high', 'call_1');
 
 /** What the stubbed activities were asked, in order, and what the run's reply said. */
 const asked: string[] = [];

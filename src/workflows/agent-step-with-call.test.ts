@@ -2,28 +2,19 @@
 // final answer the call's activity already gave stands, and is not posted again; without one, the stop ends the run
 // before the model is asked. The real agent workflow with its activities stubbed, on the run's shared dev server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkedCall } from '../../test/support/calls.js';
 import { approvalPlan } from '../../test/support/plans.js';
 import { type StubbedWorker, startStubbedWorker } from '../../test/support/temporal.js';
 import type { NextStep } from '../activities/llm.js';
 import type { ToolCall } from '../activities/tools.js';
 import type { RunOutcome } from '../approval/run.js';
-import type { ApprovalPolicy, Proposal } from '../approval/schemas.js';
+import type { ApprovalPolicy } from '../approval/schemas.js';
 import { agentWorkflow } from './agent.js';
 import { stopRunSignal } from './messages.js';
 
 const REQUESTER = { id: 'U0REQ', name: 'rae' };
 const POLICY: ApprovalPolicy = { threshold: 'high', default: approvalPlan('default'), risks: {}, tools: {} };
-const PROPOSAL: Proposal = {
-  callId: 'call_1',
-  tool: 'channel_info',
-  arguments: { channel: 'C0LOOK' },
-  reasoning: 'to look',
-  modelRisk: 'low',
-  toolRisk: 'low',
-  risk: 'low',
-  repeat: 'safe',
-  digest: 'sha256:look',
-};
+const PROPOSAL = checkedCall('channel_info', { channel: 'C0LOOK' }, 'low', 'call_1');
 
 /** What the stubbed activities were asked, in order; and whether the next call's activity gives a final answer. */
 const asked: string[] = [];

@@ -6,16 +6,10 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkedCall } from '../../test/support/calls.js';
 import { installQuietRuntime, uniqueTaskQueue } from '../../test/support/temporal.js';
 import { timeSkippingEnvironment } from '../../test/support/time-skipping.js';
-import type {
-  ApprovalNote,
-  ApprovalPlan,
-  ApproverIds,
-  Eligibility,
-  Proposal,
-  StagePlan,
-} from '../approval/schemas.js';
+import type { ApprovalNote, ApprovalPlan, ApproverIds, Eligibility, StagePlan } from '../approval/schemas.js';
 import { workflowSinks, workflowsPath } from '../temporal/worker.js';
 import { approvalWorkflow } from './approval.js';
 import { standingGrantWorkflow } from './grant.js';
@@ -62,17 +56,7 @@ const slackStub = {
   },
 };
 
-const proposal: Proposal = {
-  callId: 'call-1',
-  tool: 'archive_channel',
-  arguments: { channel: 'C_OLD' },
-  reasoning: 'the project ended',
-  modelRisk: 'high',
-  toolRisk: 'high',
-  risk: 'high',
-  repeat: 'look_up_first',
-  digest: 'sha256:timers',
-};
+const proposal = checkedCall('archive_channel', { channel: 'C_OLD' }, 'high', 'call-1');
 
 const stage = (timers: Partial<StagePlan>): StagePlan => ({
   name: 'Team lead',

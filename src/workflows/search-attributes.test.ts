@@ -1,6 +1,7 @@
 // What a workflow that holds approvals tells visibility, for the inbox's one list call: an approval's own workflow
 // about itself, a run about all of its approvals (the calls of one model turn are asked together).
 import { describe, expect, it } from 'vitest';
+import { checkedCall } from '../../test/support/calls.js';
 import type { ApprovalStatus, Eligibility } from '../approval/schemas.js';
 import { ANY_MEMBER, inboxAttributes, runInboxAttributes } from './search-attributes.js';
 
@@ -14,17 +15,7 @@ function approval(
     request_id: `req-${tool}`,
     workflow_id: 'run-1',
     status,
-    proposal: {
-      callId: `call-${tool}`,
-      tool,
-      arguments: {},
-      reasoning: '',
-      modelRisk: 'high',
-      toolRisk: 'high',
-      risk: 'high',
-      repeat: 'once',
-      digest: `sha256:${tool}`,
-    },
+    proposal: checkedCall(tool, {}, 'high'),
     requester: { id: 'U0REQ' },
     request: 'tidy up',
     run_id: 'run-1',
