@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { GATEWAY_PATH } from '../src/gateway/server.js';
 import { issueToken } from '../src/gateway/tokens.js';
@@ -245,8 +245,8 @@ async function main() {
         number,
         { workflow_id: string; request_id: string; card: { channel: string; ts: string } }
       >();
-      // Its approval lives in the run (the current code), or in a workflow of its own (code from before).
-      const cardOf = new RegExp(`^${prefix}-(\\d+)(/approval-1)?$`);
+      // Its approval lives in the run: the card names the run's workflow.
+      const cardOf = new RegExp(`^${prefix}-(\\d+)$`);
       for (let seen = 0; cards.size < count; await new Promise((r) => setTimeout(r, 250))) {
         for (; seen < slackApi.calls.length; seen += 1) {
           const call = slackApi.calls[seen];
@@ -363,40 +363,24 @@ async function main() {
     };
     // What one approved request costs the Temporal cluster, from its histories (test/support/cost.ts): events,
     // workflow tasks, and billable actions as Temporal Cloud counts them, with the query the click makes.
-    /** A request's histories: its run's, and its approval's where it has a workflow of its own (code from before). */
-    const historiesOf = async (runId: string) => {
-      const histories = new Map<string, proto.temporal.api.history.v1.IHistory>();
-      histories.set(runId, await client.workflow.getHandle(runId).fetchHistory());
-      const child = client.workflow.getHandle(`${runId}/approval-1`);
-      const exists = await child.describe().then(
-        () => true,
-        (error: unknown) => {
-          if (error instanceof WorkflowNotFoundError) return false;
-          throw error;
-        },
-      );
-      if (exists) histories.set(child.workflowId, await child.fetchHistory());
-      return histories;
-    };
-    const costOf = async (runId: string) => temporalCost(await historiesOf(runId), 1);
+    // A request's history is its run's: its approval lives in it.
+    const historyOf = (runId: string) => client.workflow.getHandle(runId).fetchHistory();
+    const costOf = async (runId: string) => temporalCost(new Map([[runId, await historyOf(runId)]]), 1);
 
     /** Where the time between submit and result goes: the request's events, in ms from the submission. */
     const timelineOf = async (runId: string, submittedAt: number) => {
       const events: Array<{ ms: number; workflow: string; event: string }> = [];
-      for (const [id, history] of await historiesOf(runId)) {
-        const workflow = id === runId ? 'agent' : 'approval';
-        for (const event of history.events ?? []) {
-          const at =
-            Number(event.eventTime?.seconds ?? 0) * 1000 + Math.round((event.eventTime?.nanos ?? 0) / 1e6);
-          if (at < submittedAt) continue;
-          const kind = proto.temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? 'unknown';
-          const activity = event.activityTaskScheduledEventAttributes?.activityType?.name;
-          events.push({
-            ms: at - submittedAt,
-            workflow,
-            event: `${kind.replace('EVENT_TYPE_', '')}${activity ? ` ${activity}` : ''}`,
-          });
-        }
+      for (const event of (await historyOf(runId)).events ?? []) {
+        const at =
+          Number(event.eventTime?.seconds ?? 0) * 1000 + Math.round((event.eventTime?.nanos ?? 0) / 1e6);
+        if (at < submittedAt) continue;
+        const kind = proto.temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? 'unknown';
+        const activity = event.activityTaskScheduledEventAttributes?.activityType?.name;
+        events.push({
+          ms: at - submittedAt,
+          workflow: 'agent',
+          event: `${kind.replace('EVENT_TYPE_', '')}${activity ? ` ${activity}` : ''}`,
+        });
       }
       return events.sort((a, b) => a.ms - b.ms);
     };
