@@ -29,11 +29,15 @@ import { USUAL_PORTS } from './dev-server.js';
  */
 async function runAudit(client: Client, id: string): Promise<AuditEvent[]> {
   const handle = client.workflow.getHandle(id);
-  const approvals = await handle.query(runApprovalsQuery).catch((error: unknown) => {
-    if (error instanceof QueryNotRegisteredError) return [];
-    throw error;
-  });
-  return [...(await handle.query(agentStatusQuery)).audit, ...approvals.flatMap((a) => a.audit)];
+  // Both at once: a closed workflow replays its history on a worker for each query.
+  const [status, approvals] = await Promise.all([
+    handle.query(agentStatusQuery),
+    handle.query(runApprovalsQuery).catch((error: unknown) => {
+      if (error instanceof QueryNotRegisteredError) return [];
+      throw error;
+    }),
+  ]);
+  return [...status.audit, ...approvals.flatMap((a) => a.audit)];
 }
 
 /** Every workflow that keeps an audit, and how to read it. */
