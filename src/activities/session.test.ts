@@ -6,8 +6,7 @@ import type { Client } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeSlackApi, startFakeSlackApi } from '../../test/fakes/slack-api.js';
-import { checkedCall } from '../../test/support/calls.js';
-import type { ApprovalStatus } from '../approval/schemas.js';
+import { approvalOfCall, checkedCall } from '../../test/support/calls.js';
 import type { SessionUpdate } from '../approval/session.js';
 import { createSessionActivities } from './session.js';
 
@@ -29,28 +28,6 @@ afterAll(() => fake.close());
 /** What the stand-in client was asked: which workflow, with which query arguments. */
 const asked: Array<{ workflowId: string; args: unknown[] }> = [];
 
-function waitingOn(user: string): ApprovalStatus {
-  return {
-    request_id: 'req',
-    workflow_id: 'run',
-    status: 'pending',
-    proposal: checkedCall('archive_channel', { channel: 'C0OLD' }, 'high'),
-    requester: { id: 'U0REQ' },
-    request: 'archive old',
-    run_id: 'run',
-    requested_at: '2026-12-06T10:00:00.000Z',
-    expires_at: '2026-12-06T11:00:00.000Z',
-    eligibility: { kind: 'listed', users: [user], userGroups: [] },
-    allow_self_approval: false,
-    card: { channel: 'C0APPROVALS', ts: '1.1' },
-    cards: [],
-    stage_names: ['Approval'],
-    stages: [],
-    labels: {},
-    audit: [],
-  };
-}
-
 const client = {
   // The activity environment binds the client to the activity's cancellation.
   withAbortSignal: <T>(_signal: AbortSignal, call: () => T) => call(),
@@ -58,7 +35,10 @@ const client = {
     getHandle: (workflowId: string) => ({
       query: async (_query: unknown, ...args: unknown[]) => {
         asked.push({ workflowId, args });
-        return waitingOn('U0ANA');
+        // Pending, its stage open to Ana; its card in the approvals channel.
+        return approvalOfCall(checkedCall('archive_channel', { channel: 'C0OLD' }, 'high'), {
+          card: { channel: 'C0APPROVALS', ts: '1.1' },
+        });
       },
     }),
   },

@@ -1,8 +1,8 @@
 // What a workflow that holds approvals tells visibility, for the inbox's one list call: an approval's own workflow
 // about itself, a run about all of its approvals (the calls of one model turn are asked together).
 import { describe, expect, it } from 'vitest';
-import { checkedCall } from '../../test/support/calls.js';
-import type { ApprovalStatus, Eligibility } from '../approval/schemas.js';
+import { approvalOfCall, checkedCall } from '../../test/support/calls.js';
+import type { ApprovalStatus, Eligibility, StageSummary } from '../approval/schemas.js';
 import { ANY_MEMBER, inboxAttributes, runInboxAttributes } from './search-attributes.js';
 
 function approval(
@@ -11,36 +11,9 @@ function approval(
   eligibility: Eligibility,
   stageStatus: ApprovalStatus['status'] = status,
 ): ApprovalStatus {
-  return {
-    request_id: `req-${tool}`,
-    workflow_id: 'run-1',
-    status,
-    proposal: checkedCall(tool, {}, 'high'),
-    requester: { id: 'U0REQ' },
-    request: 'tidy up',
-    run_id: 'run-1',
-    requested_at: '2026-12-06T10:00:00.000Z',
-    expires_at: '2026-12-06T11:00:00.000Z',
-    eligibility,
-    allow_self_approval: false,
-    card: null,
-    cards: [],
-    stage_names: ['Approval'],
-    stages: [
-      {
-        name: 'Approval',
-        required: 1,
-        status: stageStatus,
-        eligibility,
-        approvals: [],
-        opened_at: '2026-12-06T10:00:00.000Z',
-        expires_at: '2026-12-06T11:00:00.000Z',
-        escalated: false,
-      },
-    ],
-    labels: {},
-    audit: [],
-  };
+  const pending = approvalOfCall(checkedCall(tool, {}, 'high'));
+  const stage = { ...(pending.stages[0] as StageSummary), status: stageStatus, eligibility };
+  return { ...pending, status, eligibility, stages: [stage] };
 }
 
 const listed = (...users: string[]): Eligibility => ({ kind: 'listed', users, userGroups: [] });
